@@ -1,0 +1,27 @@
+"""The one table of exit codes shared by every `omero ngff` command (see the README)."""
+
+OK = 0
+USAGE = 2            # bad arguments, malformed object, unknown type
+CONNECTION = 3       # cannot log in, server unreachable, session lost
+NOT_FOUND = 4        # object unknown or not readable by this user, image without pixels
+DESTINATION = 5      # destination unreachable, read-only, missing credentials, target exists
+PARTIAL_FAILURE = 6  # some images failed; the others were done
+UNSOUND = 7          # verify found problems in published copies
+PERMISSION = 8       # the user may not annotate or publish this (private group, read-only)
+REMOTE = 9           # the remote batch engine refused or failed
+INTERRUPTED = 130    # Ctrl-C; a rerun resumes
+
+TABLE = [
+    (OK, "success: everything asked was done (verify: every copy is sound)"),
+    (USAGE, "bad arguments: malformed object (e.g. a bare number), unknown type, bad option"),
+    (CONNECTION, "cannot connect or log in to OMERO, or the session was lost"),
+    (NOT_FOUND, "an object does not exist or is not readable; an image has no pixels"),
+    (DESTINATION, "destination unreachable, read-only or missing, credentials missing, "
+                  "or an existing different target without --overwrite"),
+    (PARTIAL_FAILURE, "some images failed (the summary names them); the others were done"),
+    (UNSOUND, "verify found at least one problem"),
+    (PERMISSION, "not allowed: private group without --allow-private, read-only server, "
+                 "or no permission to annotate"),
+    (REMOTE, "the remote batch engine refused a job or a job failed"),
+    (INTERRUPTED, "interrupted (Ctrl-C); run the same command again to resume"),
+]

@@ -1,0 +1,79 @@
+"""Plain records passed between the layers, so that only a few modules talk to OMERO."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, asdict
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class PhysicalSize:
+    """One physical pixel size, in the unit OMERO stores it in (its UnitsLength symbol)."""
+
+    value: float
+    unit: str = "MICROMETER"
+
+
+@dataclass(frozen=True)
+class ImageRecord:
+    """What the plugin needs to know about one OMERO image, without a server."""
+
+    id: int
+    name: str
+    pixels_id: Optional[int]          # None: the image has no pixels
+    size_x: int = 0
+    size_y: int = 0
+    size_z: int = 1
+    size_c: int = 1
+    size_t: int = 1
+    pixel_type: str = "uint8"         # OMERO PixelsType value: int8 ... double, bit
+    physical_x: Optional[PhysicalSize] = None
+    physical_y: Optional[PhysicalSize] = None
+    physical_z: Optional[PhysicalSize] = None
+    series: int = 0
+    fileset_id: Optional[int] = None
+    repo_path: Optional[str] = None   # managed-repository path of the fileset's first file
+    owner_id: int = -1
+    owner: str = ""
+    group_id: int = -1
+    group: str = ""
+    group_permissions: str = ""       # e.g. "rwra--"
+
+    @property
+    def has_pixels(self) -> bool:
+        return self.pixels_id is not None
+
+    @property
+    def is_private_group(self) -> bool:
+        """A private group (rw----) shares nothing with its other members."""
+        perms = self.group_permissions or "rw----"
+        return perms[2] != "r"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class ChannelInfo:
+    """A channel's rendering settings, for the NGFF `omero` block."""
+
+    label: str
+    color: str = "FFFFFF"             # RRGGBB
+    window_start: float = 0.0
+    window_end: float = 255.0
+    window_min: float = 0.0
+    window_max: float = 255.0
+    active: bool = True
+    inverted: bool = False
+    coefficient: float = 1.0
+    family: str = "linear"
+
+
+@dataclass
+class RenderingInfo:
+    """Image-level rendering settings (the NGFF `omero.rdefs` block)."""
+
+    channels: list = field(default_factory=list)   # of ChannelInfo
+    default_z: int = 0
+    default_t: int = 0
+    model: str = "color"              # "color" or "greyscale"
