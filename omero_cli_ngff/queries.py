@@ -1,0 +1,72 @@
+"""Every HQL query the plugin sends, in one place.
+
+The dev server (test_infra) answers exactly these patterns, so a query added here needs
+its pattern there, with a test. Queries are batched by id lists (`:ids`) and ordered,
+so that they can be paged with ParametersI.page(offset, limit).
+"""
+
+# Which of the given ids exist and are readable: "{type}" is one of CONTAINER_TYPES.
+EXISTING_IDS = "select o.id from {type} o where o.id in (:ids) order by o.id"
+
+CONTAINER_TYPES = ("Image", "Dataset", "Project", "Screen", "Plate", "Well", "Fileset")
+
+# Object type -> query for the ids of the images under objects of that type.
+IMAGE_IDS = {
+    "Image": "select i.id from Image i where i.id in (:ids) order by i.id",
+    "Dataset": (
+        "select distinct l.child.id from DatasetImageLink l"
+        " where l.parent.id in (:ids) order by l.child.id"
+    ),
+    "Project": (
+        "select distinct dl.child.id from DatasetImageLink dl, ProjectDatasetLink pl"
+        " where pl.child.id = dl.parent.id and pl.parent.id in (:ids)"
+        " order by dl.child.id"
+    ),
+    "Screen": (
+        "select distinct ws.image.id from WellSample ws, ScreenPlateLink sl"
+        " where sl.child.id = ws.well.plate.id and sl.parent.id in (:ids)"
+        " order by ws.image.id"
+    ),
+    "Plate": (
+        "select distinct ws.image.id from WellSample ws"
+        " where ws.well.plate.id in (:ids) order by ws.image.id"
+    ),
+    "Well": (
+        "select distinct ws.image.id from WellSample ws"
+        " where ws.well.id in (:ids) order by ws.image.id"
+    ),
+    "Fileset": "select i.id from Image i where i.fileset.id in (:ids) order by i.id",
+}
+
+# Images with what a record needs (pixels may be missing: left outer join).
+IMAGES = (
+    "select i from Image i join fetch i.details.owner join fetch i.details.group"
+    " left outer join fetch i.pixels p left outer join fetch p.pixelsType"
+    " left outer join fetch i.fileset where i.id in (:ids) order by i.id"
+)
+
+# Managed-repository paths of the files of filesets (the first entry is the main file).
+FILESET_FILES = (
+    "select fe.fileset.id, fe.originalFile.path, fe.originalFile.name"
+    " from FilesetEntry fe where fe.fileset.id in (:ids) order by fe.id"
+)
+
+# Links from images to the annotations of one namespace (":ns"), with owners.
+ANNOTATION_LINKS = (
+    "select l from ImageAnnotationLink l join fetch l.child a"
+    " join fetch l.details.owner join fetch a.details.owner"
+    " where a.ns = :ns and l.parent.id in (:ids) order by l.id"
+)
+
+# Reverse lookup: images whose annotation in ":ns" has zarr_path = ":url".
+IMAGES_BY_URL = (
+    "select distinct l.parent.id from ImageAnnotationLink l join l.child a"
+    " join a.mapValue mv where a.ns = :ns and mv.name = :key and mv.value = :url"
+    " order by l.parent.id"
+)
+
+# Plate layout for NGFF plates: well samples with their well, plate and acquisition.
+PLATE_LAYOUT = (
+    "select ws from WellSample ws join fetch ws.well w join fetch w.plate p"
+    " left outer join fetch ws.plateAcquisition where p.id in (:ids) order by ws.id"
+)
