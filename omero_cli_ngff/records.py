@@ -38,6 +38,7 @@ class ImageRecord:
     group_id: int = -1
     group: str = ""
     group_permissions: str = ""       # e.g. "rwra--"
+    can_annotate: bool = True         # as the server says for the calling user
 
     @property
     def has_pixels(self) -> bool:

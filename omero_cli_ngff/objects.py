@@ -1,0 +1,61 @@
+"""Parse object arguments the way the OMERO CLI writes them: `Image:1,2,5-9`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .errors import UsageError
+from .queries import CONTAINER_TYPES
+
+_CANONICAL = {t.lower(): t for t in CONTAINER_TYPES}
+_RANGE = re.compile(r"^(\d+)(?:-(\d+))?$")
+# A range is expanded into ids; a typo like 1-9999999 must not eat the memory.
+MAX_RANGE = 1_000_000
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    """One OMERO object named on the command line."""
+
+    type: str
+    id: int
+
+    def __str__(self) -> str:
+        return f"{self.type}:{self.id}"
+
+
+def parse_object(text: str) -> list[ObjectRef]:
+    """`Project:1,3-4` -> [Project:1, Project:3, Project:4]; one clear error otherwise."""
+    kind, sep, ids = text.partition(":")
+    if not sep:
+        raise UsageError(
+            f"'{text}' is not an object: write Type:id, e.g. Image:{text}"
+            if text.isdigit() else
+            f"'{text}' is not an object: write Type:id, e.g. Image:123"
+        )
+    canonical = _CANONICAL.get(kind.strip().lower())
+    if canonical is None:
+        raise UsageError(
+            f"unknown object type '{kind}' in '{text}': use one of {', '.join(CONTAINER_TYPES)}"
+        )
+    refs = []
+    for part in ids.split(","):
+        match = _RANGE.match(part.strip())
+        if not match:
+            raise UsageError(f"'{part}' in '{text}' is not an id or a range like 5-9")
+        first = int(match.group(1))
+        last = int(match.group(2) or first)
+        if last < first or last - first >= MAX_RANGE:
+            raise UsageError(f"'{part}' in '{text}' is not a valid range")
+        refs.extend(ObjectRef(canonical, i) for i in range(first, last + 1))
+    return refs
+
+
+def parse_objects(texts: list[str]) -> list[ObjectRef]:
+    """Several arguments, in order, each object once."""
+    seen = {}
+    for text in texts:
+        for ref in parse_object(text):
+            seen.setdefault(ref, None)
+    return list(seen)

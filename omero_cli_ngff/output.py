@@ -1,0 +1,77 @@
+"""Console output: rich tables for people, json/csv/plain for scripts, progress on stderr."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress,
+                           TextColumn, TimeRemainingColumn, TransferSpeedColumn)
+from rich.table import Table
+
+
+class Output:
+    """Where a command's results and messages go, in the chosen style."""
+
+    def __init__(self, style: str = "table", quiet: bool = False):
+        self.style = style
+        self.quiet = quiet
+        # Results go to stdout (sys.stdout is looked up late: tests capture it).
+        self.out = Console(file=sys.stdout, soft_wrap=True, highlight=False)
+        self.err = Console(file=sys.stderr, soft_wrap=True, highlight=False)
+
+    @property
+    def for_people(self) -> bool:
+        return self.style == "table"
+
+    def table(self, title: str, columns: list[str], rows: list[list], footer: str = ""):
+        if self.style == "json":
+            print(json.dumps([dict(zip(columns, row)) for row in rows], default=str))
+        elif self.style == "csv":
+            buf = io.StringIO()
+            writer = csv.writer(buf, lineterminator="\n")
+            writer.writerow(columns)
+            writer.writerows(rows)
+            sys.stdout.write(buf.getvalue())
+        elif self.style == "plain":
+            for row in rows:
+                print("\t".join("" if v is None else str(v) for v in row))
+        else:
+            table = Table(title=title, caption=footer or None)
+            for column in columns:
+                table.add_column(column)
+            for row in rows:
+                table.add_row(*["" if v is None else str(v) for v in row])
+            self.out.print(table)
+
+    def document(self, obj):
+        """A whole result as one JSON document (style json only)."""
+        print(json.dumps(obj, default=str, indent=None))
+
+    def line(self, text: str):
+        """A plain line on stdout (for piping, e.g. URLs)."""
+        print(text)
+
+    def info(self, text: str):
+        if not self.quiet and self.for_people:
+            self.err.print(text, markup=False)
+
+    def warn(self, text: str):
+        if not self.quiet:
+            self.err.print(f"Warning: {text}", markup=False, style="yellow")
+
+    @contextmanager
+    def progress(self, with_bytes: bool = False):
+        """A rich progress display on stderr (silent with --quiet or a script style)."""
+        columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()]
+        if with_bytes:
+            columns += [DownloadColumn(), TransferSpeedColumn()]
+        columns.append(TimeRemainingColumn())
+        disabled = self.quiet or not self.for_people
+        with Progress(*columns, console=self.err, disable=disabled,
+                      transient=False) as progress:
+            yield progress
