@@ -10,14 +10,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import omero
+import omero.gateway  # noqa: F401  (loads the generated model classes)
 from omero.model import ImageAnnotationLinkI, ImageI, MapAnnotationI, NamedValue
 from omero.rtypes import rstring
 
 from . import queries
+from .defaults import DEFAULT_NAMESPACE  # noqa: F401  (re-exported)
 from .errors import PermissionRefused
 from .omero_query import QueryRunner
 
-DEFAULT_NAMESPACE = "jax.org/public/zarr"
 ZARR_PATH, NGFF_VERSION, CONVERSION_DATE = "zarr_path", "ngff_version", "zarr_conversion_date"
 KEYS = (ZARR_PATH, NGFF_VERSION, CONVERSION_DATE)
 

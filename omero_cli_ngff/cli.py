@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
+import os
+import traceback
 
 from omero.cli import BaseControl, NonZeroReturnCode
 
 from . import exit_codes
-from .annotations import DEFAULT_NAMESPACE
+from .defaults import DEFAULT_NAMESPACE
 from .errors import NgffError
 from .session import Session
 
@@ -146,28 +149,25 @@ class NgffControl(BaseControl):
         verify.add_argument("--dry-run", action="store_true", help="with --fix: only show")
         _style(verify)
 
-        codes = parser.add(sub, self.exit_codes, CODES_HELP)
+        codes = sub.add_parser("exit-codes", help=CODES_HELP, description=CODES_HELP)
+        codes.set_defaults(func=self.exit_codes)
         _style(codes)
 
         for name in ("export", "publish", "locate", "verify"):
             sub.choices[name].add_login_arguments()
 
-    # Each command imports its module late: `omero -h` stays fast.
+    # Each command's module is imported late, so that `omero -h` stays fast.
     def export(self, args):
-        from . import export
-        self._run(export.run, args)
+        self._run("export", args)
 
     def publish(self, args):
-        from . import publish
-        self._run(publish.run, args)
+        self._run("publish", args)
 
     def locate(self, args):
-        from . import locate
-        self._run(locate.run, args)
+        self._run("locate", args)
 
     def verify(self, args):
-        from . import verify
-        self._run(verify.run, args)
+        self._run("verify", args)
 
     def exit_codes(self, args):
         from .output import Output
@@ -175,10 +175,11 @@ class NgffControl(BaseControl):
         out.table("Exit codes", ["code", "meaning"],
                   [[str(code), text] for code, text in exit_codes.TABLE])
 
-    def _run(self, command, args):
+    def _run(self, command: str, args):
         session = Session(self.ctx, args)
         try:
-            code = command(session, args)
+            module = importlib.import_module(f"{__package__}.{command}")
+            code = module.run(session, args)
         except NgffError as err:
             session.close()
             self.ctx.die(err.code, f"Error: {err}")
@@ -188,10 +189,19 @@ class NgffControl(BaseControl):
         except NonZeroReturnCode:
             session.close()
             raise
+        except Exception as err:  # a bug: one line, the traceback only when asked
+            session.close()
+            log.debug("unexpected error", exc_info=True)
+            if os.environ.get("OMERO_NGFF_DEBUG"):
+                traceback.print_exc()
+            self.ctx.die(exit_codes.INTERNAL,
+                         f"Internal error: {type(err).__name__}: {err} "
+                         "(OMERO_NGFF_DEBUG=1 shows the traceback)")
         session.close()
         if code:
             self.ctx.rv = code
             raise NonZeroReturnCode(code, "ngff: exit %d" % code)
 
 
-logging.getLogger("omero_cli_ngff").addHandler(logging.NullHandler())
+log = logging.getLogger("omero_cli_ngff")
+log.addHandler(logging.NullHandler())

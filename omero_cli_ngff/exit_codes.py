@@ -1,6 +1,7 @@
 """The one table of exit codes shared by every `omero ngff` command (see the README)."""
 
 OK = 0
+INTERNAL = 1         # a bug: one line; OMERO_NGFF_DEBUG=1 shows the traceback
 USAGE = 2            # bad arguments, malformed object, unknown type
 CONNECTION = 3       # cannot log in, server unreachable, session lost
 NOT_FOUND = 4        # object unknown or not readable by this user, image without pixels
@@ -13,6 +14,7 @@ INTERRUPTED = 130    # Ctrl-C; a rerun resumes
 
 TABLE = [
     (OK, "success: everything asked was done (verify: every copy is sound)"),
+    (INTERNAL, "unexpected error (a bug); OMERO_NGFF_DEBUG=1 shows the traceback"),
     (USAGE, "bad arguments: malformed object (e.g. a bare number), unknown type, bad option"),
     (CONNECTION, "cannot connect or log in to OMERO, or the session was lost"),
     (NOT_FOUND, "an object does not exist or is not readable; an image has no pixels"),
