@@ -11,7 +11,7 @@ from omero.cli import BaseControl, NonZeroReturnCode
 
 from . import exit_codes
 from .defaults import DEFAULT_NAMESPACE
-from .errors import NgffError
+from .errors import exit_code_of, one_line
 from .session import Session
 
 HELP = """Publish OMERO images as OME-Zarr (OME-NGFF) and keep OMERO pointing at them.
@@ -178,29 +178,31 @@ class NgffControl(BaseControl):
     def _run(self, command: str, args):
         session = Session(self.ctx, args)
         try:
+            code = self._call(command, session, args)
+        finally:
+            session.close()
+        if code:
+            self.ctx.rv = code
+            raise NonZeroReturnCode(code, "ngff: exit %d" % code)
+
+    def _call(self, command: str, session: Session, args) -> int:
+        """Run a command; every error becomes one line and its documented exit code."""
+        try:
             module = importlib.import_module(f"{__package__}.{command}")
-            code = module.run(session, args)
-        except NgffError as err:
-            session.close()
-            self.ctx.die(err.code, f"Error: {err}")
-        except KeyboardInterrupt:
-            session.close()
-            self.ctx.die(exit_codes.INTERRUPTED, "Interrupted: run the same command to resume")
+            return module.run(session, args)
         except NonZeroReturnCode:
-            session.close()
             raise
-        except Exception as err:  # a bug: one line, the traceback only when asked
-            session.close()
+        except KeyboardInterrupt:
+            self.ctx.die(exit_codes.INTERRUPTED, "Interrupted: run the same command to resume")
+        except Exception as err:
+            if exit_code_of(err) is not None:  # an error the user can act on
+                self.ctx.die(exit_code_of(err), f"Error: {one_line(err)}")
             log.debug("unexpected error", exc_info=True)
             if os.environ.get("OMERO_NGFF_DEBUG"):
                 traceback.print_exc()
             self.ctx.die(exit_codes.INTERNAL,
-                         f"Internal error: {type(err).__name__}: {err} "
+                         f"Internal error: {type(err).__name__}: {one_line(err)} "
                          "(OMERO_NGFF_DEBUG=1 shows the traceback)")
-        session.close()
-        if code:
-            self.ctx.rv = code
-            raise NonZeroReturnCode(code, "ngff: exit %d" % code)
 
 
 log = logging.getLogger("omero_cli_ngff")

@@ -4,35 +4,50 @@ from . import exit_codes
 
 
 class NgffError(Exception):
-    """Base class: the CLI prints the message as one line and exits with `code`."""
+    """Base class: the CLI prints the message as one line and exits with `exit_code`.
 
-    code = 1
+    Other layers (the NGFF writer, storage) define their own error classes with an
+    `exit_code` attribute too; the CLI treats every such exception alike.
+    """
 
-    def __init__(self, message: str, code: int | None = None):
+    exit_code = exit_codes.INTERNAL
+
+    def __init__(self, message: str, exit_code: int | None = None):
         super().__init__(message)
-        if code is not None:
-            self.code = code
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+def exit_code_of(err: BaseException) -> int | None:
+    """The documented exit code of an error a user can cause, None for a bug."""
+    code = getattr(err, "exit_code", None)
+    return code if isinstance(code, int) else None
+
+
+def one_line(err: BaseException) -> str:
+    text = " ".join(str(err).split())
+    return text or type(err).__name__
 
 
 class UsageError(NgffError):
-    code = exit_codes.USAGE
+    exit_code = exit_codes.USAGE
 
 
 class ConnectionFailed(NgffError):
-    code = exit_codes.CONNECTION
+    exit_code = exit_codes.CONNECTION
 
 
 class NotFound(NgffError):
-    code = exit_codes.NOT_FOUND
+    exit_code = exit_codes.NOT_FOUND
 
 
 class PermissionRefused(NgffError):
-    code = exit_codes.PERMISSION
+    exit_code = exit_codes.PERMISSION
 
 
 class PartialFailure(NgffError):
-    code = exit_codes.PARTIAL_FAILURE
+    exit_code = exit_codes.PARTIAL_FAILURE
 
 
 class Unsound(NgffError):
-    code = exit_codes.UNSOUND
+    exit_code = exit_codes.UNSOUND
