@@ -1,0 +1,41 @@
+"""The plugin's storage layer (no OMERO here): destinations (local folder, gs://,
+memory://), Zarr stores, public URLs, preflight and CORS checks, and plain-HTTP checks
+of published copies.
+
+    from omero_cli_ngff.storage import parse_destination, fetch_metadata
+    dest = parse_destination("gs://bucket/data/0.5")
+    dest.preflight()                         # raises a DestinationError subclass
+    store = dest.zarr_store("123.ome.zarr")
+    url = dest.public_url("123.ome.zarr")    # https://storage.googleapis.com/bucket/data/0.5/123.ome.zarr/
+    fetch_metadata(url, "0.5")               # raises a FetchError subclass
+"""
+
+import os
+
+os.environ.setdefault("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false")   # before any gcsfs
+
+from .cors import NEEDED_HEADERS, VIEWER_ORIGINS, evaluate_cors  # noqa: E402
+from .credentials import GcsCredentials, resolve_gcs_credentials  # noqa: E402
+from .destination import (Destination, PreflightReport, ZarrGroupInfo,  # noqa: E402
+                          parse_destination, storage_error)
+from .errors import (BucketNotFound, CredentialsError, DestinationError,  # noqa: E402
+                     DestinationNotFound, DestinationUnreachable, FetchCorrupt,
+                     FetchDropped, FetchError, FetchForbidden, FetchHttpError,
+                     FetchNotFound, FetchServerError, FetchTimeout, FetchUnreachable,
+                     InvalidDestination, PublicUrlError, ReadOnlyDestination,
+                     StorageWriteError)
+from .http import (HttpPolicy, MetadataProbe, fetch_metadata, metadata_file,  # noqa: E402
+                   probe_metadata, request_with_retries)
+
+__all__ = [
+    "Destination", "parse_destination", "ZarrGroupInfo", "PreflightReport", "storage_error",
+    "GcsCredentials", "resolve_gcs_credentials",
+    "evaluate_cors", "VIEWER_ORIGINS", "NEEDED_HEADERS",
+    "HttpPolicy", "MetadataProbe", "fetch_metadata", "probe_metadata", "metadata_file",
+    "request_with_retries",
+    "DestinationError", "InvalidDestination", "CredentialsError", "DestinationNotFound",
+    "BucketNotFound", "ReadOnlyDestination", "DestinationUnreachable", "PublicUrlError",
+    "StorageWriteError",
+    "FetchError", "FetchNotFound", "FetchForbidden", "FetchServerError", "FetchTimeout",
+    "FetchUnreachable", "FetchDropped", "FetchCorrupt", "FetchHttpError",
+]

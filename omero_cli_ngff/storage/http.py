@@ -1,0 +1,202 @@
+"""Plain HTTP, as any client of a published copy would use it: bounded retries with
+backoff for 5xx / dropped connections, short time-outs, and failures sorted into the
+`FetchError` kinds (see errors.py)."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import requests
+import urllib3.exceptions
+
+from .errors import (FetchCorrupt, FetchDropped, FetchError, FetchForbidden,
+                     FetchHttpError, FetchNotFound, FetchServerError, FetchTimeout,
+                     FetchUnreachable)
+
+__all__ = ["HttpPolicy", "request_with_retries", "fetch_metadata", "probe_metadata",
+           "MetadataProbe", "metadata_file", "raise_for_status"]
+
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class HttpPolicy:
+    """Retries and time-outs of one HTTP exchange. The worst case is bounded:
+    ``attempts`` tries, sleeping ``backoff * 2**n`` (capped) between them; read
+    time-outs are not retried (we already waited)."""
+
+    attempts: int = 3
+    backoff: float = 0.25
+    max_backoff: float = 2.0
+    connect_timeout: float = 5.0
+    read_timeout: float = 20.0
+
+    def sleep_before(self, attempt: int) -> float:
+        """Seconds to wait before try number ``attempt`` (1-based; 0 for the first)."""
+        if attempt <= 1:
+            return 0.0
+        base = min(self.backoff * 2 ** (attempt - 2), self.max_backoff)
+        return base * (0.75 + 0.5 * random.random())
+
+    @property
+    def timeout(self):
+        return (self.connect_timeout, self.read_timeout)
+
+
+DEFAULT_POLICY = HttpPolicy()
+
+
+def _is_unreachable(exc: BaseException) -> bool:
+    """Connection refused / DNS failure / no route: the host is not there."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, (urllib3.exceptions.NewConnectionError,
+                            urllib3.exceptions.NameResolutionError,
+                            ConnectionRefusedError)):
+            return True
+        if isinstance(exc, urllib3.exceptions.MaxRetryError) and exc.reason is not None:
+            exc = exc.reason
+            continue
+        exc = exc.__cause__ or exc.__context__ or (exc.args[0] if exc.args and
+                                                   isinstance(exc.args[0], BaseException)
+                                                   else None)
+    return False
+
+
+def request_with_retries(method: str, url: str, *, session: Optional[requests.Session] = None,
+                         policy: HttpPolicy = DEFAULT_POLICY,
+                         sleep: Callable[[float], None] = time.sleep,
+                         **kwargs) -> requests.Response:
+    """One HTTP exchange with bounded retries. Returns the last response (any status:
+    retryable statuses are retried first); raises FetchUnreachable, FetchTimeout or
+    FetchDropped when no complete response came."""
+    http = session or requests
+    kwargs.setdefault("timeout", policy.timeout)
+    last_exc: Optional[FetchError] = None
+    response = None
+    for attempt in range(1, max(1, policy.attempts) + 1):
+        wait = policy.sleep_before(attempt)
+        if wait:
+            sleep(wait)
+        try:
+            response = http.request(method, url, **kwargs)
+            _ = response.content                   # read the whole body now
+        except requests.exceptions.ConnectTimeout:
+            last_exc = FetchUnreachable(url, "connection timed out (host unreachable)")
+            continue
+        except requests.exceptions.ReadTimeout:
+            raise FetchTimeout(url, f"no answer within {policy.read_timeout:g} s") from None
+        except (requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError) as exc:
+            last_exc = FetchDropped(url, f"connection dropped mid-answer ({type(exc).__name__})")
+            continue
+        except requests.exceptions.ConnectionError as exc:
+            if _is_unreachable(exc):
+                last_exc = FetchUnreachable(url, "host unreachable (connection refused "
+                                                 "or name not resolved)")
+            else:
+                last_exc = FetchDropped(url, "connection dropped before an answer")
+            continue
+        except requests.exceptions.RequestException as exc:
+            raise FetchHttpError(url, f"request failed: {type(exc).__name__}") from None
+        if response.status_code in RETRY_STATUSES and attempt < policy.attempts:
+            last_exc = None
+            continue
+        return response
+    if response is not None and last_exc is None:
+        return response
+    assert last_exc is not None
+    if policy.attempts > 1:
+        last_exc.args = (f"{last_exc.args[0]} (after {policy.attempts} attempts)",)
+    raise last_exc
+
+
+def raise_for_status(url: str, response: requests.Response) -> None:
+    """Turn a non-2xx response into the matching FetchError."""
+    status = response.status_code
+    if status < 400:
+        return
+    if status in (404, 410):
+        raise FetchNotFound(url, f"HTTP {status}: not found", status)
+    if status in (401, 403):
+        raise FetchForbidden(url, f"HTTP {status}: access denied (not public?)", status)
+    if status >= 500 or status in (408, 429):
+        raise FetchServerError(url, f"HTTP {status}: server error, kept failing", status)
+    raise FetchHttpError(url, f"HTTP {status}", status)
+
+
+def metadata_file(ngff_version: str) -> str:
+    """The group metadata document of an NGFF version: zarr.json (0.5+), .zattrs (0.4)."""
+    try:
+        version = tuple(int(part) for part in str(ngff_version).split("."))
+    except ValueError:
+        raise ValueError(f"unsupported NGFF version {ngff_version!r}") from None
+    if (0, 1) <= version < (0, 5):
+        return ".zattrs"
+    if version >= (0, 5):
+        return "zarr.json"
+    raise ValueError(f"unsupported NGFF version {ngff_version!r}")
+
+
+def _group_url(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def _check_multiscales(url: str, ngff_version: str, doc) -> None:
+    if not isinstance(doc, dict):
+        raise FetchCorrupt(url, "metadata is not a JSON object")
+    if metadata_file(ngff_version) == "zarr.json":
+        if doc.get("zarr_format") != 3 or doc.get("node_type") != "group":
+            raise FetchCorrupt(url, "not a Zarr v3 group")
+        attrs = (doc.get("attributes") or {}).get("ome") or {}
+    else:
+        attrs = doc
+    ms = attrs.get("multiscales")
+    if not isinstance(ms, list) or not ms or not isinstance(ms[0], dict) \
+            or not ms[0].get("datasets"):
+        raise FetchCorrupt(url, "no multiscales metadata: not an image group")
+
+
+def fetch_metadata(url_of_group: str, ngff_version: str = "0.5", *,
+                   session: Optional[requests.Session] = None,
+                   policy: HttpPolicy = DEFAULT_POLICY, validate: bool = True) -> dict:
+    """GET the group metadata of an image (``zarr.json`` for 0.5, ``.zattrs`` for 0.4)
+    under ``url_of_group`` and return it parsed. Raises a FetchError subclass:
+    FetchNotFound / FetchCorrupt (definite), FetchForbidden, FetchServerError,
+    FetchTimeout, FetchUnreachable, FetchDropped, FetchHttpError (not definite)."""
+    url = _group_url(url_of_group) + metadata_file(ngff_version)
+    response = request_with_retries("GET", url, session=session, policy=policy)
+    raise_for_status(url, response)
+    try:
+        doc = json.loads(response.content)
+    except ValueError:
+        raise FetchCorrupt(url, "metadata is not valid JSON") from None
+    if validate:
+        _check_multiscales(url, ngff_version, doc)
+    return doc
+
+
+@dataclass
+class MetadataProbe:
+    """The non-raising form of fetch_metadata, for reports."""
+
+    url: str
+    ok: bool
+    kind: str = "ok"                # or a FetchError kind
+    definite: bool = False          # True: proves the copy missing/broken
+    status: Optional[int] = None
+    message: str = ""
+    metadata: Optional[dict] = None
+
+
+def probe_metadata(url_of_group: str, ngff_version: str = "0.5", **kwargs) -> MetadataProbe:
+    try:
+        doc = fetch_metadata(url_of_group, ngff_version, **kwargs)
+    except FetchError as exc:
+        return MetadataProbe(url_of_group, False, exc.kind, exc.definite, exc.status, str(exc))
+    return MetadataProbe(url_of_group, True, status=200, metadata=doc)
