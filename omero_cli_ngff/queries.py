@@ -70,3 +70,10 @@ PLATE_LAYOUT = (
     "select ws from WellSample ws join fetch ws.well w join fetch w.plate p"
     " left outer join fetch ws.plateAcquisition where p.id in (:ids) order by ws.id"
 )
+
+# Orphans (verify --orphans): every zarr_path (":key") of the namespace ":ns" the user
+# can read, whichever image it is on.
+ANNOTATED_URLS = (
+    "select distinct mv.value from ImageAnnotationLink l join l.child a"
+    " join a.mapValue mv where a.ns = :ns and mv.name = :key order by mv.value"
+)

@@ -1,0 +1,198 @@
+"""`omero ngff locate`: where are the pixels? (or: which image is at this URL?)
+
+Read-only: a few batched queries (targets, then the annotations of the namespace), so
+a Project of 10,000 images costs a handful of round trips, never one per image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import annotations, checks, exit_codes, queries, viewers
+from .defaults import DEFAULT_NAMESPACE
+from .errors import NotFound
+from .objects import parse_objects
+from .omero_query import QueryRunner
+from .output import Output
+
+PUBLISHED, MISSING, MALFORMED = "published", "missing", "malformed"
+COLUMNS = ["image_id", "name", "ngff_version", "conversion_date", "url", "status"]
+
+
+def is_url(text: str) -> bool:
+    return "://" in text
+
+
+@dataclass
+class Row:
+    image_id: int
+    name: str
+    ngff_version: str = ""
+    conversion_date: str = ""
+    url: str = ""
+    status: str = PUBLISHED
+    problems: list = field(default_factory=list)     # checks.Problem
+    annotation_id: int | None = None
+
+    @property
+    def status_text(self) -> str:
+        if not self.problems:
+            return self.status
+        return f"{self.status}: " + "; ".join(p.message for p in self.problems)
+
+
+@dataclass
+class Located:
+    rows: list = field(default_factory=list)          # one per annotation
+    missing_images: list = field(default_factory=list)  # Rows of unpublished images
+    missing_objects: list = field(default_factory=list)
+    images: int = 0
+    queries: int = 0
+
+    @property
+    def published(self) -> int:
+        return len({r.image_id for r in self.rows})
+
+
+def locate(conn, refs, namespace: str) -> Located:
+    """Every image under `refs` with what its annotations say (batched queries)."""
+    from .targets import resolve
+    resolution = resolve(conn, refs)
+    runner = QueryRunner(conn)
+    copies = annotations.read(conn, [r.id for r in resolution.images], namespace, runner)
+    result = Located(missing_objects=resolution.missing, images=len(resolution.images),
+                     queries=resolution.queries + runner.calls)
+    for record in resolution.images:
+        found = copies.get(record.id, [])
+        if not found:
+            result.missing_images.append(Row(record.id, record.name, status=MISSING))
+            continue
+        parsed, problems = checks.check_annotations(found, namespace)
+        duplicate = [p for p in problems if p.annotation_id is None]
+        for pc in parsed:
+            copy = pc.copy
+            mine = duplicate + [p for p in pc.problems]
+            errors = [p for p in mine if p.is_error]
+            result.rows.append(Row(
+                record.id, record.name,
+                ngff_version=copy.ngff_version or "", conversion_date=copy.conversion_date
+                or "", url=pc.url or (copy.zarr_path or ""),
+                status=MALFORMED if errors else PUBLISHED, problems=mine,
+                annotation_id=copy.annotation_id))
+    return result
+
+
+def reverse(conn, urls: list[str], namespace: str) -> tuple:
+    """URL -> image records that point there (trailing slash or not); and query count."""
+    from .targets import load_records
+    runner = QueryRunner(conn)
+    found: dict[str, list[int]] = {}
+    for url in urls:
+        base = url.strip().rstrip("/")
+        ids: dict[int, None] = {}
+        for variant in (base + "/", base):
+            for (image_id,) in runner.rows(queries.IMAGES_BY_URL, None, ns=namespace,
+                                           key=annotations.ZARR_PATH, url=variant):
+                ids.setdefault(image_id, None)
+        found[url] = list(ids)
+    all_ids = list({i for ids in found.values() for i in ids})
+    records = {r.id: r for r in load_records(runner, all_ids)} if all_ids else {}
+    return {url: [records[i] for i in ids if i in records]
+            for url, ids in found.items()}, runner.calls
+
+
+def run(session, args) -> int:
+    urls = [t for t in args.objects if is_url(t)]
+    refs = parse_objects([t for t in args.objects if not is_url(t)])   # before connecting
+    namespace = args.namespace or DEFAULT_NAMESPACE
+    out = Output(args.style)
+    conn = session.conn
+    code = exit_codes.OK
+    if refs:
+        result = locate(conn, refs, namespace)
+        if result.missing_objects and not result.images:
+            raise NotFound(_missing_text(result.missing_objects))
+        show(out, result, args)
+        if result.missing_objects:
+            out.warn(_missing_text(result.missing_objects))
+            code = exit_codes.NOT_FOUND
+    if urls:
+        found, _ = reverse(conn, urls, namespace)
+        show_reverse(out, found, args)
+        unknown = [u for u, records in found.items() if not records]
+        if unknown:
+            if not refs and len(unknown) == len(urls):
+                raise NotFound(f"no image points at {', '.join(unknown)}")
+            out.warn(f"no image points at {', '.join(unknown)}")
+            code = exit_codes.NOT_FOUND
+    return code
+
+
+def _missing_text(refs) -> str:
+    names = ", ".join(str(r) for r in refs[:10]) + (" ..." if len(refs) > 10 else "")
+    return f"{names}: does not exist or is not readable" if len(refs) == 1 else \
+        f"{names}: do not exist or are not readable"
+
+
+def _link(args, row: Row) -> str:
+    if not row.url or not args.viewer or row.status == MALFORMED and not row.url.startswith(
+            ("http://", "https://")):
+        return ""
+    return viewers.link(args.viewer, row.url, row.ngff_version or None, row.name)
+
+
+def show(out: Output, result: Located, args):
+    rows = result.missing_images if args.missing else result.rows
+    if args.urls:
+        for row in rows:
+            if args.missing:
+                out.line(f"Image:{row.image_id}")
+            elif row.url and row.url.startswith(("http://", "https://")):
+                out.line(_link(args, row) if args.viewer else row.url)
+        for row in result.rows:
+            if row.status == MALFORMED and not args.missing:
+                out.warn(f"Image:{row.image_id}: {row.status_text}")
+        return
+    columns = COLUMNS + (["viewer"] if args.viewer else [])
+    table = [[r.image_id, r.name, r.ngff_version, r.conversion_date, r.url,
+              r.status_text] + ([_link(args, r)] if args.viewer else []) for r in rows]
+    missing = len(result.missing_images)
+    footer = (f"{result.images} images: {result.published} published, {missing} missing"
+              + ("" if args.missing or not missing else " (--missing lists them)"))
+    if out.style != "table":
+        out.table("Published copies", columns, table)
+        return
+    title = "Images without a published copy" if args.missing else "Published copies"
+    if rows:
+        _rich_table(out, title, columns, table, footer)
+    else:
+        out.out.print(footer, markup=False)
+
+
+def show_reverse(out: Output, found: dict, args):
+    columns = ["url", "image_id", "name", "owner", "group"]
+    rows = [[url, r.id, r.name, r.owner, r.group] for url, records in found.items()
+            for r in records]
+    if args.urls:
+        for row in rows:
+            out.line(f"Image:{row[1]}")
+        return
+    if out.style != "table":
+        out.table("Images", columns, rows)
+        return
+    if rows:
+        _rich_table(out, "Images pointing at the URL", columns, rows,
+                    f"{len(rows)} image(s)")
+
+
+def _rich_table(out: Output, title, columns, rows, footer):
+    """A table whose URLs are folded, never cut: they are meant to be copied."""
+    from rich.table import Table
+    table = Table(title=title, caption=footer or None)
+    for column in columns:
+        long = column in ("url", "viewer", "status")
+        table.add_column(column, overflow="fold", no_wrap=False,
+                         min_width=20 if long else None)
+    for row in rows:
+        table.add_row(*["" if v is None else str(v) for v in row])
+    out.out.print(table)
