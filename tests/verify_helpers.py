@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import warnings
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -89,7 +90,8 @@ class FolderServer:
 
 def write_copy(root, name: str, data, version: str = "0.5", pixel_size=(0.5, 0.5),
                chunks=(32, 32), levels: int = 2) -> str:
-    """Write `data` (t, c, z, y, x) as an OME-Zarr image `root/name`; its folder path.
+    """Write `data` (t, c, z, y, x) as an OME-Zarr image `root/name` (or into the zarr
+    store `root`); the folder path (None for a store).
 
     ome-zarr-py writes it (independent of the plugin's own writer, so that the checks are
     tested against another implementation too): nearest-neighbour pyramid halving x/y.
@@ -98,9 +100,13 @@ def write_copy(root, name: str, data, version: str = "0.5", pixel_size=(0.5, 0.5
     from ome_zarr.format import FormatV04, FormatV05
     from ome_zarr.writer import write_image
 
-    path = os.path.join(str(root), name)
     fmt = FormatV05() if version == "0.5" else FormatV04()
-    group = zarr.open_group(path, mode="w", zarr_format=3 if version == "0.5" else 2)
+    if isinstance(root, (str, os.PathLike)):
+        path = os.path.join(str(root), name)
+        group = zarr.open_group(path, mode="w", zarr_format=3 if version == "0.5" else 2)
+    else:   # a zarr store (gs:// through storage.Destination.zarr_store)
+        path = None
+        group = zarr.open_group(root, mode="w", zarr_format=3 if version == "0.5" else 2)
     transforms = []
     for level in range(levels):
         factor = 2 ** level
@@ -113,9 +119,11 @@ def write_copy(root, name: str, data, version: str = "0.5", pixel_size=(0.5, 0.5
             {"name": "x", "type": "space", "unit": "micrometer"}]
     pyramid = [data[..., ::2 ** i, ::2 ** i] for i in range(levels)]
     from ome_zarr.writer import write_multiscale
-    write_multiscale(pyramid, group, axes=axes, fmt=fmt,
-                     coordinate_transformations=transforms,
-                     storage_options={"chunks": (1, 1, 1) + tuple(chunks)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        write_multiscale(pyramid, group, axes=axes, fmt=fmt,
+                         coordinate_transformations=transforms,
+                         storage_options={"chunks": (1, 1, 1) + tuple(chunks)})
     return path
 
 
