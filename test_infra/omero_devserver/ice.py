@@ -11,6 +11,7 @@ process; it refuses to run in a process that already loaded Ice (e.g. a test pro
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import traceback
 
@@ -43,6 +44,7 @@ import omero.ObjectFactoryRegistrar  # noqa: E402
 Ice._devserver_arity = True
 
 log = logging.getLogger("omero_devserver.calls")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 
 
 def register_object_factories(communicator):
@@ -54,29 +56,33 @@ def register_object_factories(communicator):
 
 def _brief(value):
     """A short, secret-free description of an argument for the call log."""
+    return _UUID.sub("<uuid>", _describe(value))
+
+
+def _describe(value):
     if isinstance(value, omero.model.IObject):
         oid = value.getId().getValue() if value.getId() is not None else None
         return "%s:%s" % (type(value).__name__.rstrip("I"), oid)
     if isinstance(value, (list, tuple)):
-        inner = ", ".join(_brief(v) for v in list(value)[:5])
+        inner = ", ".join(_describe(v) for v in list(value)[:5])
         return "[%s%s]" % (inner, ", ..." if len(value) > 5 else "")
     if isinstance(value, omero.sys.Parameters):
         return "<Parameters>"
-    if isinstance(value, str) and len(value) > 120:
-        return repr(value[:120] + "...")
     if isinstance(value, (bytes, bytearray)):
         return "<%d bytes>" % len(value)
-    return repr(value)
+    text = repr(value)
+    return text[:120] + "..." if len(text) > 120 else text
 
 
-def make_servant(skeleton, impl, secret_ops=()):
+def make_servant(skeleton, impl, secret_ops=(), quiet_ops=()):
     """A servant for ``skeleton`` (a generated Slice class) whose operations call ``impl``.
 
     ``impl`` has one plain method per operation, ``name(*args, current)``, returning the
     result (a tuple when the operation has several). Operations it lacks raise
     ``omero.ApiUsageException`` naming the operation, so a client never hangs and
     every missing call is visible in the log. Python errors become
-    ``omero.InternalException``. Arguments of ``secret_ops`` are never logged.
+    ``omero.InternalException``. Arguments of ``secret_ops`` are never logged, and
+    ``quiet_ops`` (plumbing) not at all. Session keys (uuids) never appear in the log.
     """
     attrs = {}
     names = set(dir(skeleton))
@@ -87,18 +93,19 @@ def make_servant(skeleton, impl, secret_ops=()):
         op = attr[4:]
         amd = (op + "_async") in names
         nout = _ARITY.get(id(getattr(skeleton, attr)), 1)
-        call = _make_call(service, op, impl, op in secret_ops)
+        call = _make_call(service, op, impl, op in secret_ops, op in quiet_ops)
         attrs[op + "_async" if amd else op] = (
             _amd_method(call, nout) if amd else _sync_method(call))
     return type(skeleton.__name__ + "Servant", (skeleton,), attrs)()
 
 
-def _make_call(service, op, impl, secret):
+def _make_call(service, op, impl, secret, quiet):
     def call(args, current):
         ctx = current.ctx or {}
-        log.info("%s.%s(%s) group=%s", service, op,
-                 "***" if secret else ", ".join(_brief(a) for a in args),
-                 ctx.get("omero.group", "-"))
+        if not quiet:
+                log.info("%s.%s(%s) group=%s", service, op,
+                     "***" if secret else ", ".join(_brief(a) for a in args),
+                     ctx.get("omero.group", "-"))
         fn = getattr(impl, op, None)
         if fn is None:
             log.warning("UNIMPLEMENTED %s.%s", service, op)

@@ -1,0 +1,47 @@
+"""python -m test_infra.omero_devserver --port 4064 --catalogue demo.yaml --state-dir DIR"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(
+        prog="python -m test_infra.omero_devserver",
+        description="An OMERO server for tests and demos (see the package docstring).")
+    p.add_argument("--catalogue", default="demo.yaml",
+                   help="YAML spec file (a name is looked up in test_infra/catalogues)")
+    p.add_argument("--state-dir", help="where writes, logs and the certificate go")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=4064, help="plain TCP port (0 = any)")
+    p.add_argument("--ssl-port", type=int, default=None,
+                   help="also serve SSL on this port (0 = any)")
+    p.add_argument("--read-only", action="store_true", help="refuse every write")
+    p.add_argument("--tile-delay-ms", type=float, default=0.0,
+                   help="sleep per tile read, to model a real server's decode cost")
+    p.add_argument("--max-message-kb", type=int, default=250000,
+                   help="largest reply (getPlane, getTile), as Ice.MessageSizeMax")
+    p.add_argument("--threads", type=int, default=8, help="server thread pool size")
+    p.add_argument("-v", "--verbose", action="store_true", help="log calls to stderr")
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    from .server import DevServer, Options
+    server = DevServer(Options(
+        catalogue=args.catalogue, state_dir=args.state_dir, host=args.host,
+        port=args.port, ssl_port=args.ssl_port, read_only=args.read_only,
+        tile_delay_ms=args.tile_delay_ms, max_message_kb=args.max_message_kb,
+        threads=args.threads, verbose=args.verbose))
+    server.start()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *a: server.shutdown())
+    server.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per OMERO service the dev server offers (IAdmin, IQuery, ...)."""

@@ -1,0 +1,50 @@
+"""What every service servant shares: its server, its session, the caller of a call."""
+
+from __future__ import annotations
+
+import omero
+
+from ..model import Builder
+from ..security import Caller
+
+
+class Service:
+    def __init__(self, server, session):
+        self.server = server
+        self.session = session
+
+    @property
+    def cat(self):
+        return self.server.catalogue
+
+    @property
+    def store(self):
+        return self.server.store
+
+    def caller(self, current) -> Caller:
+        ctx = current.ctx or {}
+        group = ctx.get("omero.group")
+        try:
+            group = int(group) if group not in (None, "") else None
+        except ValueError:
+            raise omero.ApiUsageException(None, None, "bad omero.group %r" % group)
+        caller = Caller(self.session.user, self.session.group, group, self.cat)
+        caller.check_group_context()
+        return caller
+
+    def builder(self, current, caller=None) -> Builder:
+        return Builder(self.cat, caller or self.caller(current), self.store)
+
+    def refuse_if_read_only(self):
+        if self.server.options.read_only:
+            raise omero.SecurityViolation(
+                None, None, "This OMERO server is read-only "
+                "(omero.cluster.read_only=true): writes are refused")
+
+    # every stateless service answers these the same way
+    def getCurrentEventContext(self, current):
+        from ..sessions import event_context
+        return event_context(self.session, self.cat)
+
+    def close(self, current):
+        pass
