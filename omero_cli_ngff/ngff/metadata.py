@@ -1,0 +1,179 @@
+"""NGFF attributes as plain dicts: multiscales, the ``omero`` rendering block, plates
+and wells, for 0.4 (``.zattrs``, version inside each block) and 0.5 (``zarr.json``
+attributes under ``ome`` with one ``version``).
+
+``image_attrs`` and friends return the *attributes* dict to store on the group; the
+writer decides when (after all data: readers take multiscales as "complete").
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional, Sequence
+
+import numpy as np
+
+from ..records import ChannelInfo, RenderingInfo
+from .spec import AXES, ImageSpec, ngff_length
+
+_RGB = ["FF0000", "00FF00", "0000FF"]
+_DEFAULT_COLORS = ["FFFFFF"]
+
+
+def axes(spec: ImageSpec) -> List[dict]:
+    """t, c, z, y, x with types and, where known, the NGFF unit of each spatial axis."""
+    units = {"z": spec.physical_z, "y": spec.physical_y, "x": spec.physical_x}
+    out = []
+    for name in AXES:
+        ax = {"name": name, "type": {"t": "time", "c": "channel"}.get(name, "space")}
+        p = units.get(name)
+        if p is not None:
+            _, unit = ngff_length(p.value, p.unit)
+            if unit:
+                ax["unit"] = unit
+        out.append(ax)
+    return out
+
+
+def base_scale(spec: ImageSpec) -> List[float]:
+    """Physical size per axis at full resolution (1 where unknown)."""
+    def v(p):
+        if p is None:
+            return 1.0
+        value, _ = ngff_length(p.value, p.unit)
+        return value if value > 0 else 1.0
+
+    return [1.0, 1.0, v(spec.physical_z), v(spec.physical_y), v(spec.physical_x)]
+
+
+def level_scales(spec: ImageSpec, n_levels: int) -> List[List[float]]:
+    """One scale per level: y and x double at each level, t/c/z unchanged."""
+    base = base_scale(spec)
+    return [base[:3] + [base[3] * 2 ** k, base[4] * 2 ** k] for k in range(n_levels)]
+
+
+def multiscale(spec: ImageSpec, paths: Sequence[str], version: str) -> dict:
+    ms = {
+        "name": spec.name,
+        "axes": axes(spec),
+        "datasets": [
+            {"path": p, "coordinateTransformations": [{"type": "scale", "scale": s}]}
+            for p, s in zip(paths, level_scales(spec, len(paths)))
+        ],
+        "type": "mean",
+        "metadata": {"method": "2x2 mean (integers rounded half to even)",
+                     "description": "written by omero-cli-ngff"},
+    }
+    if version == "0.4":
+        ms = {"version": "0.4", **ms}
+    return ms
+
+
+def _dtype_range(dtype: np.dtype):
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        return float(info.min), float(info.max)
+    return 0.0, 1.0
+
+
+def default_rendering(spec: ImageSpec) -> RenderingInfo:
+    """Neutral settings when the caller has none: full type range, RGB colours for 3
+    channels of uint8, white otherwise."""
+    lo, hi = _dtype_range(spec.numpy_dtype)
+    if spec.pixel_type == "bit":
+        lo, hi = 0.0, 1.0
+    colors = _RGB if spec.size_c == 3 and spec.numpy_dtype == np.uint8 else _DEFAULT_COLORS * spec.size_c
+    chans = [ChannelInfo(label=str(i), color=colors[i], window_start=lo, window_end=hi, window_min=lo, window_max=hi)
+             for i in range(spec.size_c)]
+    return RenderingInfo(channels=chans, default_z=spec.size_z // 2, default_t=0,
+                         model="color" if spec.size_c > 1 else "greyscale")
+
+
+def _color(c: str) -> str:
+    c = (c or "FFFFFF").lstrip("#").upper()
+    return c[:6] if len(c) >= 6 else "FFFFFF"
+
+
+def omero_block(spec: ImageSpec, version: str, image_id: Optional[int] = None) -> dict:
+    """The NGFF ``omero`` block (transitional metadata, read by OMERO and viewers)."""
+    r = spec.rendering or default_rendering(spec)
+    chans = list(r.channels)
+    if len(chans) < spec.size_c:         # complete missing channels with defaults
+        chans += default_rendering(spec).channels[len(chans):]
+    block = {
+        "name": spec.name,
+        "channels": [
+            {
+                "label": ch.label,
+                "color": _color(ch.color),
+                "window": {"start": float(ch.window_start), "end": float(ch.window_end),
+                           "min": float(ch.window_min), "max": float(ch.window_max)},
+                "active": bool(ch.active),
+                "inverted": bool(ch.inverted),
+                "coefficient": float(ch.coefficient),
+                "family": ch.family or "linear",
+            }
+            for ch in chans[:spec.size_c]
+        ],
+        "rdefs": {"defaultZ": int(min(max(r.default_z, 0), spec.size_z - 1)),
+                  "defaultT": int(min(max(r.default_t, 0), spec.size_t - 1)),
+                  "model": r.model if r.model in ("color", "greyscale") else "color"},
+    }
+    if image_id is not None:
+        block["id"] = int(image_id)
+    if version == "0.4":
+        block["version"] = "0.4"
+    return block
+
+
+def wrap(version: str, attrs: dict) -> dict:
+    """0.5 keeps NGFF attributes under ``ome`` with one version; 0.4 at the top."""
+    if version == "0.5":
+        return {"ome": {"version": "0.5", **attrs}}
+    return attrs
+
+
+def image_attrs(spec: ImageSpec, paths: Sequence[str], version: str,
+                image_id: Optional[int] = None) -> dict:
+    return wrap(version, {"multiscales": [multiscale(spec, paths, version)],
+                          "omero": omero_block(spec, version, image_id)})
+
+
+def read_ome(attrs: dict) -> dict:
+    """NGFF attributes of a group as one dict, whatever the version."""
+    return attrs.get("ome", attrs) if isinstance(attrs, dict) else {}
+
+
+# -- plates ------------------------------------------------------------------------------
+
+def plate_attrs(name: str, rows: Sequence[str], columns: Sequence[str],
+                wells: Sequence[tuple], field_count: int, version: str,
+                acquisitions: Sequence[dict] = ()) -> dict:
+    """``wells``: (row name, column name) pairs that exist."""
+    ri = {r: i for i, r in enumerate(rows)}
+    ci = {c: i for i, c in enumerate(columns)}
+    plate = {
+        "name": name,
+        "rows": [{"name": r} for r in rows],
+        "columns": [{"name": c} for c in columns],
+        "wells": [{"path": f"{r}/{c}", "rowIndex": ri[r], "columnIndex": ci[c]} for r, c in wells],
+        "field_count": int(field_count),
+    }
+    if acquisitions:
+        plate["acquisitions"] = [dict(a) for a in acquisitions]
+    if version == "0.4":
+        plate["version"] = "0.4"
+    return wrap(version, {"plate": plate})
+
+
+def well_attrs(fields: Sequence[tuple], version: str) -> dict:
+    """``fields``: (path, acquisition id or None) per field image."""
+    images = []
+    for path, acq in fields:
+        im = {"path": str(path)}
+        if acq is not None:
+            im["acquisition"] = int(acq)
+        images.append(im)
+    well = {"images": images}
+    if version == "0.4":
+        well["version"] = "0.4"
+    return wrap(version, {"well": well})

@@ -1,0 +1,101 @@
+"""The resume record: which shards of an image are completely written.
+
+Kept in the store next to the image, under ``<image>/.ngff-progress/``:
+
+- ``plan.json``: the ``ImagePlan`` (shapes, chunks, shards, dtype, codec) the data was
+  started with; a rerun continues with exactly this layout.
+- ``done-<session>-<seq>.txt``: lines ``level/t/c/z/row/col`` of shards written, in
+  completion order. Segments are immutable new objects (object stores limit rewrites
+  of one object to about one per second and have no append), written at most every
+  ``interval`` seconds and at the end. One flush at a time, in order, so the record is
+  always a prefix of the completion order: a shard is recorded only after its object
+  was written, and a pyramid shard only after the shards it was computed from.
+
+A shard finished after the last flush is written again by the rerun, with identical
+bytes. ``interval=0`` flushes after every shard. On resume the segments are read and
+compacted into one. The final step of a write deletes the whole folder, after the
+NGFF metadata was written: a record present means "incomplete".
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from typing import Iterable, List, Optional, Set, Tuple
+
+from zarr.abc.store import Store
+
+from . import store as st
+
+RECORD_DIR = ".ngff-progress"
+Key = Tuple[int, int, int, int, int, int]        # level, t, c, z, row, col
+
+
+def record_prefix(image_path: str) -> str:
+    return st.join(image_path, RECORD_DIR) + "/"
+
+
+class ResumeRecord:
+    def __init__(self, store: Store, image_path: str, interval: float = 2.0):
+        self.store = store
+        self.prefix = record_prefix(image_path)
+        self.interval = interval
+        self.done: Set[Key] = set()
+        self._pending: List[Key] = []
+        self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._session = uuid.uuid4().hex[:8]
+        self._seq = 0
+        self._last_flush = time.monotonic()
+
+    # -- reading --------------------------------------------------------------------
+    def read_plan(self) -> Optional[dict]:
+        return st.get_json(self.store, self.prefix + "plan.json")
+
+    def exists(self) -> bool:
+        return st.any_key(self.store, self.prefix)
+
+    def load(self) -> Set[Key]:
+        """Read every segment into ``done`` and compact them into one segment."""
+        keys = sorted(k for k in st.list_prefix(self.store, self.prefix)
+                      if k.rsplit("/", 1)[-1].startswith("done-"))
+        for k in keys:
+            data = st.get_bytes(self.store, k) or b""
+            for line in data.decode().splitlines():
+                parts = line.strip().split("/")
+                if len(parts) == 6:
+                    self.done.add(tuple(int(p) for p in parts))
+        if len(keys) > 1:
+            self._write_segment(sorted(self.done), name="done-0-compact-" + self._session)
+            for k in keys:
+                st.delete_key(self.store, k)
+        return self.done
+
+    # -- writing --------------------------------------------------------------------
+    def start(self, plan_json: dict) -> None:
+        st.set_json(self.store, self.prefix + "plan.json", plan_json)
+
+    def add(self, key: Key) -> None:
+        with self._lock:
+            self.done.add(key)
+            self._pending.append(key)
+            due = self.interval <= 0 or time.monotonic() - self._last_flush >= self.interval
+        if due:
+            self.flush()
+
+    def flush(self) -> None:
+        with self._flush_lock:
+            with self._lock:
+                batch, self._pending = self._pending, []
+                self._last_flush = time.monotonic()
+            if batch:
+                self._seq += 1
+                self._write_segment(batch, name=f"done-{time.time_ns():020d}-{self._session}-{self._seq:06d}")
+
+    def _write_segment(self, keys: Iterable[Key], name: str) -> None:
+        text = "".join("/".join(str(v) for v in k) + "\n" for k in keys)
+        st.set_bytes(self.store, self.prefix + name + ".txt", text.encode())
+
+    def remove(self) -> None:
+        st.delete_prefix(self.store, self.prefix)

@@ -1,0 +1,246 @@
+"""The writer's plain inputs and outputs: what an image is, where its pixels come from,
+how to write it, and what was written.
+
+Nothing here knows about OMERO. ``ImageSpec`` is built by the caller from an
+``ImageRecord`` (or anything else); ``TileSource`` is any object with ``levels``,
+``tile_size`` and a thread-safe ``read``.
+
+Axes: every image is written 5D ``tczyx``, singleton axes included. OMERO images are
+always 5D, and omero-cli-zarr, bioformats2raw and OMERO's own zarr pixel buffer
+(omero-zarr-pixel-buffer) all write or expect ``tczyx``; a fixed axis order means one
+code path for every reader and no guessing which axis was dropped. Singleton axes cost
+nothing: chunks are 1 along t, c and z.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional, Protocol, Sequence, Tuple, Union, runtime_checkable
+
+import numpy as np
+
+from ..records import PhysicalSize, RenderingInfo
+from .errors import InvalidSpecError, UnsupportedPixelTypeError
+
+AXES = ("t", "c", "z", "y", "x")
+
+#: OMERO PixelsType values -> numpy dtype of the stored array. OMERO ``bit`` is stored as
+#: uint8 holding 0/1: every viewer and OMERO's zarr pixel buffer reads uint8, few read a
+#: zarr ``bool``, and a mean pyramid of bits is only meaningful as numbers.
+OMERO_PIXEL_TYPES = {
+    "bit": np.dtype("uint8"),
+    "int8": np.dtype("int8"),
+    "uint8": np.dtype("uint8"),
+    "int16": np.dtype("int16"),
+    "uint16": np.dtype("uint16"),
+    "int32": np.dtype("int32"),
+    "uint32": np.dtype("uint32"),
+    "float": np.dtype("float32"),
+    "double": np.dtype("float64"),
+}
+
+#: Length units: OMERO ``UnitsLength`` enum names (and their OME-XML symbols) -> the NGFF
+#: (UDUNITS-2) unit name, with a factor for the few OMERO units NGFF does not name.
+_NGFF_UNITS = (
+    "angstrom attometer centimeter decimeter exameter femtometer foot gigameter hectometer "
+    "inch kilometer megameter meter micrometer mile millimeter nanometer parsec petameter "
+    "picometer terameter yard yoctometer yottameter zeptometer zettameter"
+).split()
+_SYMBOLS = {
+    "Å": "angstrom", "am": "attometer", "cm": "centimeter", "dm": "decimeter",
+    "Em": "exameter", "fm": "femtometer", "ft": "foot", "Gm": "gigameter",
+    "hm": "hectometer", "in": "inch", "km": "kilometer", "Mm": "megameter", "m": "meter",
+    "µm": "micrometer", "um": "micrometer", "mi.": "mile", "mm": "millimeter",
+    "nm": "nanometer", "pc": "parsec", "Pm": "petameter", "pm": "picometer",
+    "Tm": "terameter", "yd": "yard", "ym": "yoctometer", "Ym": "yottameter",
+    "zm": "zeptometer", "Zm": "zettameter",
+}
+_CONVERTED = {  # unit -> (NGFF unit, factor)
+    "thou": ("inch", 1e-3), "line": ("inch", 1 / 12), "point": ("inch", 1 / 72),
+    "pt": ("inch", 1 / 72), "li": ("inch", 1 / 12), "ly": ("meter", 9.4607304725808e15),
+    "lightyear": ("meter", 9.4607304725808e15),
+}
+
+
+def ngff_length(value: float, unit: str) -> Tuple[float, Optional[str]]:
+    """(value, OMERO unit name or symbol) -> (value, NGFF unit name or None).
+
+    None means a unit NGFF cannot express (PIXEL, REFERENCEFRAME): the caller then
+    writes a unit-less scale.
+    """
+    key = (unit or "").strip()
+    if key in _SYMBOLS:
+        return float(value), _SYMBOLS[key]
+    low = key.lower()
+    if low in _NGFF_UNITS:
+        return float(value), low
+    if low in _CONVERTED:
+        name, factor = _CONVERTED[low]
+        return float(value) * factor, name
+    return float(value), None
+
+
+def stored_dtype(dtype) -> np.dtype:
+    """The numpy dtype the array is written with, or UnsupportedPixelTypeError."""
+    if isinstance(dtype, str) and dtype in OMERO_PIXEL_TYPES:
+        return OMERO_PIXEL_TYPES[dtype]
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as exc:
+        raise UnsupportedPixelTypeError(f"unsupported pixel type {dtype!r}") from exc
+    if dt == np.bool_:
+        return np.dtype("uint8")
+    if dt.kind in "iuf" and dt.itemsize <= 8 and dt.isnative:
+        return dt
+    if dt.kind in "iuf" and dt.itemsize <= 8:
+        return dt.newbyteorder("=")
+    raise UnsupportedPixelTypeError(
+        f"unsupported pixel type {dt} (only integers, floats and bit/bool can be stored)")
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    """Everything the writer needs to know about one image, as plain values.
+
+    ``dtype`` is a numpy dtype or an OMERO pixel type name (``"uint8"``, ``"float"``,
+    ``"bit"``...). Physical sizes are ``records.PhysicalSize`` (value + OMERO unit) or
+    None. ``rendering`` fills the NGFF ``omero`` block (channel labels, colours,
+    windows, default z/t); without it, neutral defaults are written.
+    """
+
+    name: str
+    dtype: object
+    size_x: int
+    size_y: int
+    size_c: int = 1
+    size_z: int = 1
+    size_t: int = 1
+    physical_x: Optional[PhysicalSize] = None
+    physical_y: Optional[PhysicalSize] = None
+    physical_z: Optional[PhysicalSize] = None
+    rendering: Optional[RenderingInfo] = None
+    dimension_order: str = "XYZCT"       # for OME-XML only; the array is always tczyx
+
+    def __post_init__(self):
+        for n in ("size_x", "size_y", "size_c", "size_z", "size_t"):
+            v = getattr(self, n)
+            if not isinstance(v, (int, np.integer)) or v < 1:
+                raise InvalidSpecError(f"{self.name!r}: {n} must be a positive integer, not {v!r}")
+
+    @property
+    def numpy_dtype(self) -> np.dtype:
+        """The dtype of the stored array (``bit``/bool become uint8)."""
+        return stored_dtype(self.dtype)
+
+    @property
+    def pixel_type(self) -> str:
+        """The OME pixel type name (``uint8``, ``float``, ``bit``...)."""
+        if isinstance(self.dtype, str) and self.dtype in OMERO_PIXEL_TYPES:
+            return self.dtype
+        dt = np.dtype(self.dtype)
+        if dt == np.bool_:
+            return "bit"
+        return {"float32": "float", "float64": "double"}.get(dt.name, dt.name)
+
+    @property
+    def shape(self) -> Tuple[int, int, int, int, int]:
+        return (self.size_t, self.size_c, self.size_z, self.size_y, self.size_x)
+
+
+@runtime_checkable
+class TileSource(Protocol):
+    """Where pixels come from.
+
+    ``levels``: the (size_y, size_x) of each resolution the source itself can serve, full
+    resolution first (a source without a pyramid lists one). ``tile_size``: the
+    preferred (h, w) of a read. ``read`` returns a (h, w) array of one plane's region
+    and must be thread-safe (each worker thread may call it concurrently).
+    """
+
+    levels: Sequence[Tuple[int, int]]
+    tile_size: Tuple[int, int]
+
+    def read(self, level: int, t: int, c: int, z: int,
+             y: int, x: int, h: int, w: int) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class WriteOptions:
+    """How to write. Sizes are in pixels (y/x) unless named ``*_bytes``.
+
+    ``shard_size``: pixels per side of a shard (Zarr v3) or of a write unit (Zarr v2),
+    a multiple of ``chunk_size``; None derives it from ``shard_bytes`` and the memory
+    budget (see ``layout.plan_image``). ``record_interval``: seconds between flushes of
+    the resume record (0: after every shard; shards finished after the last flush are
+    rewritten identically by a rerun). ``fill_value`` with ``write_empty_chunks=False``
+    skips chunks that hold only that value.
+    """
+
+    ngff_version: str = "0.5"
+    chunk_size: int = 1024
+    shard_size: Optional[int] = None
+    shard_bytes: int = 256 * 1024 ** 2
+    compression: str = "blosc-zstd"
+    compression_level: Optional[int] = None
+    min_level_size: int = 256
+    workers: int = 8
+    memory_budget: int = 1024 ** 3
+    overwrite: bool = False
+    write_empty_chunks: bool = False
+    fill_value: Union[int, float, None] = None
+    record_interval: float = 2.0
+
+    def __post_init__(self):
+        if self.ngff_version not in ("0.4", "0.5"):
+            raise InvalidSpecError(f"ngff_version must be '0.4' or '0.5', not {self.ngff_version!r}")
+        if self.chunk_size < 16 or self.chunk_size % 16:
+            raise InvalidSpecError(f"chunk_size must be a multiple of 16, not {self.chunk_size}")
+        if self.shard_size is not None and (
+                self.shard_size < self.chunk_size or self.shard_size % self.chunk_size):
+            raise InvalidSpecError(
+                f"shard_size {self.shard_size} must be a multiple of chunk_size {self.chunk_size}")
+        if self.workers < 1:
+            raise InvalidSpecError(f"workers must be at least 1, not {self.workers}")
+        if self.min_level_size < 1:
+            raise InvalidSpecError(f"min_level_size must be positive, not {self.min_level_size}")
+        from .codecs import check_compression
+        check_compression(self.compression, self.compression_level)
+
+    @property
+    def zarr_format(self) -> int:
+        return 3 if self.ngff_version == "0.5" else 2
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Cumulative progress of one image, given to the ``progress`` callback.
+
+    Pixels count every level written (the total is known up front), so a progress
+    bar can use ``pixels_done / pixels_total``.
+    """
+
+    pixels_done: int
+    pixels_total: int
+    bytes_written: int
+    objects_written: int
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What ``write_image`` did."""
+
+    url: str
+    ngff_version: str
+    level_shapes: Tuple[Tuple[int, ...], ...]
+    chunk_shapes: Tuple[Tuple[int, ...], ...]
+    shard_shapes: Tuple[Optional[Tuple[int, ...]], ...]
+    objects_written: int
+    bytes_written: int
+    seconds: float
+    resumed: bool = False
+    already_complete: bool = False
+    tiles_read: int = 0
+    levels_from_source: Tuple[int, ...] = field(default=())
