@@ -284,6 +284,26 @@ def images_by_url(q: Query):
             for i in sorted(parents)]
 
 
+@pattern("ANNOTATED_URLS",
+         r"select distinct mv\.value from ImageAnnotationLink l join l\.child a"
+         r" join a\.mapValue mv where a\.ns = :ns and mv\.name = :key order by mv\.value")
+def annotated_urls(q: Query):
+    ns, key = q.param("ns"), q.param("key")
+    values = {}
+    for link in list(q.store.links.values()):
+        ann = q.store.annotations.get(link.child_id)
+        if link.parent_type != "Image" or ann is None or ann.ns != ns:
+            continue
+        img = q.cat.images.get(link.parent_id)
+        if not (q.visible(img) and q.caller.can_read(link.owner, link.group)
+                and q.caller.can_read(ann.owner, ann.group)):
+            continue
+        for k, v in ann.values:
+            if k == key:
+                values.setdefault(v, ann)
+    return [Row([to_rtype(v)], values[v].owner, values[v].group) for v in sorted(values)]
+
+
 @pattern("PLATE_LAYOUT",
          r"select ws from WellSample ws join fetch ws\.well w join fetch w\.plate p"
          r" left outer join fetch ws\.plateAcquisition where p\.id in \(:ids\)"
@@ -584,19 +604,104 @@ def thumbnail_versions(q: Query):
     return []
 
 
+def _memberships(q: Query, exp_obj, user, group_obj_for=None):
+    maps = []
+    for i, gid in enumerate(user.groups):
+        m = omero.model.GroupExperimenterMapI(user.id * 1000 + gid, True)
+        m.setParent(q.build.experimenter_group(gid))
+        m.setChild(exp_obj if exp_obj is not None else omero.model.ExperimenterI(user.id,
+                                                                               False))
+        m.setOwner(omero.rtypes.rbool(False))
+        maps.append(m)
+    return maps
+
+
 @pattern("gateway.getObjects.Experimenter",
-         r"select obj from Experimenter as obj(?: where obj\.id in \(:ids\))?")
+         r"select obj from Experimenter as obj"
+         r"(?P<fetch> left outer join fetch obj\.groupExperimenterMap"
+         r" as groupExperimenterMap left outer join fetch groupExperimenterMap\.parent g)?"
+         r"(?: join obj\.groupExperimenterMap groupExperimenterMap)?"
+         r"(?: where (?P<where>.*))?")
 def experimenters(q: Query):
-    ids = set(q.ids()) if "ids" in q.params else None
-    return [Row(q.build.experimenter(u.id), u.id, -1)
-            for u in sorted(q.cat.users.values(), key=lambda u: u.id)
-            if ids is None or u.id in ids]
+    ids, group, name = None, None, None
+    for clause in filter(None, (q.match["where"] or "").split(" and ")):
+        if re.fullmatch(r"obj\.id in \(:ids\)", clause):
+            ids = set(q.ids())
+        elif re.fullmatch(r"groupExperimenterMap\.parent\.id = :group", clause):
+            group = int(q.param("group"))
+        elif re.fullmatch(r"obj\.omeName=:omeName", clause):
+            name = q.param("omeName")
+        else:
+            raise omero.QueryException(None, None, "omero devserver: unknown clause "
+                                       "%r in query: %s" % (clause, q.text))
+    rows = []
+    for u in sorted(q.cat.users.values(), key=lambda u: u.id):
+        if ((ids is not None and u.id not in ids) or (group is not None and group
+                                                         not in u.groups)
+                or (name is not None and u.name != name)):
+            continue
+        obj = q.build.experimenter(u.id)
+        if q.match["fetch"]:
+            obj._groupExperimenterMapLoaded = True
+            obj._groupExperimenterMapSeq = _memberships(q, obj, u)
+        rows.append(Row(obj, u.id, -1))
+    return rows
 
 
 @pattern("gateway.getObjects.ExperimenterGroup",
-         r"select obj from ExperimenterGroup as obj(?: where obj\.id in \(:ids\))?")
+         r"select obj from ExperimenterGroup as obj"
+         r"(?P<fetch> left outer join fetch obj\.groupExperimenterMap as map"
+         r" left outer join fetch map\.child e)?"
+         r"(?: join obj\.groupExperimenterMap as map)?"
+         r"(?: where (?P<where>.*))?")
 def experimenter_groups(q: Query):
-    ids = set(q.ids()) if "ids" in q.params else None
-    return [Row(q.build.experimenter_group(g.id), -1, g.id)
-            for g in sorted(q.cat.groups.values(), key=lambda g: g.id)
-            if ids is None or g.id in ids]
+    ids, member, name = None, None, None
+    for clause in filter(None, (q.match["where"] or "").split(" and ")):
+        if re.fullmatch(r"obj\.id in \(:ids\)", clause):
+            ids = set(q.ids())
+        elif re.fullmatch(r"map\.child\.id = :experimenter", clause):
+            member = q.cat.user(int(q.param("experimenter")))
+        elif re.fullmatch(r"obj\.name=:name", clause):
+            name = q.param("name")
+        else:
+            raise omero.QueryException(None, None, "omero devserver: unknown clause "
+                                       "%r in query: %s" % (clause, q.text))
+    rows = []
+    for g in sorted(q.cat.groups.values(), key=lambda g: g.id):
+        if ((ids is not None and g.id not in ids) or (name is not None and g.name != name)
+                or (member is not None and g.id not in member.groups)):
+            continue
+        obj = q.build.experimenter_group(g.id)
+        if q.match["fetch"]:
+            obj._groupExperimenterMapLoaded = True
+            obj._groupExperimenterMapSeq = [
+                m for u in q.cat.users.values() if g.id in u.groups
+                for m in _memberships(q, q.build.experimenter(u.id), u) if
+                m.getParent().getId().getValue() == g.id]
+        rows.append(Row(obj, -1, g.id))
+    return rows
+
+
+@pattern("gateway.Plate.gridSize",
+         r"select max\(row\), max\(column\) from Well where plate\.id = :id")
+def plate_grid_size(q: Query):
+    plate = q.get("Plate", int(q.param("id")))
+    wells = [w for w in plate.wells if q.visible(w)] if plate else []
+    if not wells:
+        return [Row([None, None])]
+    return [Row([omero.rtypes.rint(max(w.row for w in wells)),
+                 omero.rtypes.rint(max(w.column for w in wells))], plate.owner,
+                plate.group)]
+
+
+@pattern("gateway.WellSample.getParent",
+         r"select w from Well w left outer join fetch w\.wellSamples as ws"
+         r" where ws\.id=(?P<id>\d+)")
+def well_of_sample(q: Query):
+    ws = q.get("WellSample", int(q.match["id"]))
+    if ws is None or not q.visible(ws.well):
+        return []
+    well = q.build.well(ws.well)
+    well._wellSamplesLoaded = True
+    well._wellSamplesSeq = [q.build.well_sample(ws, well=well)]
+    return [Row(well, ws.well.owner, ws.well.group)]

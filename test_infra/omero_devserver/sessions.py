@@ -122,8 +122,7 @@ def event_context(s: Session, catalogue: Catalogue) -> "omero.sys.EventContext":
     ec.groupId = group.id
     ec.groupName = group.name
     ec.isAdmin = user.admin
-    ec.adminPrivileges = ([_privilege(p) for p in ADMIN_PRIVILEGES] if user.admin
-                          else [])
+    ec.adminPrivileges = list(ADMIN_PRIVILEGES) if user.admin else []
     ec.eventId = -1
     ec.eventType = "User"
     ec.memberOfGroups = list(user.groups)
@@ -132,7 +131,7 @@ def event_context(s: Session, catalogue: Catalogue) -> "omero.sys.EventContext":
     return ec
 
 
-def _privilege(name):
+def privilege(name):
     p = omero.model.AdminPrivilegeI()
     p.setValue(rstring(name))
     return p

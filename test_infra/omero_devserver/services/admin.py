@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import omero
 
-from ..sessions import event_context, roles
+from ..sessions import ADMIN_PRIVILEGES, event_context, privilege, roles
 from .base import Service
 
 
@@ -67,9 +67,10 @@ class AdminService(Service):
         return [b.experimenter(u.id) for u in self.cat.users.values() if gid in u.groups]
 
     def getAdminPrivileges(self, experimenter, current):
-        ec = event_context(self.session, self.cat)
         uid = experimenter.getId().getValue()
-        return ec.adminPrivileges if self._user(uid).admin else []
+        return ([privilege(p) for p in ADMIN_PRIVILEGES] if self._user(uid).admin
+                else [])
 
     def getCurrentAdminPrivileges(self, current):
-        return event_context(self.session, self.cat).adminPrivileges
+        return ([privilege(p) for p in ADMIN_PRIVILEGES] if self.session.user.admin
+                else [])
