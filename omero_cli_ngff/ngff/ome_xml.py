@@ -1,0 +1,121 @@
+"""The bioformats2raw layout: a root group marked ``bioformats2raw.layout: 3``, images
+``0/``, ``1/``..., and ``OME/METADATA.ome.xml`` (+ the ``OME`` group's ``series``)
+describing them, built with ome-types from plain values.
+
+This is the layout bioformats2raw and OMERO's zarr tools produce and read; readers
+that do not know it still find each image as a plain NGFF image group.
+Order of writing: images (each resumable, see ``writer``), then the OME-XML and the
+``OME`` group, then the root attributes last, so the root only claims the layout when
+everything under it is complete.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence, Tuple
+
+import zarr
+
+from . import metadata as md
+from . import store as st
+from .errors import UnsupportedPixelTypeError
+from .spec import ImageSpec, ProgressCallback, TileSource, WriteOptions, WriteResult, ngff_length
+from .writer import write_image
+
+_OME_TYPES = {"int8", "int16", "int32", "uint8", "uint16", "uint32", "float", "double", "bit"}
+_NGFF_TO_SYMBOL = {
+    "angstrom": "Å", "attometer": "am", "centimeter": "cm", "decimeter": "dm", "exameter": "Em",
+    "femtometer": "fm", "foot": "ft", "gigameter": "Gm", "hectometer": "hm", "inch": "in",
+    "kilometer": "km", "megameter": "Mm", "meter": "m", "micrometer": "µm", "mile": "mi.",
+    "millimeter": "mm", "nanometer": "nm", "parsec": "pc", "petameter": "Pm", "picometer": "pm",
+    "terameter": "Tm", "yard": "yd", "yoctometer": "ym", "yottameter": "Ym", "zeptometer": "zm",
+    "zettameter": "Zm",
+}
+
+
+def ome_model(images: Sequence[ImageSpec]):
+    """An ``ome_types.OME`` describing ``images`` (index i is image ``i/``)."""
+    from ome_types import model
+
+    out = []
+    for i, spec in enumerate(images):
+        ptype = spec.pixel_type
+        if ptype not in _OME_TYPES:
+            raise UnsupportedPixelTypeError(f"{spec.name!r}: OME-XML has no pixel type {ptype}")
+        phys = {}
+        for axis in ("x", "y", "z"):
+            p = getattr(spec, f"physical_{axis}")
+            if p is None:
+                continue
+            value, unit = ngff_length(p.value, p.unit)
+            if unit and value > 0:
+                phys[f"physical_size_{axis}"] = value
+                phys[f"physical_size_{axis}_unit"] = model.UnitsLength(_NGFF_TO_SYMBOL[unit])
+        rendering = spec.rendering or md.default_rendering(spec)
+        chans = list(rendering.channels) + md.default_rendering(spec).channels[len(rendering.channels):]
+        channels = []
+        for c in range(spec.size_c):
+            ch = chans[c]
+            channels.append(model.Channel(
+                id=f"Channel:{i}:{c}", name=ch.label, samples_per_pixel=1,
+                color=model.Color("#" + md._color(ch.color))))
+        pixels = model.Pixels(
+            id=f"Pixels:{i}", dimension_order=spec.dimension_order if spec.dimension_order in (
+                "XYZCT", "XYZTC", "XYCTZ", "XYCZT", "XYTCZ", "XYTZC") else "XYZCT",
+            type=model.PixelType(ptype), size_x=spec.size_x, size_y=spec.size_y,
+            size_z=spec.size_z, size_c=spec.size_c, size_t=spec.size_t,
+            big_endian=False, channels=channels, metadata_only=True, **phys)
+        out.append(model.Image(id=f"Image:{i}", name=spec.name, pixels=pixels))
+    return model.OME(images=out, creator="omero-cli-ngff")
+
+
+def ome_xml(images: Sequence[ImageSpec]) -> str:
+    """OME-XML text describing ``images``."""
+    from ome_types import to_xml
+
+    return to_xml(ome_model(images))
+
+
+def write_ome_group(store, images: Sequence[ImageSpec], version: str, root: str = "") -> None:
+    """``OME/`` group with ``series`` and ``OME/METADATA.ome.xml``."""
+    fmt = 3 if version == "0.5" else 2
+    group = zarr.open_group(store, path=st.join(root, "OME"), mode="a", zarr_format=fmt)
+    st.set_bytes(store, st.join(root, "OME", "METADATA.ome.xml"), ome_xml(images).encode())
+    group.attrs.update(md.wrap(version, {"series": [str(i) for i in range(len(images))]}))
+
+
+def write_bioformats2raw(dest, images: Sequence[Tuple[ImageSpec, TileSource]],
+                         options: Optional[WriteOptions] = None,
+                         progress: Optional[ProgressCallback] = None, *,
+                         storage_options: Optional[dict] = None, path: str = "",
+                         image_ids: Optional[Sequence[Optional[int]]] = None) -> list:
+    """Write ``images`` as series ``0``, ``1``... of a bioformats2raw layout at
+    ``dest``/``path``; returns one ``WriteResult`` per image."""
+    options = options or WriteOptions()
+    store, _ = st.open_store(dest, storage_options)
+    prefix = path.strip("/")
+    fmt = options.zarr_format
+    if options.overwrite and st.any_key(store, prefix + "/" if prefix else ""):
+        st.delete_prefix(store, prefix + "/" if prefix else "")
+    from dataclasses import replace
+
+    per_image = replace(options, overwrite=False)
+    zarr.open_group(store, path=prefix, mode="a", zarr_format=fmt)
+    results = []
+    for i, (spec, source) in enumerate(images):
+        iid = image_ids[i] if image_ids else None
+        results.append(write_image(store, spec, source, per_image, progress,
+                                   path=st.join(prefix, str(i)), image_id=iid))
+    specs = [s for s, _ in images]
+    write_ome_group(store, specs, options.ngff_version, prefix)
+    root = zarr.open_group(store, path=prefix, mode="r+", zarr_format=fmt)
+    root.attrs.update(md.wrap(options.ngff_version, {"bioformats2raw.layout": 3}))
+    return results
+
+
+def read_ome_xml(dest, path: str = "", storage_options: Optional[dict] = None):
+    """The ``ome_types.OME`` of a bioformats2raw layout (None if there is none)."""
+    from ome_types import from_xml
+
+    store, _ = st.open_store(dest, storage_options, read_only=True)
+    data = st.get_bytes(store, st.join(path, "OME", "METADATA.ome.xml"))
+    return None if data is None else from_xml(data.decode())

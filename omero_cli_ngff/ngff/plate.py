@@ -1,0 +1,117 @@
+"""NGFF plates (HCS): ``<row>/<column>/<field>`` image groups, well and plate metadata.
+
+Input is a plain description (``PlateSpec``): row and column names, the wells that
+exist with their fields (an ``ImageSpec`` and a ``TileSource`` each). Order of writing:
+each field image (resumable, see ``writer``), then its well's ``well`` attributes,
+then the plate's ``plate`` attributes last, so the plate only lists wells whose
+images are complete.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import List, Optional, Sequence
+
+import zarr
+
+from . import metadata as md
+from . import store as st
+from .errors import InvalidSpecError
+from .spec import ImageSpec, ProgressCallback, TileSource, WriteOptions, WriteResult
+from .writer import write_image
+
+_NAME = re.compile(r"^[A-Za-z0-9]+$")
+
+
+@dataclass
+class FieldSpec:
+    """One field (image) of a well."""
+
+    spec: ImageSpec
+    source: TileSource
+    acquisition: Optional[int] = None
+    image_id: Optional[int] = None
+
+
+@dataclass
+class WellSpec:
+    row: str
+    column: str
+    fields: List[FieldSpec] = field(default_factory=list)
+
+
+@dataclass
+class PlateSpec:
+    """``rows``/``columns``: names in order (e.g. A..H, 1..12); ``acquisitions``: NGFF
+    acquisition dicts (``id`` required, ``name``, ``maximumfieldcount``... optional)."""
+
+    name: str
+    rows: Sequence[str]
+    columns: Sequence[str]
+    wells: Sequence[WellSpec]
+    acquisitions: Sequence[dict] = ()
+
+
+@dataclass(frozen=True)
+class PlateResult:
+    url: str
+    images: dict          # "A/1/0" -> WriteResult
+    field_count: int
+
+    @property
+    def objects_written(self) -> int:
+        return sum(r.objects_written for r in self.images.values())
+
+    @property
+    def bytes_written(self) -> int:
+        return sum(r.bytes_written for r in self.images.values())
+
+
+def _check(plate: PlateSpec) -> None:
+    for n in list(plate.rows) + list(plate.columns):
+        if not _NAME.match(str(n)):
+            raise InvalidSpecError(f"plate {plate.name!r}: row/column name {n!r} must be alphanumeric")
+    seen = set()
+    for w in plate.wells:
+        if w.row not in plate.rows or w.column not in plate.columns:
+            raise InvalidSpecError(f"plate {plate.name!r}: well {w.row}{w.column} is outside the plate")
+        if (w.row, w.column) in seen:
+            raise InvalidSpecError(f"plate {plate.name!r}: well {w.row}{w.column} given twice")
+        seen.add((w.row, w.column))
+
+
+def write_plate(dest, plate: PlateSpec, options: Optional[WriteOptions] = None,
+                progress: Optional[ProgressCallback] = None, *,
+                storage_options: Optional[dict] = None, path: str = "") -> PlateResult:
+    """Write a plate at ``dest``/``path`` (see the module docstring)."""
+    _check(plate)
+    options = options or WriteOptions()
+    store, url = st.open_store(dest, storage_options)
+    prefix = path.strip("/")
+    fmt = options.zarr_format
+    version = options.ngff_version
+    if options.overwrite and st.any_key(store, prefix + "/" if prefix else ""):
+        st.delete_prefix(store, prefix + "/" if prefix else "")
+    per_image = replace(options, overwrite=False)
+    zarr.open_group(store, path=prefix, mode="a", zarr_format=fmt)
+    results = {}
+    wells = sorted(plate.wells, key=lambda w: (list(plate.rows).index(w.row),
+                                               list(plate.columns).index(w.column)))
+    for w in wells:
+        zarr.open_group(store, path=st.join(prefix, w.row), mode="a", zarr_format=fmt)
+        well_path = st.join(prefix, w.row, w.column)
+        wg = zarr.open_group(store, path=well_path, mode="a", zarr_format=fmt)
+        for i, f in enumerate(w.fields):
+            results[f"{w.row}/{w.column}/{i}"] = write_image(
+                store, f.spec, f.source, per_image, progress, path=st.join(well_path, str(i)),
+                image_id=f.image_id)
+        wg.attrs.update(md.well_attrs([(str(i), f.acquisition) for i, f in enumerate(w.fields)],
+                                      version))
+    field_count = max((len(w.fields) for w in plate.wells), default=0)
+    root = zarr.open_group(store, path=prefix, mode="r+", zarr_format=fmt)
+    root.attrs.update(md.plate_attrs(plate.name, list(plate.rows), list(plate.columns),
+                                     [(w.row, w.column) for w in wells], field_count, version,
+                                     plate.acquisitions))
+    return PlateResult(url=url.rstrip("/") + ("/" + prefix if prefix else ""), images=results,
+                       field_count=field_count)
