@@ -1,0 +1,179 @@
+"""Where each published image goes under the destination: path templates and slots.
+
+A template names the *root* of a bioformats2raw-layout copy (``<root>/0/`` is the
+multiscales group of series 0; ``<root>/N/`` of series N for whole-fileset
+conversions). Placeholders:
+
+    {ngff_version} {image_id} {image_name} {fileset_id} {series} {owner} {group}
+    {repo_path}
+
+Results are relative, '/'-separated paths that never leave the destination: a result
+that is absolute or contains '..' is refused with a usage error.
+
+Reconversion never rewrites data an annotation points at: each root has two
+deterministic *slots*, ``X.ome.zarr`` and ``X.alt.ome.zarr``, and a reconversion
+writes to the slot the annotation does not point at.
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Optional
+
+from .errors import UsageError
+from .naming import safe_name
+from .records import ImageRecord
+
+PLACEHOLDERS = ("ngff_version", "image_id", "image_name", "fileset_id", "series",
+                "owner", "group", "repo_path")
+DEFAULT_TEMPLATE = "{ngff_version}/{image_id}.ome.zarr"
+DEFAULT_REMOTE_TEMPLATE = "{ngff_version}/{repo_path}.zarr"
+SUFFIXES = (".ome.zarr", ".zarr")
+ALT = ".alt"
+
+
+class TemplateError(UsageError):
+    """A template that cannot be used (unknown placeholder, unsafe result)."""
+
+
+class MissingValue(Exception):
+    """An image lacks a value its template needs (e.g. no fileset): that image fails."""
+
+    exit_code = 4   # exit_codes.NOT_FOUND
+
+
+def fields(template: str) -> list[str]:
+    """The placeholders of a template; a TemplateError for anything else."""
+    names = []
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as err:
+        raise TemplateError(f"--path-template {template!r}: {err}") from None
+    for _, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if name not in PLACEHOLDERS or spec or conversion:
+            raise TemplateError(
+                f"--path-template {template!r}: unknown placeholder {{{name}}}; use "
+                + ", ".join("{%s}" % p for p in PLACEHOLDERS))
+        names.append(name)
+    return names
+
+
+def check_template(template: str, per_image: bool = True) -> None:
+    """Refuse templates that cannot tell the images (or filesets) apart."""
+    names = set(fields(template))
+    if not template.strip():
+        raise TemplateError("--path-template is empty")
+    if per_image and not names & {"image_id", "image_name", "repo_path", "fileset_id"}:
+        raise TemplateError(f"--path-template {template!r} would put every image in the "
+                            "same place: use {image_id}")
+    if not per_image and not names & {"repo_path", "fileset_id"}:
+        raise TemplateError(f"--path-template {template!r}: a remote conversion writes "
+                            "one copy per fileset: use {repo_path} or {fileset_id}")
+
+
+def _repo_path(record: ImageRecord) -> str:
+    if not record.repo_path:
+        raise MissingValue(f"Image:{record.id} has no fileset in the managed repository "
+                           "(the template needs {repo_path})")
+    return record.repo_path
+
+
+def values(record: ImageRecord, ngff_version: str) -> dict:
+    return {
+        "ngff_version": ngff_version,
+        "image_id": record.id,
+        "image_name": _Lazy(lambda: safe_name(record.name)),
+        "fileset_id": _Lazy(lambda: _need(record.fileset_id, record, "fileset_id")),
+        "series": record.series,
+        "owner": _Lazy(lambda: safe_name(record.owner or str(record.owner_id))),
+        "group": _Lazy(lambda: safe_name(record.group or str(record.group_id))),
+        "repo_path": _Lazy(lambda: _repo_path(record)),
+    }
+
+
+def _need(value, record, name):
+    if value is None:
+        raise MissingValue(f"Image:{record.id} has no {name} (the template needs {{{name}}})")
+    return value
+
+
+class _Lazy:
+    """A value computed only when the template uses it."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __format__(self, spec):
+        return format(self.fn(), spec)
+
+
+def render(template: str, record: ImageRecord, ngff_version: str) -> str:
+    """The root of the image's copy, relative to the destination (checked safe)."""
+    return safe_relpath(template.format(**values(record, ngff_version)), template)
+
+
+def safe_relpath(path: str, template: str = "") -> str:
+    """A clean relative path, or a TemplateError (absolute, '..', empty, odd chars)."""
+    where = f"--path-template {template!r} gives {path!r}" if template else repr(path)
+    if path.startswith("/") or path.startswith("\\") or (len(path) > 1 and path[1] == ":"):
+        raise TemplateError(f"{where}: an absolute path (it must stay under --dest)")
+    parts = path.replace("\\", "/").split("/")
+    if ".." in parts:
+        raise TemplateError(f"{where}: '..' leaves the destination")
+    if any(ord(ch) < 32 or ch in "?#*[]" for ch in path):
+        raise TemplateError(f"{where}: control or wildcard characters")
+    parts = [p for p in parts if p not in ("", ".")]
+    if not parts:
+        raise TemplateError(f"{where}: empty")
+    if parts[0].startswith(".omero-ngff"):
+        raise TemplateError(f"{where}: reserved for the plugin's own records")
+    return "/".join(parts)
+
+
+def _split_suffix(root: str) -> tuple[str, str]:
+    low = root.lower()
+    for suffix in SUFFIXES:
+        if low.endswith(suffix) and len(root) > len(suffix):
+            return root[: -len(suffix)], root[-len(suffix):]
+    return root, ""
+
+
+def is_alt(root: str) -> bool:
+    stem, _ = _split_suffix(root)
+    return stem.endswith(ALT)
+
+
+def primary_slot(root: str) -> str:
+    stem, suffix = _split_suffix(root)
+    return (stem[: -len(ALT)] if stem.endswith(ALT) else stem) + suffix
+
+
+def alt_slot(root: str) -> str:
+    """`X.ome.zarr` -> `X.alt.ome.zarr`, `X.zarr` -> `X.alt.zarr`, `X` -> `X.alt`."""
+    stem, suffix = _split_suffix(primary_slot(root))
+    return stem + ALT + suffix
+
+
+def slots(root: str) -> tuple[str, str]:
+    return primary_slot(root), alt_slot(root)
+
+
+def other_slot(root: str, current: Optional[str]) -> str:
+    """The slot to write: the one of `root`'s two that `current` does not occupy."""
+    primary, alt = slots(root)
+    return alt if current == primary else primary
+
+
+def group_path(root: str, series: int = 0) -> str:
+    """The multiscales group of a series inside a bioformats2raw-layout root."""
+    return f"{root}/{int(series)}"
+
+
+def root_of_group(relpath: str) -> tuple[str, Optional[int]]:
+    """Inverse of group_path: (`root`, series) for `root/N`, (relpath, None) otherwise."""
+    head, _, tail = relpath.rstrip("/").rpartition("/")
+    if head and tail.isdigit():
+        return head, int(tail)
+    return relpath.rstrip("/"), None
