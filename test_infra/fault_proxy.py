@@ -106,13 +106,13 @@ class _Handler(BaseHTTPRequestHandler):
         method, path = self.command, self.path
         body = self._read_body()
         rule = proxy._match(method, path)
+        passed = "pass"
         if rule is not None and rule.action == "delay":
             time.sleep(rule.seconds)
-            proxy._record(method, path, None, "delay")
-            rule = None             # then pass on (a later rule may not apply twice)
+            passed, rule = "delay", None            # then pass on
         if rule is not None and rule.action == "respond":
-            self._send(rule.status, rule.headers, rule.body, head=method == "HEAD")
             proxy._record(method, path, rule.status, "respond")
+            self._send(rule.status, rule.headers, rule.body, head=method == "HEAD")
             return
         if rule is not None and rule.action == "drop" and rule.when == "before":
             proxy._record(method, path, None, "drop")
@@ -122,17 +122,17 @@ class _Handler(BaseHTTPRequestHandler):
             status, headers, data = proxy._forward(method, path, self.headers, body)
         except OSError as exc:
             msg = f"fault proxy: upstream {proxy.upstream} failed: {exc}".encode()
-            self._send(502, {"Content-Type": "text/plain"}, msg, head=method == "HEAD")
             proxy._record(method, path, 502, "error")
+            self._send(502, {"Content-Type": "text/plain"}, msg, head=method == "HEAD")
             return
         if rule is not None and rule.action == "drop":   # "mid": half the body, then close
+            proxy._record(method, path, None, "drop")
             self._send(status, headers, data[: len(data) // 2], head=False,
                        length=len(data) or 100)
-            proxy._record(method, path, None, "drop")
             self._drop()
             return
+        proxy._record(method, path, status, passed)     # before the client can see it
         self._send(status, headers, data, head=method == "HEAD", passthrough=True)
-        proxy._record(method, path, status, "pass")
 
     def _send(self, status, headers, body, head=False, length=None, passthrough=False):
         self.send_response_only(status)
@@ -201,7 +201,7 @@ class FaultProxy:
         self._server = _Server((self._host, self._port), _Handler)
         self._server.proxy = self
         self._port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever,
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         name=f"fault-proxy-{self._port}", daemon=True)
         self._thread.start()
         return self

@@ -64,6 +64,11 @@ class GcsCredentials:
 
 
 def _load_file(path: str, origin: str) -> GcsCredentials:
+    """Load a service account key or an authorized-user (gcloud ADC) file; other
+    credential types (external accounts, impersonation) through google.auth."""
+    import json
+    import warnings
+
     import google.auth
     import google.auth.exceptions
 
@@ -71,12 +76,33 @@ def _load_file(path: str, origin: str) -> GcsCredentials:
         raise CredentialsError(f"credentials file {path} ({origin}) does not exist")
     if not os.access(path, os.R_OK):
         raise CredentialsError(f"credentials file {path} ({origin}) is not readable")
+    invalid = CredentialsError(
+        f"credentials file {path} ({origin}) is not a valid Google credentials file "
+        "(service account key or authorized user JSON)")
     try:
-        creds, _project = google.auth.load_credentials_from_file(path, scopes=[STORAGE_SCOPE])
-    except (google.auth.exceptions.GoogleAuthError, ValueError, KeyError, OSError):
-        raise CredentialsError(
-            f"credentials file {path} ({origin}) is not a valid Google credentials file "
-            "(service account key or authorized user JSON)") from None
+        with open(path, encoding="utf-8") as f:
+            info = json.load(f)
+        kind = info.get("type") if isinstance(info, dict) else None
+        if kind == "service_account":
+            from google.oauth2 import service_account
+            creds = service_account.Credentials.from_service_account_info(
+                info, scopes=[STORAGE_SCOPE])
+        elif kind == "authorized_user":
+            from google.oauth2 import credentials as user_credentials
+            creds = user_credentials.Credentials.from_authorized_user_info(
+                info, scopes=[STORAGE_SCOPE])
+        elif kind:
+            with warnings.catch_warnings():     # the user's own file, chosen explicitly
+                warnings.simplefilter("ignore", DeprecationWarning)
+                creds, _project = google.auth.load_credentials_from_file(
+                    path, scopes=[STORAGE_SCOPE])
+        else:
+            raise invalid
+    except CredentialsError:
+        raise
+    except (google.auth.exceptions.GoogleAuthError, ValueError, KeyError, TypeError,
+            OSError):
+        raise invalid from None
     who = getattr(creds, "service_account_email", None)
     kind = f"service account {who}" if who else "credentials"
     return GcsCredentials(creds, f"{kind} from {path}")

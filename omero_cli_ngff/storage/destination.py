@@ -167,15 +167,13 @@ class Destination:
         return self._credentials
 
     def _gcsfs(self, asynchronous: bool = False):
-        from gcsfs.core import GCSFileSystem     # the plain class, never the HNS one
-
         kwargs = dict(token=self.credentials.gcsfs_token(), skip_instance_cache=True,
                       asynchronous=asynchronous)
         if self.endpoint_url:
             kwargs["endpoint_url"] = self.endpoint_url
         if self._project:
             kwargs["project"] = self._project
-        return GCSFileSystem(**kwargs)
+        return _gcsfs_class(asynchronous)(**kwargs)
 
     @property
     def fs(self):
@@ -565,6 +563,42 @@ class Destination:
             if err is None:
                 raise
             raise err from exc
+
+
+_GCSFS_CLASSES = {}
+
+
+def _gcsfs_class(asynchronous: bool):
+    """The plain gcsfs class (never the HNS/zonal one); for zarr (asynchronous) a
+    subclass that closes its HTTP session on zarr's event loop, where it was opened -
+    gcsfs would try fsspec's loop and print an error when the store is collected."""
+    if asynchronous not in _GCSFS_CLASSES:
+        from gcsfs.core import GCSFileSystem
+
+        if not asynchronous:
+            _GCSFS_CLASSES[False] = GCSFileSystem
+        else:
+            import asyncio
+
+            class ZarrLoopGCSFileSystem(GCSFileSystem):
+                @staticmethod
+                def close_session(loop, session, asynchronous=False):
+                    if session is None or session.closed:
+                        return
+                    try:
+                        from zarr.core.sync import loop as zarr_loop
+                        zloop = zarr_loop[0]
+                    except ImportError:                # pragma: no cover
+                        zloop = None
+                    if zloop is not None and zloop.is_running() and not zloop.is_closed():
+                        asyncio.run_coroutine_threadsafe(session.close(), zloop)
+                        return
+                    connector = getattr(session, "_connector", None)
+                    if connector is not None:
+                        connector._close()
+
+            _GCSFS_CLASSES[True] = ZarrLoopGCSFileSystem
+    return _GCSFS_CLASSES[asynchronous]
 
 
 def storage_error(exc: BaseException, what: str, write: bool = True) -> Optional[DestinationError]:
