@@ -97,7 +97,8 @@ class Writer:
 
     # -- annotations ---------------------------------------------------------------
     def _save_annotation(self, obj, group) -> AnnotationRecord:
-        values = [(nv.name, nv.value) for nv in (obj.getMapValue() or [])]
+        values = ([(nv.name, nv.value) for nv in (obj.getMapValue() or [])]
+                  if obj.isLoaded() else None)
         if obj.getId() is None:
             rec = AnnotationRecord(self.store.new_id(), "MapAnnotation",
                                    unwrap(obj.getNs()), values, self.caller.user.id,

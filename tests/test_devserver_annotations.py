@@ -1,0 +1,197 @@
+"""Writes on the dev server: MapAnnotations, links, updates, deletes, permissions,
+persistence across a restart, and the read-only mode."""
+
+import omero
+import pytest
+from omero.gateway import MapAnnotationWrapper
+from omero.rtypes import rstring
+
+from omero_cli_ngff import queries as Q
+
+NS = "test.devserver/annotations"
+
+
+def ann_links(conn, image_ids, ns=NS):
+    p = omero.sys.ParametersI().addIds(list(image_ids))
+    p.add("ns", rstring(ns))
+    return conn.getQueryService().findAllByQuery(Q.ANNOTATION_LINKS, p, conn.SERVICE_OPTS)
+
+
+def annotate(conn, image_id, values, ns=NS):
+    """The way BlitzGateway users do it: save in the image's group, then link."""
+    img = conn.getObject("Image", image_id)
+    ann = MapAnnotationWrapper(conn)
+    ann.setNs(ns)
+    ann.setValue(values)
+    return img.linkAnnotation(ann)     # saves the annotation in the image's group
+
+
+def test_save_link_update_delete(omero_devserver):
+    conn = omero_devserver.connect("alice")
+    try:
+        ann = annotate(conn, 3, [["zarr_path", "https://x/3/"], ["ngff_version", "0.4"]])
+        links = ann_links(conn, [3])
+        assert len(links) == 1
+        stored = links[0].getChild()
+        assert stored.getId().getValue() == ann.getId()
+        assert [(nv.name, nv.value) for nv in stored.getMapValue()] == \
+            [("zarr_path", "https://x/3/"), ("ngff_version", "0.4")]
+        assert stored.getDetails().getGroup().getId().getValue() == 3
+        assert [a.getValue() for a in conn.getObject("Image", 3).listAnnotations(ns=NS)] \
+            == [[("zarr_path", "https://x/3/"), ("ngff_version", "0.4")]]
+
+        # update the existing annotation in place, with its version
+        stored.setMapValue([omero.model.NamedValue("zarr_path", "https://y/3/")])
+        ctx = {"omero.group": "3"}
+        updated = conn.getUpdateService().saveAndReturnObject(stored, ctx)
+        assert updated.getVersion().getValue() == stored.getVersion().getValue() + 1
+        assert [(nv.name, nv.value) for nv in ann_links(conn, [3])[0].getChild()
+                .getMapValue()] == [("zarr_path", "https://y/3/")]
+        # a stale version is refused
+        with pytest.raises(omero.OptimisticLockException):
+            conn.getUpdateService().saveAndReturnObject(stored, ctx)
+
+        # delete through omero.cmd.Delete2, as BlitzGateway does
+        conn.deleteObjects("Annotation", [ann.getId()], wait=True)
+        assert ann_links(conn, [3]) == []
+        assert conn.getQueryService().find("MapAnnotation", ann.getId(),
+                                           conn.SERVICE_OPTS) is None
+    finally:
+        conn.close()
+
+
+def test_link_existing_annotation_and_delete_link(omero_devserver):
+    conn = omero_devserver.connect("alice")
+    try:
+        ctx = {"omero.group": "3"}
+        ma = omero.model.MapAnnotationI()
+        ma.setNs(rstring(NS))
+        ma.setMapValue([omero.model.NamedValue("k", "v")])
+        ma = conn.getUpdateService().saveAndReturnObject(ma, ctx)
+        links = []
+        for image_id in (4, 5):
+            link = omero.model.ImageAnnotationLinkI()
+            link.setParent(omero.model.ImageI(image_id, False))
+            link.setChild(omero.model.MapAnnotationI(ma.getId().getValue(), False))
+            links.append(link)
+        conn.getUpdateService().saveArray(links, ctx)
+        found = ann_links(conn, [4, 5])
+        assert sorted(link.getParent().getId().getValue() for link in found) == [4, 5]
+        with pytest.raises(omero.ValidationException):      # the same link twice
+            conn.getUpdateService().saveObject(links[0], ctx)
+        conn.getUpdateService().deleteObject(found[0], ctx)
+        assert len(ann_links(conn, [4, 5])) == 1
+        conn.getUpdateService().deleteObject(ma, ctx)
+        assert ann_links(conn, [4, 5]) == []
+    finally:
+        conn.close()
+
+
+def test_write_in_all_groups_context_is_refused(omero_devserver):
+    conn = omero_devserver.connect("alice")       # SERVICE_OPTS group -1
+    try:
+        ma = omero.model.MapAnnotationI()
+        ma.setNs(rstring(NS))
+        with pytest.raises(omero.SecurityViolation):
+            conn.getUpdateService().saveObject(ma, conn.SERVICE_OPTS)
+    finally:
+        conn.close()
+
+
+def test_link_to_image_of_another_group_is_refused(omero_devserver):
+    root = omero_devserver.connect("root")
+    try:
+        ctx = {"omero.group": "4"}                # bob's group; image 1 is in group 3
+        link = omero.model.ImageAnnotationLinkI()
+        link.setParent(omero.model.ImageI(1, False))
+        ma = omero.model.MapAnnotationI()
+        ma.setNs(rstring(NS))
+        link.setChild(ma)
+        with pytest.raises(omero.SecurityViolation):
+            root.getUpdateService().saveObject(link, ctx)
+    finally:
+        root.close()
+
+
+def test_permissions_read_annotate_private(omero_devserver):
+    alice = omero_devserver.connect("alice")
+    bob = omero_devserver.connect("bob")
+    carol = omero_devserver.connect("carol")
+    root = omero_devserver.connect("root")
+    try:
+        # private group: alice cannot see bob's image, root can
+        assert alice.getObject("Image", 30) is None
+        assert root.getObject("Image", 30) is not None
+        assert bob.getObject("Image", 30).canAnnotate()
+        # ... nor annotate it, even naming the group
+        link = omero.model.ImageAnnotationLinkI()
+        link.setParent(omero.model.ImageI(30, False))
+        link.setChild(omero.model.MapAnnotationI())
+        with pytest.raises(omero.SecurityViolation):
+            alice.getUpdateService().saveObject(link, {"omero.group": "4"})
+        # and bob cannot see or annotate alice's data
+        assert bob.getObject("Image", 1) is None
+        with pytest.raises(omero.SecurityViolation):
+            bob.getUpdateService().saveObject(link, {"omero.group": "3"})
+        # read-annotate group: carol reads and annotates alice's image, cannot edit it
+        img = carol.getObject("Image", 6)
+        assert img.getOwnerOmeName() == "alice"
+        assert img.canAnnotate() and not img.canEdit() and not img.canDelete()
+        ann = annotate(carol, 6, [["by", "carol"]])
+        assert alice.getObject("Image", 6).canEdit()
+        # alice reads carol's annotation but cannot change or delete it
+        stored = ann_links(alice, [6])[0].getChild()
+        assert stored.getDetails().getOwner().getOmeName().getValue() == "carol"
+        assert not stored.getDetails().getPermissions().canEdit()
+        stored.setMapValue([omero.model.NamedValue("by", "alice")])
+        with pytest.raises(omero.SecurityViolation):
+            alice.getUpdateService().saveObject(stored, {"omero.group": "3"})
+        with pytest.raises(omero.SecurityViolation):
+            alice.getUpdateService().deleteObject(stored, {"omero.group": "3"})
+        # root, an admin, annotates bob's private image and deletes carol's annotation
+        by_root = annotate(root, 30, [["by", "root"]])
+        assert len(ann_links(root, [30])) == 1
+        assert ann_links(alice, [30]) == []
+        root.deleteObjects("Annotation", [ann.getId(), by_root.getId()], wait=True)
+        assert ann_links(root, [6, 30]) == []
+    finally:
+        for c in (alice, bob, carol, root):
+            c.close()
+
+
+def test_annotations_survive_a_restart(start_omero_devserver):
+    server = start_omero_devserver()
+    conn = server.connect("alice")
+    ann = annotate(conn, 2, [["zarr_path", "https://keep/2/"]])
+    conn.close()
+    server.restart()
+    conn = server.connect("alice")
+    try:
+        links = ann_links(conn, [2])
+        assert [link.getChild().getId().getValue() for link in links] == [ann.getId()]
+        assert (server.state_dir / "state.json").exists()
+        # and new ids continue after the old ones
+        again = annotate(conn, 2, [["x", "y"]])
+        assert again.getId() > ann.getId()
+    finally:
+        conn.close()
+
+
+def test_read_only_server_refuses_every_write(start_omero_devserver):
+    server = start_omero_devserver(read_only=True)
+    conn = server.connect("alice")
+    try:
+        assert conn.getConfigService().getConfigValue("omero.cluster.read_only") == "true"
+        assert conn.getObject("Image", 1).getName() == "rgb-slide.ndpi"   # reads work
+        with pytest.raises(omero.SecurityViolation):
+            annotate(conn, 1, [["a", "b"]])
+        ma = omero.model.MapAnnotationI(1, False)
+        with pytest.raises(omero.SecurityViolation):
+            conn.getUpdateService().deleteObject(ma, {"omero.group": "3"})
+        handle = conn.c.sf.submit(omero.cmd.Delete2(targetObjects={"Annotation": [1]}),
+                                  conn.SERVICE_OPTS)
+        assert isinstance(handle.getResponse(), omero.cmd.ERR)
+        handle.close()
+        assert len(list(conn.getObject("Image", 1).listAnnotations())) == 1
+    finally:
+        conn.close()
