@@ -137,21 +137,33 @@ class Orphan:
         return dict(self.__dict__)
 
 
-def _url_tail(url: str) -> str:
-    return unquote(urlsplit(url).path).strip("/")
+def _url_parts(url: str) -> list:
+    return [p for p in unquote(urlsplit(url).path).split("/") if p]
+
+
+def _points_at(url_parts: list, rel_parts: list, folder: str) -> bool:
+    """The URL's path ends with the group's path under the listed prefix, and what
+    comes before it is nothing (a folder served at its root) or the prefix's own
+    last folder (so that `data/0.4/1.ome.zarr` is not taken for `data/0.5/1.ome.zarr`)."""
+    n = len(rel_parts)
+    if n == 0 or url_parts[-n:] != rel_parts:
+        return False
+    head = url_parts[:-n]
+    return not head or head[-1] == folder
 
 
 def find_orphans(dest, annotated_urls) -> list:
     """Zarr image groups under `dest` that no annotated URL points at.
 
-    A group is pointed at when an annotation's URL is its public URL, or, where the
-    public URL is not known (local folders, custom domains), when the URL's path ends
-    with the group's path under the listed prefix, including the prefix's last folder
-    (so that `data/0.4/1.ome.zarr` is not taken for `data/0.5/1.ome.zarr`).
+    A group is pointed at when an annotation's URL is its public URL (gs://: known),
+    or, for local folders and custom domains, when the URL's path ends with the
+    group's path under the listed prefix as `_points_at` says. Nothing is deleted.
     """
     exact = {checks.normalise_url(u) for u in annotated_urls}
-    tails = {_url_tail(u) for u in annotated_urls}
-    prefix_name = posixpath.basename(dest.prefix.rstrip("/")) if dest.prefix else ""
+    parts = [_url_parts(u) for u in annotated_urls]
+    folder = posixpath.basename(dest.prefix.rstrip("/")) if dest.prefix else ""
+    if dest.scheme == "gs" and not dest.prefix.strip("/"):
+        folder = dest.bucket
     orphans = []
     for group in dest.list_groups(sizes=True):
         public = None
@@ -162,9 +174,8 @@ def find_orphans(dest, annotated_urls) -> list:
                 public = None
         if public and public in exact:
             continue
-        tail = posixpath.join(prefix_name, group.relpath).strip("/") if prefix_name \
-            else group.relpath.strip("/")
-        if any(t == tail or t.endswith("/" + tail) for t in tails):
+        rel_parts = [p for p in group.relpath.split("/") if p]
+        if any(_points_at(u, rel_parts, folder) for u in parts):
             continue
         orphans.append(Orphan(public or group.url, group.relpath, group.ngff_version,
                               group.size, group.objects))

@@ -89,7 +89,7 @@ class FolderServer:
 
 
 def write_copy(root, name: str, data, version: str = "0.5", pixel_size=(0.5, 0.5),
-               chunks=(32, 32), levels: int = 2) -> str:
+               chunks=(32, 32), levels: int = 2, z_size: float = 1.0) -> str:
     """Write `data` (t, c, z, y, x) as an OME-Zarr image `root/name` (or into the zarr
     store `root`); the folder path (None for a store).
 
@@ -110,7 +110,7 @@ def write_copy(root, name: str, data, version: str = "0.5", pixel_size=(0.5, 0.5
     transforms = []
     for level in range(levels):
         factor = 2 ** level
-        transforms.append([{"type": "scale", "scale": [1.0, 1.0, 1.0,
+        transforms.append([{"type": "scale", "scale": [1.0, 1.0, z_size,
                                                         pixel_size[1] * factor,
                                                         pixel_size[0] * factor]}])
     axes = [{"name": "t", "type": "time"}, {"name": "c", "type": "channel"},
@@ -131,3 +131,100 @@ def ramp(shape, dtype="uint16"):
     """Deterministic test pixels (t, c, z, y, x)."""
     import numpy as np
     return (np.arange(int(np.prod(shape)), dtype="uint64") % 65521).astype(dtype).reshape(shape)
+
+
+# --------------------------------------------------------------------------- dev server
+# The smallest dev-server runner for these tests (test_infra/omero_fixtures.py was a
+# placeholder when they were written): a subprocess, its ports from server.json.
+
+class DevServer:
+    def __init__(self, state_dir, catalogue="demo.yaml", read_only=False):
+        self.state_dir = str(state_dir)
+        self.catalogue = catalogue
+        self.read_only = read_only
+        self.proc = None
+        self.port = None
+
+    def start(self, timeout: float = 60.0) -> "DevServer":
+        import json
+        import subprocess
+        import sys
+        import time
+        info = os.path.join(self.state_dir, "server.json")
+        if os.path.exists(info):
+            os.remove(info)
+        argv = [sys.executable, "-m", "test_infra.omero_devserver", "--port", "0",
+                "--catalogue", str(self.catalogue), "--state-dir", self.state_dir]
+        if self.read_only:
+            argv.append("--read-only")
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        self.log = open(os.path.join(self.state_dir, "stdout.log"), "ab")
+        self.proc = subprocess.Popen(argv, cwd=root, stdout=self.log, stderr=self.log)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"dev server exited with {self.proc.returncode}")
+            try:
+                self.port = json.load(open(info))["port"]
+                return self
+            except (OSError, ValueError, KeyError):
+                time.sleep(0.05)
+        raise RuntimeError("dev server did not start")
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except Exception:
+                self.proc.kill()
+        self.log.close()
+
+    def login_args(self, user="alice", password=None) -> list:
+        passwords = {"root": "omero", "alice": "alice-pw", "bob": "bob-pw",
+                     "carol": "carol-pw"}
+        return ["-s", "tcp://127.0.0.1", "-p", str(self.port), "-u", user,
+                "-w", password or passwords[user]]
+
+    def connect(self, user="alice", password=None):
+        """A BlitzGateway logged in as `user` (close it with conn.close())."""
+        import omero.clients  # noqa: F401
+        from omero.gateway import BlitzGateway
+        args = self.login_args(user, password)
+        conn = BlitzGateway(args[5], args[7], host="tcp://127.0.0.1", port=self.port)
+        if not conn.connect():
+            raise RuntimeError("cannot connect to the dev server")
+        conn.SERVICE_OPTS.setOmeroGroup(-1)
+        return conn
+
+    def query_count(self) -> int:
+        try:
+            with open(os.path.join(self.state_dir, "queries.log")) as f:
+                return sum(1 for _ in f)
+        except OSError:
+            return 0
+
+
+def invoke(argv, capsys=None):
+    """Run `omero ARGV` in-process; (exit code, stdout, stderr)."""
+    from omero.cli import CLI, NonZeroReturnCode
+    cli = CLI()
+    cli.loadplugins()
+    try:
+        cli.invoke(argv, strict=True)
+    except NonZeroReturnCode:
+        pass
+    out, err = capsys.readouterr() if capsys is not None else ("", "")
+    return cli.rv, out, err
+
+
+def image_pixels(image_id: int, catalogue=None):
+    """The dev server's full-resolution pixels of an image, (t, c, z, y, x)."""
+    import numpy as np
+    from test_infra.omero_devserver.catalogue import load_catalogue
+    from test_infra.omero_devserver.pixels import expected_plane
+    cat = load_catalogue(catalogue)
+    px = cat.images[image_id].pixels
+    planes = [[[expected_plane(image_id, z, c, t) for z in range(px.size_z)]
+               for c in range(px.size_c)] for t in range(px.size_t)]
+    return np.asarray(planes)
