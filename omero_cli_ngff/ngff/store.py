@@ -81,13 +81,13 @@ def _destination_error(exc: BaseException, where: str) -> DestinationError:
 
 
 class CountingStore(WrapperStore):
-    """Counts the objects and bytes written, and turns store write failures into
-    ``DestinationError`` / ``NoSpaceError`` with one-line messages. Keys under any of
-    ``uncounted`` prefixes (the resume record) are written but not counted."""
+    """Counts the objects (distinct keys) and bytes written, and turns store write
+    failures into ``DestinationError`` / ``NoSpaceError`` with one-line messages. Keys
+    containing any of ``uncounted`` (the resume record) are written but not counted."""
 
     def __init__(self, store: Store, uncounted: Iterable[str] = ()):
         super().__init__(store)
-        self.objects = 0
+        self._keys = set()
         self.bytes = 0
         self.uncounted = tuple(uncounted)
         self._lock = threading.Lock()
@@ -104,8 +104,12 @@ class CountingStore(WrapperStore):
             raise _destination_error(exc, key) from exc
         if not any(p in key for p in self.uncounted):
             with self._lock:
-                self.objects += 1
+                self._keys.add(key)
                 self.bytes += len(value)
+
+    @property
+    def objects(self) -> int:
+        return len(self._keys)
 
 
 # -- small synchronous helpers -----------------------------------------------------------
