@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from . import annotations, exit_codes, paths, publish_plan, run_log, targets
-from .claims import Claims
+from .claims import CLAIMS_DIR, Claims
 from .conversion import image_spec, write_options
 from .defaults import DEFAULT_NAMESPACE
 from .errors import NgffError, UsageError, exit_code_of, one_line
@@ -182,9 +182,12 @@ class Publish:
                                   runner=runner) if records else {}
         with self.dest.translate_errors("reading the journal", write=False):
             journal = publish_plan.read_journal(self.dest)
+            claimed = publish_plan.listed_ids(self.dest, CLAIMS_DIR)
         prober = Prober(policy_probe(self.dest))
         plans = publish_plan.make_plan(records, copies, self.dest, self.plan_settings,
                                        prober, journal)
+        for plan in plans:
+            plan.claimed = plan.image_id in claimed and plan.action not in (REFUSE, FAIL)
         self.stats["omero_calls"] = resolution.queries + runner.calls
         self.stats["probes"] = prober.calls
         return resolution, plans
@@ -196,7 +199,7 @@ class Publish:
             self.report_plan(plans)
             codes |= {p.code for p in plans if p.action in (REFUSE, FAIL)}
             return summary_code(codes)
-        busy = [p for p in plans if p.action in WORK or p.cleanup or p.journal]
+        busy = [p for p in plans if p.busy]
         if any(p.action in WORK for p in plans):
             report = self.dest.preflight(check_public=True, check_cors=True)
             for warning in report.warnings:

@@ -74,6 +74,13 @@ class ImagePlan:
     resume: bool = False               # the journal says we were writing the target
     fresh: bool = False                # remove the target before writing (--force)
     code: int = exit_codes.OK
+    claimed: bool = False              # a claim exists (maybe left by a killed run)
+
+    @property
+    def busy(self) -> bool:
+        """Must be handled under the image's claim."""
+        return self.action in WORK or bool(self.cleanup) or self.journal is not None \
+            or self.claimed
 
     @property
     def image_id(self) -> int:
@@ -140,6 +147,21 @@ def read_journal(dest) -> dict[int, Pending]:
         entry = Pending.parse(dest.read_bytes(f"{PENDING_DIR}/{base}"))
         if entry is not None:
             out[entry.image_id] = entry
+    return out
+
+
+def listed_ids(dest, folder: str) -> set[int]:
+    """Image ids named by the objects of a plugin folder (journal, claims): one listing."""
+    try:
+        fs = dest._fresh() if hasattr(dest, "_fresh") else dest.fs
+        names = fs.ls(dest.fs_path(folder), detail=False)
+    except (FileNotFoundError, NotADirectoryError):
+        return set()
+    out = set()
+    for name in names:
+        base = posixpath.basename(str(name).rstrip("/")).split(".")[0]
+        if base.isdigit():
+            out.add(int(base))
     return out
 
 

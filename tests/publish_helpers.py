@@ -1,0 +1,141 @@
+"""Helpers of the publish tests: a dev server with the small publish catalogue, a
+bucket on the object-store emulator, the real CLI in-process, and what to look at."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import requests
+
+from omero_cli_ngff import annotations
+from omero_cli_ngff.annotations import DEFAULT_NAMESPACE
+from omero_cli_ngff.storage import fetch_metadata
+
+CATALOGUE = Path(__file__).resolve().parent / "catalogues" / "publish.yaml"
+NS = DEFAULT_NAMESPACE
+SMALL = [1, 2, 3, 11, 12]           # Project:1
+MANY = list(range(40, 48))          # Project:3
+
+
+class World:
+    """One dev server + one bucket; `publish(...)` runs `omero ngff publish`."""
+
+    def __init__(self, server, emulator, bucket, capsys, prefix="data"):
+        self.server = server
+        self.emulator = emulator
+        self.bucket = bucket
+        self.capsys = capsys
+        self.prefix = prefix
+        self.outputs: list[str] = []
+
+    @property
+    def dest(self) -> str:
+        return f"gs://{self.bucket}/{self.prefix}"
+
+    def argv(self, *args, user="alice", dest=True):
+        argv = ["ngff", "publish", *args]
+        if dest:
+            argv += ["--dest", self.dest]
+        return argv + self.server.cli_login_args(user)
+
+    def publish(self, *args, user="alice", style="json", dest=True):
+        """(exit code, rows (json) or text, stderr)."""
+        from omero.cli import CLI, NonZeroReturnCode
+        cli = CLI()
+        cli.loadplugins()
+        argv = self.argv(*args, user=user, dest=dest) + ["--style", style]
+        try:
+            cli.invoke(argv, strict=True)
+        except NonZeroReturnCode:
+            pass
+        out, err = self.capsys.readouterr()
+        self.outputs += [out, err]
+        rows = out
+        if style == "json":
+            lines = [line for line in out.splitlines() if line.startswith("[")]
+            rows = json.loads(lines[-1]) if lines else []
+        return cli.rv, rows, err
+
+    def copies(self, ids, ns=NS) -> dict:
+        conn = self.server.connect("root")
+        try:
+            return annotations.read(conn, ids, ns)
+        finally:
+            conn.close()
+
+    def objects(self, prefix=None) -> list:
+        from test_infra.fake_gcs import list_objects
+        return list_objects(self.emulator.url, self.bucket,
+                            self.prefix + "/" if prefix is None else prefix)
+
+    def public(self, rel="") -> str:
+        return f"{self.emulator.url}/{self.bucket}/{self.prefix}/{rel}"
+
+
+def by_image(rows) -> dict:
+    return {int(r["image"]): r for r in rows}
+
+
+def assert_published_once(world: World, ids, version="0.5"):
+    """Every image: exactly one annotation in the namespace, whose URL answers."""
+    copies = world.copies(ids)
+    urls = {}
+    for image_id in ids:
+        found = copies.get(image_id, [])
+        assert len(found) == 1, (image_id, found)
+        copy = found[0]
+        assert copy.ngff_version == version
+        assert copy.zarr_path.endswith("/0/"), copy.zarr_path
+        assert copy.zarr_path.startswith(world.public()), copy.zarr_path
+        assert copy.conversion_date and "T" in copy.conversion_date
+        fetch_metadata(copy.zarr_path, version)
+        urls[image_id] = copy.zarr_path
+    return urls
+
+
+def roots_in_bucket(world: World) -> set:
+    """The image roots (`X.ome.zarr`) holding data under the prefix."""
+    roots = set()
+    for name in world.objects():
+        rel = name[len(world.prefix) + 1:]
+        if rel.startswith(".omero-ngff/"):
+            continue
+        parts = rel.split("/")
+        for i, part in enumerate(parts):
+            if part.endswith(".zarr"):
+                roots.add("/".join(parts[: i + 1]))
+                break
+    return roots
+
+
+def assert_nothing_orphaned(world: World, urls: dict):
+    expected = {u[len(world.public()):].rstrip("/").rsplit("/", 1)[0] for u in urls.values()}
+    assert roots_in_bucket(world) == expected
+    leftovers = [n for n in world.objects() if "/.omero-ngff/" in n]
+    assert leftovers == []
+
+
+def assert_no_secrets(world: World, texts=()):
+    """Passwords and session keys appear nowhere."""
+    secrets = set(world.server.users.values())
+    conn = world.server.connect("alice")
+    try:
+        secrets.add(conn.getEventContext().sessionUuid)
+    finally:
+        conn.close()
+    for text in list(world.outputs) + list(texts):
+        for secret in secrets:
+            assert secret not in text
+
+
+def http_get(url):
+    return requests.get(url, timeout=10)
+
+
+def env_isolated(monkeypatch, tmp_path):
+    monkeypatch.setenv("OMERO_SESSIONDIR", str(tmp_path / "omero-sessions"))
+    monkeypatch.setenv("OMERO_USERDIR", str(tmp_path / "omero-user"))
+    monkeypatch.delenv("OMERODIR", raising=False)
+    os.makedirs(tmp_path / "omero-sessions", exist_ok=True)
