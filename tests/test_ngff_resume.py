@@ -1,0 +1,172 @@
+"""Interrupted writes (a failing source, a real kill -9) resume to the same bytes as an
+uninterrupted write; nothing looks complete before it is."""
+
+import os
+import random
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import zarr
+
+from omero_cli_ngff.ngff import (ImageSpec, TargetExistsError, WriteOptions, read_level,
+                                 validate, write_image)
+from omero_cli_ngff.ngff.sources import ArraySource
+
+SHAPE = (1, 2, 1, 1000, 700)
+
+
+def make_array():
+    return np.random.default_rng(0).integers(0, 4000, size=SHAPE, dtype=np.uint16)
+
+
+def make_spec():
+    t, c, z, y, x = SHAPE
+    return ImageSpec("resume", "uint16", size_x=x, size_y=y, size_c=c, size_z=z, size_t=t)
+
+
+def make_opts(version="0.5", interval=0.0, **kw):
+    return WriteOptions(ngff_version=version, chunk_size=128, shard_size=256, workers=3,
+                        min_level_size=64, record_interval=interval, **kw)
+
+
+def tree(path):
+    out = {}
+    for d, _, files in os.walk(path):
+        for f in files:
+            p = os.path.join(d, f)
+            with open(p, "rb") as fh:
+                out[os.path.relpath(p, path)] = fh.read()
+    return out
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    refs = {}
+    for version in ("0.5", "0.4"):
+        d = str(tmp_path_factory.mktemp("ref") / f"ref{version}")
+        write_image(d, make_spec(), ArraySource(make_array(), (128, 128)), make_opts(version))
+        refs[version] = tree(d)
+    return refs
+
+
+def looks_complete(path):
+    try:
+        attrs = dict(zarr.open_group(path, mode="r").attrs)
+    except Exception:
+        return False
+    return "multiscales" in attrs.get("ome", attrs)
+
+
+@pytest.mark.parametrize("version", ["0.5", "0.4"])
+@pytest.mark.parametrize("fail_after", [5, 40, 70])
+def test_failing_source_then_resume(tmp_path, reference, version, fail_after):
+    dest = str(tmp_path / "img")
+    arr = make_array()
+    with pytest.raises(RuntimeError, match="simulated"):
+        write_image(dest, make_spec(), ArraySource(arr, (128, 128), fail_after=fail_after),
+                    make_opts(version))
+    assert not looks_complete(dest)
+    assert validate(dest) != []
+    assert os.path.isdir(os.path.join(dest, ".ngff-progress"))
+    src = ArraySource(arr, (128, 128))
+    res = write_image(dest, make_spec(), src, make_opts(version))
+    assert res.resumed
+    total = 2 * 8 * 6                      # 1000x700 in 128 tiles, 2 channels
+    assert src.reads <= total - (fail_after - 1) + 3 * 4   # done shards are not re-read
+    assert tree(dest) == reference[version]
+    assert validate(dest, version) == []
+
+
+def test_rerun_with_other_settings_is_refused(tmp_path):
+    dest = str(tmp_path / "img")
+    arr = make_array()
+    with pytest.raises(RuntimeError):
+        write_image(dest, make_spec(), ArraySource(arr, (128, 128), fail_after=10), make_opts())
+    with pytest.raises(TargetExistsError, match="interrupted"):
+        write_image(dest, make_spec(), ArraySource(arr, (128, 128)), make_opts(compression="gzip"))
+    # a different worker count or budget resumes with the recorded layout
+    res = write_image(dest, make_spec(), ArraySource(arr, (128, 128)),
+                      WriteOptions(chunk_size=128, workers=1, min_level_size=64,
+                                   memory_budget=2 ** 28))
+    assert res.resumed and res.shard_shapes[0] == (1, 1, 1, 256, 256)
+    res = write_image(dest, make_spec(), ArraySource(arr, (128, 128)),
+                      make_opts(compression="gzip", overwrite=True))
+    assert not res.resumed and validate(dest) == []
+
+
+def test_interrupt_with_batched_record_rewrites_only_the_tail(tmp_path, reference):
+    dest = str(tmp_path / "img")
+    arr = make_array()
+    with pytest.raises(RuntimeError):
+        write_image(dest, make_spec(), ArraySource(arr, (128, 128), fail_after=60),
+                    make_opts(interval=3600))
+    # the record is flushed when the write stops, so the rerun skips what was done
+    src = ArraySource(arr, (128, 128))
+    write_image(dest, make_spec(), src, make_opts(interval=3600))
+    assert src.reads < 96
+    assert tree(dest) == reference["0.5"]
+
+
+CHILD = textwrap.dedent("""
+    import os, signal, sys
+    import numpy as np
+    from zarr.storage import LocalStore, WrapperStore
+    sys.path.insert(0, {tests!r})
+    from test_ngff_resume import make_array, make_spec, make_opts
+    from omero_cli_ngff.ngff import write_image
+    from omero_cli_ngff.ngff.sources import ArraySource
+
+    kill_at, version, interval = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+    count = [0]
+
+    class KillingStore(WrapperStore):
+        async def set(self, key, value):
+            count[0] += 1
+            if count[0] == kill_at:
+                os.kill(os.getpid(), signal.SIGKILL)
+            await self._store.set(key, value)
+
+    store = KillingStore(LocalStore(sys.argv[4]))
+    write_image(store, make_spec(), ArraySource(make_array(), (128, 128)),
+                make_opts(version, interval))
+    print("finished")
+""")
+
+
+def count_writes(tmp_path, version, interval):
+    """How many store writes an uninterrupted write makes (the range to kill in)."""
+    from zarr.storage import LocalStore, WrapperStore
+
+    n = [0]
+
+    class Counting(WrapperStore):
+        async def set(self, key, value):
+            n[0] += 1
+            await self._store.set(key, value)
+
+    write_image(Counting(LocalStore(str(tmp_path / "count"))), make_spec(),
+                ArraySource(make_array(), (128, 128)), make_opts(version, interval))
+    return n[0]
+
+
+@pytest.mark.parametrize("version,interval,seed", [("0.5", 0.0, 1), ("0.5", 0.0, 2),
+                                                   ("0.5", 2.0, 3), ("0.4", 0.0, 4)])
+def test_kill_9_then_resume(tmp_path, reference, version, interval, seed):
+    total = count_writes(tmp_path, version, interval)
+    kill_at = random.Random(seed).randint(2, total)
+    dest = str(tmp_path / "img")
+    script = CHILD.format(tests=os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.run([sys.executable, "-c", script, str(kill_at), version, str(interval), dest],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == -9, proc.stderr[-2000:]
+    if looks_complete(dest):            # killed after the metadata: the record says not done
+        assert os.path.isdir(os.path.join(dest, ".ngff-progress")) or kill_at == total
+    res = write_image(dest, make_spec(), ArraySource(make_array(), (128, 128)),
+                      make_opts(version, interval))
+    assert res.resumed or res.already_complete
+    assert tree(dest) == reference[version]
+    assert validate(dest, version) == []
+    assert np.array_equal(read_level(dest, 0), make_array())
