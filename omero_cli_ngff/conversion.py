@@ -50,10 +50,18 @@ def image_spec(record: ImageRecord, rendering=None) -> ImageSpec:
     )
 
 
-def convert_image(conn, record: ImageRecord, target, options: WriteOptions, progress=None):
-    """Write one image to `target` (a zarr store or URL); returns the WriteResult."""
-    from .ngff.writer import write_image
+# The multiscales group of an image inside its bioformats2raw-layout root.
+SERIES_PATH = "0"
 
-    spec = image_spec(record, rendering_info(conn, record.id))
+
+def convert_image(conn, record: ImageRecord, target, options: WriteOptions, progress=None):
+    """Write one image to `target` (a zarr store or URL) as a bioformats2raw-layout root
+    whose series `0/` is the image; returns the image's WriteResult."""
+    from .ngff.ome_xml import write_bioformats2raw
+
+    # The source first: it says clearly when the server is still building a pyramid.
     with OmeroTileSource(conn, record) as source:
-        return write_image(target, spec, source, options, progress=progress)
+        spec = image_spec(record, rendering_info(conn, record.id))
+        (result,) = write_bioformats2raw(target, [(spec, source)], options, progress,
+                                         image_ids=[record.id])
+    return result

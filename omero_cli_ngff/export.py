@@ -37,7 +37,7 @@ def run(session, args) -> int:
         run_log.stop(handler)
     if resolution.missing:
         codes.add(exit_codes.NOT_FOUND)
-    _report(out, rows)
+    _report(out, rows, dest)
     return summary_code(codes)
 
 
@@ -65,9 +65,11 @@ def _export_all(conn, images, dest, options, args, out):
                 def update(p, task=task):
                     progress.update(task, completed=p.pixels_done, total=p.pixels_total)
 
-                result = convert_image(conn, record, dest.zarr_store(names[record.id]),
-                                       options, progress=update)
-                progress.remove_task(task)
+                try:
+                    result = convert_image(conn, record, dest.zarr_store(names[record.id]),
+                                           options, progress=update)
+                finally:
+                    progress.remove_task(task)
                 status = "complete" if result.already_complete else (
                     "resumed" if result.resumed else "written")
                 rows.append(_row(record, status, target, result=result,
@@ -91,6 +93,9 @@ class _NoPixels(Exception):
 
 COLUMNS = ["image", "name", "status", "target", "levels", "objects", "bytes", "seconds",
            "message"]
+# People see the failures' messages as warnings above the table, and the targets'
+# folder once: the table keeps what fits a terminal.
+PEOPLE_COLUMNS = ["image", "name", "status", "levels", "objects", "bytes", "seconds"]
 
 
 def _row(record, status, target, result=None, message="", seconds=0.0):
@@ -101,7 +106,12 @@ def _row(record, status, target, result=None, message="", seconds=0.0):
             round(seconds, 2), message]
 
 
-def _report(out, rows):
+def _report(out, rows, dest):
     failed = sum(1 for r in rows if r[2] == "failed")
-    out.table("Export", COLUMNS, rows,
-              footer=f"{len(rows) - failed} exported, {failed} failed")
+    footer = f"{len(rows) - failed} exported, {failed} failed"
+    if out.for_people:
+        keep = [COLUMNS.index(c) for c in PEOPLE_COLUMNS]
+        out.table(f"Export to {dest.url}", PEOPLE_COLUMNS,
+                  [[row[i] for i in keep] for row in rows], footer=footer)
+    else:
+        out.table("Export", COLUMNS, rows, footer=footer)

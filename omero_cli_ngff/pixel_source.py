@@ -23,9 +23,10 @@ from .records import ChannelInfo, ImageRecord, RenderingInfo
 
 log = logging.getLogger(__name__)
 
-# OMERO pixel type -> big-endian dtype of the bytes getTile sends.
+# OMERO pixel type -> big-endian dtype of the bytes getTile sends (Bio-Formats sends
+# bit images as one byte, 0 or 1, per pixel).
 WIRE_DTYPES = {
-    "int8": ">i1", "uint8": ">u1", "int16": ">i2", "uint16": ">u2",
+    "bit": ">u1", "int8": ">i1", "uint8": ">u1", "int16": ">i2", "uint16": ">u2",
     "int32": ">i4", "uint32": ">u4", "float": ">f4", "double": ">f8",
 }
 RETRIES = 3

@@ -1,0 +1,166 @@
+"""`omero ngff export` against the dev server: faithful pixels, metadata, exit codes."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import zarr
+
+from omero_cli_ngff import exit_codes
+from omero_cli_ngff.ngff import read_level, validate
+
+from export_helpers import expected_level, run_export
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_dataset_export_is_faithful_at_every_level(omero_devserver, tmp_path, capsys):
+    rc, rows, err = run_export(omero_devserver, capsys, "Dataset:1", "--output",
+                               str(tmp_path), "--chunk-size", "256")
+    assert rc == 0, err
+    assert sorted(r["image"] for r in rows) == list(range(1, 11))
+    assert all(r["status"] == "written" for r in rows)
+    for image_id in range(1, 11):
+        root = tmp_path / f"{image_id}.ome.zarr"
+        assert validate(str(root), "0.5", kind="bioformats2raw") == []
+        assert validate(str(root / "0"), "0.5", kind="image") == []
+        got = read_level(str(root / "0"), 0)
+        want = expected_level(omero_devserver, image_id, 0)
+        np.testing.assert_array_equal(got, want.astype(got.dtype))
+    # Image 1 has server-side levels: the lower levels are OMERO's own, pixel for pixel.
+    for level in (1, 2):
+        got = read_level(str(tmp_path / "1.ome.zarr" / "0"), level)
+        np.testing.assert_array_equal(got, expected_level(omero_devserver, 1, level))
+
+
+def test_metadata_carries_units_channels_and_ome_xml(omero_devserver, tmp_path, capsys):
+    rc, _, err = run_export(omero_devserver, capsys, "Image:2", "--output", str(tmp_path))
+    assert rc == 0, err
+    group = zarr.open_group(str(tmp_path / "2.ome.zarr" / "0"), mode="r")
+    ome = group.attrs["ome"]
+    axes = ome["multiscales"][0]["axes"]
+    assert [a["name"] for a in axes] == ["t", "c", "z", "y", "x"]
+    assert {a["name"]: a.get("unit") for a in axes}["x"] == "micrometer"
+    scale = ome["multiscales"][0]["datasets"][0]["coordinateTransformations"][0]["scale"]
+    assert scale[2:] == [2.0, 0.5, 0.5]
+    channels = ome["omero"]["channels"]
+    assert [c["label"] for c in channels] == ["DAPI", "GFP", "mCherry"]
+    assert channels[0]["window"]["start"] == 100 and channels[0]["window"]["end"] == 2000
+    assert [c["active"] for c in channels] == [True, True, False]
+    assert ome["omero"]["rdefs"]["defaultZ"] == 2
+    xml = (tmp_path / "2.ome.zarr" / "OME" / "METADATA.ome.xml").read_text()
+    assert 'SizeZ="5"' in xml and "DAPI" in xml
+
+
+def test_ngff_04_is_zarr_v2_with_slash_keys(omero_devserver, tmp_path, capsys):
+    rc, _, err = run_export(omero_devserver, capsys, "Image:10", "--output", str(tmp_path),
+                            "--ngff-version", "0.4")
+    assert rc == 0, err
+    image = tmp_path / "10.ome.zarr" / "0"
+    assert validate(str(image), "0.4", kind="image") == []
+    assert json.loads((image / "0" / ".zarray").read_text())["dimension_separator"] == "/"
+    assert (image / "0" / "0" / "0" / "0" / "0" / "0").exists()
+
+
+def test_rerun_finds_complete_images_and_writes_nothing(omero_devserver, tmp_path, capsys):
+    run_export(omero_devserver, capsys, "Image:1", "--output", str(tmp_path))
+    rc, rows, _ = run_export(omero_devserver, capsys, "Image:1", "--output", str(tmp_path))
+    assert rc == 0
+    assert rows[0]["status"] == "complete" and rows[0]["objects"] == 0
+
+
+def test_names_by_image_name(omero_devserver, tmp_path, capsys):
+    rc, rows, _ = run_export(omero_devserver, capsys, "Image:1,10", "--output",
+                             str(tmp_path), "--name-by", "name")
+    assert rc == 0
+    assert (tmp_path / "rgb-slide.ndpi.ome.zarr" / "0").is_dir()
+    assert (tmp_path / "uint8-gray.png.ome.zarr" / "0").is_dir()
+
+
+@pytest.mark.parametrize("objects, code, words", [
+    (["Image:15"], exit_codes.NOT_FOUND, "has no pixels"),
+    (["Image:999"], exit_codes.NOT_FOUND, "Image:999: not found"),
+    (["Image:13"], exit_codes.PARTIAL_FAILURE, "still building the pyramid"),
+    (["Image:10,15,13"], exit_codes.PARTIAL_FAILURE, "has no pixels"),
+])
+def test_bad_images_get_one_line_and_their_exit_code(omero_devserver, tmp_path, capsys,
+                                                     objects, code, words):
+    rc, rows, err = run_export(omero_devserver, capsys, *objects, "--output", str(tmp_path))
+    assert rc == code
+    assert words in err
+    assert "Traceback" not in err
+    # the good image of a mixed run is written all the same
+    if "Image:10,15,13" in objects:
+        assert [r["status"] for r in rows if r["image"] == 10] == ["written"]
+
+
+def test_unwritable_destination_fails_before_converting(omero_devserver, tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    rc, rows, err = run_export(omero_devserver, capsys, "Image:10", "--output",
+                               str(blocker / "out"))
+    assert rc == exit_codes.DESTINATION
+    assert rows == [] and "Traceback" not in err
+
+
+def test_a_user_cannot_export_another_groups_private_image(omero_devserver, tmp_path,
+                                                           capsys):
+    rc, _, err = run_export(omero_devserver, capsys, "Image:30", "--output", str(tmp_path),
+                            user="alice")
+    assert rc == exit_codes.NOT_FOUND and "Image:30" in err
+    rc, _, _ = run_export(omero_devserver, capsys, "Image:30", "--output", str(tmp_path),
+                          user="bob")
+    assert rc == 0
+
+
+def test_export_to_the_object_store(omero_devserver, gcs_emulator, bucket, capsys):
+    rc, rows, err = run_export(omero_devserver, capsys, "Image:2", "--output",
+                               f"gs://{bucket}/exports")
+    assert rc == 0, err
+    url = f"{gcs_emulator.url}/{bucket}/exports/2.ome.zarr/0"
+    assert validate(url, "0.5", kind="image") == []
+    np.testing.assert_array_equal(read_level(url, 0), expected_level(omero_devserver, 2))
+
+
+def _export_process(server, output, *extra):
+    env = dict(os.environ, PYTHONPATH=str(REPO), OMERO_SESSIONDIR=str(output) + ".sessions")
+    return subprocess.Popen(
+        [sys.executable, "-m", "omero_cli_ngff", "export", "Image:1", "--output",
+         str(output), "--chunk-size", "256", "--shard-size", "256", "--workers", "1",
+         "--style", "json", *extra, *server.cli_login_args("root")],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+@pytest.mark.parametrize("kill_after_shards", [3, 11])
+def test_killed_export_resumes_to_the_same_result(start_omero_devserver, tmp_path,
+                                                  kill_after_shards):
+    server = start_omero_devserver(tile_delay_ms=30)
+    output = tmp_path / "out"
+    proc = _export_process(server, output)
+    shards = output / "1.ome.zarr" / "0"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        written = [p for p in shards.rglob("*") if p.is_file() and "/c/" in str(p)
+                   and ".partial" not in p.name] if shards.exists() else []
+        if len(written) >= kill_after_shards:
+            proc.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.01)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "the export ended before the seeded kill"
+    assert validate(str(shards), "0.5", kind="image") != []   # visibly incomplete
+
+    rerun = _export_process(server, output)
+    out, err = rerun.communicate(timeout=120)
+    assert rerun.returncode == 0, err.decode()
+    assert json.loads(out.decode().splitlines()[-1])[0]["status"] == "resumed"
+    assert validate(str(shards), "0.5", kind="image") == []
+    for level in range(3):
+        np.testing.assert_array_equal(read_level(str(shards), level),
+                                      expected_level(server, 1, level))
