@@ -160,8 +160,7 @@ def plate_attrs(name: str, rows: Sequence[str], columns: Sequence[str],
     }
     if acquisitions:
         plate["acquisitions"] = [dict(a) for a in acquisitions]
-    if version == "0.4":
-        plate["version"] = "0.4"
+    plate["version"] = version       # 0.5 too: ome-zarr-models expects it in the plate
     return wrap(version, {"plate": plate})
 
 
