@@ -29,6 +29,7 @@ class World:
         self.capsys = capsys
         self.prefix = prefix
         self.outputs: list[str] = []
+        self.public_base = emulator.url       # the fault proxy's URL when it is used
 
     @property
     def dest(self) -> str:
@@ -71,7 +72,7 @@ class World:
                             self.prefix + "/" if prefix is None else prefix)
 
     def public(self, rel="") -> str:
-        return f"{self.emulator.url}/{self.bucket}/{self.prefix}/{rel}"
+        return f"{self.public_base}/{self.bucket}/{self.prefix}/{rel}"
 
 
 def by_image(rows) -> dict:
