@@ -40,6 +40,7 @@ def main(argv=None):
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *a: server.shutdown())
     server.wait()
+    server.communicator.destroy()
     return 0
 
 

@@ -118,6 +118,7 @@ class Builder:
         return obj
 
     def well(self, w: cat.Well, fetch=()):
+        fetch = set(fetch)
         obj = self._new(M.WellI, w.id, w.owner, w.group, fetch)
         obj.setRow(rint(w.row))
         obj.setColumn(rint(w.column))
@@ -130,6 +131,7 @@ class Builder:
         return obj
 
     def well_sample(self, ws: cat.WellSample, fetch=(), well=None):
+        fetch = set(fetch)
         obj = self._new(M.WellSampleI, ws.id, ws.owner, ws.group, fetch)
         if well is not None:
             obj.setWell(well)
