@@ -237,17 +237,15 @@ class RemoteCopy:
         return self._group
 
     def validate(self) -> list[str]:
-        """Problems found by ome-zarr-models for the declared version ([] when valid)."""
+        """Problems found by the writer's validation helpers (ome-zarr-models and the
+        structure of an image group); [] when valid. Chunks are read by check_data,
+        and the version is compared there, so neither is asked for here."""
         try:
-            from .ngff import validate as writer_validate  # the writer's helpers
-        except ImportError:
-            writer_validate = None
-        if writer_validate is not None and hasattr(writer_validate, "validate_group"):
-            try:
-                return list(writer_validate.validate_group(self.group(), self.version))
-            except TypeError:   # another signature: fall back to our own
-                pass
-        return validate_group(self.group(), self.version)
+            from .ngff.validate import validate
+        except ImportError:   # an older writer: ome-zarr-models alone
+            return validate_group(self.group(), self.version)
+        return [_one_line(p) for p in validate(self.store(), None, kind="image",
+                                                check_data=False)]
 
     def open_levels(self) -> None:
         import zarr
@@ -275,6 +273,22 @@ def _other_version_there(remote: RemoteCopy) -> Optional[str]:
         if probe_metadata(remote.url, version, **kwargs).ok:
             return version
     return None
+
+
+def _is_collection(remote: RemoteCopy) -> bool:
+    """Valid JSON of a group that holds images (bioformats2raw root, plate, well)."""
+    from .storage import FetchError, fetch_metadata
+    kwargs = {"policy": remote.policy} if remote.policy is not None else {}
+    try:
+        doc = fetch_metadata(remote.url, remote.version, validate=False, **kwargs)
+    except FetchError:
+        return False
+    if not isinstance(doc, dict):
+        return False
+    attrs = (doc.get("attributes") or {}).get("ome") or {} if remote.zarr_format == 3 \
+        else doc
+    return isinstance(attrs, dict) and any(
+        k in attrs for k in ("bioformats2raw.layout", "plate", "well"))
 
 
 def _client_kwargs() -> dict:
@@ -328,6 +342,10 @@ def check_data(remote: RemoteCopy, annotation_id: Optional[int] = None) -> list:
                 return [problem("version-mismatch",
                                 f"the annotation says NGFF {remote.version}, but the data "
                                 f"at the URL is NGFF {other}")]
+        if err.kind == "corrupt" and _is_collection(remote):
+            return [problem("not-an-image", f"{remote.url} is a bioformats2raw or plate "
+                            "group, not an image's multiscales group: the annotation "
+                            f"should point at an image inside it (e.g. {remote.url}0/)")]
         code = {"not_found": "data-not-found", "corrupt": "corrupt-metadata",
                 "forbidden": "forbidden", "server_error": "server-error",
                 "timeout": "timeout", "unreachable": "unreachable",

@@ -242,3 +242,19 @@ class ArraySource:
     def read(self, level, t, c, z, y, x, h, w):
         self.reads += 1
         return self.data[t, c, z, y:y + h, x:x + w]
+
+
+def test_a_url_at_a_bioformats2raw_root_is_not_an_image_and_not_fixable(served):
+    root, server = served
+    path = os.path.join(root, "b2r.ome.zarr")
+    shutil.rmtree(path, ignore_errors=True)
+    write_copy(path, "0", ramp(SHAPE), "0.5")
+    with open(os.path.join(path, "zarr.json"), "w") as f:
+        json.dump({"zarr_format": 3, "node_type": "group", "attributes": {
+            "ome": {"version": "0.5", "bioformats2raw.layout": 3}}}, f)
+    [problem] = checks.check_data(
+        checks.RemoteCopy(f"{server.url}/b2r.ome.zarr/", "0.5", FAST))
+    assert problem.code == "not-an-image" and not problem.fixable
+    assert problem.message.endswith("b2r.ome.zarr/0/)")
+    assert checks.check_data(checks.RemoteCopy(f"{server.url}/b2r.ome.zarr/0/", "0.5",
+                                               FAST)) == []

@@ -16,6 +16,8 @@ import pytest
 
 from omero_cli_ngff import annotations, exit_codes
 from omero_cli_ngff.annotations import DEFAULT_NAMESPACE
+from omero_cli_ngff.conversion import convert_image
+from omero_cli_ngff.ngff.spec import WriteOptions
 from omero_cli_ngff.objects import parse_objects
 from omero_cli_ngff.targets import resolve
 from test_infra.fault_proxy import FaultProxy
@@ -80,9 +82,13 @@ def world(tmp_path_factory):
             values = pairs or annotations.annotation_values(url, version, DATE)
             annotations.write(conn, image_id, rec.group_id, NS, values, [])
 
-        publish(1, chunks=(256, 256), levels=3)
-        publish(2)
-        publish(3, version="0.4", levels=1)
+        # the sound copies are written by the plugin's own writer from OMERO's tiles
+        for image_id, version in ((1, "0.5"), (2, "0.5"), (3, "0.4")):
+            convert_image(conn, records[image_id], str(root / f"{image_id}.ome.zarr"),
+                          WriteOptions(ngff_version=version, chunk_size=128,
+                                       min_level_size=64, workers=2))
+            publish(image_id, version=version, data=False,
+                    url=f"{www.url}/{image_id}.ome.zarr/0/")      # bioformats2raw layout
         publish(4)
         shutil.rmtree(root / "4.ome.zarr")
         publish(5)
@@ -131,7 +137,7 @@ def by_image(doc) -> dict:
 
 def test_sound_copies_verify_with_exit_0(world, capsys):
     rv, doc, _ = verify_json(world, capsys, "Image:1,2", "--sample", "3")
-    assert rv == exit_codes.OK, doc
+    assert rv == exit_codes.OK, json.dumps(doc["images"])[:3000]
     images = by_image(doc)
     # served over plain http here: the only remark is that warning
     for image_id in (1, 2):
