@@ -22,7 +22,8 @@ from omero_cli_ngff.objects import parse_objects
 from omero_cli_ngff.targets import resolve
 from test_infra.fault_proxy import FaultProxy
 
-from verify_helpers import DevServer, FolderServer, image_pixels, invoke, write_copy
+from test_infra.omero_fixtures import start_devserver
+from verify_helpers import FolderServer, image_pixels, invoke, write_copy
 
 NS = DEFAULT_NAMESPACE
 DATE = "2024-03-01T10:00:00+00:00"
@@ -59,7 +60,7 @@ def world(tmp_path_factory):
     os.environ["OMERO_USERDIR"] = str(base / "userdir")
     (base / "state").mkdir()
     (base / "www").mkdir()
-    server = DevServer(base / "state").start()
+    server = start_devserver(base / "state")
     www = FolderServer(base / "www").start()
     proxy = FaultProxy(www.url).start()
     proxy.fail(403, path=r"^/forbidden/")
@@ -111,7 +112,7 @@ def world(tmp_path_factory):
         # an old copy nobody points at, for --orphans
         write_copy(root / "old", "2.ome.zarr", image_pixels(2), "0.5", levels=1)
         yield {"server": server, "www": www, "proxy": proxy, "root": root, "conn": conn,
-               "login": server.login_args("alice")}
+               "login": server.cli_login_args("alice")}
     finally:
         conn.close()
         proxy.stop()
