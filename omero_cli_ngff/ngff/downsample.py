@@ -28,10 +28,19 @@ def _pad_even(a: np.ndarray) -> np.ndarray:
     return np.pad(a, ((0, h % 2), (0, w % 2)), mode="edge")
 
 
-def _round_quarter(q: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """floor(s / 4) and s mod 4 -> round-half-even(s / 4), in q's type."""
-    q += ((r > 2) | ((r == 2) & ((q & 1) == 1))).astype(q.dtype)
-    return q
+def _sum4(a: np.ndarray, acc) -> np.ndarray:
+    """Sums of 2x2 blocks of an even-sized array, in ``acc`` (pairwise adds of strided
+    views: ~20x faster than a reshape-and-sum over two axes)."""
+    rows = np.add(a[0::2], a[1::2], dtype=acc)
+    return np.add(rows[:, 0::2], rows[:, 1::2], dtype=acc)
+
+
+def _round_quarter(s: np.ndarray) -> np.ndarray:
+    """round-half-even(s / 4) for integer sums s (s = 4q + r: adding 1 + (q & 1) carries
+    into q exactly when r > 2, or r == 2 and q is odd)."""
+    s += 1 + ((s >> 2) & 1)
+    s >>= 2
+    return s
 
 
 def downsample_mean2(a: np.ndarray) -> np.ndarray:
@@ -40,19 +49,20 @@ def downsample_mean2(a: np.ndarray) -> np.ndarray:
         raise ValueError(f"expected a 2D region, got shape {a.shape}")
     dt = a.dtype
     a = _pad_even(a)
-    h, w = a.shape
-    v = a.reshape(h // 2, 2, w // 2, 2)
     if dt.kind == "f":
-        acc = np.float32 if dt.itemsize < 4 else np.float64
-        return (v.sum(axis=(1, 3), dtype=acc) / 4).astype(dt)
+        s = _sum4(a, np.float32 if dt.itemsize < 4 else np.float64)
+        s *= 0.25
+        return s.astype(dt)
     if dt == np.bool_:
-        return (v.sum(axis=(1, 3), dtype=np.uint8) >= 2)
+        return _sum4(a, np.uint8) >= 2
     if dt in _ACC:
-        s = v.sum(axis=(1, 3), dtype=_ACC[dt])
-        return _round_quarter(s >> 2, s & 3).astype(dt)
+        return _round_quarter(_sum4(a, _ACC[dt])).astype(dt)
     if dt.kind in "iu":
         # 64-bit: sum quotients and remainders of /4 separately, no overflow possible
-        q = (v >> 2).sum(axis=(1, 3), dtype=dt)
-        r = (v & 3).sum(axis=(1, 3), dtype=dt)
-        return _round_quarter(q + (r >> 2), r & 3).astype(dt)
+        q = _sum4(a >> 2, dt)
+        r = _sum4(a & 3, dt)
+        q += r >> 2
+        r &= 3
+        q += ((r > 2) | ((r == 2) & ((q & 1) == 1))).astype(dt)
+        return q
     raise TypeError(f"cannot downsample pixel type {dt}")
