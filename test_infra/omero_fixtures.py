@@ -15,6 +15,7 @@ Fixtures
 ``omero_devserver``
     The same server, but the test is skipped against a real OMERO (for tests that
     need the seeded catalogue's exact content).
+``require_devserver(server)`` (a function) does the same inside fixtures of any scope.
 ``start_omero_devserver`` (function scope)
     A factory: ``start_omero_devserver(catalogue="demo.yaml", read_only=False,
     tile_delay_ms=0, ssl=False, extra_args=())`` starts a separate dev server,
@@ -238,6 +239,13 @@ def real_server_from_env() -> Optional[OmeroTestServer]:
     return OmeroTestServer(host=host, port=int(port), users=users, is_devserver=False)
 
 
+def require_devserver(server: OmeroTestServer) -> OmeroTestServer:
+    """Skip the calling test (or fixture, of any scope) against a real OMERO."""
+    if not server.is_devserver:
+        pytest.skip("needs the dev server's seeded catalogue (%s is set)" % ENV_SERVER)
+    return server
+
+
 @pytest.fixture(scope="session")
 def omero_server(tmp_path_factory):
     real = real_server_from_env()
@@ -253,9 +261,7 @@ def omero_server(tmp_path_factory):
 
 @pytest.fixture
 def omero_devserver(omero_server):
-    if not omero_server.is_devserver:
-        pytest.skip("needs the dev server's seeded catalogue (%s is set)" % ENV_SERVER)
-    return omero_server
+    return require_devserver(omero_server)
 
 
 @pytest.fixture

@@ -138,3 +138,13 @@ def test_secrets_stay_out_of_the_log(omero_devserver):
     assert "Router.createSession(***)" in log
     assert key not in log
     assert omero_devserver.password("alice") not in log
+
+
+def test_cli_obj_get_respects_permissions(omero_devserver, omero_cli, capsys):
+    omero_cli(["login", *omero_devserver.cli_login_args("alice")])
+    capsys.readouterr()
+    omero_cli(["obj", "get", "Image:1", "name"])
+    assert capsys.readouterr().out.strip() == "rgb-slide.ndpi"
+    omero_cli(["login", *omero_devserver.cli_login_args("bob")])
+    with pytest.raises(BaseException):
+        omero_cli(["obj", "get", "Image:1", "name"])     # alice's group: not bob's

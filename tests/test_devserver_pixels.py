@@ -9,6 +9,7 @@ import pytest
 
 from test_infra.omero_devserver.catalogue import load_catalogue
 from test_infra.omero_devserver.pixels import decode, expected_tile
+from test_infra.omero_fixtures import require_devserver
 
 DEMO = load_catalogue()
 BIG_ENDIAN = {"int8": ">i1", "uint8": ">u1", "int16": ">i2", "uint16": ">u2",
@@ -18,7 +19,7 @@ BIG_ENDIAN = {"int8": ">i1", "uint8": ">u1", "int16": ">i2", "uint16": ">u2",
 
 @pytest.fixture(scope="module")
 def alice(omero_server):
-    conn = omero_server.connect("alice")
+    conn = require_devserver(omero_server).connect("alice")
     yield conn
     conn.close()
 

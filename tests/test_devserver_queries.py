@@ -98,6 +98,12 @@ def test_image_ids_paging_and_owner_filter(omero_devserver, alice):
     p = params_for(q, [1])
     p.exp(rlong(2))
     assert len(run(alice, q, p)) == 15
+    p = params_for(q, [1])
+    p.grp(rlong(4))                                 # not the images' group
+    assert run(alice, q, p) == []
+    p = params_for(q, [1])
+    p.grp(rlong(3))
+    assert len(run(alice, q, p)) == 15
 
 
 def test_images_query_fetches_what_it_says(omero_devserver, alice):
@@ -168,14 +174,14 @@ def test_plate_layout(omero_devserver, alice):
     assert not samples[0].getImage().isLoaded()
 
 
-def test_unknown_query_fails_loudly_with_its_text(alice):
+def test_unknown_query_fails_loudly_with_its_text(omero_devserver, alice):
     with pytest.raises(omero.QueryException) as err:
         alice.getQueryService().findAllByQuery(
             "select x from Roi x where x.id = 1", None, alice.SERVICE_OPTS)
     assert "select x from Roi x where x.id = 1" in err.value.message
 
 
-def test_missing_parameter_is_reported(alice):
+def test_missing_parameter_is_reported(omero_devserver, alice):
     with pytest.raises(omero.QueryException) as err:
         alice.getQueryService().projection(Q.IMAGE_IDS["Image"], None, alice.SERVICE_OPTS)
     assert ":ids" in err.value.message
