@@ -234,20 +234,30 @@ def make_batch_client(api_endpoint: Optional[str] = None, credentials=None):
                                        client_options=options)
 
 
+def _api_message(exc) -> str:
+    """The API's own message, without the "POST http://...: " prefix of REST errors."""
+    msg = getattr(exc, "message", "") or str(exc)
+    return re.sub(r"^(GET|POST|DELETE|PATCH|PUT) \S+: ", "", str(msg))
+
+
 def _api_error(exc: Exception, what: str) -> RemoteError:
+    """One-line RemoteError for a google.api_core error. The REST transport maps HTTP
+    statuses (Unauthorized, Forbidden, Conflict), gRPC the codes (Unauthenticated,
+    PermissionDenied, AlreadyExists, subclasses of those): catch the HTTP ones."""
     from google.api_core import exceptions as gexc
-    if isinstance(exc, (gexc.Unauthenticated,)):
+    if isinstance(exc, gexc.Unauthorized):
         return RemoteCredentialsError(f"{what}: the Batch API rejected the credentials")
-    if isinstance(exc, gexc.PermissionDenied):
+    if isinstance(exc, gexc.Forbidden):
         return JobRefused(f"{what}: permission denied by the Batch API "
-                          f"({getattr(exc, 'message', '') or exc.__class__.__name__})")
+                          f"({_api_message(exc)})")
     if isinstance(exc, (gexc.ServiceUnavailable, gexc.DeadlineExceeded,
-                        gexc.InternalServerError)):
+                        gexc.InternalServerError, gexc.GatewayTimeout)):
         return RemoteUnavailable(f"{what}: the Batch API is unavailable "
                                  f"({exc.__class__.__name__})")
     if isinstance(exc, gexc.GoogleAPICallError):
-        msg = getattr(exc, "message", "") or str(exc)
-        return JobRefused(f"{what}: {exc.__class__.__name__}: {msg}")
+        return JobRefused(f"{what}: {exc.__class__.__name__}: {_api_message(exc)}")
+    if isinstance(exc, gexc.RetryError):
+        return RemoteUnavailable(f"{what}: the Batch API kept failing")
     import requests
     if isinstance(exc, (requests.exceptions.ConnectionError, ConnectionError)):
         return RemoteUnavailable(f"{what}: the Batch API endpoint is unreachable")
@@ -488,7 +498,7 @@ class GoogleBatchEngine:
         try:
             created = self.client.create_job(parent=self.settings.parent, job=spec,
                                              job_id=job_id, timeout=self.call_timeout)
-        except gexc.AlreadyExists:           # another run submitted it a moment ago
+        except gexc.Conflict:                # another run submitted it a moment ago
             return Submission(self.status(job_id), submitted=False)
         except Exception as exc:
             raise _api_error(exc, f"submitting fileset {job.fileset_id} ({job_id})") from None
