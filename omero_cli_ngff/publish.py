@@ -20,7 +20,7 @@ from typing import Optional
 
 from . import annotations, exit_codes, paths, publish_plan, run_log, targets
 from .claims import CLAIMS_DIR, Claims
-from .conversion import image_spec, write_options
+from .conversion import convert_image, write_options
 from .defaults import DEFAULT_NAMESPACE
 from .errors import NgffError, UsageError, exit_code_of, one_line
 from .export import summary_code
@@ -348,8 +348,8 @@ class Publish:
             tracker.set(plan.image_id, p.bytes_written)
 
         try:
-            result = convert_layout(self.conn, plan.record, self.dest.zarr_store(plan.root),
-                                    self.options, progress=update)
+            result = convert_image(self.conn, plan.record, self.dest.zarr_store(plan.root),
+                                   self.options, progress=update)
         finally:
             progress.remove_task(task)
         tracker.set(plan.image_id, result.bytes_written)
@@ -418,18 +418,6 @@ def _foreign_note(foreign) -> str:
         return ""
     ids = ", ".join(str(c.annotation_id) for c in foreign)
     return f"other annotations in the namespace you may not edit were left: {ids}"
-
-
-def convert_layout(conn, record, store, options, progress=None):
-    """One image as a bioformats2raw-layout root (series 0 = the image) in `store`;
-    resumable like write_image. Returns the image's WriteResult."""
-    from .ngff.ome_xml import write_bioformats2raw
-    from .pixel_source import OmeroTileSource, rendering_info
-
-    spec = image_spec(record, rendering_info(conn, record.id))
-    with OmeroTileSource(conn, record) as source:
-        return write_bioformats2raw(store, [(spec, source)], options, progress,
-                                    image_ids=[record.id])[0]
 
 
 def policy_probe(dest):

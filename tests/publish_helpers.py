@@ -4,6 +4,7 @@ bucket on the object-store emulator, the real CLI in-process, and what to look a
 from __future__ import annotations
 
 import json
+import re
 import os
 from pathlib import Path
 
@@ -88,7 +89,7 @@ def assert_published_once(world: World, ids, version="0.5"):
         assert len(found) == 1, (image_id, found)
         copy = found[0]
         assert copy.ngff_version == version
-        assert copy.zarr_path.endswith("/0/"), copy.zarr_path
+        assert re.search(r"/\d+/$", copy.zarr_path), copy.zarr_path
         assert copy.zarr_path.startswith(world.public()), copy.zarr_path
         assert copy.conversion_date and "T" in copy.conversion_date
         fetch_metadata(copy.zarr_path, version)
@@ -120,7 +121,8 @@ def assert_nothing_orphaned(world: World, urls: dict):
 
 def assert_no_secrets(world: World, texts=()):
     """Passwords and session keys appear nowhere."""
-    secrets = set(world.server.users.values())
+    # root's dev password "omero" is a word of the product itself: not a useful probe
+    secrets = {pw for pw in world.server.users.values() if pw != "omero"}
     conn = world.server.connect("alice")
     try:
         secrets.add(conn.getEventContext().sessionUuid)
@@ -128,7 +130,7 @@ def assert_no_secrets(world: World, texts=()):
         conn.close()
     for text in list(world.outputs) + list(texts):
         for secret in secrets:
-            assert secret not in text
+            assert secret not in text, f"a secret appears in: {text[:200]}"
 
 
 def http_get(url):
