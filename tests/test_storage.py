@@ -207,6 +207,14 @@ def test_exists_remove_usage(mem_dest):
         mem_dest.remove("/")
 
 
+def test_list_names(mem_dest):
+    mem_dest.write_bytes("pending/2.json", b"{}")
+    mem_dest.write_bytes("pending/1.json", b"{}")
+    mem_dest.write_bytes("pending/sub/x", b"")
+    assert mem_dest.list_names("pending") == ["1.json", "2.json", "sub"]
+    assert mem_dest.list_names("nothing") == []
+
+
 def test_zarr_store_read_only(mem_dest):
     _image_v3(mem_dest.zarr_store("img"))
     ro = zarr.open_group(mem_dest.zarr_store("img", read_only=True), mode="r")

@@ -57,6 +57,15 @@ def test_sharded_zarr_v3_roundtrip_through_destination(gcs_emulator, bucket, gcs
     assert dest.remove("123.ome.zarr") and gcs_objects(bucket) == []
 
 
+def test_list_names_on_gcs(gcs_emulator, bucket):
+    dest = parse_destination(f"gs://{bucket}/p")
+    dest.write_bytes("pending/b.json", b"{}")
+    dest.write_bytes("pending/a.json", b"{}")
+    dest.write_bytes("pending/deeper/c.json", b"{}")
+    assert dest.list_names("pending") == ["a.json", "b.json", "deeper"]
+    assert dest.list_names("none") == []
+
+
 def test_preflight_ok_leaves_nothing_behind(gcs_emulator, bucket, gcs_objects):
     dest = parse_destination(f"gs://{bucket}/some/prefix")
     report = dest.preflight()

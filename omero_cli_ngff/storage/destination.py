@@ -248,6 +248,16 @@ class Destination:
                 fs.invalidate_cache()
             return True
 
+    def list_names(self, relpath: str = "") -> List[str]:
+        """Names (not paths) directly under ``relpath``, files and folders, sorted; []
+        when there is nothing."""
+        with self.translate_errors("listing " + self.join(relpath), write=False):
+            try:
+                entries = self._fresh().ls(self.fs_path(relpath), detail=False)
+            except (FileNotFoundError, NotADirectoryError):
+                return []
+        return sorted({posixpath.basename(str(e).rstrip("/")) for e in entries})
+
     def usage(self, relpath: str = "") -> tuple:
         """(bytes, objects) under ``relpath``."""
         with self.translate_errors("measuring " + self.join(relpath), write=False):
@@ -364,6 +374,11 @@ class Destination:
         return None
 
     # -- preflight --------------------------------------------------------------------------
+
+    def http_session(self) -> requests.Session:
+        """A requests session carrying this destination's credentials (gs), for JSON
+        API calls of our own (e.g. conditional writes); plain for anonymous access."""
+        return self._session()
 
     def _session(self) -> requests.Session:
         creds = self.credentials.credentials if self.scheme == "gs" else None
