@@ -12,20 +12,40 @@ size, and faster.
 
 DEFAULT_COMPRESSION = blosc-zstd level 1 (the settings above). ``benchmarks/
 bench_codecs.py`` measured it against the historical zarr/ome-zarr default
-``blosc-lz4:5`` (shuffle, automatic blocks) on realistic slides (RGB uint8, 2/3 glass
-with sensor noise, tissue from ihc.png) and fluorescence (uint16, sparse blobs), one
-core per codec:
+``blosc-lz4:5`` (byte shuffle, automatic blocks) on realistic slides (RGB uint8, 2/3
+glass with sensor noise, tissue from ihc.png) and fluorescence (uint16, sparse blobs),
+1024x1024 chunks, one core per codec (a shared 2-core machine: speeds +-30 %):
 
-- slides: 36 % smaller (ratio 2.34 against 1.50), encoding 2.5x *faster*
-  (~1 GB/s against ~430 MB/s); decoding ~1 GB/s (lz4: ~2 GB/s), far above any
-  network or disk a reader fetches from.
-- fluorescence: 40 % smaller (ratio 3.16 against 1.89), encoding ~900 MB/s.
-- plain ``zstd:1``..``3`` compress slides the same (2.4-2.5) at a quarter of the speed;
-  higher levels of any zstd flavour (blosc-zstd 5+, zstd 9+, gzip) cost 5-100x the
-  time for at most 5-10 % less; gzip is smaller than lz4 but slower than everything.
-- Blosc-zstd is readable wherever Blosc-lz4 is (the same c-blosc library, including
-  the Java readers behind OMERO's zarr pixel buffer and bioformats2raw), unlike the
-  plain ``zstd`` codec, which older readers lack.
+| data          | codec                | ratio | size vs lz4:5 | encode MB/s | decode MB/s |
+|---------------|----------------------|-------|---------------|-------------|-------------|
+| slide         | blosc-lz4:5 (zarr)   | 1.44  | 1.00          | 358         | 2046        |
+| slide         | blosc-lz4:5 (ours)   | 1.84  | 0.78          | 1222        | 1290        |
+| slide         | **blosc-zstd:1**     | 2.17  | **0.66**      | 619         | 909         |
+| slide         | zstd:1 / zstd:5      | 2.16 / 2.30 | 0.67 / 0.62 | 296 / 81 | 1207 / 881 |
+| slide         | gzip:6               | 2.16  | 0.67          | 7           | 135         |
+| fluorescence  | blosc-lz4:5 (zarr)   | 1.89  | 1.00          | 1630        | 6213        |
+| fluorescence  | **blosc-zstd:1**     | 3.15  | **0.60**      | 660         | 2012        |
+| fluorescence  | zstd:3               | 2.62  | 0.72          | 200         | 1025        |
+
+- Size is the product (20 TB became 200 TB with the old default): blosc-zstd:1 stores
+  slides in two thirds and fluorescence in 60 % of the historical default's bytes.
+- Speed: encoding slides is faster than the old default (bit-shuffle), fluorescence
+  2.5x slower but still ~650 MB/s per core, above what the OMERO source delivers;
+  decoding ~1-2 GB/s per core, above any network a reader fetches over.
+- Higher levels (blosc-zstd 2-5, zstd 5-9) gain at most 5 % for 3-10x the time; gzip is
+  never better and 100x slower; plain zstd is as small on slides but slower, and bigger
+  on uint16 (no shuffle).
+- Blosc-zstd is readable wherever Blosc-lz4 is (the same c-blosc library, including the
+  Java readers behind OMERO's zarr pixel buffer and bioformats2raw), unlike the plain
+  ``zstd`` codec, which older readers lack.
+
+Empty chunks: arrays are written with ``write_empty_chunks=False`` and fill value 0
+(``WriteOptions.fill_value`` to change it). Measured: noisy glass is never one exact
+value, so no slide chunk is skipped; only exact constants (unscanned scanner areas,
+zero planes) are. There skipping saves objects with Zarr v2 (one per chunk) but almost
+no bytes (a constant chunk compresses to ~70 bytes; 0.01 % of the total); with shards
+it only leaves a hole in the shard index. Use fill value 255 for brightfield data with
+white unscanned regions. The check costs ~0.1 ms per chunk.
 
 Lossless only: the source slides are JPEG-compressed, no lossless codec gets near
 their size; the sensor noise of the glass sets the floor (about 2.3 bits per pixel).
