@@ -139,8 +139,8 @@ def check_annotations(copies: list[PublishedCopy], namespace: str = "") -> tuple
         ids = ", ".join(str(c.annotation_id) for c in copies)
         problems.insert(0, Problem(
             "duplicate-annotation",
-            f"{len(copies)} annotations in namespace {namespace or '(this namespace)'} "
-            f"(ids {ids}); there must be one"))
+            f"{len(copies)} annotations (ids {ids}) in {namespace or 'the namespace'}, "
+            "one expected"))
     return parsed, problems
 
 

@@ -16,7 +16,8 @@ from .omero_query import QueryRunner
 from .output import Output
 
 PUBLISHED, MISSING, MALFORMED = "published", "missing", "malformed"
-COLUMNS = ["image_id", "name", "ngff_version", "conversion_date", "url", "status"]
+COLUMNS = ["image_id", "name", "ngff_version", "conversion_date", "url", "status",
+           "problems"]
 
 
 def is_url(text: str) -> bool:
@@ -35,10 +36,12 @@ class Row:
     annotation_id: int | None = None
 
     @property
+    def problems_text(self) -> str:
+        return "; ".join(p.message for p in self.problems)
+
+    @property
     def status_text(self) -> str:
-        if not self.problems:
-            return self.status
-        return f"{self.status}: " + "; ".join(p.message for p in self.problems)
+        return f"{self.status}: {self.problems_text}" if self.problems else self.status
 
 
 @dataclass
@@ -154,8 +157,8 @@ def show(out: Output, result: Located, args):
                 out.warn(f"Image:{row.image_id}: {row.status_text}")
         return
     columns = COLUMNS + (["viewer"] if args.viewer else [])
-    table = [[r.image_id, r.name, r.ngff_version, r.conversion_date, r.url,
-              r.status_text] + ([_link(args, r)] if args.viewer else []) for r in rows]
+    table = [[r.image_id, r.name, r.ngff_version, r.conversion_date, r.url, r.status,
+              r.problems_text] + ([_link(args, r)] if args.viewer else []) for r in rows]
     missing = len(result.missing_images)
     footer = (f"{result.images} images: {result.published} published, {missing} missing"
               + ("" if args.missing or not missing else " (--missing lists them)"))
@@ -163,10 +166,37 @@ def show(out: Output, result: Located, args):
         out.table("Published copies", columns, table)
         return
     title = "Images without a published copy" if args.missing else "Published copies"
+    if args.missing:     # nothing published: the copy's columns would stay empty
+        table = [[r.image_id, r.name] for r in rows]
+        columns = ["image_id", "name"]
+    else:                # problems get lines of their own below the table
+        table = [row[:3] + [_short_date(row[3])] + row[4:6] + row[7:] for row in table]
+        columns = columns[:6] + columns[7:]
     if rows:
         _rich_table(out, title, columns, table, footer)
     else:
         out.out.print(footer, markup=False)
+    if not args.missing:
+        printed = set()
+        for row in rows:
+            for p in row.problems:
+                if (row.image_id, p.code, p.message) in printed:
+                    continue            # a duplicate is said once, not once per copy
+                printed.add((row.image_id, p.code, p.message))
+                colour = "red" if p.is_error else "yellow"
+                out.out.print(f"Image:{row.image_id} [{colour}]{p.severity}[/{colour}] "
+                              f"{p.code}: ", end="")
+                out.out.print(p.message, markup=False)
+
+
+def _short_date(text: str) -> str:
+    """2024-05-01T10:00:00+00:00 -> 2024-05-01 10:00 (for people; scripts get it all)."""
+    from datetime import datetime
+    try:
+        datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    return text[:16].replace("T", " ")
 
 
 def show_reverse(out: Output, found: dict, args):
@@ -185,14 +215,25 @@ def show_reverse(out: Output, found: dict, args):
                     f"{len(rows)} image(s)")
 
 
+HEADERS = {"image_id": "image", "ngff_version": "NGFF", "conversion_date": "converted",
+           "url": "URL", "viewer": "viewer link"}
+NARROW = ("image_id", "ngff_version", "conversion_date", "owner", "group")
+
+
 def _rich_table(out: Output, title, columns, rows, footer):
     """A table whose URLs are folded, never cut: they are meant to be copied."""
     from rich.table import Table
-    table = Table(title=title, caption=footer or None)
-    for column in columns:
-        long = column in ("url", "viewer", "status")
-        table.add_column(column, overflow="fold", no_wrap=False,
-                         min_width=20 if long else None)
+    width = out.out.width
+    table = Table(title=title, caption=footer or None, caption_justify="left")
+    for i, column in enumerate(columns):
+        longest = max([len(str(r[i] or "")) for r in rows] + [len(column)])
+        if column in NARROW:
+            table.add_column(HEADERS.get(column, column), no_wrap=True)
+        elif column in ("url", "viewer"):
+            table.add_column(HEADERS.get(column, column), overflow="fold",
+                             min_width=min(longest, max(20, width // 2 - 10)))
+        else:
+            table.add_column(HEADERS.get(column, column), overflow="fold")
     for row in rows:
         table.add_row(*["" if v is None else str(v) for v in row])
     out.out.print(table)
