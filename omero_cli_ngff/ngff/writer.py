@@ -144,10 +144,16 @@ class ImageWriter:
         done = self.record.load() if state == "resume" else set()
         self.pixels_total = sum(lv.n_pixels for lv in plan.levels)
         self.pixels_done = sum(self._shard_area(k) for k in done)
+        # one read pool for the whole image: a source keeping a connection per thread
+        # (thread-local) opens at most `workers` of them
+        self._reads = ThreadPoolExecutor(self.options.workers, thread_name_prefix="ngff-read")
+        self._units = ThreadPoolExecutor(max(1, plan.inflight), thread_name_prefix="ngff-shard")
         try:
             for levels in self._passes():
                 self._run_pass(levels)
         finally:
+            self._units.shutdown(wait=True, cancel_futures=True)
+            self._reads.shutdown(wait=True, cancel_futures=True)
             self.record.flush()
         self._finish()
         return self._result(t0, resumed=state == "resume")
@@ -312,8 +318,7 @@ class ImageWriter:
             return
         inflight = max(1, self.plan.inflight)
         pending: deque = deque()
-        units = ThreadPoolExecutor(inflight, thread_name_prefix="ngff-shard")
-        self._reads = ThreadPoolExecutor(self.options.workers, thread_name_prefix="ngff-read")
+        units = self._units
         try:
             for i, action in enumerate(actions):
                 while pending and (pending[0][1].done() or i - pending[0][0] >= inflight):
@@ -326,9 +331,6 @@ class ImageWriter:
             for _, f in pending:
                 f.cancel()
             raise
-        finally:
-            units.shutdown(wait=True, cancel_futures=True)
-            self._reads.shutdown(wait=True, cancel_futures=True)
         if self._partials:      # cannot happen unless a plan is inconsistent
             raise NgffError(f"{self.url}: internal error, {len(self._partials)} pyramid shards "
                             f"left incomplete")
