@@ -121,15 +121,16 @@ def test_shards_per_level_within_level(tmp_path):
         assert all(s <= n for s, n in zip(shards, shape))
 
 
-def test_source_levels_are_read_not_recomputed(tmp_path):
+@pytest.mark.parametrize("version", ["0.5", "0.4"])
+def test_source_levels_are_read_not_recomputed(tmp_path, version):
     arr = image(shape=(1, 2, 1, 1000, 700))
     # the source's own level 1 deliberately differs from a mean (e.g. a scanner's pyramid)
     lvl1 = image(shape=(1, 2, 1, 500, 350), seed=7)
     src = ArraySource(arr, (256, 256), pyramid=[lvl1])
     dest = str(tmp_path / "p")
-    res = write_image(dest, spec_for(arr), src, opts())
+    res = write_image(dest, spec_for(arr), src, opts(ngff_version=version))
     assert res.levels_from_source == (0, 1)
-    assert validate(dest, "0.5") == []
+    assert validate(dest, version) == []
     assert np.array_equal(read_level(dest, 0), arr)
     assert np.array_equal(read_level(dest, 1), lvl1)
     assert np.array_equal(read_level(dest, 2), expected_pyramid(lvl1, 2)[1])
