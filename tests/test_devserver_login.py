@@ -108,6 +108,7 @@ def test_client_config_and_insecure_router(omero_devserver):
         assert cfg.getConfigValue("omero.router.insecure").startswith(
             "OMERO.Glacier2/router:tcp -p %d" % omero_devserver.port)
         assert cfg.getClientConfigValues()["omero.ngff.demo"] == "true"
+        assert cfg.getClientConfigDefaults()["omero.client.viewer.roi_limit"] == "2000"
         assert cfg.getConfigValue("omero.cluster.read_only") == "false"
         with pytest.raises(omero.SecurityViolation):
             cfg.getConfigValue("omero.db.pass")

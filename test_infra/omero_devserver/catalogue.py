@@ -7,6 +7,7 @@ server holds. The YAML format (see ``test_infra/catalogues/demo.yaml`` for an ex
 groups:   [{id: 3, name: public-lab, permissions: rwra--}]
 users:    [{id: 2, name: alice, password: alice-pw, groups: [public-lab]}]
 config:   {omero.ngff.dest: "memory://demo"}      # IConfig client config values
+configDefaults: {omero.ngff.ngff_version: "0.5"}  # getClientConfigDefaults
 settings: {pixelsIdOffset: 100}                   # pixels id = image id + offset
 projects:
   - {id: 1, name: demo, owner: alice, datasets: [{id: 1, name: d1, images: [...]}]}
@@ -250,6 +251,7 @@ class Catalogue:
     groups: Dict[int, Group] = field(default_factory=dict)
     users: Dict[int, User] = field(default_factory=dict)
     config: Dict[str, str] = field(default_factory=dict)
+    config_defaults: Dict[str, str] = field(default_factory=dict)
     projects: Dict[int, Project] = field(default_factory=dict)
     datasets: Dict[int, Dataset] = field(default_factory=dict)
     images: Dict[int, Image] = field(default_factory=dict)
@@ -371,7 +373,8 @@ class _Loader:
     def load(self) -> Catalogue:
         with open(self.path) as f:
             spec = yaml.safe_load(f) or {}
-        unknown = set(spec) - {"groups", "users", "config", "settings", "projects",
+        unknown = set(spec) - {"groups", "users", "config", "configDefaults",
+                               "settings", "projects",
                                "datasets", "images", "screens", "plates", "filesets"}
         if unknown:
             self.fail("top level", "unknown keys %s" % sorted(unknown))
@@ -395,6 +398,8 @@ class _Loader:
                         bool(u.get("admin", False)))
             self.cat.users[user.id] = user
         self.cat.config = {str(k): str(v) for k, v in (spec.get("config") or {}).items()}
+        self.cat.config_defaults = {str(k): str(v) for k, v in
+                                    (spec.get("configDefaults") or {}).items()}
 
         root = Entity(owner=0, group=0)
         for fs in spec.get("filesets") or []:

@@ -56,7 +56,7 @@ class ConfigService(Service):
         return dict(self.cat.config)
 
     def getClientConfigDefaults(self, current):
-        return dict(getattr(self.cat, "config_defaults", {}) or {})
+        return dict(self.cat.config_defaults)
 
     def getPublicConfigValues(self, current):
         return dict(self.cat.config)
