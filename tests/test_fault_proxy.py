@@ -6,7 +6,7 @@ import time
 import pytest
 import requests
 
-from test_infra.fake_gcs import create_bucket, free_port, get_object, put_object
+from test_infra.fake_gcs import free_port, get_object, put_object
 from test_infra.fault_proxy import FaultProxy
 
 

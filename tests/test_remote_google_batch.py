@@ -4,6 +4,7 @@ and the output the stub writes into the object-store emulator."""
 
 import json
 import time
+import urllib.parse
 
 import pytest
 import zarr
@@ -15,7 +16,7 @@ from omero_cli_ngff.remote import (DEST_MOUNT, REPO_MOUNT, BatchSettings, Bf2raw
                                    RemoteConfigError, RemoteUnavailable, WaitTimeout,
                                    job_id_is_valid)
 from omero_cli_ngff.storage import fetch_metadata, parse_destination
-from test_infra.fake_gcs import create_bucket, free_port
+from test_infra.fake_gcs import free_port
 
 OPTIONS = Bf2rawOptions.from_settings("0.5", "zstd", level=5, chunk=512, shard=2048)
 JOB = FilesetJob(fileset_id=12, repo_path="user_2/2024-01/01/12-00-00.000/slide one.ndpi",
@@ -254,7 +255,7 @@ def test_wait_reports_progress_until_done(batch_stub, engine):
     assert result[a.name].succeeded and result[b.name].failed
     assert [r[a.status.job_id] for r in rounds] == ["SCHEDULED", "RUNNING", "SUCCEEDED"]
     assert result[b.name].logs_url and result[b.name].uid in \
-        __import__("urllib.parse").parse.unquote(result[b.name].logs_url)
+        urllib.parse.unquote(result[b.name].logs_url)
     assert "exit code 1" in result[b.name].last_event
 
 

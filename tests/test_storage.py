@@ -2,7 +2,6 @@
 local preflight, CORS evaluation and error translation."""
 
 import errno
-import json
 import os
 import uuid
 
