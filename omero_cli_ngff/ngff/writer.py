@@ -21,6 +21,12 @@ size, and no level is ever read back from the destination. Levels the source off
 (its ``levels`` match the halving) are read from the source in their own pass, and
 levels below them are computed from them the same way.
 
+Measured (``python -m omero_cli_ngff.ngff.selfcheck``, shared 2-core machine, local
+disk): a 100,000 x 100,000 RGB uint8 image (27.9 GiB raw, 10 levels, 4096 shards,
+2,633 objects) with 8 workers and the 1 GiB budget peaked at 795 MiB RSS (plan
+estimate 914 MiB); 16384^2 RGB with 50 ms per tile read: 9 s with 8 workers, 7 s
+with 16 (the reads alone would take 4.8 s / 2.4 s serially per worker).
+
 *Resumable.* Before any data, the plan is stored in the resume record
 (``record.ResumeRecord``, ``<image>/.ngff-progress/``); each shard is recorded after
 its object is written. A rerun reads the record, skips recorded shards, and re-derives
