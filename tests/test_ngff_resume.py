@@ -170,3 +170,18 @@ def test_kill_9_then_resume(tmp_path, reference, version, interval, seed):
     assert tree(dest) == reference[version]
     assert validate(dest, version) == []
     assert np.array_equal(read_level(dest, 0), make_array())
+
+
+@pytest.mark.parametrize("fail_after", [20, 100, 115])
+def test_resume_with_source_levels(tmp_path, fail_after):
+    arr = make_array()
+    lvl1 = np.random.default_rng(5).integers(0, 4000, size=SHAPE[:3] + (500, 350), dtype=np.uint16)
+    ref = str(tmp_path / "ref")
+    write_image(ref, make_spec(), ArraySource(arr, (128, 128), pyramid=[lvl1]), make_opts())
+    dest = str(tmp_path / "img")
+    with pytest.raises(RuntimeError):
+        write_image(dest, make_spec(), ArraySource(arr, (128, 128), pyramid=[lvl1],
+                                                   fail_after=fail_after), make_opts())
+    res = write_image(dest, make_spec(), ArraySource(arr, (128, 128), pyramid=[lvl1]), make_opts())
+    assert res.resumed and res.levels_from_source == (0, 1)
+    assert tree(dest) == tree(ref)

@@ -18,7 +18,7 @@ import zarr
 from . import metadata as md
 from . import store as st
 from .errors import InvalidSpecError
-from .spec import ImageSpec, ProgressCallback, TileSource, WriteOptions, WriteResult
+from .spec import ImageSpec, ProgressCallback, TileSource, WriteOptions
 from .writer import write_image
 
 _NAME = re.compile(r"^[A-Za-z0-9]+$")
