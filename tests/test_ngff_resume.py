@@ -185,3 +185,16 @@ def test_resume_with_source_levels(tmp_path, fail_after):
     res = write_image(dest, make_spec(), ArraySource(arr, (128, 128), pyramid=[lvl1]), make_opts())
     assert res.resumed and res.levels_from_source == (0, 1)
     assert tree(dest) == tree(ref)
+
+
+def test_kill_while_deleting_the_record(tmp_path, reference):
+    dest = str(tmp_path / "img")
+    write_image(dest, make_spec(), ArraySource(make_array(), (128, 128)), make_opts())
+    os.makedirs(os.path.join(dest, ".ngff-progress"))
+    with open(os.path.join(dest, ".ngff-progress", "done-1-x-000001.txt"), "w") as f:
+        f.write("0/0/0/0/0/0\n")
+    assert validate(dest) != []
+    src = ArraySource(make_array(), (128, 128))
+    res = write_image(dest, make_spec(), src, make_opts())
+    assert res.already_complete and src.reads == 0
+    assert tree(dest) == reference["0.5"] and validate(dest) == []

@@ -184,6 +184,13 @@ class ImageWriter:
                 st.delete_prefix(self.store, prefix)
             return "fresh", plan
         recorded = self.record.read_plan()
+        fmt = self._existing_format()
+        found = self._existing_image(fmt) if fmt is not None else None
+        if found is not None and self.record.exists():
+            # metadata is written only after all data: a kill while deleting the record
+            if self._matches(found, plan):
+                self.record.remove()
+                return "complete", plan
         if recorded is not None:
             old = ImagePlan.from_json(recorded)
             if old.same_image(plan) and old.compression == plan.compression and \
@@ -198,23 +205,25 @@ class ImageWriter:
             raise TargetExistsError(
                 f"{self.url}: an interrupted write with other settings is there "
                 f"({_describe(old)}; now {_describe(plan)}); use overwrite to start afresh")
-        fmt = self._existing_format()
-        if fmt is not None:
-            found = self._existing_image(fmt)
-            if found is not None:
-                version, shapes, dtype = found
-                if version == plan.ngff_version and dtype == np.dtype(plan.dtype) and \
-                        shapes == [lv.shape for lv in plan.levels]:
-                    return "complete", plan
-                raise TargetExistsError(
-                    f"{self.url}: a different image exists there (NGFF {version}, {dtype}, "
-                    f"{'x'.join(map(str, shapes[0])) if shapes else 'no levels'}; "
-                    f"new: NGFF {plan.ngff_version}, {np.dtype(plan.dtype)}, "
-                    f"{'x'.join(map(str, plan.levels[0].shape))}); use overwrite to replace it")
+        if found is not None:
+            version, shapes, dtype = found
+            if self._matches(found, plan):
+                return "complete", plan
+            raise TargetExistsError(
+                f"{self.url}: a different image exists there (NGFF {version}, {dtype}, "
+                f"{'x'.join(map(str, shapes[0])) if shapes else 'no levels'}; "
+                f"new: NGFF {plan.ngff_version}, {np.dtype(plan.dtype)}, "
+                f"{'x'.join(map(str, plan.levels[0].shape))}); use overwrite to replace it")
         if st.any_key(self.store, prefix):
             raise TargetExistsError(f"{self.url}: the target is not empty and is not an image "
                                     f"written by this tool; use overwrite to replace it")
         return "fresh", plan
+
+    @staticmethod
+    def _matches(found, plan: ImagePlan) -> bool:
+        version, shapes, dtype = found
+        return (version == plan.ngff_version and dtype == np.dtype(plan.dtype)
+                and shapes == [lv.shape for lv in plan.levels])
 
     def _existing_image(self, fmt: int):
         try:
