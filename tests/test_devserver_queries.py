@@ -213,7 +213,7 @@ def test_gateway_get_objects(omero_devserver, alice, root):
     assert [d.getId() for d in alice.getObjects("Dataset", opts={"project": 1})] == [1, 2]
     assert [i.getId() for i in alice.getObjects("Image", opts={"dataset": 2})] == \
         [11, 12, 13, 14, 15]
-    assert [p.getName() for p in alice.getObjects("Project")] == ["demo"]
+    assert [p.getName() for p in alice.getObjects("Project")] == ["demo", "demo-publish"]
     assert sorted(p.getName() for p in root.getObjects("Project")) == \
         ["bob-private", "demo"]
     assert [s.getName() for s in alice.getObjects("Screen")] == ["demo-screen"]
