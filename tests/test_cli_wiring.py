@@ -18,22 +18,14 @@ def invoke(argv, capsys):
 
 
 def test_help_lists_the_four_commands(capsys):
-    cli = CLI()
-    cli.loadplugins()
-    with pytest.raises(SystemExit):
-        cli.invoke(["ngff", "-h"], strict=True)
-    out = capsys.readouterr().out
+    _, out, _ = invoke(["ngff", "-h"], capsys)
     for command in ("export", "publish", "locate", "verify"):
         assert command in out
 
 
 @pytest.mark.parametrize("command", ["export", "publish", "locate", "verify"])
 def test_each_command_has_help_with_login_arguments(command, capsys):
-    cli = CLI()
-    cli.loadplugins()
-    with pytest.raises(SystemExit):
-        cli.invoke(["ngff", command, "-h"], strict=True)
-    out = capsys.readouterr().out
+    _, out, _ = invoke(["ngff", command, "-h"], capsys)
     for flag in ("--server", "--user", "--password", "--port", "--key", "--group", "--sudo"):
         assert flag in out
 

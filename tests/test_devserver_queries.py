@@ -215,7 +215,7 @@ def test_gateway_get_objects(omero_devserver, alice, root):
         [11, 12, 13, 14, 15]
     assert [p.getName() for p in alice.getObjects("Project")] == ["demo", "demo-publish"]
     assert sorted(p.getName() for p in root.getObjects("Project")) == \
-        ["bob-private", "demo"]
+        ["bob-private", "demo", "demo-publish"]
     assert [s.getName() for s in alice.getObjects("Screen")] == ["demo-screen"]
     plates = list(alice.getObjects("Plate", opts={"screen": 1}))
     assert [p.getName() for p in plates] == ["demo-plate"]
