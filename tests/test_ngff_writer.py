@@ -243,14 +243,22 @@ def test_source_returning_wrong_tiles(tmp_path):
                     ArraySource(arr), opts())
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
-def test_unwritable_destination(tmp_path):
-    ro = tmp_path / "ro"
-    ro.mkdir()
-    ro.chmod(stat.S_IRUSR | stat.S_IXUSR)
-    arr = image(shape=(1, 1, 1, 100, 100))
-    with pytest.raises(DestinationError):
-        write_image(str(ro / "x"), spec_for(arr), ArraySource(arr), opts())
+def test_unwritable_destination(unprivileged_python):
+    run, workdir = unprivileged_python
+    result = run(
+        "import os, stat, numpy as np\n"
+        "from omero_cli_ngff.ngff import ImageSpec, WriteOptions, write_image\n"
+        "from omero_cli_ngff.ngff.errors import DestinationError\n"
+        "from omero_cli_ngff.ngff.sources import ArraySource\n"
+        "os.mkdir('ro'); os.chmod('ro', stat.S_IRUSR | stat.S_IXUSR)\n"
+        "arr = np.zeros((1, 1, 1, 100, 100), 'uint8')\n"
+        "spec = ImageSpec(name='x', dtype='uint8', size_x=100, size_y=100)\n"
+        "try:\n"
+        "    write_image('ro/x', spec, ArraySource(arr), WriteOptions(chunk_size=64))\n"
+        "except DestinationError as err:\n"
+        "    print('refused:', err)\n")
+    assert result.returncode == 0, result.stderr
+    assert "refused:" in result.stdout
 
 
 def test_unwritable_store_is_destination_error():

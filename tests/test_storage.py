@@ -242,16 +242,18 @@ def test_local_preflight_missing_parent(tmp_path):
     assert str(tmp_path / "no" / "such") in str(err.value)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
-def test_local_preflight_read_only(tmp_path):
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    folder.chmod(0o555)
-    try:
-        with pytest.raises(ReadOnlyDestination):
-            parse_destination(str(folder)).preflight()
-    finally:
-        folder.chmod(0o755)
+def test_local_preflight_read_only(unprivileged_python):
+    run, workdir = unprivileged_python
+    result = run(
+        "import os\n"
+        "from omero_cli_ngff.storage import ReadOnlyDestination, parse_destination\n"
+        "os.mkdir('ro'); os.chmod('ro', 0o555)\n"
+        "try:\n"
+        "    parse_destination(os.path.abspath('ro')).preflight()\n"
+        "except ReadOnlyDestination as err:\n"
+        "    print('refused:', err)\n")
+    assert result.returncode == 0, result.stderr
+    assert "refused:" in result.stdout
 
 
 def test_local_preflight_checks_the_public_url_when_given(tmp_path):
