@@ -51,6 +51,8 @@ projects:
                {{ns: {NS}, values: {{zarr_path: "{BASE}/4b.ome.zarr/0/",
                ngff_version: "0.5", zarr_conversion_date: "2024-05-05T10:00:00+00:00"}}}}]}}
           - {{id: 5, name: never.tif, sizeX: 64, sizeY: 64}}
+          - {{id: 6, name: empty.tif, sizeX: 64, sizeY: 64,
+             annotations: [{{ns: {NS}, values: {{}}}}]}}
       - id: 2
         name: many
         images:
@@ -119,7 +121,7 @@ def test_table_shows_each_copy_and_closes_with_counts(locate):
     for image_id in (1, 2, 3, 4):
         assert f"\n│ {image_id} " in out or f"│ {image_id}  " in out
     assert "1.ome.zarr/0/" in out.replace("\n", "").replace("│", "").replace(" ", "")
-    assert "5 images: 4 published, 1 missing (--missing lists them)" in out
+    assert "6 images: 5 published, 1 missing (--missing lists them)" in out
     assert "2024-05-01 10:00" in out
     lines = out.splitlines()
     assert any(line.startswith("Image:3 error bad-url: zarr_path 'somewhere else'")
@@ -134,7 +136,9 @@ def test_json_reports_malformed_and_duplicated_annotations(locate):
     by_id = {}
     for row in rows:
         by_id.setdefault(row["image_id"], []).append(row)
-    assert set(by_id) == {1, 2, 3, 4}
+    assert set(by_id) == {1, 2, 3, 4, 6}
+    assert by_id[6][0]["status"] == "malformed" and by_id[6][0]["url"] == ""
+    assert by_id[6][0]["problems"].count("has no") == 3
     [one] = by_id[1]
     assert one["url"] == f"{BASE}/1.ome.zarr/0/" and one["ngff_version"] == "0.5"
     assert one["conversion_date"] == "2024-05-01T10:00:00+00:00"
@@ -168,7 +172,7 @@ def test_missing_lists_images_without_a_copy(locate):
     rv, out, _ = locate("Project:1", "--missing", "--urls")
     assert out.splitlines() == ["Image:5"]
     rv, out, _ = locate("Project:1", "--missing")
-    assert "335 images: 334 published, 1 missing" in out
+    assert "336 images: 335 published, 1 missing" in out
 
 
 def test_another_namespace(locate):
@@ -246,3 +250,22 @@ def test_queries_do_not_grow_with_the_number_of_images(server, locate):
     large, n_large = cost("Dataset:2")
     assert (n_small, n_large) == (30, 300)
     assert large == small <= 6
+
+
+def test_the_projections_locate_sends(server):
+    """The dev server's answers to IMAGE_NAMES and ANNOTATION_VALUES (queries.py)."""
+    from omero_cli_ngff import queries
+    from omero_cli_ngff.omero_query import QueryRunner
+    conn = server.connect("alice")
+    try:
+        runner = QueryRunner(conn)
+        assert runner.rows(queries.IMAGE_NAMES, [1, 6, 9, 777]) == [
+            [1, "good.ndpi"], [6, "empty.tif"]]            # bob's 9 is not visible
+        rows = runner.rows(queries.ANNOTATION_VALUES, [1, 4, 5, 6, 9], ns=NS)
+    finally:
+        conn.close()
+    assert [r[0] for r in rows] == [1, 1, 1, 4, 4, 4, 4, 4, 4, 6]
+    assert rows[0][2:] == ["zarr_path", f"{BASE}/1.ome.zarr/0/"]
+    assert [r[2] for r in rows[:3]] == ["zarr_path", "ngff_version", "zarr_conversion_date"]
+    assert rows[-1][2:] == [None, None]                     # an annotation without pairs
+    assert len({r[1] for r in rows if r[0] == 4}) == 2      # two annotations on image 4

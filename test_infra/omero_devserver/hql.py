@@ -304,6 +304,28 @@ def annotated_urls(q: Query):
     return [Row([to_rtype(v)], values[v].owner, values[v].group) for v in sorted(values)]
 
 
+@pattern("IMAGE_NAMES",
+         r"select i\.id, i\.name from Image i where i\.id in \(:ids\) order by i\.id")
+def image_names(q: Query):
+    images = (q.get("Image", i) for i in sorted(set(q.ids())))
+    return [Row([to_rtype(img.id), to_rtype(img.name)], img.owner, img.group)
+            for img in images if img is not None]
+
+
+@pattern("ANNOTATION_VALUES",
+         r"select l\.parent\.id, a\.id, mv\.name, mv\.value from ImageAnnotationLink l"
+         r" join l\.child a left outer join a\.mapValue mv"
+         r" where a\.ns = :ns and l\.parent\.id in \(:ids\) order by l\.id, index\(mv\)")
+def annotation_values(q: Query):
+    rows = []
+    for link, ann in _visible_links(q, "Image", q.ids(), q.param("ns")):
+        head = [to_rtype(link.parent_id), to_rtype(ann.id)]
+        pairs = list(ann.values) or [(None, None)]
+        rows.extend(Row(head + [to_rtype(k), to_rtype(v)], link.owner, link.group)
+                    for k, v in pairs)
+    return rows
+
+
 @pattern("PLATE_LAYOUT",
          r"select ws from WellSample ws join fetch ws\.well w join fetch w\.plate p"
          r" left outer join fetch ws\.plateAcquisition where p\.id in \(:ids\)"
