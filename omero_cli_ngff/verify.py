@@ -239,6 +239,8 @@ def run_checks(conn, images: list, published: dict, options: Options,
         else:
             reports[record.id] = ImageReport(record)
     out = out or Output("json")
+    if not todo:
+        return [reports[r.id] for r in images]
     with out.progress() as progress:
         task = progress.add_task("Verifying", total=len(todo))
         with ThreadPoolExecutor(max_workers=max(1, min(WORKERS, len(todo)))) as pool:
@@ -276,11 +278,11 @@ def fix(conn, reports: list, dry_run: bool, out: Output) -> list:
                 fixes.append(Fix(report.record.id, copy.annotation_id,
                                  reasons[copy.annotation_id]))
                 copies.append(copy)
-    if dry_run or not copies:
-        return fixes
     for f, copy in zip(fixes, copies):
         if not copy.can_edit:
             f.error = "not allowed to delete this annotation"
+    if dry_run or not copies:
+        return fixes
     removable = [c for f, c in zip(fixes, copies) if not f.error]
     try:
         annotations.remove(conn, removable)
@@ -354,7 +356,7 @@ def show(out: Output, reports, fixes, orphans, missing, args):
                           f"{p.code}: ", end="")
             out.out.print(p.message, markup=False)
     for f in fixes:
-        if args.dry_run:
+        if args.dry_run and not f.error:
             out.out.print(f"would remove annotation {f.annotation_id} of "
                           f"Image:{f.image_id} ({f.reason})", markup=False)
         elif f.done:

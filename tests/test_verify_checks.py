@@ -258,3 +258,74 @@ def test_a_url_at_a_bioformats2raw_root_is_not_an_image_and_not_fixable(served):
     assert problem.message.endswith("b2r.ome.zarr/0/)")
     assert checks.check_data(checks.RemoteCopy(f"{server.url}/b2r.ome.zarr/0/", "0.5",
                                                FAST)) == []
+
+
+def test_lower_levels_are_compared_where_omero_serves_the_same_size(served):
+    _, url = fresh(served, "levels.zarr")
+    remote = checks.RemoteCopy(url, "0.5", FAST)
+    assert checks.check_data(remote) == []
+    data = ramp(SHAPE)
+    source = ArraySource(data)
+    source.levels = [(64, 96), (32, 48)]
+    source.read = lambda level, t, c, z, y, x, h, w: data[..., ::2 ** level, ::2 ** level][
+        t, c, z, y:y + h, x:x + w]
+    assert checks.check_pixels(record(), remote, source, 2) == []
+    # a lower level computed differently is a warning, full resolution stays sound
+    source.read = lambda level, t, c, z, y, x, h, w: (
+        data[t, c, z, y:y + h, x:x + w] if level == 0 else
+        np.zeros((h, w), data.dtype) + 1)
+    [problem] = checks.check_pixels(record(), remote, source, 2)
+    assert problem.code == "pixels-differ" and problem.severity == "warning"
+    assert "level s1" in problem.message
+
+
+def test_a_slow_server_is_a_timeout_not_fixable(served):
+    from test_infra.fault_proxy import FaultProxy
+    _, url = fresh(served, "slow.zarr")
+    _, server = served
+    with FaultProxy(server.url) as proxy:
+        proxy.delay(2.0, path=r"zarr\.json")
+        remote = checks.RemoteCopy(url.replace(server.url, proxy.url), "0.5",
+                                   HttpPolicy(attempts=1, connect_timeout=2, read_timeout=0.5))
+        [problem] = checks.check_data(remote)
+    assert problem.code == "timeout" and not problem.fixable
+
+
+def test_fix_on_a_read_only_server_changes_nothing_and_says_so():
+    import omero
+    from omero_cli_ngff.output import Output
+    from omero_cli_ngff.verify import ImageReport, fix
+
+    class ReadOnlyConn:
+        class SERVICE_OPTS:
+            group = -1
+
+            @classmethod
+            def getOmeroGroup(cls):
+                return cls.group
+
+            @classmethod
+            def setOmeroGroup(cls, group):
+                cls.group = group
+
+        def deleteObjects(self, *args, **kwargs):
+            raise omero.ReadOnlyGroupSecurityViolation(None, None, "read-only server")
+
+    gone = copy_of(good_pairs(), annotation_id=7)
+    foreign = copy_of(good_pairs(), annotation_id=8, image_id=2)
+    foreign.can_edit = False
+    reports = [
+        ImageReport(record(), [gone], [checks.Problem("data-not-found", "404",
+                                                      annotation_id=7, fixable=True)]),
+        ImageReport(record(id=2), [foreign], [checks.Problem(
+            "data-not-found", "404", annotation_id=8, fixable=True)]),
+        ImageReport(record(id=3), [copy_of(good_pairs(), 9, 3)], [checks.Problem(
+            "forbidden", "403", annotation_id=9)]),
+    ]
+    fixes = fix(ReadOnlyConn(), reports, dry_run=False, out=Output("json"))
+    assert [(f.image_id, f.done) for f in fixes] == [(1, False), (2, False)]
+    assert "ReadOnlyGroupSecurityViolation" in fixes[0].error
+    assert fixes[1].error == "not allowed to delete this annotation"
+    dry = fix(ReadOnlyConn(), reports, dry_run=True, out=Output("json"))
+    assert [(f.annotation_id, f.done, f.error) for f in dry] == [
+        (7, False, ""), (8, False, "not allowed to delete this annotation")]
