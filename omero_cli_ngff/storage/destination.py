@@ -583,6 +583,15 @@ class Destination:
 _GCSFS_CLASSES = {}
 
 
+def _on_loop_thread(loop) -> bool:
+    import asyncio
+
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
+
+
 def _gcsfs_class(asynchronous: bool):
     """The plain gcsfs class (never the HNS/zonal one); for zarr (asynchronous) a
     subclass that closes its HTTP session on zarr's event loop, where it was opened -
@@ -606,7 +615,14 @@ def _gcsfs_class(asynchronous: bool):
                     except ImportError:                # pragma: no cover
                         zloop = None
                     if zloop is not None and zloop.is_running() and not zloop.is_closed():
-                        asyncio.run_coroutine_threadsafe(session.close(), zloop)
+                        closing = asyncio.run_coroutine_threadsafe(session.close(), zloop)
+                        if not _on_loop_thread(zloop):
+                            # wait: at interpreter exit the loop's thread dies next, and
+                            # a pending close would be reported as destroyed
+                            try:
+                                closing.result(timeout=2)
+                            except Exception:  # noqa: BLE001 - closing is best effort
+                                pass
                         return
                     connector = getattr(session, "_connector", None)
                     if connector is not None:
