@@ -350,7 +350,7 @@ def show(out: Output, reports, fixes, orphans, missing, args):
     else:
         out.out.print(footer)
     for r in published:
-        for p in r.problems:
+        for p in sorted(r.problems, key=lambda p: not p.is_error):   # errors first
             colour = "red" if p.is_error else "yellow"
             out.out.print(f"Image:{r.record.id} [{colour}]{p.severity}[/{colour}] "
                           f"{p.code}: ", end="")
@@ -377,9 +377,17 @@ def show(out: Output, reports, fixes, orphans, missing, args):
 
 def _table(out: Output, title, columns, rows, footer=""):
     from rich.table import Table
-    table = Table(title=title, caption=footer or None)
-    for column in columns:
-        table.add_column(column, overflow="fold")
+    table = Table(title=title, caption=footer or None, caption_justify="left")
+    width = out.out.width
+    for i, column in enumerate(columns):
+        if column == "URL":     # folded, never cut, and wide enough to read
+            longest = max([len(str(r[i] or "")) for r in rows] + [3])
+            table.add_column(column, overflow="fold",
+                             min_width=min(longest, max(20, width // 2 - 10)))
+        elif column in ("image", "NGFF", "errors", "warnings", "status", "size"):
+            table.add_column(column, no_wrap=True)
+        else:
+            table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*["" if v is None else str(v) for v in row])
     out.out.print(table)

@@ -184,6 +184,9 @@ def test_every_failure_is_reported_and_none_crashes(world, capsys):
 
 def test_table_lists_each_problem_on_its_own_line(world, capsys):
     rv, out, err = invoke(["ngff", "verify", "Image:4,7,11"] + world["login"], capsys)
+    if os.environ.get("SHOW_OUTPUT"):
+        with capsys.disabled():
+            print(out)
     assert rv == exit_codes.UNSOUND
     lines = out.splitlines()
     assert any(line.startswith("Image:4 error data-not-found") for line in lines)
