@@ -192,3 +192,56 @@ def test_small_message_limit_and_tile_delay(start_omero_devserver):
         assert 0.2 <= elapsed < 0.9, elapsed      # six 200 ms tiles, in parallel
     finally:
         conn.close()
+
+
+# ------------------------------------------------- realistic patterns (benchmarks)
+
+BENCH = load_catalogue("bench_export.yaml")
+
+
+def test_realistic_patterns_are_subsampled_at_levels_and_look_real():
+    full = expected_tile(11, 0, 2, 0, 0, 0, 1024, 1024, catalogue=BENCH)
+    assert full.dtype == np.uint8
+    assert np.array_equal(expected_tile(11, 0, 2, 0, 0, 0, 256, 256, level=2,
+                                        catalogue=BENCH), full[::4, ::4])
+    stack = expected_tile(13, 3, 1, 0, 0, 0, 1024, 1024, catalogue=BENCH)
+    assert stack.dtype == np.uint16
+    assert 100 <= np.median(stack) <= 112 and stack.max() > 1000   # dark, a few blobs
+    assert (stack > 1000).mean() < 0.1
+    assert not np.array_equal(stack, expected_tile(13, 4, 1, 0, 0, 0, 1024, 1024,
+                                                   catalogue=BENCH))
+
+
+def test_slide_tiles_served_equal_the_generator_and_look_like_a_slide(
+        start_omero_devserver):
+    server = start_omero_devserver(catalogue="bench_export.yaml",
+                                   extra_args=["--tile-cache-mib", "64"])
+    conn = server.connect("alice")
+    try:
+        pix = BENCH.image(11).pixels
+        rps = conn.c.sf.createRawPixelsStore()
+        rps.setPixelsId(pix.id, True, conn.SERVICE_OPTS)
+        assert rps.getResolutionLevels() == 3 and list(rps.getTileSize()) == [1024, 1024]
+        planes = []
+        for c in range(3):
+            data = rps.getTile(0, c, 0, 0, 0, 4096, 4096)
+            got = decode(data, "uint8", 4096, 4096)
+            assert np.array_equal(got, expected_tile(11, 0, c, 0, 0, 0, 4096, 4096,
+                                                     catalogue=BENCH))
+            planes.append(got)
+        # a cached tile is the same tile
+        assert rps.getTile(0, 2, 0, 0, 0, 4096, 4096) == data
+        rps.setResolutionLevel(1)                       # OMERO numbering: a half
+        half = decode(rps.getTile(0, 0, 0, 512, 512, 512, 512), "uint8", 512, 512)
+        assert np.array_equal(half, planes[0][1024:2048:2, 1024:2048:2])
+        rps.close()
+    finally:
+        conn.close()
+    rgb = np.stack(planes, axis=-1).astype(np.int16)
+    glass = (rgb.min(axis=-1) >= 225)                   # near-white, on every channel
+    assert 0.5 < glass.mean() < 0.95, glass.mean()      # mostly glass, some tissue
+    assert (rgb == 255).mean() < 0.01                   # not saturated: sensor noise
+    assert 1.0 < rgb[glass].std() < 3.0                 # noise of about +-2
+    tissue = rgb[rgb.mean(axis=-1) < 180]
+    assert len(tissue) > 0.02 * glass.size              # tissue, stained (not grey)
+    assert np.abs(tissue[:, 0] - tissue[:, 2]).mean() > 5

@@ -21,6 +21,9 @@ def parse_args(argv=None):
     p.add_argument("--read-only", action="store_true", help="refuse every write")
     p.add_argument("--tile-delay-ms", type=float, default=0.0,
                    help="sleep per tile read, to model a real server's decode cost")
+    p.add_argument("--tile-cache-mib", type=int, default=0,
+                   help="keep up to this many MiB of generated tiles in memory, so "
+                        "repeated reads cost only the delay (benchmarks); 0 = off")
     p.add_argument("--max-message-kb", type=int, default=250000,
                    help="largest reply (getPlane, getTile), as Ice.MessageSizeMax")
     p.add_argument("--threads", type=int, default=8, help="server thread pool size")
@@ -34,7 +37,8 @@ def main(argv=None):
     server = DevServer(Options(
         catalogue=args.catalogue, state_dir=args.state_dir, host=args.host,
         port=args.port, ssl_port=args.ssl_port, read_only=args.read_only,
-        tile_delay_ms=args.tile_delay_ms, max_message_kb=args.max_message_kb,
+        tile_delay_ms=args.tile_delay_ms,
+        tile_cache_mib=args.tile_cache_mib, max_message_kb=args.max_message_kb,
         threads=args.threads, verbose=args.verbose))
     server.start()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -6,6 +6,7 @@ server holds. The YAML format (see ``test_infra/catalogues/demo.yaml`` for an ex
 ```yaml
 groups:   [{id: 3, name: public-lab, permissions: rwra--}]
 users:    [{id: 2, name: alice, password: alice-pw, groups: [public-lab]}]
+          (``leads: [public-lab]`` makes a user a leader, "owner", of those groups)
 config:   {omero.ngff.dest: "memory://demo"}      # IConfig client config values
 configDefaults: {omero.ngff.ngff_version: "0.5"}  # getClientConfigDefaults
 settings: {pixelsIdOffset: 100}                   # pixels id = image id + offset
@@ -31,7 +32,8 @@ skipping every explicit id. Images (keys follow OMERO's field names):
   channels: [{name: R, color: FF0000, window: [0, 255]}, ...]
   levels: 4            # server-side resolution levels (full + 3 halvings)
   tileSize: [256, 256]
-  pattern: ramp        # ramp (default), zeros, constant, noise, blocks
+  pattern: ramp        # ramp (default), zeros, constant, noise, blocks, slide (uint8),
+                       # fluorescence (uint16)
   pyramid: pending     # getTile raises MissingPyramidException
   pixels: false        # an image without pixels
   fileset: {id: 3, files: [alice_3/.../slide.ndpi]}   # or a fileset id; series: 0
@@ -59,6 +61,7 @@ PIXEL_TYPES = ("int8", "uint8", "int16", "uint16", "int32", "uint32",
                "float", "double", "bit")
 BITS = {"int8": 8, "uint8": 8, "int16": 16, "uint16": 16, "int32": 32, "uint32": 32,
         "float": 32, "double": 64, "bit": 1}
+REALISTIC_TYPES = {"slide": "uint8", "fluorescence": "uint16"}
 DEFAULT_COLORS = ("FF0000", "00FF00", "0000FF", "FFFFFF", "FF00FF", "00FFFF", "FFFF00")
 CATALOGUE_DIR = Path(__file__).resolve().parent.parent / "catalogues"
 DEMO_CATALOGUE = CATALOGUE_DIR / "demo.yaml"
@@ -86,6 +89,7 @@ class User:
     first_name: str = ""
     last_name: str = ""
     admin: bool = False
+    leads: List[int] = field(default_factory=list)    # groups the user is a leader of
 
     @property
     def default_group(self) -> int:
@@ -393,9 +397,11 @@ class _Loader:
                 groups.append(1)          # every user is in the "user" group
             if u.get("admin") and 0 not in groups:
                 groups.append(0)
+            leads = [self.cat.group(g).id for g in u.get("leads", [])]
+            groups += [g for g in leads if g not in groups]
             user = User(int(u["id"]), u["name"], str(u["password"]), groups,
                         u.get("firstName", u["name"].title()), u.get("lastName", "Lab"),
-                        bool(u.get("admin", False)))
+                        bool(u.get("admin", False)), leads)
             self.cat.users[user.id] = user
         self.cat.config = {str(k): str(v) for k, v in (spec.get("config") or {}).items()}
         self.cat.config_defaults = {str(k): str(v) for k, v in
@@ -504,8 +510,12 @@ class _Loader:
                      default_z=int(spec.get("defaultZ", 0)),
                      default_t=int(spec.get("defaultT", 0)),
                      seed=int(spec.get("seed", -1)))
-        if pix.pattern not in ("ramp", "zeros", "constant", "noise", "blocks"):
+        if pix.pattern not in ("ramp", "zeros", "constant", "noise", "blocks", "slide",
+                               "fluorescence"):
             self.fail(where, "unknown pattern %r" % pix.pattern)
+        if pix.pattern in REALISTIC_TYPES and ptype != REALISTIC_TYPES[pix.pattern]:
+            self.fail(where, "pattern %s needs type %s" % (pix.pattern,
+                                                          REALISTIC_TYPES[pix.pattern]))
         if "tileSize" in spec:
             pix.tile_size = tuple(int(v) for v in spec["tileSize"])
         elif pix.levels == 1:

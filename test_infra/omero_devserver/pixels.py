@@ -21,7 +21,12 @@ Patterns (``pattern:`` in the spec; ``ramp`` by default):
   wrapped into integer types (two's complement), ``v / 2`` for float and double,
   ``v & 1`` for bit;
 - zeros, constant (``value:``), blocks (the ramp of (x // 64, y // 64): compresses
-  well), noise (a splitmix64 hash of the coordinates: does not compress).
+  well), noise (a splitmix64 hash of the coordinates: does not compress);
+- slide (uint8, channel c of an RGB brightfield slide: ~2/3 near-white glass with
+  sensor noise, tissue from skimage's ihc.png) and fluorescence (uint16: dark
+  background, sparse bright blobs fading over z), from ``test_infra.realistic_pixels``
+  (the generators of ``benchmarks/slide_data.py``): data that compresses like real
+  data, for measurements. Seeded by seed, z and t.
 """
 
 from __future__ import annotations
@@ -87,6 +92,8 @@ def expected_tile(image: Union[int, Image, Pixels], z: int, c: int, t: int,
     xs = (np.arange(x, x + w, dtype=np.int64) * scale)[None, :]
     ys = (np.arange(y, y + h, dtype=np.int64) * scale)[:, None]
     pattern = pix.pattern
+    if pattern in ("slide", "fluorescence"):
+        return _realistic(pix, z, c, t, xs[0], ys[:, 0])
     if pattern == "zeros":
         return np.zeros((h, w), dtype=DTYPES[pix.pixel_type])
     if pattern == "constant":
@@ -100,6 +107,18 @@ def expected_tile(image: Union[int, Image, Pixels], z: int, c: int, t: int,
         if pix.pixel_type in ("float", "double"):
             return ((v & 0xFFFF) / 65536.0).astype(DTYPES[pix.pixel_type])
     return _to_type(v, pix.pixel_type)
+
+
+def _realistic(pix: Pixels, z: int, c: int, t: int, xs: np.ndarray,
+               ys: np.ndarray) -> np.ndarray:
+    from test_infra.realistic_pixels import fluorescence_pixels, slide_pixels
+
+    if pix.pattern == "slide":
+        seed = pix.seed + 1009 * z + 7919 * t
+        out = slide_pixels(ys, xs, seed=seed, channel=c % 3)
+    else:
+        out = fluorescence_pixels(ys, xs, c, z, pix.size_z, seed=pix.seed + 7919 * t)
+    return out.astype(DTYPES[pix.pixel_type], copy=False)
 
 
 def encode(tile: np.ndarray) -> bytes:

@@ -6,6 +6,8 @@ lists the sizes from full resolution down. An image flagged ``pyramid: pending``
 raises MissingPyramidException from setPixelsId, as a real server does while it
 builds a pyramid. ``--tile-delay-ms`` adds a sleep per tile (a real server's decode
 cost); the sleep and numpy release the GIL, so concurrent readers proceed in parallel.
+``--tile-cache-mib`` keeps generated tiles, so benchmarks measure the delay, not the
+generator.
 """
 
 from __future__ import annotations
@@ -133,8 +135,10 @@ class RawPixelsStoreService(Service):
         delay = self.server.options.tile_delay_ms
         if delay:
             time.sleep(delay / 1000.0)
-        return gen.encode(gen.expected_tile(self._pix(), z, c, t, x, y, w, h,
-                                            level=self.index))
+        pix = self._pix()
+        return self.server.cached_tile(
+            (pix.id, self.index, z, c, t, x, y, w, h),
+            lambda: gen.encode(gen.expected_tile(pix, z, c, t, x, y, w, h, level=self.index)))
 
     def getTile(self, z, c, t, x, y, w, h, current):
         return self._read(z, c, t, x, y, w, h)
