@@ -304,7 +304,8 @@ def _summary(reports, orphans, fixes) -> dict:
     return {"images": len(reports), "sound": counts[SOUND], "warnings": counts[WARNINGS],
             "unsound": counts[UNSOUND], "not_published": counts[UNPUBLISHED],
             "problems": sum(1 for r in reports for p in r.problems if p.is_error),
-            "orphans": len(orphans), "fixed": sum(1 for f in fixes if f.done)}
+            "orphans": len(orphans), "fixed": sum(1 for f in fixes if f.done),
+            "all_sound": counts[UNSOUND] == 0}
 
 
 def show(out: Output, reports, fixes, orphans, missing, args):

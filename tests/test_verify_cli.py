@@ -144,7 +144,7 @@ def test_sound_copies_verify_with_exit_0(world, capsys):
     for image_id in (1, 2):
         assert images[image_id]["status"] == "warnings"
         assert {p["code"] for p in images[image_id]["problems"]} == {"insecure-url"}
-    assert doc["summary"]["unsound"] == 0
+    assert doc["summary"]["unsound"] == 0 and doc["summary"]["all_sound"] is True
 
 
 def test_sound_copy_table_for_people(world, capsys):
@@ -179,7 +179,7 @@ def test_every_failure_is_reported_and_none_crashes(world, capsys):
     fixable = {i for i, img in images.items() if any(p["fixable"] for p in img["problems"])}
     assert fixable == {4, 20}
     assert 13 in doc["not_published"] and 15 in doc["not_published"]
-    assert doc["summary"]["unsound"] == 9
+    assert doc["summary"]["unsound"] == 9 and doc["summary"]["all_sound"] is False
 
 
 def test_table_lists_each_problem_on_its_own_line(world, capsys):
