@@ -124,15 +124,29 @@ def locate(conn, refs, namespace: str) -> Located:
     return result
 
 
+def url_variants(url: str) -> list:
+    """The URL as annotations may hold it: with and without the trailing slash; a
+    gs:// URL also as its public https URL (storage.googleapis.com)."""
+    base = url.strip().rstrip("/")
+    out = [base + "/", base]
+    if base.startswith("gs://"):
+        try:
+            from .storage import parse_destination
+            public = parse_destination(base).public_url("").rstrip("/")
+            out += [public + "/", public]
+        except Exception:  # not a valid bucket URL: look it up as it is
+            pass
+    return out
+
+
 def reverse(conn, urls: list[str], namespace: str) -> tuple:
     """URL -> image records that point there (trailing slash or not); and query count."""
     from .targets import load_records
     runner = QueryRunner(conn)
     found: dict[str, list[int]] = {}
     for url in urls:
-        base = url.strip().rstrip("/")
         ids: dict[int, None] = {}
-        for variant in (base + "/", base):
+        for variant in url_variants(url):
             for (image_id,) in runner.rows(queries.IMAGES_BY_URL, None, ns=namespace,
                                            key=annotations.ZARR_PATH, url=variant):
                 ids.setdefault(image_id, None)

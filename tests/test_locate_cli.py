@@ -269,3 +269,9 @@ def test_the_projections_locate_sends(server):
     assert [r[2] for r in rows[:3]] == ["zarr_path", "ngff_version", "zarr_conversion_date"]
     assert rows[-1][2:] == [None, None]                     # an annotation without pairs
     assert len({r[1] for r in rows if r[0] == 4}) == 2      # two annotations on image 4
+
+
+def test_reverse_lookup_of_a_bucket_url(locate, monkeypatch):
+    monkeypatch.delenv("STORAGE_EMULATOR_HOST", raising=False)
+    rv, out, _ = locate("gs://bucket/data/0.5/2.ome.zarr/0", "--urls")
+    assert rv == 0 and out.splitlines() == ["Image:2"]

@@ -37,3 +37,13 @@ def test_neuroglancer_link_holds_a_layer_with_a_zarr_source(version, scheme):
 def test_unknown_viewer_is_refused():
     with pytest.raises(ValueError):
         viewers.link("napari", URL)
+
+
+def test_reverse_lookup_variants_of_a_url(monkeypatch):
+    from omero_cli_ngff.locate import url_variants
+    monkeypatch.delenv("STORAGE_EMULATOR_HOST", raising=False)
+    assert url_variants("https://h/x.zarr/0") == ["https://h/x.zarr/0/", "https://h/x.zarr/0"]
+    assert url_variants(" https://h/x.zarr/0/ ") == ["https://h/x.zarr/0/", "https://h/x.zarr/0"]
+    assert url_variants("gs://bucket/data/1.ome.zarr/0/")[2:] == [
+        "https://storage.googleapis.com/bucket/data/1.ome.zarr/0/",
+        "https://storage.googleapis.com/bucket/data/1.ome.zarr/0"]
