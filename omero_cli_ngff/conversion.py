@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 
 from .errors import UsageError
 from .ngff.spec import ImageSpec, WriteOptions
@@ -65,3 +66,76 @@ def convert_image(conn, record: ImageRecord, target, options: WriteOptions, prog
         (result,) = write_bioformats2raw(target, [(spec, source)], options, progress,
                                          image_ids=[record.id])
     return result
+
+
+def convert_plate(conn, layout, records: dict, target, options: WriteOptions,
+                  progress=None) -> dict:
+    """Write one NGFF plate; returns {"A/1/0": (image id, WriteResult)}.
+
+    Fields are written one after the other, each with its own tile readers, opened
+    when the writer reaches the field and closed before the next one opens.
+    """
+    from .ngff.plate import FieldSpec, PlateSpec, WellSpec, write_plate
+
+    sources = _OneSourceAtATime(conn)
+    wells, paths = [], {}
+    for well in layout.wells:
+        fields = []
+        for image_id, acquisition in well.fields:
+            record = records.get(image_id)
+            if record is None or not record.has_pixels:
+                continue
+            paths[f"{well.row}/{well.column}/{len(fields)}"] = image_id
+            spec = image_spec(record, rendering_info(conn, image_id))
+            fields.append(FieldSpec(spec=spec, source=sources.lazy(record),
+                                    acquisition=acquisition, image_id=image_id))
+        wells.append(WellSpec(well.row, well.column, fields))
+    plate = PlateSpec(layout.name, layout.rows, layout.columns, wells, layout.acquisitions)
+    try:
+        result = write_plate(target, plate, options, progress)
+    finally:
+        sources.close()
+    return {path: (paths[path], written) for path, written in result.images.items()}
+
+
+class _OneSourceAtATime:
+    """Opens a field's tile source on first use and closes the previous field's."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.record = None
+        self.source = None
+        self.lock = threading.Lock()
+
+    def open(self, record) -> OmeroTileSource:
+        with self.lock:
+            if self.record is not record:
+                self.close()
+                self.source, self.record = OmeroTileSource(self.conn, record), record
+            return self.source
+
+    def lazy(self, record) -> "_LazySource":
+        return _LazySource(self, record)
+
+    def close(self):
+        if self.source is not None:
+            self.source.close()
+        self.source = self.record = None
+
+
+class _LazySource:
+    """A TileSource whose OMERO readers open only when the writer first needs them."""
+
+    def __init__(self, opener: _OneSourceAtATime, record: ImageRecord):
+        self.opener, self.record = opener, record
+
+    @property
+    def levels(self):
+        return self.opener.open(self.record).levels
+
+    @property
+    def tile_size(self):
+        return self.opener.open(self.record).tile_size
+
+    def read(self, *region):
+        return self.opener.open(self.record).read(*region)

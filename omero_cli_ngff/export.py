@@ -1,24 +1,39 @@
 """`omero ngff export`: convert every image under the objects into OME-Zarr at DEST.
 
-Each image becomes `<id>.ome.zarr/` (or `<name>.ome.zarr/`): a bioformats2raw-layout
-root whose series `0/` is the multiscales image, beside `OME/METADATA.ome.xml`.
-A failing image does not stop the others; a rerun resumes what was interrupted.
+Each image becomes `<id>.ome.zarr/`: a bioformats2raw-layout root whose series `0/` is
+the multiscales image, beside `OME/METADATA.ome.xml`. Plates and screens become one NGFF
+plate per OMERO plate, `plate-<id>.ome.zarr/` (rows, columns, wells, fields,
+acquisitions). A failing image or plate does not stop the others; a rerun resumes what
+was interrupted and finds complete images complete.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 
 from . import exit_codes, run_log, targets
-from .conversion import convert_image, write_options
+from .conversion import convert_image, convert_plate, write_options
 from .errors import exit_code_of, one_line
-from .naming import image_names
+from .naming import image_names, plate_names
 from .objects import parse_objects
+from .omero_query import QueryRunner
 from .output import Output
+from .plates import load_layouts, plates_of_screens
 from .storage import parse_destination
 
 log = logging.getLogger(__name__)
+PLATE_TYPES = ("Plate", "Screen")
+
+
+@dataclass
+class Job:
+    """One thing to write: an image, or a plate with its images."""
+
+    name: str
+    records: list          # the images it writes
+    layout: object = None  # PlateLayout for a plate
 
 
 def run(session, args) -> int:
@@ -29,13 +44,13 @@ def run(session, args) -> int:
     handler = run_log.start(args.log_file)
     try:
         dest.preflight(check_public=False, check_cors=False)
-        resolution = targets.resolve(session.conn, refs)
-        for ref in resolution.missing:
+        jobs, missing = _plan(session.conn, refs, args.name_by)
+        for ref in missing:
             out.warn(f"{ref}: not found, or not readable by this user")
-        rows, codes = _export_all(session.conn, resolution.images, dest, options, args, out)
+        rows, codes = _export_all(session.conn, jobs, dest, options, out)
     finally:
         run_log.stop(handler)
-    if resolution.missing:
+    if missing:
         codes.add(exit_codes.NOT_FOUND)
     _report(out, rows, dest)
     return summary_code(codes)
@@ -49,42 +64,82 @@ def summary_code(codes: set[int]) -> int:
     return codes.pop() if len(codes) == 1 else exit_codes.PARTIAL_FAILURE
 
 
-def _export_all(conn, images, dest, options, args, out):
-    names = image_names(images, args.name_by)
+def _plan(conn, refs, name_by):
+    """Plates for Plate/Screen objects, single images for the rest (each image once)."""
+    resolution = targets.resolve(conn, refs)
+    by_id = {r.id: r for r in resolution.images}
+    runner = QueryRunner(conn)
+    found = {(r.type, r.id) for r in refs} - {(r.type, r.id) for r in resolution.missing}
+    plate_ids = [i for kind, i in sorted(found) if kind == "Plate"]
+    screen_ids = [i for kind, i in sorted(found) if kind == "Screen"]
+    if screen_ids:
+        plate_ids += plates_of_screens(runner, screen_ids)
+    layouts = load_layouts(runner, list(dict.fromkeys(plate_ids))) if plate_ids else []
+    # Images named otherwise (Image, Well, Dataset...) are written on their own.
+    other_refs = [r for r in refs if r.type not in PLATE_TYPES]
+    singles = targets.resolve(conn, other_refs).images if other_refs else []
+    names = image_names(singles, name_by)
+    jobs = [Job(names[r.id], [r]) for r in singles]
+    for layout, name in zip(layouts, plate_names(layouts, name_by, set(names.values()))):
+        jobs.append(Job(name, [by_id[i] for i in layout.image_ids if i in by_id], layout))
+    return jobs, resolution.missing
+
+
+def _export_all(conn, jobs, dest, options, out):
     rows, codes = [], set()
-    with out.progress(with_bytes=True) as progress:
-        overall = progress.add_task("images", total=len(images))
-        for record in images:
-            target = dest.join(names[record.id])
+    with out.progress() as progress:
+        overall = progress.add_task("images", total=sum(len(j.records) for j in jobs))
+        for job in jobs:
             started = time.monotonic()
+            task = progress.add_task(job.name, total=None)
+
+            def update(p, task=task):
+                progress.update(task, completed=p.pixels_done, total=p.pixels_total)
+
             try:
-                if not record.has_pixels:
-                    raise _NoPixels(f"Image:{record.id} has no pixels")
-                task = progress.add_task(f"Image:{record.id}", total=None)
-
-                def update(p, task=task):
-                    progress.update(task, completed=p.pixels_done, total=p.pixels_total)
-
-                try:
-                    result = convert_image(conn, record, dest.zarr_store(names[record.id]),
-                                           options, progress=update)
-                finally:
-                    progress.remove_task(task)
-                status = "complete" if result.already_complete else (
-                    "resumed" if result.resumed else "written")
-                rows.append(_row(record, status, target, result=result,
-                                 seconds=time.monotonic() - started))
+                results = _write(conn, job, dest, options, update)
+                seconds = (time.monotonic() - started) / max(1, len(results))
+                for record, path, result in results:
+                    rows.append(_row(record, _status(result), dest.join(path), result,
+                                     seconds=seconds))
             except Exception as err:
                 code = exit_code_of(err)
                 if code is None:                     # a bug: keep the traceback in the log
-                    log.exception("Image:%s failed", record.id)
+                    log.exception("%s failed", job.name)
                     code = exit_codes.INTERNAL
                 codes.add(code)
-                out.warn(f"Image:{record.id}: {one_line(err)}")
-                rows.append(_row(record, "failed", target, message=one_line(err),
-                                 seconds=time.monotonic() - started))
-            progress.advance(overall)
+                what = f"Image:{job.records[0].id}" if job.layout is None else (
+                    f"Plate:{job.layout.id}")
+                out.warn(f"{what}: {one_line(err)}")
+                for record in job.records:
+                    rows.append(_row(record, "failed", dest.join(job.name),
+                                     message=one_line(err),
+                                     seconds=time.monotonic() - started))
+            finally:
+                progress.remove_task(task)
+            progress.advance(overall, len(job.records))
     return rows, codes
+
+
+def _write(conn, job, dest, options, progress):
+    """[(record, path of its multiscales group, WriteResult)] for one job."""
+    store = dest.zarr_store(job.name)
+    if job.layout is None:
+        record = job.records[0]
+        if not record.has_pixels:
+            raise _NoPixels(f"Image:{record.id} has no pixels")
+        return [(record, f"{job.name}/0",
+                 convert_image(conn, record, store, options, progress=progress))]
+    by_id = {r.id: r for r in job.records}
+    written = convert_plate(conn, job.layout, by_id, store, options, progress=progress)
+    return [(by_id[image_id], f"{job.name}/{path}", result)
+            for path, (image_id, result) in written.items()]
+
+
+def _status(result) -> str:
+    if result.already_complete:
+        return "complete"
+    return "resumed" if result.resumed else "written"
 
 
 class _NoPixels(Exception):

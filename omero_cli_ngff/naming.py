@@ -39,3 +39,17 @@ def image_names(records: list[ImageRecord], name_by: str) -> dict[int, str]:
         taken.add(stem.lower())
         names[record.id] = f"{stem}.ome.zarr"
     return names
+
+
+def plate_names(layouts, name_by: str, taken: set[str]) -> list[str]:
+    """`plate-<id>.ome.zarr` or `<safe plate name>.ome.zarr`, unique among `taken`."""
+    taken = {t.lower() for t in taken}
+    names = []
+    for layout in layouts:
+        stem = safe_name(layout.name) if name_by == "name" else f"plate-{layout.id}"
+        name = f"{stem}.ome.zarr"
+        if name.lower() in taken:
+            name = f"{stem}_plate{layout.id}.ome.zarr"
+        taken.add(name.lower())
+        names.append(name)
+    return names

@@ -38,12 +38,25 @@ IMAGE_IDS = {
     "Fileset": "select i.id from Image i where i.fileset.id in (:ids) order by i.id",
 }
 
-# Images with what a record needs (pixels may be missing: left outer join).
-IMAGES = (
-    "select i from Image i join fetch i.details.owner join fetch i.details.group"
-    " left outer join fetch i.pixels p left outer join fetch p.pixelsType"
-    " left outer join fetch i.fileset where i.id in (:ids) order by i.id"
+# Images as rows of scalars (no object graphs): what a record needs, pixels may be
+# missing (left outer joins). One row per image (an image has one Pixels since 5.0).
+IMAGE_ROWS = (
+    "select i.id, i.name, i.series, o.id, o.omeName, i.details.group.id, f.id,"
+    " p.id, p.sizeX, p.sizeY, p.sizeZ, p.sizeC, p.sizeT, pt.value"
+    " from Image i join i.details.owner o left outer join i.fileset f"
+    " left outer join i.pixels p left outer join p.pixelsType pt"
+    " where i.id in (:ids) order by i.id"
 )
+
+# Physical pixel sizes of images. A Length projected whole comes back as a map
+# {value, unit, symbol, string} (the server's IceMapper.toRType for ome.model.units.Unit).
+PHYSICAL_SIZES = (
+    "select p.image.id, p.physicalSizeX, p.physicalSizeY, p.physicalSizeZ"
+    " from Pixels p where p.image.id in (:ids) order by p.image.id"
+)
+
+# Groups with their permissions (as objects: details.permissions cannot be projected).
+GROUPS = "select g from ExperimenterGroup g where g.id in (:ids) order by g.id"
 
 # Managed-repository paths of the files of filesets (the first entry is the main file).
 FILESET_FILES = (
@@ -51,11 +64,19 @@ FILESET_FILES = (
     " from FilesetEntry fe where fe.fileset.id in (:ids) order by fe.id"
 )
 
-# Links from images to the annotations of one namespace (":ns"), with owners.
+# Links from images to the map annotations of one namespace (":ns"), as rows:
+# image id, link id, annotation id, annotation owner id, annotation group id.
 ANNOTATION_LINKS = (
-    "select l from ImageAnnotationLink l join fetch l.child a"
-    " join fetch l.details.owner join fetch a.details.owner"
-    " where a.ns = :ns and l.parent.id in (:ids) order by l.id"
+    "select l.parent.id, l.id, a.id, a.details.owner.id, a.details.group.id"
+    " from ImageAnnotationLink l join l.child a"
+    " where a.ns = :ns and a.class = MapAnnotation and l.parent.id in (:ids)"
+    " order by l.id"
+)
+
+# The key-value pairs of map annotations, in their order (index of the list).
+MAP_VALUES = (
+    "select a.id, index(mv), mv.name, mv.value from MapAnnotation a join a.mapValue mv"
+    " where a.id in (:ids) order by a.id, index(mv)"
 )
 
 # Reverse lookup: images whose annotation in ":ns" has zarr_path = ":url".
@@ -89,4 +110,10 @@ ANNOTATION_VALUES = (
     "select l.parent.id, a.id, mv.name, mv.value from ImageAnnotationLink l"
     " join l.child a left outer join a.mapValue mv"
     " where a.ns = :ns and l.parent.id in (:ids) order by l.id, index(mv)"
+)
+
+# The plates of screens (export writes one NGFF plate per OMERO plate).
+SCREEN_PLATES = (
+    "select distinct l.child.id from ScreenPlateLink l"
+    " where l.parent.id in (:ids) order by l.child.id"
 )

@@ -28,6 +28,12 @@ def params_for(query, ids=(1,)):
     return p
 
 
+def kind_of(query: str) -> str:
+    """'find' for object queries (select x from X x ...), else 'projection'."""
+    selected = query.split()[1:query.split().index("from")]
+    return "find" if len(selected) == 1 and "." not in selected[0] else "projection"
+
+
 @pytest.fixture(scope="module")
 def alice(omero_server):
     conn = omero_server.connect("alice")
@@ -52,9 +58,7 @@ def run(conn, query, params, kind="projection"):
 
 @pytest.mark.parametrize("name,query", all_plugin_queries(), ids=lambda x: str(x)[:40])
 def test_every_plugin_query_has_a_pattern(alice, name, query):
-    kind = "projection" if query.lstrip().lower().startswith(
-        ("select o.id", "select i.id", "select distinct", "select fe.")) else "find"
-    run(alice, query, params_for(query), kind)      # raises QueryException if unknown
+    run(alice, query, params_for(query), kind_of(query))   # QueryException if unknown
 
 
 @pytest.mark.parametrize("kind,ids,alice_sees,root_sees", [
@@ -106,31 +110,38 @@ def test_image_ids_paging_and_owner_filter(omero_devserver, alice):
     assert len(run(alice, q, p)) == 15
 
 
-def test_images_query_fetches_what_it_says(omero_devserver, alice):
-    images = run(alice, Q.IMAGES, params_for(Q.IMAGES, [15, 1, 2, 30]), "find")
-    assert [i.getId().getValue() for i in images] == [1, 2, 15]
-    one, two, no_pixels = images
-    assert one.getName().getValue() == "rgb-slide.ndpi"
-    assert one.getDetails().getOwner().getOmeName().getValue() == "alice"
-    group = one.getDetails().getGroup()
-    assert group.isLoaded() and group.getName().getValue() == "public-lab"
-    assert str(one.getDetails().getPermissions()) == "rwra--"
-    pix = one.getPrimaryPixels()
-    assert pix.getId().getValue() == 101
-    assert (pix.getSizeX().getValue(), pix.getSizeY().getValue(),
-            pix.getSizeC().getValue()) == (1024, 768, 3)
-    assert pix.getPixelsType().getValue().getValue() == "uint8"
-    assert pix.getPhysicalSizeX().getValue() == 0.25
-    assert str(pix.getPhysicalSizeX().getUnit()) == "MICROMETER"
-    assert one.getFileset().isLoaded() and one.getFileset().getId().getValue() == 1
-    assert two.getPrimaryPixels().getPixelsType().getValue().getValue() == "uint16"
-    assert two.getPrimaryPixels().getPhysicalSizeZ().getValue() == 2.0
-    assert no_pixels.isPixelsLoaded() and no_pixels.sizeOfPixels() == 0
-    assert no_pixels.getFileset() is None
-    # what the query did not fetch is unloaded, as on a real server
-    assert not one.isAnnotationLinksLoaded()
-    assert not one.isDatasetLinksLoaded()
-    assert not pix.isChannelsLoaded()
+def test_image_rows_are_scalars(omero_devserver, alice):
+    rows = run(alice, Q.IMAGE_ROWS, params_for(Q.IMAGE_ROWS, [15, 1, 2, 30]))
+    assert [r[0] for r in rows] == [1, 2, 15]             # 30 is bob's, private
+    one, two, no_pixels = rows
+    assert one == [1, "rgb-slide.ndpi", 0, 2, "alice", 3, 1, 101, 1024, 768, 1, 3, 1,
+                   "uint8"]
+    assert two[13] == "uint16" and two[10] == 5
+    assert no_pixels[7:] == [None] * 7 and no_pixels[6] is None
+    raw = alice.getQueryService().projection(Q.IMAGE_ROWS, params_for(Q.IMAGE_ROWS, [1]),
+                                             alice.SERVICE_OPTS)[0]
+    # as a real server: Long ids, Integer sizes and series
+    assert isinstance(raw[0], omero.RLong) and isinstance(raw[8], omero.RInt)
+    assert isinstance(raw[2], omero.RInt)
+
+
+def test_physical_sizes_come_as_a_real_server_maps_units(omero_devserver, alice):
+    rows = run(alice, Q.PHYSICAL_SIZES, params_for(Q.PHYSICAL_SIZES, [2, 3, 15, 30]))
+    assert [r[0] for r in rows] == [2, 3]                  # 15 has no pixels
+    x, y, z = rows[0][1:]
+    assert x["value"] == 0.5 and x["unit"] == "MICROMETER" and x["symbol"] == "µm"
+    assert z["value"] == 2.0
+    assert rows[1][1:] == [None, None, None]
+    from omero_cli_ngff.targets import physical_size
+    assert physical_size(x).unit == "MICROMETER"
+    assert physical_size({"value": 3.0, "unit": "?", "symbol": "nm"}).unit == "NANOMETER"
+
+
+def test_groups_with_their_permissions(omero_devserver, alice):
+    groups = run(alice, Q.GROUPS, params_for(Q.GROUPS, [4, 3]), "find")
+    assert [(g.getId().getValue(), g.getName().getValue(),
+             str(g.getDetails().getPermissions())) for g in groups] == [
+        (3, "public-lab", "rwra--"), (4, "private-lab", "rw----")]
 
 
 def test_fileset_files(omero_devserver, alice):
@@ -144,19 +155,15 @@ def test_fileset_files(omero_devserver, alice):
 
 
 def test_annotation_links_and_reverse_lookup(omero_devserver, alice):
-    links = run(alice, Q.ANNOTATION_LINKS, params_for(Q.ANNOTATION_LINKS, [1, 2]),
-                "find")
+    links = run(alice, Q.ANNOTATION_LINKS, params_for(Q.ANNOTATION_LINKS, [1, 2]))
     assert len(links) == 1
-    link = links[0]
-    assert link.getParent().getId().getValue() == 1 and not link.getParent().isLoaded()
-    ann = link.getChild()
-    assert ann.isLoaded() and ann.getNs().getValue() == NS_DEMO
-    assert [(nv.name, nv.value) for nv in ann.getMapValue()] == [("stain", "H&E")]
-    assert link.getDetails().getOwner().getOmeName().getValue() == "alice"
-    assert ann.getDetails().getOwner().getOmeName().getValue() == "alice"
+    image_id, link_id, ann_id, owner_id, group_id = links[0]
+    assert (image_id, owner_id, group_id) == (1, 2, 3)
+    assert run(alice, Q.MAP_VALUES, params_for(Q.MAP_VALUES, [ann_id, 999])) == [
+        [ann_id, 0, "stain", "H&E"]]
     p = params_for(Q.ANNOTATION_LINKS, [1])
     p.add("ns", rstring("another/namespace"))
-    assert run(alice, Q.ANNOTATION_LINKS, p, "find") == []
+    assert run(alice, Q.ANNOTATION_LINKS, p) == []
     assert run(alice, Q.IMAGES_BY_URL, params_for(Q.IMAGES_BY_URL)) == [[1]]
     assert run(alice, Q.ANNOTATED_URLS, params_for(Q.ANNOTATED_URLS)) == [["H&E"]]
 
@@ -172,6 +179,11 @@ def test_plate_layout(omero_devserver, alice):
     assert (plate.getRows().getValue(), plate.getColumns().getValue()) == (2, 3)
     assert samples[0].getPlateAcquisition().getName().getValue() == "run-1"
     assert not samples[0].getImage().isLoaded()
+
+
+def test_screen_plates(omero_devserver, alice):
+    rows = run(alice, Q.SCREEN_PLATES, params_for(Q.SCREEN_PLATES, [1, 999]))
+    assert [unwrap(r[0]) for r in rows] == [1]
 
 
 def test_unknown_query_fails_loudly_with_its_text(omero_devserver, alice):

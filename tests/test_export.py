@@ -164,3 +164,31 @@ def test_killed_export_resumes_to_the_same_result(start_omero_devserver, tmp_pat
     for level in range(3):
         np.testing.assert_array_equal(read_level(str(shards), level),
                                       expected_level(server, 1, level))
+
+
+def test_a_screen_becomes_one_ngff_plate_per_omero_plate(omero_devserver, tmp_path, capsys):
+    rc, rows, err = run_export(omero_devserver, capsys, "Screen:1", "--output",
+                               str(tmp_path))
+    assert rc == 0, err
+    assert sorted(r["image"] for r in rows) == list(range(101, 113))
+    plate = tmp_path / "plate-1.ome.zarr"
+    assert validate(str(plate), "0.5", kind="plate") == []
+    attrs = zarr.open_group(str(plate), mode="r").attrs["ome"]["plate"]
+    assert [r["name"] for r in attrs["rows"]] == ["A", "B"]
+    assert [c["name"] for c in attrs["columns"]] == ["1", "2", "3"]
+    assert [w["path"] for w in attrs["wells"]] == ["A/1", "A/2", "A/3", "B/1", "B/2", "B/3"]
+    assert attrs["field_count"] == 2
+    assert [a["id"] for a in attrs["acquisitions"]] == [1]
+    well = zarr.open_group(str(plate / "B" / "3"), mode="r").attrs["ome"]["well"]
+    assert [i["path"] for i in well["images"]] == ["0", "1"]
+    # B3 field 1 is image 112: its pixels, as OMERO serves them
+    got = read_level(str(plate / "B" / "3" / "1"), 0)
+    np.testing.assert_array_equal(got, expected_level(omero_devserver, 112))
+
+
+def test_plate_axis_names_follow_omero_conventions():
+    from omero_cli_ngff.plates import axis_names
+    assert axis_names(3, "letter") == ["A", "B", "C"]
+    assert axis_names(28, "letter")[25:] == ["Z", "AA", "AB"]
+    assert axis_names(3, "number") == ["1", "2", "3"]
+    assert axis_names(2, None) == ["1", "2"]

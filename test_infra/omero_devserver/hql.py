@@ -21,7 +21,7 @@ import omero
 from omero.rtypes import unwrap
 
 from . import catalogue as cat
-from .model import Builder, to_rtype
+from .model import Builder, length_rtype, to_rtype
 from .security import Caller
 from .store import Store
 
@@ -209,6 +209,16 @@ def image_ids_of_wells(q: Query):
     return _image_rows(q, (ws.image for w in wells if w for ws in w.samples))
 
 
+@pattern("SCREEN_PLATES",
+         r"select distinct l\.child\.id from ScreenPlateLink l"
+         r" where l\.parent\.id in \(:ids\) order by l\.child\.id")
+def plates_of_screens(q: Query):
+    screens = [q.get("Screen", i) for i in q.ids()]
+    plates = {p.id: p for s in screens if s for p in s.plates if q.visible(p)}
+    return [Row([to_rtype(pid)], plates[pid].owner, plates[pid].group)
+            for pid in sorted(plates)]
+
+
 @pattern("IMAGE_IDS.Fileset",
          r"select i\.id from Image i where i\.fileset\.id in \(:ids\) order by i\.id")
 def image_ids_of_filesets(q: Query):
@@ -216,15 +226,55 @@ def image_ids_of_filesets(q: Query):
     return _image_rows(q, (img for f in filesets if f for img in f.images))
 
 
-@pattern("IMAGES",
-         r"select i from Image i join fetch i\.details\.owner join fetch i\.details\.group"
-         r" left outer join fetch i\.pixels p left outer join fetch p\.pixelsType"
-         r" left outer join fetch i\.fileset where i\.id in \(:ids\) order by i\.id")
-def images_for_records(q: Query):
-    fetch = {"owner", "group", "pixels", "pixelsType", "fileset"}
-    images = (q.get("Image", i) for i in sorted(set(q.ids())))
-    return [Row(q.build.image(img, fetch), img.owner, img.group)
-            for img in images if img is not None]
+@pattern("IMAGE_ROWS",
+         r"select i\.id, i\.name, i\.series, o\.id, o\.omeName, i\.details\.group\.id, f\.id,"
+         r" p\.id, p\.sizeX, p\.sizeY, p\.sizeZ, p\.sizeC, p\.sizeT, pt\.value"
+         r" from Image i join i\.details\.owner o left outer join i\.fileset f"
+         r" left outer join i\.pixels p left outer join p\.pixelsType pt"
+         r" where i\.id in \(:ids\) order by i\.id")
+def image_rows(q: Query):
+    rows = []
+    for img in (q.get("Image", i) for i in sorted(set(q.ids()))):
+        if img is None:
+            continue
+        owner = q.cat.users.get(img.owner)
+        pix = img.pixels
+        values = [img.id, img.name, img.series, img.owner,
+                  owner.name if owner else "user%d" % img.owner, img.group,
+                  img.fileset.id if img.fileset is not None else None]
+        if pix is None:
+            values += [None] * 7
+        else:
+            values += [pix.id, pix.size_x, pix.size_y, pix.size_z, pix.size_c, pix.size_t,
+                       pix.pixel_type]
+        row = [to_rtype(v) for v in values]
+        row[2] = omero.rtypes.rint(img.series)          # Integer columns come as RInt
+        if pix is not None:
+            row[8:13] = [omero.rtypes.rint(v) for v in values[8:13]]
+        rows.append(Row(row, img.owner, img.group))
+    return rows
+
+
+@pattern("PHYSICAL_SIZES",
+         r"select p\.image\.id, p\.physicalSizeX, p\.physicalSizeY, p\.physicalSizeZ"
+         r" from Pixels p where p\.image\.id in \(:ids\) order by p\.image\.id")
+def physical_sizes(q: Query):
+    rows = []
+    for img in (q.get("Image", i) for i in sorted(set(q.ids()))):
+        if img is None or img.pixels is None:
+            continue
+        phys = img.pixels.physical
+        rows.append(Row([to_rtype(img.id)] + [
+            length_rtype(*phys[axis]) if axis in phys else None for axis in "xyz"],
+            img.owner, img.group))
+    return rows
+
+
+@pattern("GROUPS",
+         r"select g from ExperimenterGroup g where g\.id in \(:ids\) order by g\.id")
+def groups_by_id(q: Query):
+    return [Row(q.build.experimenter_group(gid), -1, gid)
+            for gid in sorted(set(q.ids())) if gid in q.cat.groups]
 
 
 @pattern("FILESET_FILES",
@@ -256,12 +306,32 @@ def _visible_links(q: Query, parent_type: str, parent_ids, ns=None):
 
 
 @pattern("ANNOTATION_LINKS",
-         r"select l from ImageAnnotationLink l join fetch l\.child a"
-         r" join fetch l\.details\.owner join fetch a\.details\.owner"
-         r" where a\.ns = :ns and l\.parent\.id in \(:ids\) order by l\.id")
+         r"select l\.parent\.id, l\.id, a\.id, a\.details\.owner\.id, a\.details\.group\.id"
+         r" from ImageAnnotationLink l join l\.child a"
+         r" where a\.ns = :ns and a\.class = MapAnnotation and l\.parent\.id in \(:ids\)"
+         r" order by l\.id")
 def annotation_links(q: Query):
-    return [Row(q.build.link(link, {"child", "owner"}), link.owner, link.group)
-            for link, ann in _visible_links(q, "Image", q.ids(), q.param("ns"))]
+    rows = [Row([to_rtype(v) for v in (link.parent_id, link.id, ann.id, ann.owner,
+                                       ann.group)], link.owner, link.group)
+            for link, ann in _visible_links(q, "Image", q.ids(), q.param("ns"))
+            if ann.kind == "MapAnnotation"]
+    return sorted(rows, key=lambda r: r.value[1].getValue())
+
+
+@pattern("MAP_VALUES",
+         r"select a\.id, index\(mv\), mv\.name, mv\.value from MapAnnotation a"
+         r" join a\.mapValue mv where a\.id in \(:ids\) order by a\.id, index\(mv\)")
+def map_values(q: Query):
+    rows = []
+    for ann_id in sorted(set(q.ids())):
+        ann = q.store.annotations.get(ann_id)
+        if (ann is None or ann.kind != "MapAnnotation"
+                or not q.caller.can_read(ann.owner, ann.group)):
+            continue
+        for index, (name, value) in enumerate(ann.values):
+            rows.append(Row([to_rtype(ann.id), omero.rtypes.rint(index), to_rtype(name),
+                             to_rtype(value)], ann.owner, ann.group))
+    return rows
 
 
 @pattern("IMAGES_BY_URL",

@@ -1,0 +1,92 @@
+"""OMERO plates as plain layouts, for writing one NGFF plate per OMERO plate."""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field
+
+from omero.rtypes import unwrap
+
+from . import queries
+from .omero_query import QueryRunner
+
+
+@dataclass
+class WellLayout:
+    row: str
+    column: str
+    fields: list = field(default_factory=list)   # (image id, acquisition id or None)
+
+
+@dataclass
+class PlateLayout:
+    id: int
+    name: str
+    rows: list
+    columns: list
+    wells: list = field(default_factory=list)
+    acquisitions: list = field(default_factory=list)   # NGFF acquisition dicts
+
+    @property
+    def image_ids(self) -> list[int]:
+        return [image_id for well in self.wells for image_id, _ in well.fields]
+
+
+def axis_names(count: int, convention: str | None) -> list[str]:
+    """Row or column names as OMERO shows them: letters (A..Z, AA..) or numbers (1..)."""
+    if (convention or "").lower() != "letter":
+        return [str(i + 1) for i in range(count)]
+    letters = string.ascii_uppercase
+    names = []
+    for i in range(count):
+        name, n = "", i
+        while True:
+            name = letters[n % 26] + name
+            n = n // 26 - 1
+            if n < 0:
+                break
+        names.append(name)
+    return names
+
+
+def plates_of_screens(runner: QueryRunner, screen_ids: list[int]) -> list[int]:
+    return [row[0] for row in runner.rows(queries.SCREEN_PLATES, screen_ids)]
+
+
+def load_layouts(runner: QueryRunner, plate_ids: list[int]) -> list[PlateLayout]:
+    """One batched query for all plates; fields in OMERO's well-sample order."""
+    plates: dict[int, PlateLayout] = {}
+    wells: dict[tuple, WellLayout] = {}
+    cells: dict[int, list] = {}
+    for sample in runner.objects(queries.PLATE_LAYOUT, plate_ids):
+        well, plate = sample.getWell(), sample.getWell().getPlate()
+        plate_id = plate.getId().getValue()
+        if plate_id not in plates:
+            plates[plate_id] = PlateLayout(plate_id, unwrap(plate.getName()) or str(plate_id),
+                                           rows=[], columns=[])
+            cells[plate_id] = [plate, 0, 0]
+        row, column = unwrap(well.getRow()), unwrap(well.getColumn())
+        cells[plate_id][1] = max(cells[plate_id][1], row + 1)
+        cells[plate_id][2] = max(cells[plate_id][2], column + 1)
+        acquisition = sample.getPlateAcquisition()
+        acquisition_id = acquisition.getId().getValue() if acquisition is not None else None
+        if acquisition is not None and acquisition.isLoaded() and acquisition_id not in [
+                a["id"] for a in plates[plate_id].acquisitions]:
+            name = unwrap(acquisition.getName())
+            plates[plate_id].acquisitions.append(
+                {"id": acquisition_id, **({"name": name} if name else {})})
+        key = (plate_id, row, column)
+        if key not in wells:
+            wells[key] = WellLayout(row, column)   # names are set below
+            plates[plate_id].wells.append(wells[key])
+        wells[key].fields.append((sample.getImage().getId().getValue(), acquisition_id))
+
+    for plate_id, layout in plates.items():
+        plate, seen_rows, seen_columns = cells[plate_id]
+        layout.rows = axis_names(max(unwrap(plate.getRows()) or 0, seen_rows),
+                                 unwrap(plate.getRowNamingConvention()) or "letter")
+        layout.columns = axis_names(max(unwrap(plate.getColumns()) or 0, seen_columns),
+                                    unwrap(plate.getColumnNamingConvention()) or "number")
+        for well in layout.wells:
+            well.row, well.column = layout.rows[well.row], layout.columns[well.column]
+    return [plates[i] for i in plate_ids if i in plates]
