@@ -100,6 +100,9 @@ def _export_all(conn, jobs, dest, options, out):
                 results = _write(conn, job, dest, options, update)
                 seconds = (time.monotonic() - started) / max(1, len(results))
                 for record, path, result in results:
+                    log.info("Image:%s %s: %s, %d objects, %d bytes", record.id,
+                             dest.join(path), _status(result), result.objects_written,
+                             result.bytes_written)
                     rows.append(_row(record, _status(result), dest.join(path), result,
                                      seconds=seconds))
             except Exception as err:
@@ -110,6 +113,7 @@ def _export_all(conn, jobs, dest, options, out):
                 codes.add(code)
                 what = f"Image:{job.records[0].id}" if job.layout is None else (
                     f"Plate:{job.layout.id}")
+                log.warning("%s failed (exit code %d): %s", what, code, one_line(err))
                 out.warn(f"{what}: {one_line(err)}")
                 for record in job.records:
                     rows.append(_row(record, "failed", dest.join(job.name),

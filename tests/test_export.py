@@ -192,3 +192,54 @@ def test_plate_axis_names_follow_omero_conventions():
     assert axis_names(28, "letter")[25:] == ["Z", "AA", "AB"]
     assert axis_names(3, "number") == ["1", "2", "3"]
     assert axis_names(2, None) == ["1", "2"]
+
+
+def test_transient_tile_failures_are_retried(start_omero_devserver, tmp_path, capsys):
+    """Every 7th tile read fails on the server: the export retries and stays exact."""
+    server = start_omero_devserver(extra_args=["--tile-faults", "7"])
+    rc, rows, err = run_export(server, capsys, "Image:2", "--output", str(tmp_path),
+                               "--chunk-size", "64", "--workers", "2")
+    assert rc == 0, err
+    got = read_level(str(tmp_path / "2.ome.zarr" / "0"), 0)
+    np.testing.assert_array_equal(got, expected_level(server, 2))
+
+
+def test_a_full_disk_is_one_line_and_a_rerun_repairs_it(omero_devserver, tmp_path, capsys,
+                                                        monkeypatch):
+    """ENOSPC in the middle of writing: exit DESTINATION; with space back, a rerun
+    finishes and the result is exact."""
+    import errno
+    from zarr.storage import LocalStore
+
+    real_set = LocalStore.set
+    writes = {"n": 0}
+
+    async def full_after_some_writes(self, key, value):
+        writes["n"] += 1
+        if writes["n"] > 4 and "/c/" in key:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return await real_set(self, key, value)
+
+    monkeypatch.setattr(LocalStore, "set", full_after_some_writes)
+    rc, rows, err = run_export(omero_devserver, capsys, "Image:1", "--output", str(tmp_path),
+                               "--chunk-size", "256", "--shard-size", "256")
+    assert rc == exit_codes.DESTINATION, err
+    assert "space" in err.lower() and "Traceback" not in err
+    assert validate(str(tmp_path / "1.ome.zarr" / "0"), "0.5", kind="image") != []
+
+    monkeypatch.setattr(LocalStore, "set", real_set)
+    rc, rows, err = run_export(omero_devserver, capsys, "Image:1", "--output", str(tmp_path),
+                               "--chunk-size", "256", "--shard-size", "256")
+    assert rc == 0, err
+    np.testing.assert_array_equal(read_level(str(tmp_path / "1.ome.zarr" / "0"), 0),
+                                  expected_level(omero_devserver, 1))
+
+
+def test_log_file_keeps_the_details(omero_devserver, tmp_path, capsys):
+    log_file = tmp_path / "export.log"
+    rc, _, _ = run_export(omero_devserver, capsys, "Image:10,15", "--output",
+                          str(tmp_path / "out"), "--log-file", str(log_file))
+    assert rc == exit_codes.NOT_FOUND
+    text = log_file.read_text()
+    assert "Image:15" in text
+    assert omero_devserver.password("root") not in text

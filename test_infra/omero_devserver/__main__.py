@@ -24,6 +24,9 @@ def parse_args(argv=None):
     p.add_argument("--tile-cache-mib", type=int, default=0,
                    help="keep up to this many MiB of generated tiles in memory, so "
                         "repeated reads cost only the delay (benchmarks); 0 = off")
+    p.add_argument("--tile-faults", type=int, default=0, metavar="N",
+                   help="every Nth tile read fails with InternalException, as a "
+                        "transient server error (retry tests); 0 = off")
     p.add_argument("--max-message-kb", type=int, default=250000,
                    help="largest reply (getPlane, getTile), as Ice.MessageSizeMax")
     p.add_argument("--threads", type=int, default=8, help="server thread pool size")
@@ -39,6 +42,7 @@ def main(argv=None):
         port=args.port, ssl_port=args.ssl_port, read_only=args.read_only,
         tile_delay_ms=args.tile_delay_ms,
         tile_cache_mib=args.tile_cache_mib, max_message_kb=args.max_message_kb,
+        tile_faults=args.tile_faults,
         threads=args.threads, verbose=args.verbose))
     server.start()
     for sig in (signal.SIGTERM, signal.SIGINT):

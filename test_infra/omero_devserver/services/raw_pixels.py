@@ -131,7 +131,10 @@ class RawPixelsStoreService(Service):
 
     def _read(self, z, c, t, x, y, w, h):
         self._check(z, c, t, x, y, w, h)
-        self.server.count_tile()
+        served, faults = self.server.count_tile(), self.server.options.tile_faults
+        if faults and served % faults == 0:
+            raise omero.InternalException(
+                None, None, "devserver: injected tile fault (--tile-faults)")
         delay = self.server.options.tile_delay_ms
         if delay:
             time.sleep(delay / 1000.0)
