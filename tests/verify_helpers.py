@@ -98,7 +98,7 @@ def write_copy(root, name: str, data, version: str = "0.5", pixel_size=(0.5, 0.5
     """
     import zarr
     from ome_zarr.format import FormatV04, FormatV05
-    from ome_zarr.writer import write_image
+    from ome_zarr.writer import write_multiscale
 
     fmt = FormatV05() if version == "0.5" else FormatV04()
     if isinstance(root, (str, os.PathLike)):
@@ -118,7 +118,6 @@ def write_copy(root, name: str, data, version: str = "0.5", pixel_size=(0.5, 0.5
             {"name": "y", "type": "space", "unit": "micrometer"},
             {"name": "x", "type": "space", "unit": "micrometer"}]
     pyramid = [data[..., ::2 ** i, ::2 ** i] for i in range(levels)]
-    from ome_zarr.writer import write_multiscale
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         write_multiscale(pyramid, group, axes=axes, fmt=fmt,
