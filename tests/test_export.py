@@ -238,8 +238,9 @@ def test_a_full_disk_is_one_line_and_a_rerun_repairs_it(omero_devserver, tmp_pat
 def test_log_file_keeps_the_details(omero_devserver, tmp_path, capsys):
     log_file = tmp_path / "export.log"
     rc, _, _ = run_export(omero_devserver, capsys, "Image:10,15", "--output",
-                          str(tmp_path / "out"), "--log-file", str(log_file))
+                          str(tmp_path / "out"), "--log-file", str(log_file),
+                          user="alice")
     assert rc == exit_codes.NOT_FOUND
     text = log_file.read_text()
-    assert "Image:15" in text
-    assert omero_devserver.password("root") not in text
+    assert "Image:15 failed" in text and "Image:10" in text
+    assert omero_devserver.password("alice") not in text
