@@ -89,12 +89,18 @@ def _export_all(conn, jobs, dest, options, out):
     rows, codes = [], set()
     with out.progress() as progress:
         overall = progress.add_task("images", total=sum(len(j.records) for j in jobs))
+        written = progress.add_task("written", total=None, unit="bytes")
         for job in jobs:
             started = time.monotonic()
-            task = progress.add_task(job.name, total=None)
+            task = progress.add_task(job.name, total=None, unit="pixels")
+            last = {"bytes": 0}
 
-            def update(p, task=task):
+            def update(p, task=task, last=last):
+                # bytes_written counts per image (and restarts for each plate field)
+                grown = p.bytes_written - last["bytes"]
+                last["bytes"] = p.bytes_written
                 progress.update(task, completed=p.pixels_done, total=p.pixels_total)
+                progress.advance(written, max(grown, 0))
 
             try:
                 results = _write(conn, job, dest, options, update)

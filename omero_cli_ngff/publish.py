@@ -238,7 +238,7 @@ class Publish:
         work = [p for p in busy if p.action in WORK]
         with self.out.progress(with_bytes=True) as progress:
             overall = progress.add_task("images", total=len(work))
-            written = progress.add_task("bytes written", total=None)
+            written = progress.add_task("bytes written", total=None, unit="bytes")
             tracker = _Bytes(progress, written)
 
             def one(plan):
