@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Iterable, Iterator
 
 from omero.rtypes import rlist, rlong, rstring, unwrap
@@ -20,11 +21,19 @@ def chunks(values: list, size: int) -> Iterator[list]:
 
 
 class QueryRunner:
-    """Runs the plugin's queries across all the user's groups, counting round trips."""
+    """Runs the plugin's queries across all the user's groups, counting round trips.
+
+    Safe to share between threads (batches fetched concurrently through one session)."""
 
     def __init__(self, conn):
+        self.conn = conn
         self._query = conn.getQueryService()
         self.calls = 0
+        self._lock = threading.Lock()
+
+    def _count(self):
+        with self._lock:
+            self.calls += 1
 
     def _params(self, ids=None, **strings) -> ParametersI:
         params = ParametersI()
@@ -41,7 +50,7 @@ class QueryRunner:
             offset = 0
             while True:
                 params = self._params(batch, **strings).page(offset, PAGE)
-                self.calls += 1
+                self._count()
                 page = self._query.projection(hql, params, ALL_GROUPS)
                 out.extend([unwrap(col) for col in row] for row in page)
                 if len(page) < PAGE:
@@ -53,7 +62,7 @@ class QueryRunner:
         """Model objects, batched over ids (each batch is at most BATCH objects)."""
         out = []
         for batch in self._batches(ids):
-            self.calls += 1
+            self._count()
             out.extend(self._query.findAllByQuery(hql, self._params(batch, **strings),
                                                   ALL_GROUPS))
         return out

@@ -4,17 +4,26 @@ persistence across a restart, and the read-only mode."""
 import omero
 import pytest
 from omero.gateway import MapAnnotationWrapper
-from omero.rtypes import rstring
-
-from omero_cli_ngff import queries as Q
+from omero.rtypes import rstring, unwrap
 
 NS = "test.devserver/annotations"
 
 
+# The query ImageWrapper.listAnnotations() sends (links with their annotations loaded).
+LIST_ANNOTATIONS = (
+    "select l from ImageAnnotationLink as l join fetch l.details.owner"
+    " join fetch l.details.creationEvent join fetch l.child as a"
+    " join fetch a.details.owner left outer join fetch a.file"
+    " join fetch a.details.creationEvent where l.parent.id=%d")
+
+
 def ann_links(conn, image_ids, ns=NS):
-    p = omero.sys.ParametersI().addIds(list(image_ids))
-    p.add("ns", rstring(ns))
-    return conn.getQueryService().findAllByQuery(Q.ANNOTATION_LINKS, p, conn.SERVICE_OPTS)
+    """Link objects of the namespace (the plugin's own ANNOTATION_LINKS is a projection,
+    checked in test_devserver_queries.py)."""
+    qs = conn.getQueryService()
+    return [link for i in sorted(image_ids)
+            for link in qs.findAllByQuery(LIST_ANNOTATIONS % i, None, conn.SERVICE_OPTS)
+            if unwrap(link.getChild().getNs()) == ns]
 
 
 def annotate(conn, image_id, values, ns=NS):
@@ -148,11 +157,15 @@ def test_permissions_read_annotate_private(omero_devserver):
             alice.getUpdateService().saveObject(stored, {"omero.group": "3"})
         with pytest.raises(omero.SecurityViolation):
             alice.getUpdateService().deleteObject(stored, {"omero.group": "3"})
-        # root, an admin, annotates bob's private image and deletes carol's annotation
-        by_root = annotate(root, 30, [["by", "root"]])
-        assert len(ann_links(root, [30])) == 1
-        assert ann_links(alice, [30]) == []
-        root.deleteObjects("Annotation", [ann.getId(), by_root.getId()], wait=True)
+        # root, an admin, sees bob's private image but may not annotate it (OMERO's
+        # "graph critical" rule: linking others' data in a private group), and may
+        # delete carol's annotation
+        img = root.getObject("Image", 30)
+        assert img is not None and not img.canAnnotate() and img.canEdit()
+        with pytest.raises(omero.SecurityViolation):
+            annotate(root, 30, [["by", "root"]])
+        assert ann_links(root, [30]) == []
+        root.deleteObjects("Annotation", [ann.getId()], wait=True)
         assert ann_links(root, [6, 30]) == []
     finally:
         for c in (alice, bob, carol, root):

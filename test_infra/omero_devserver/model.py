@@ -273,3 +273,12 @@ def to_rtype(value):
     if isinstance(value, float):
         return rdouble(value)
     return rstring(str(value))
+
+
+def length_rtype(value: float, unit: str):
+    """A Length as a projection answers it: the map a real server's IceMapper.toRType
+    makes of an ome.model.units.Unit ({string, value, unit, symbol})."""
+    symbol = M.LengthI.lookupSymbol(getattr(omero.model.enums.UnitsLength, unit))
+    return omero.rtypes.rmap({"value": rdouble(float(value)), "unit": rstring(unit),
+                              "symbol": rstring(symbol),
+                              "string": rstring("%s %s" % (value, symbol))})

@@ -50,38 +50,56 @@ class Caller:
         g = self.catalogue.groups.get(group_id)
         return g.permissions if g else "rw----"
 
+    def leads(self, group: int) -> bool:
+        return group in getattr(self.user, "leads", ())
+
     def can_read(self, owner: int, group: int) -> bool:
         groups = self.readable_groups()
         if groups is not None and group not in groups:
             return False
-        if self.admin or owner == self.user.id:
+        if self.admin or owner == self.user.id or self.leads(group):
             return True
         p = self.perms(group)
         if group in self.user.groups:
             return p[2] == "r"
         return p[4] == "r"
 
-    def can_annotate(self, owner: int, group: int) -> bool:
-        if self.admin or owner == self.user.id:
+    # OMERO's rule (omero-server BasicACLVoter.allowUpdateOrDelete, and
+    # CurrentDetails.isGraphCritical): an admin or a group leader may not link to, or
+    # annotate, the data of others in a private group ("graph critical"); otherwise an
+    # admin may do everything, a leader everything in the group, an owner what the user
+    # rights allow (always rw), a member what the group rights allow, anybody what the
+    # world rights allow. "a" grants annotate, "w" grants annotate and write.
+    def _graph_critical(self, owner: int, group: int) -> bool:
+        p = self.perms(group)
+        return (p[2] != "r" and p[4] != "r" and owner != self.user.id
+                and (self.admin or self.leads(group)))
+
+    def _allowed(self, owner: int, group: int, rights: str) -> bool:
+        if self.admin or self.leads(group):
             return True
         p = self.perms(group)
-        member = group in self.user.groups
-        return p[3] in "aw" if member else p[5] in "aw"
+        if p[5] in rights or (owner == self.user.id and p[1] in rights):
+            return True
+        return group in self.user.groups and p[3] in rights
+
+    def can_annotate(self, owner: int, group: int) -> bool:
+        return not self._graph_critical(owner, group) and self._allowed(owner, group, "aw")
+
+    def can_link(self, owner: int, group: int) -> bool:
+        return not self._graph_critical(owner, group) and self._allowed(owner, group, "w")
 
     def can_edit(self, owner: int, group: int) -> bool:
-        if self.admin or owner == self.user.id:
-            return True
-        p = self.perms(group)
-        return p[3] == "w" if group in self.user.groups else p[5] == "w"
+        return self._allowed(owner, group, "w")
 
     def restrictions(self, owner: int, group: int):
         """OMERO's restriction flags for this caller (True = not allowed), in the order
         of omero.constants.permissions: link, edit, delete, annotate, chgrp, chown."""
         edit = self.can_edit(owner, group)
-        annotate = self.can_annotate(owner, group)
-        owner_or_admin = self.admin or owner == self.user.id
-        return [not edit, not edit, not edit, not annotate,
-                not owner_or_admin, not self.admin]
+        return [not self.can_link(owner, group), not edit, not edit,
+                not self.can_annotate(owner, group),
+                not (self.admin or owner == self.user.id),
+                not (self.admin or self.leads(group))]
 
     def write_group(self) -> int:
         """The group a new object goes into: the context group, never -1."""

@@ -126,7 +126,7 @@ def event_context(s: Session, catalogue: Catalogue) -> "omero.sys.EventContext":
     ec.eventId = -1
     ec.eventType = "User"
     ec.memberOfGroups = list(user.groups)
-    ec.leaderOfGroups = [0] if user.admin else []
+    ec.leaderOfGroups = sorted(set(user.leads) | ({0} if user.admin else set()))
     ec.groupPermissions = omero.model.PermissionsI(group.permissions)
     return ec
 
