@@ -149,3 +149,28 @@ def test_cli_obj_get_respects_permissions(omero_devserver, omero_cli, capsys):
     omero_cli(["login", *omero_devserver.cli_login_args("bob")])
     with pytest.raises(BaseException):
         omero_cli(["obj", "get", "Image:1", "name"])     # alice's group: not bob's
+
+
+def test_sudo_sessions_need_an_admin(omero_devserver):
+    """`omero login --sudo`: ISession.createSessionWithTimeouts for another user."""
+    import omero.sys
+    principal = omero.sys.Principal()
+    principal.name, principal.eventType = "alice", "User"
+    root = omero_devserver.client("root")
+    try:
+        made = root.sf.getSessionService().createSessionWithTimeouts(principal, 0, 600000)
+        key = made.getUuid().getValue()
+    finally:
+        root.closeSession()
+    joined = omero.client(omero_devserver.connect_host, omero_devserver.port)
+    try:
+        sf = joined.joinSession(key)
+        assert sf.getAdminService().getEventContext().userName == "alice"
+    finally:
+        joined.closeSession()
+    carol = omero_devserver.client("carol")
+    try:
+        with pytest.raises(omero.SecurityViolation):
+            carol.sf.getSessionService().createSessionWithTimeouts(principal, 0, 600000)
+    finally:
+        carol.closeSession()

@@ -16,6 +16,25 @@ class SessionService(Service):
             raise omero.SecurityViolation(None, None, "Cannot read another's session")
         return s.model()
 
+    def createSessionWithTimeouts(self, principal, timeToLive, timeToIdle, current):
+        """An admin makes a session for another user (`omero login --sudo`)."""
+        if not self.session.user.admin:
+            raise omero.SecurityViolation(None, None, "Sudo needs an administrator")
+        try:
+            user = self.server.catalogue.user(principal.name)
+        except KeyError:
+            raise omero.ApiUsageException(None, None, "No such user: %s" % principal.name)
+        group = user.default_group
+        if principal.group:
+            group = self.server.catalogue.group(principal.group).id
+            if group not in user.groups:
+                raise omero.SecurityViolation(
+                    None, None, "%s is not in group %s" % (user.name, principal.group))
+        return self.server.sessions.create_for(user, group).model()
+
+    def createSessionWithTimeout(self, principal, timeToLive, current):
+        return self.createSessionWithTimeouts(principal, timeToLive, 600000, current)
+
     def getReferenceCount(self, uuid, current):
         s = self.server.sessions.get(uuid)
         return 0 if s is None else max(1, s.glacier_refs)
