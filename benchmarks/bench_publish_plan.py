@@ -31,6 +31,9 @@ GROUP_DOC = json.dumps({"zarr_format": 3, "node_type": "group", "attributes": {"
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # headers and body go out in two writes: without TCP_NODELAY a keep-alive client
+    # waits ~40 ms (Nagle + delayed ACK) for every answer, which no real server does
+    disable_nagle_algorithm = True
 
     def log_message(self, *args):
         pass
