@@ -378,7 +378,7 @@ class Publish:
                 problems = check_pixels(plan.record, remote, source, count=1)
         errors = [p for p in problems if p.is_error]
         if errors:
-            raise CheckFailed(f"the written copy does not agree with OMERO: "
+            raise CheckFailed("the written copy does not agree with OMERO: "
                               + "; ".join(p.message for p in errors[:3]))
 
     def annotate(self, plan: ImagePlan, date: Optional[str] = None) -> list:

@@ -201,7 +201,8 @@ def current_copy(copies: list[PublishedCopy]) -> Optional[PublishedCopy]:
     return (editable or with_url or [None])[0]
 
 
-def _root_in_dest(dest, copy: Optional[PublishedCopy]) -> Optional[str]:
+def root_in_dest(dest, copy: Optional[PublishedCopy]) -> Optional[str]:
+    """The image root (`X.ome.zarr`) under `dest` that a copy's URL points into."""
     if copy is None or not copy.zarr_path:
         return None
     rel = dest.relpath_of_public_url(copy.zarr_path)
@@ -289,7 +290,7 @@ def _decide(record, copies, root, dest, settings, prober, journal) -> ImagePlan:
     version = settings.ngff_version
     series = record.series if settings.per_fileset else 0
     cur = current_copy(copies)
-    cur_root = _root_in_dest(dest, cur)
+    cur_root = root_in_dest(dest, cur)
     editable = [c for c in copies if c.can_edit]
     plan = ImagePlan(record, PUBLISH, copies=list(copies), current=cur, series=series,
                      journal=journal)

@@ -23,15 +23,14 @@ from __future__ import annotations
 import json
 import logging
 import os
-import time
 from dataclasses import dataclass, field
-from typing import Optional
+
 
 from . import annotations, exit_codes, paths, targets
 from .errors import NgffError, UsageError, exit_code_of, one_line
 from .export import summary_code
 from .omero_query import QueryRunner
-from .publish_plan import PlanSettings, Prober, current_copy, refusal
+from .publish_plan import PlanSettings, Prober, current_copy, refusal, root_in_dest
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +123,7 @@ def run(session, args, out, refs, dest, settings, template, options) -> int:
         up_to_date = all(
             c is not None and c.ngff_version == version and not args.force
             and prober.get(c.zarr_path, version).ok for c in current.values())
-        cur_roots = {_root(dest, c) for c in current.values() if c is not None}
+        cur_roots = {root_in_dest(dest, c) for c in current.values() if c is not None}
         cur_roots.discard(None)
         if up_to_date:
             fs.action, fs.status, fs.message = "skip", "skipped", "up to date"
@@ -194,16 +193,6 @@ def run(session, args, out, refs, dest, settings, template, options) -> int:
 def _row_only(record, reason, code):
     from .publish_plan import REFUSE, ImagePlan
     return ImagePlan(record, REFUSE, reason, code=code)
-
-
-def _root(dest, copy) -> Optional[str]:
-    if copy is None or not copy.zarr_path:
-        return None
-    rel = dest.relpath_of_public_url(copy.zarr_path)
-    if not rel:
-        return None
-    root, series = paths.root_of_group(rel)
-    return root if series is not None else None
 
 
 def _wait(out, engine, conn, waiting):

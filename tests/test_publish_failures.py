@@ -17,7 +17,7 @@ import pytest
 from omero_cli_ngff import exit_codes
 
 from publish_helpers import (CATALOGUE, MANY, World, assert_no_secrets,
-                             assert_nothing_orphaned, assert_published_once, by_image,
+                             assert_nothing_orphaned, assert_published_once,
                              env_isolated)
 
 REPO = Path(__file__).resolve().parent.parent

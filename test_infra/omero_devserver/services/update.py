@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import omero
 
 from ..writes import Writer
 from .base import Service
