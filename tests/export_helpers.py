@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
+
+from cli_helpers import invoke, json_rows
 
 
 def run_export(server, capsys, *args, user="root"):
     """(exit code, result rows, stderr) of `omero ngff export ... --style json`."""
-    from omero.cli import CLI, NonZeroReturnCode
-
-    cli = CLI()
-    cli.loadplugins()
-    argv = ["ngff", "export", *args, "--style", "json", *server.cli_login_args(user)]
-    try:
-        cli.invoke(argv, strict=True)
-    except NonZeroReturnCode:
-        pass
-    out, err = capsys.readouterr()
-    lines = [line for line in out.splitlines() if line.startswith("[")]
-    return cli.rv, (json.loads(lines[-1]) if lines else []), err
+    rv, out, err = invoke(["ngff", "export", *args, "--style", "json",
+                           *server.cli_login_args(user)], capsys)
+    return rv, json_rows(out), err
 
 
 def expected_level(server, image_id, level=0):

@@ -3,13 +3,13 @@ bucket on the object-store emulator, the real CLI in-process, and what to look a
 
 from __future__ import annotations
 
-import json
 import re
 import os
 from pathlib import Path
 
 import requests
 
+from cli_helpers import invoke, json_rows
 from omero_cli_ngff import annotations
 from omero_cli_ngff.annotations import DEFAULT_NAMESPACE
 from omero_cli_ngff.storage import fetch_metadata
@@ -44,21 +44,10 @@ class World:
 
     def publish(self, *args, user="alice", style="json", dest=True):
         """(exit code, rows (json) or text, stderr)."""
-        from omero.cli import CLI, NonZeroReturnCode
-        cli = CLI()
-        cli.loadplugins()
         argv = self.argv(*args, user=user, dest=dest) + ["--style", style]
-        try:
-            cli.invoke(argv, strict=True)
-        except NonZeroReturnCode:
-            pass
-        out, err = self.capsys.readouterr()
+        rv, out, err = invoke(argv, self.capsys)
         self.outputs += [out, err]
-        rows = out
-        if style == "json":
-            lines = [line for line in out.splitlines() if line.startswith("[")]
-            rows = json.loads(lines[-1]) if lines else []
-        return cli.rv, rows, err
+        return rv, (json_rows(out) if style == "json" else out), err
 
     def copies(self, ids, ns=NS) -> dict:
         conn = self.server.connect("root")

@@ -1,20 +1,9 @@
 """The plugin is wired into the real OMERO CLI (in-process: `omero` refuses root)."""
 
 import pytest
-from omero.cli import CLI, NonZeroReturnCode
 
+from cli_helpers import invoke
 from omero_cli_ngff import exit_codes
-
-
-def invoke(argv, capsys):
-    cli = CLI()
-    cli.loadplugins()
-    try:
-        cli.invoke(argv, strict=True)
-    except NonZeroReturnCode:
-        pass
-    out, err = capsys.readouterr()
-    return cli.rv, out, err
 
 
 def test_help_lists_the_four_commands(capsys):

@@ -2,21 +2,9 @@
 
 import json
 
-from omero.cli import CLI, NonZeroReturnCode
-
+from cli_helpers import invoke
 from omero_cli_ngff import annotations, exit_codes
 from publish_helpers import CATALOGUE, env_isolated
-
-
-def invoke(argv, capsys):
-    cli = CLI()
-    cli.loadplugins()
-    try:
-        cli.invoke(argv, strict=True)
-    except NonZeroReturnCode:
-        pass
-    out, err = capsys.readouterr()
-    return cli.rv, out, err
 
 
 def sudo_args(server, user):

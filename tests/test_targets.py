@@ -1,10 +1,10 @@
 """Objects -> images, for every container type, through the real CLI and directly."""
 
-import json
 from pathlib import Path
 
 import pytest
 
+from cli_helpers import invoke, json_rows
 from omero_cli_ngff import annotations, exit_codes, targets
 from omero_cli_ngff.objects import parse_objects
 
@@ -13,18 +13,9 @@ PLATE_IMAGES = list(range(101, 113))
 
 def locate_ids(server, capsys, *objects, user="root"):
     """Image ids `omero ngff locate --missing` lists (it resolves like every command)."""
-    from omero.cli import CLI, NonZeroReturnCode
-
-    cli = CLI()
-    cli.loadplugins()
-    try:
-        cli.invoke(["ngff", "locate", *objects, "--missing", "--style", "json",
-                    *server.cli_login_args(user)], strict=True)
-    except NonZeroReturnCode:
-        pass
-    out, err = capsys.readouterr()
-    rows = json.loads(out.splitlines()[-1]) if out.strip() else []
-    return cli.rv, [r["image_id"] for r in rows], err
+    rv, out, err = invoke(["ngff", "locate", *objects, "--missing", "--style", "json",
+                           *server.cli_login_args(user)], capsys)
+    return rv, [r["image_id"] for r in json_rows(out)], err
 
 
 @pytest.mark.parametrize("objects, images", [
@@ -107,14 +98,7 @@ def test_an_annotation_survives_a_server_restart(start_omero_devserver, capsys):
     finally:
         conn.close()
     server.restart()
-    from omero.cli import CLI, NonZeroReturnCode
-    cli = CLI()
-    cli.loadplugins()
-    try:
-        cli.invoke(["ngff", "locate", "Image:10", "--urls", *server.cli_login_args("root")],
-                   strict=True)
-    except NonZeroReturnCode:
-        pass
-    out = capsys.readouterr().out
-    assert cli.rv == 0
+    rv, out, _ = invoke(["ngff", "locate", "Image:10", "--urls",
+                         *server.cli_login_args("root")], capsys)
+    assert rv == 0
     assert "https://example.org/b/1.ome.zarr/0/" in out

@@ -132,17 +132,6 @@ def ramp(shape, dtype="uint16"):
     return (np.arange(int(np.prod(shape)), dtype="uint64") % 65521).astype(dtype).reshape(shape)
 
 
-def invoke(argv, capsys=None):
-    """Run `omero ARGV` in-process; (exit code, stdout, stderr)."""
-    from omero.cli import CLI, NonZeroReturnCode
-    cli = CLI()
-    cli.loadplugins()
-    try:
-        cli.invoke(argv, strict=True)
-    except NonZeroReturnCode:
-        pass
-    out, err = capsys.readouterr() if capsys is not None else ("", "")
-    return cli.rv, out, err
 
 
 def image_pixels(image_id: int, catalogue=None):

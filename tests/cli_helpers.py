@@ -1,0 +1,25 @@
+"""Run the real `omero` CLI in-process (the `omero` launcher refuses root)."""
+
+from __future__ import annotations
+
+import json
+
+
+def invoke(argv, capsys=None):
+    """`omero ARGV`: (exit code, stdout, stderr)."""
+    from omero.cli import CLI, NonZeroReturnCode
+
+    cli = CLI()
+    cli.loadplugins()
+    try:
+        cli.invoke(list(argv), strict=True)
+    except NonZeroReturnCode:
+        pass
+    out, err = capsys.readouterr() if capsys is not None else ("", "")
+    return cli.rv, out, err
+
+
+def json_rows(out: str) -> list:
+    """The last JSON list a `--style json` command printed ([] when none)."""
+    lines = [line for line in out.splitlines() if line.startswith("[")]
+    return json.loads(lines[-1]) if lines else []
