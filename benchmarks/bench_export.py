@@ -531,7 +531,8 @@ def main(argv=None) -> int:
             server.stop()
             server = start_devserver(work / "server-big", CATALOGUE, read_only=False)
             bench = Bench(args, server, work)
-            label = (f"{size // 1000}k x {size // 1000}k RGB slide via dev server, no delay")
+            side = bench.cat.image(conf["big"]).pixels.size_x
+            label = f"{side // 1000}k x {side // 1000}k RGB slide via dev server, no delay"
             run = bench.ngff(conf["big"], label, "0.5", timeout=args.big_timeout)
             if not run.ok:
                 done = run.tiles / max(1, bench.level0_tiles(conf["big"]))
@@ -551,10 +552,13 @@ def main(argv=None) -> int:
     print()
     print(table(runs, zarr_of))
     print()
+    if args.quick:
+        print("(--quick: small images; the targets are meant for the full run)")
     for line in targets_report([r for r in runs if r is not big], zarr_of, big):
         print(line)
     print(f"\nworkers {args.workers}, tile delay {args.tile_delay_ms:g} ms, "
-          f"{os.cpu_count()} cores, load average at the start of each image: "
+          f"{os.cpu_count()} cores, load average (1 min, this benchmark included) at the "
+          f"start of each image: "
           + ", ".join(f"{x:.1f}" for x in loads))
     return 0
 
