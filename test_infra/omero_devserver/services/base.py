@@ -32,6 +32,19 @@ class Service:
         caller.check_group_context()
         return caller
 
+    def readable_pixels(self, pid, current):
+        """The image of pixels `pid` if the caller may read it and its pyramid is ready,
+        with the exceptions a real server raises otherwise."""
+        img = self.cat.pixels.get(pid)
+        if img is None or not self.caller(current).can_read(img.owner, img.group):
+            raise omero.ValidationException(
+                None, None, "No row with the given identifier exists: [Pixels#%d]" % pid)
+        if img.pixels.pyramid_pending:
+            raise omero.MissingPyramidException(
+                "", "ome.conditions.MissingPyramidException",
+                "Pixels:%d: the pyramid is being built, try again later" % pid, 30000, pid)
+        return img
+
     def builder(self, current, caller=None) -> Builder:
         return Builder(self.cat, caller or self.caller(current), self.store)
 

@@ -31,17 +31,7 @@ class RawPixelsStoreService(Service):
 
     # -- setup ---------------------------------------------------------------------
     def setPixelsId(self, pid, bypass, current):
-        caller = self.caller(current)
-        img = self.cat.pixels.get(pid)
-        if img is None or not caller.can_read(img.owner, img.group):
-            raise omero.ValidationException(
-                None, None, "No row with the given identifier exists: [Pixels#%d]" % pid)
-        if img.pixels.pyramid_pending:
-            raise omero.MissingPyramidException(
-                "", "ome.conditions.MissingPyramidException",
-                "Pixels:%d: the pyramid is being built, try again later" % pid,
-                30000, pid)
-        self.image = img
+        self.image = self.readable_pixels(pid, current)
         self.index = 0
 
     def _pix(self):

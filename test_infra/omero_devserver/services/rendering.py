@@ -51,16 +51,7 @@ class RenderingEngineService(Service):
 
     # -- lookup and load ---------------------------------------------------------------
     def lookupPixels(self, pid, current):
-        caller = self.caller(current)
-        img = self.cat.pixels.get(pid)
-        if img is None or not caller.can_read(img.owner, img.group):
-            raise omero.ValidationException(
-                None, None, "No row with the given identifier exists: [Pixels#%d]" % pid)
-        if img.pixels.pyramid_pending:
-            raise omero.MissingPyramidException(
-                "", "ome.conditions.MissingPyramidException",
-                "Pixels:%d: the pyramid is being built, try again later" % pid, 30000, pid)
-        self.image = img
+        self.image = self.readable_pixels(pid, current)
 
     def lookupRenderingDef(self, pid, current):
         self._img()
