@@ -26,6 +26,8 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Dict, Optional
 
+from test_infra.background_http import BackgroundHttpServer
+
 os.environ.setdefault("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false")
 
 __all__ = ["BatchStub", "write_bf2raw_output", "job_output_location", "STATES"]
@@ -187,7 +189,7 @@ class _Server(ThreadingHTTPServer):
     stub: "BatchStub"
 
 
-class BatchStub:
+class BatchStub(BackgroundHttpServer):
     """The stub server and the jobs it holds (``jobs``: job id -> Job JSON)."""
 
     def __init__(self, gcs_endpoint: Optional[str] = None, host: str = "127.0.0.1",
@@ -209,24 +211,10 @@ class BatchStub:
     # -- lifecycle ------------------------------------------------------------------------
 
     def start(self) -> "BatchStub":
-        self._server = _Server((self.host, self.port), _Handler)
-        self._server.stub = self
-        self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True,
-                         name=f"batch-stub-{self.port}").start()
+        server = _Server((self.host, self.port), _Handler)
+        server.stub = self
+        self.port = self._serve(server, "batch-stub")
         return self
-
-    def stop(self) -> None:
-        server, self._server = self._server, None
-        if server:
-            server.shutdown()
-            server.server_close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
     @property
     def endpoint(self) -> str:

@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Optional
 
+from test_infra.background_http import BackgroundHttpServer
+
 __all__ = ["FaultProxy", "Rule", "Record"]
 
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
@@ -174,7 +176,7 @@ class _Server(ThreadingHTTPServer):
         pass                        # a client hanging up is not our test's business
 
 
-class FaultProxy:
+class FaultProxy(BackgroundHttpServer):
     """Fault-injecting reverse proxy in front of ``upstream`` (``http://host:port``)."""
 
     def __init__(self, upstream: str, host: str = "127.0.0.1", port: int = 0,
@@ -190,33 +192,16 @@ class FaultProxy:
         self._lock = threading.Lock()
         self.rules: list = []
         self.log: list = []
-        self._server: Optional[_Server] = None
-        self._thread: Optional[threading.Thread] = None
 
     # -- lifecycle ----------------------------------------------------------------------
 
     def start(self) -> "FaultProxy":
         if self._server:
             return self
-        self._server = _Server((self._host, self._port), _Handler)
-        self._server.proxy = self
-        self._port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        name=f"fault-proxy-{self._port}", daemon=True)
-        self._thread.start()
+        server = _Server((self._host, self._port), _Handler)
+        server.proxy = self
+        self._port = self._serve(server, "fault-proxy")
         return self
-
-    def stop(self) -> None:
-        server, self._server = self._server, None
-        if server:
-            server.shutdown()
-            server.server_close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
     @property
     def port(self) -> int:
