@@ -66,23 +66,24 @@ def summary_code(codes: set[int]) -> int:
 
 def _plan(conn, refs, name_by):
     """Plates for Plate/Screen objects, single images for the rest (each image once)."""
-    resolution = targets.resolve(conn, refs)
-    by_id = {r.id: r for r in resolution.images}
+    plate_refs = [r for r in refs if r.type in PLATE_TYPES]
+    other_refs = [r for r in refs if r.type not in PLATE_TYPES]
+    plated = targets.resolve(conn, plate_refs) if plate_refs else targets.Resolution()
+    singles = targets.resolve(conn, other_refs) if other_refs else targets.Resolution()
+    found = [r for r in plate_refs if r not in plated.missing]
     runner = QueryRunner(conn)
-    found = {(r.type, r.id) for r in refs} - {(r.type, r.id) for r in resolution.missing}
-    plate_ids = [i for kind, i in sorted(found) if kind == "Plate"]
-    screen_ids = [i for kind, i in sorted(found) if kind == "Screen"]
+    plate_ids = [r.id for r in found if r.type == "Plate"]
+    screen_ids = [r.id for r in found if r.type == "Screen"]
     if screen_ids:
         plate_ids += plates_of_screens(runner, screen_ids)
     layouts = load_layouts(runner, list(dict.fromkeys(plate_ids))) if plate_ids else []
-    # Images named otherwise (Image, Well, Dataset...) are written on their own.
-    other_refs = [r for r in refs if r.type not in PLATE_TYPES]
-    singles = targets.resolve(conn, other_refs).images if other_refs else []
-    names = image_names(singles, name_by)
-    jobs = [Job(names[r.id], [r]) for r in singles]
+
+    names = image_names(singles.images, name_by)
+    jobs = [Job(names[r.id], [r]) for r in singles.images]
+    by_id = {r.id: r for r in plated.images}
     for layout, name in zip(layouts, plate_names(layouts, name_by, set(names.values()))):
         jobs.append(Job(name, [by_id[i] for i in layout.image_ids if i in by_id], layout))
-    return jobs, resolution.missing
+    return jobs, plated.missing + singles.missing
 
 
 def _export_all(conn, jobs, dest, options, out):
