@@ -53,6 +53,13 @@ class Builder:
         d.setPermissions(perms)
         return obj
 
+    def _named(self, cls, entity, fetch=()):
+        """A new object of a catalogue entity that has a name and a description."""
+        obj = self._new(cls, entity.id, entity.owner, entity.group, fetch)
+        obj.setName(rstring(entity.name))
+        obj.setDescription(rstring(entity.description) if entity.description else None)
+        return obj
+
     def _new(self, cls, oid, owner, group, fetch=()):
         obj = cls(oid, True)
         obj.unloadCollections()
@@ -82,27 +89,19 @@ class Builder:
 
     # -- containers --------------------------------------------------------------
     def project(self, p: cat.Project, fetch=()):
-        obj = self._new(M.ProjectI, p.id, p.owner, p.group, fetch)
-        obj.setName(rstring(p.name))
-        obj.setDescription(rstring(p.description) if p.description else None)
+        obj = self._named(M.ProjectI, p, fetch)
         return obj
 
     def dataset(self, d: cat.Dataset, fetch=()):
-        obj = self._new(M.DatasetI, d.id, d.owner, d.group, fetch)
-        obj.setName(rstring(d.name))
-        obj.setDescription(rstring(d.description) if d.description else None)
+        obj = self._named(M.DatasetI, d, fetch)
         return obj
 
     def screen(self, s: cat.Screen, fetch=()):
-        obj = self._new(M.ScreenI, s.id, s.owner, s.group, fetch)
-        obj.setName(rstring(s.name))
-        obj.setDescription(rstring(s.description) if s.description else None)
+        obj = self._named(M.ScreenI, s, fetch)
         return obj
 
     def plate(self, p: cat.Plate, fetch=()):
-        obj = self._new(M.PlateI, p.id, p.owner, p.group, fetch)
-        obj.setName(rstring(p.name))
-        obj.setDescription(rstring(p.description) if p.description else None)
+        obj = self._named(M.PlateI, p, fetch)
         obj.setRows(rint(p.rows))
         obj.setColumns(rint(p.columns))
         obj.setRowNamingConvention(rstring(p.row_naming))
@@ -164,9 +163,7 @@ class Builder:
     # -- images --------------------------------------------------------------------
     def image(self, img: cat.Image, fetch=()):
         fetch = set(fetch)
-        obj = self._new(M.ImageI, img.id, img.owner, img.group, fetch)
-        obj.setName(rstring(img.name))
-        obj.setDescription(rstring(img.description) if img.description else None)
+        obj = self._named(M.ImageI, img, fetch)
         obj.setAcquisitionDate(rtime(img.acquisition_date)
                                if img.acquisition_date else None)
         obj.setArchived(rbool(False))
