@@ -43,11 +43,3 @@ class NotFound(NgffError):
 
 class PermissionRefused(NgffError):
     exit_code = exit_codes.PERMISSION
-
-
-class PartialFailure(NgffError):
-    exit_code = exit_codes.PARTIAL_FAILURE
-
-
-class Unsound(NgffError):
-    exit_code = exit_codes.UNSOUND

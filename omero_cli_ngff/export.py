@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from . import exit_codes, run_log, targets
 from .conversion import convert_image, convert_plate, write_options
-from .errors import exit_code_of, one_line
+from .errors import NotFound, exit_code_of, one_line
 from .naming import image_names, plate_names
 from .objects import parse_objects
 from .omero_query import QueryRunner
@@ -138,7 +138,7 @@ def _write(conn, job, dest, options, progress):
     if job.layout is None:
         record = job.records[0]
         if not record.has_pixels:
-            raise _NoPixels(f"Image:{record.id} has no pixels")
+            raise NotFound(f"Image:{record.id} has no pixels")
         return [(record, f"{job.name}/0",
                  convert_image(conn, record, store, options, progress=progress))]
     by_id = {r.id: r for r in job.records}
@@ -151,10 +151,6 @@ def _status(result) -> str:
     if result.already_complete:
         return "complete"
     return "resumed" if result.resumed else "written"
-
-
-class _NoPixels(Exception):
-    exit_code = exit_codes.NOT_FOUND
 
 
 COLUMNS = ["image", "name", "status", "target", "levels", "objects", "bytes", "seconds",

@@ -66,7 +66,7 @@ class Output:
             self.err.print(f"Warning: {text}", markup=False, style="yellow")
 
     @contextmanager
-    def progress(self, with_bytes: bool = False):
+    def progress(self):
         """A rich progress display on stderr (silent with --quiet or a script style).
 
         Tasks added with `unit="bytes"` show sizes and throughput; others show

@@ -236,7 +236,7 @@ class Publish:
 
     def _run_busy(self, busy, rows):
         work = [p for p in busy if p.action in WORK]
-        with self.out.progress(with_bytes=True) as progress:
+        with self.out.progress() as progress:
             overall = progress.add_task("images", total=len(work))
             written = progress.add_task("bytes written", total=None, unit="bytes")
             tracker = _Bytes(progress, written)
