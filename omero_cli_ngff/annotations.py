@@ -16,7 +16,7 @@ from omero.rtypes import rstring
 
 from . import queries
 from .defaults import DEFAULT_NAMESPACE  # noqa: F401  (re-exported)
-from .errors import PermissionRefused
+from .errors import PermissionRefused, one_line
 from .omero_query import QueryRunner
 from .permissions import Caller, GroupInfo
 
@@ -143,10 +143,10 @@ def write(conn, image_id: int, group_id: int, namespace: str, values: dict,
             ann_id = saved.getChild().getId().getValue()
     except omero.ReadOnlyGroupSecurityViolation as err:
         raise PermissionRefused(
-            f"Image:{image_id}: the server is read-only ({_first_line(err)})") from None
+            f"Image:{image_id}: the server is read-only ({one_line(err)})") from None
     except omero.SecurityViolation as err:
         raise PermissionRefused(
-            f"Image:{image_id}: not allowed to annotate ({_first_line(err)})") from None
+            f"Image:{image_id}: not allowed to annotate ({one_line(err)})") from None
     return ann_id, foreign
 
 
@@ -162,8 +162,3 @@ def remove(conn, copies: list[PublishedCopy]) -> None:
             conn.deleteObjects("Annotation", ids, wait=True)
         finally:
             conn.SERVICE_OPTS.setOmeroGroup(saved)
-
-
-def _first_line(err) -> str:
-    text = getattr(err, "message", None) or str(err)
-    return text.strip().splitlines()[0] if text.strip() else type(err).__name__

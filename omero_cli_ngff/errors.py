@@ -25,7 +25,11 @@ def exit_code_of(err: BaseException) -> int | None:
 
 
 def one_line(err: BaseException) -> str:
-    text = " ".join(str(err).split())
+    # omero exceptions carry their text in `message`; their str() dumps every field
+    text = getattr(err, "message", None)
+    if not isinstance(text, str) or not text.strip():
+        text = str(err)
+    text = " ".join(text.split())
     return text or type(err).__name__
 
 
