@@ -102,10 +102,15 @@ class CountingStore(WrapperStore):
             raise
         except Exception as exc:       # any store failure is a destination problem
             raise _destination_error(exc, key) from exc
+        self.count(key, len(value))
+
+    def count(self, key: str, nbytes: int) -> None:
+        """Record an object written without ``set`` (the shard sinks write files and
+        uploads directly), with the same bookkeeping as ``set``."""
         if not any(p in key for p in self.uncounted):
             with self._lock:
                 self._keys.add(key)
-                self.bytes += len(value)
+                self.bytes += nbytes
 
     @property
     def objects(self) -> int:
