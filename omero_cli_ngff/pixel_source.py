@@ -134,8 +134,9 @@ class OmeroTileSource:
             self._give_back(store)
             with self._lock:
                 self.tiles_read += 1
-            tile = np.frombuffer(data, dtype=self.wire_dtype).reshape(h, w)
-            return tile.astype(self.wire_dtype.newbyteorder("="))
+            # the wire bytes as they are (read-only, big-endian for wide types): readers
+            # copy tiles into their own buffers, which swaps bytes in the same pass
+            return np.frombuffer(data, dtype=self.wire_dtype).reshape(h, w)
         raise AssertionError("unreachable")
 
     def close(self):

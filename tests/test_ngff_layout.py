@@ -1,13 +1,15 @@
 """Planning (levels, chunks, shards, memory) and downsampling: pure functions."""
 
+import itertools
 from fractions import Fraction
 
 import numpy as np
 import pytest
 
 from omero_cli_ngff.ngff.downsample import downsample_mean2
-from omero_cli_ngff.ngff.layout import (chunk_and_shard, estimate_memory, level_sizes,
-                                        morton_order, plan_image, plan_memory)
+from omero_cli_ngff.ngff.layout import (BASE_MEMORY, chunks_in_flight, estimate_memory,
+                                        level_chunks, level_sizes, morton_order, plan_image,
+                                        shard_shape)
 
 
 def test_levels_halve_down_to_min_size():
@@ -30,47 +32,83 @@ def test_source_levels_used_when_they_match_halving():
 
 
 @pytest.mark.parametrize("size", [1, 7, 255, 256, 257, 511, 1000, 1024, 1920, 5000, 100000])
-@pytest.mark.parametrize("chunk,side", [(256, 1024), (1024, 4096), (512, 512)])
-def test_shard_never_exceeds_level_and_is_chunk_multiple(size, chunk, side):
-    c, s = chunk_and_shard(size, chunk, side)
-    assert s <= size and c <= size
-    assert s % c == 0 and s <= max(side, c)
+@pytest.mark.parametrize("chunk,side", [(256, 1024), (1024, 4096), (512, 512), (1024, 1 << 20)])
+def test_shard_holds_no_chunk_outside_the_level(size, chunk, side):
+    shape = (1, 3, 7, size, size)
+    chunks = level_chunks(shape, chunk)
+    shards = shard_shape(shape, chunks, 2, 256 * 2 ** 20, side)
+    for s, c, n in zip(shards, chunks, shape):
+        assert s % c == 0 and s < n + c          # at most the last chunk sticks out
+    assert shards[3] <= max(side, chunks[3])
 
 
-def test_plan_shards_per_level():
-    plan = plan_image((1, 3, 1, 1000, 700), "uint8", chunk_size=256)
-    for lv in plan.levels:
-        assert all(s <= n for s, n in zip(lv.shards, lv.shape))
-        assert all(s % c == 0 for s, c in zip(lv.shards, lv.chunks))
-    assert plan.levels[-1].chunks[3:] == (250, 175)        # a level smaller than a chunk
+def test_planes_fill_the_shard_size_in_balanced_spans():
+    # 4 channels x 2 MiB planes = 8 MiB per z; 100 MiB leave room for 12 of 50 z:
+    # 5 shards of 10 z, not 4 of 12 and one of 2
+    shards = shard_shape((1, 4, 50, 1024, 1024), (1, 1, 1, 1024, 1024), 2, 100 * 2 ** 20, 1024)
+    assert shards == (1, 4, 10, 1024, 1024)
+    # channels that do not fit together are split evenly too
+    shards = shard_shape((1, 40, 1, 4096, 4096), (1, 1, 1, 1024, 1024), 2, 384 * 2 ** 20, 4096)
+    assert shards == (1, 10, 1, 4096, 4096)
 
 
-@pytest.mark.parametrize("workers", [1, 2, 4, 8, 16, 32])
-@pytest.mark.parametrize("budget_mib", [256, 512, 1024, 4096])
-@pytest.mark.parametrize("itemsize", [1, 2, 4])
-def test_memory_plan_fits_budget(workers, budget_mib, itemsize):
-    levels = [(100000 // 2 ** k, 100000 // 2 ** k) for k in range(10)]
+def shards_of(plan):
+    return sum(lv.n_shards for lv in plan.levels)
+
+
+def test_plans_of_the_benchmark_images_give_few_objects():
+    slide = plan_image((1, 3, 1, 20000, 20000), "uint8")
+    assert slide.levels[0].shards == (1, 3, 1, 8192, 8192)
+    assert shards_of(slide) <= 16
+    stack = plan_image((1, 4, 50, 2048, 2048), "uint16")
+    assert stack.levels[0].shards == (1, 4, 10, 2048, 2048)
+    assert shards_of(stack) <= 9
+    for plan in (slide, stack):
+        for lv in plan.levels:
+            assert np.prod(lv.shards) * np.dtype(plan.dtype).itemsize <= 384 * 2 ** 20
+
+
+def test_a_pass_top_level_keeps_power_of_two_sides():
+    plan = plan_image((1, 3, 1, 100000, 100000), "uint8")
+    top = plan.levels[0]
+    assert top.shards[3] == top.shards[4] and top.shards[3] % 1024 == 0
+    assert (top.shards[3] // 1024) & (top.shards[3] // 1024 - 1) == 0
+
+
+@pytest.mark.parametrize("workers", [1, 4, 8, 32])
+@pytest.mark.parametrize("budget_mib", [512, 1024, 4096])
+@pytest.mark.parametrize("channels,itemsize", [(3, 1), (1, 2), (40, 2), (200, 4)])
+def test_memory_estimate_fits_the_budget(workers, budget_mib, channels, itemsize):
     budget = budget_mib * 2 ** 20
-    side, inflight, est = plan_memory(levels, 1024, itemsize, workers, budget,
-                                      256 * 2 ** 20, 1024 * 1024 * itemsize)
-    assert 1 <= inflight <= workers and side % 1024 == 0
-    assert side * side * itemsize <= 256 * 2 ** 20
-    assert est == estimate_memory(levels, side, 1024, itemsize, inflight, workers,
-                                  1024 * 1024 * itemsize)
-    smallest = estimate_memory(levels, 1024, 1024, itemsize, 1, workers, 1024 * 1024 * itemsize)
-    if smallest <= budget:           # feasible at all: the plan must fit
-        assert est <= budget
-        # in-flight shards times their cost stay within the budget
-        assert inflight * side * side * itemsize <= budget
+    dtype = {1: "uint8", 2: "uint16", 4: "float32"}[itemsize]
+    plan = plan_image((1, channels, 1, 100000, 100000), dtype, workers=workers,
+                      memory_budget=budget)
+    assert plan.estimated_memory == estimate_memory(plan.levels, 0, itemsize, workers)
+    floor = BASE_MEMORY + chunks_in_flight(workers) * 3 * 1024 * 1024 * itemsize
+    if floor * 1.5 <= budget:           # feasible with room for the pyramid: it must fit
+        assert plan.estimated_memory <= budget
 
 
-def test_more_workers_or_less_budget_shrink_shards():
-    levels = [(100000 // 2 ** k, 100000 // 2 ** k) for k in range(10)]
-    a = plan_memory(levels, 1024, 1, 2, 2 ** 30, 2 ** 28, 2 ** 20)
-    b = plan_memory(levels, 1024, 1, 16, 2 ** 30, 2 ** 28, 2 ** 20)
-    c = plan_memory(levels, 1024, 1, 2, 2 ** 28, 2 ** 28, 2 ** 20)
-    assert b[0] <= a[0] and c[0] <= a[0]
-    assert b[0] < a[0]
+def test_many_channels_with_a_small_budget_get_smaller_plane_spans():
+    # 10 channels per shard hold 10 partial chunks per pyramid level; 400 MiB do not
+    roomy = plan_image((1, 40, 1, 20000, 20000), "uint16", memory_budget=2 ** 30)
+    tight = plan_image((1, 40, 1, 20000, 20000), "uint16", memory_budget=400 * 2 ** 20)
+    assert tight.estimated_memory <= 400 * 2 ** 20 < roomy.estimated_memory <= 2 ** 30
+    assert tight.levels[0].shards[1] < roomy.levels[0].shards[1]
+
+
+def test_chunks_of_a_shard():
+    lv = plan_image((2, 3, 5, 1000, 700), "uint16", chunk_size=256, shard_size=512,
+                    shard_bytes=2 ** 21).levels[0]
+    seen = []
+    for shard in itertools.product(*map(range, lv.shard_grid)):
+        chunks = list(lv.chunks_of(shard))
+        assert len(chunks) == lv.chunk_count(shard)
+        assert all(lv.shard_of(ch) == shard for ch in chunks)
+        seen += chunks
+    assert sorted(seen) == sorted(itertools.product(*map(range, lv.chunk_grid)))
+    assert sum(lv.shard_pixels(s) for s in itertools.product(*map(range, lv.shard_grid))) \
+        == lv.n_pixels
 
 
 def test_morton_order_groups_quads():

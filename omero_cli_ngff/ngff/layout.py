@@ -1,7 +1,6 @@
 """Planning an image: pyramid levels, chunks and shards per level, and memory.
 
-Pure functions of sizes and options, no I/O, so they are easy to test and to print
-(``--dry-run``).
+Pure functions of sizes and options, no I/O, so they are easy to test and to print.
 
 Levels: full resolution, then halving in y and x while the larger side of the last
 level exceeds ``min_level_size``. A computed level is ceil(previous / 2) (the odd edge
@@ -9,29 +8,59 @@ pixel is averaged with itself, nothing is dropped). Where the source offers a le
 whose size is floor or ceil of half the previous one, that level is read from the
 source with the source's size, and levels below it are computed from it.
 
-Chunks are ``chunk_size`` in y/x (1 in t/c/z); a level smaller than a chunk gets one
-chunk of its own size. Shards (Zarr v3; for Zarr v2 the same regions are the write
-units) are square, a multiple of the chunk, chosen per level and never larger than the
-level (bioformats2raw issue 299): min(shard side, the level rounded down to whole
-chunks). The shard side is the largest ``chunk * 2**i`` whose uncompressed size stays
-under ``shard_bytes`` and whose memory estimate fits the budget (``estimate_memory``):
-with equal sides, four shards of one level make one shard of the next, which is what
-the writer's streaming pyramid relies on for bounded memory.
+Chunks are ``chunk_size`` in y/x and 1 in t/c/z; a level smaller than a chunk gets one
+chunk of its own size.
+
+Shards (Zarr v3; for Zarr v2 the same regions are the units of work and of the resume
+record) are chosen per level, for the fewest objects: object count is what a
+deployment pays for (20K slides became 90M objects with one object per chunk). A shard
+spans planes too: its shape is (1, c, z, side, side) with
+
+- a y/x side of ``chunk * 2**i``, clipped to the level rounded up to whole chunks (a
+  shard never holds a chunk lying wholly outside the level: bioformats2raw issue 299);
+  powers of two keep the shard grid aligned with the pyramid's 2x2 blocks, so the
+  writer's partial pyramid chunks stay few (see ``estimate_memory``);
+- then as many channels, then z planes, then time points as stay under ``shard_bytes``
+  uncompressed (spans balanced: 50 z with room for 12 make 5 shards of 10).
+
+Of the sides that fit ``shard_bytes``, the one giving the fewest shards is taken (ties:
+the bigger side), among those whose memory estimate fits the budget. Memory does not
+grow with shard size: the writer encodes chunk by chunk and streams them into the
+shard's object (``shards``), so what it holds is chunks in flight and the pyramid's
+partial chunks.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import asdict, dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 #: memory the process needs besides pixel buffers (interpreter, numpy, zarr, fsspec)
 BASE_MEMORY = 200 * 1024 ** 2
-#: bytes held per in-flight shard, in units of its uncompressed size: the assembled
-#: buffer, the encoded chunks, the shard object built from them, downsampling temporaries
-SHARD_COST = 3.0
+#: bytes held per chunk in flight, in units of the chunk: the read buffer, its encoded
+#: copy and the downsampling temporaries
+CHUNK_COST = 3
+
+Shape5 = Tuple[int, int, int, int, int]
+
+
+def cpu_threads() -> int:
+    """Threads encoding chunks: one per core (compression releases the GIL)."""
+    return max(2, os.cpu_count() or 2)
+
+
+def chunks_in_flight(workers: int) -> int:
+    """Chunks read or being encoded at once: enough to keep every reader busy while the
+    encoders work, and no more (each one is a buffer)."""
+    return 2 * workers + cpu_threads()
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
 
 
 @dataclass(frozen=True)
@@ -41,9 +70,9 @@ class LevelPlan:
     above by 2x2 mean)."""
 
     index: int
-    shape: Tuple[int, int, int, int, int]
-    chunks: Tuple[int, int, int, int, int]
-    shards: Tuple[int, int, int, int, int]
+    shape: Shape5
+    chunks: Shape5
+    shards: Shape5
     source_level: Optional[int]
 
     @property
@@ -55,24 +84,62 @@ class LevelPlan:
         return self.shape[4]
 
     @property
-    def grid(self) -> Tuple[int, int]:
-        """Shards per plane along (y, x)."""
-        return (-(-self.size_y // self.shards[3]), -(-self.size_x // self.shards[4]))
+    def chunk_grid(self) -> Shape5:
+        """Chunks along each axis."""
+        return tuple(_ceil_div(n, c) for n, c in zip(self.shape, self.chunks))
 
-    def shard_region(self, r: int, c: int) -> Tuple[int, int, int, int]:
-        """(y0, y1, x0, x1) of shard (r, c), clipped to the level."""
-        sy, sx = self.shards[3], self.shards[4]
-        return (r * sy, min((r + 1) * sy, self.size_y), c * sx, min((c + 1) * sx, self.size_x))
+    @property
+    def shard_grid(self) -> Shape5:
+        """Shards along each axis."""
+        return tuple(_ceil_div(n, s) for n, s in zip(self.shape, self.shards))
+
+    @property
+    def chunks_per_shard(self) -> Shape5:
+        return tuple(s // c for s, c in zip(self.shards, self.chunks))
 
     @property
     def n_shards(self) -> int:
-        t, c, z = self.shape[:3]
-        gy, gx = self.grid
-        return t * c * z * gy * gx
+        return int(np.prod(self.shard_grid))
 
     @property
     def n_pixels(self) -> int:
         return int(np.prod(self.shape, dtype=np.int64))
+
+    def shard_of(self, chunk: Shape5) -> Shape5:
+        """The shard holding a chunk (both as grid indices)."""
+        return tuple(i // n for i, n in zip(chunk, self.chunks_per_shard))
+
+    def chunks_of(self, shard: Shape5) -> Iterator[Shape5]:
+        """The chunks of a shard that lie within the level, in C order."""
+        ranges = [range(s * n, min((s + 1) * n, g))
+                  for s, n, g in zip(shard, self.chunks_per_shard, self.chunk_grid)]
+        t_, c_, z_, y_, x_ = ranges
+        for t in t_:
+            for c in c_:
+                for z in z_:
+                    for y in y_:
+                        for x in x_:
+                            yield (t, c, z, y, x)
+
+    def chunk_count(self, shard: Shape5) -> int:
+        """How many chunks of ``shard`` lie within the level."""
+        n = 1
+        for s, k, g in zip(shard, self.chunks_per_shard, self.chunk_grid):
+            n *= min((s + 1) * k, g) - s * k
+        return n
+
+    def chunk_region(self, chunk: Shape5) -> Tuple[int, int, int, int]:
+        """(y0, y1, x0, x1) of a chunk, clipped to the level."""
+        cy, cx = self.chunks[3], self.chunks[4]
+        y, x = chunk[3], chunk[4]
+        return y * cy, min((y + 1) * cy, self.size_y), x * cx, min((x + 1) * cx, self.size_x)
+
+    def shard_pixels(self, shard: Shape5) -> int:
+        """Pixels of a shard within the level (for progress)."""
+        n = 1
+        for s, size, total in zip(shard, self.shards, self.shape):
+            n *= min((s + 1) * size, total) - s * size
+        return n
 
 
 @dataclass(frozen=True)
@@ -83,8 +150,6 @@ class ImagePlan:
     dtype: str
     ngff_version: str
     compression: str
-    shard_side: int
-    inflight: int
     estimated_memory: int
 
     def to_json(self) -> dict:
@@ -98,8 +163,7 @@ class ImagePlan:
                                  chunks=tuple(lv["chunks"]), shards=tuple(lv["shards"]),
                                  source_level=lv["source_level"]) for lv in d["levels"])
         return cls(levels=levels, dtype=d["dtype"], ngff_version=d["ngff_version"],
-                   compression=d["compression"], shard_side=d["shard_side"],
-                   inflight=d["inflight"], estimated_memory=d["estimated_memory"])
+                   compression=d["compression"], estimated_memory=d.get("estimated_memory", 0))
 
     def same_image(self, other: "ImagePlan") -> bool:
         """Same shapes, dtype and version (what makes an existing target 'identical')."""
@@ -127,114 +191,146 @@ def level_sizes(size_y: int, size_x: int, min_level_size: int,
     return out
 
 
-def chunk_and_shard(size: int, chunk: int, shard_side: int) -> Tuple[int, int]:
-    """(chunk, shard) along one axis of a level; the shard never exceeds the level."""
-    if size <= chunk:
-        return size, size
-    return chunk, min(shard_side, (size // chunk) * chunk)
+def level_chunks(shape: Shape5, chunk_size: int) -> Shape5:
+    t, c, z, y, x = shape
+    return (1, 1, 1, min(y, chunk_size), min(x, chunk_size))
 
 
-def estimate_memory(levels: Sequence[Tuple[int, int]], shard_side: int, chunk: int,
-                    itemsize: int, inflight: int, workers: int,
-                    tile_bytes: int, computed: Optional[Sequence[bool]] = None) -> int:
-    """Peak bytes of a write: in-flight shards, the pyramid's partial shards, tiles.
+def _span(n: int, room: int) -> int:
+    """Balanced span along an axis of ``n`` with at most ``room`` per shard."""
+    room = max(1, min(n, room))
+    return _ceil_div(n, _ceil_div(n, room))
 
-    ``levels``: (size_y, size_x) per level; ``computed[k]``: level k is downsampled in
-    memory (its partial shards are held while the four shards of the level above are
-    produced). The writer starts a shard only within ``inflight`` positions of the oldest
-    unfinished one, so level k holds at most ceil(inflight / 4**k) + 1 partial shards.
+
+def shard_shape(shape: Shape5, chunks: Shape5, itemsize: int, shard_bytes: int,
+                side: int) -> Shape5:
+    """The shard of a level for one y/x ``side`` (see the module docstring)."""
+    t, c, z, y, x = shape
+    cy, cx = chunks[3], chunks[4]
+    sy = min(side, _ceil_div(y, cy) * cy) if y > cy else cy
+    sx = min(side, _ceil_div(x, cx) * cx) if x > cx else cx
+    room = max(1, shard_bytes // (sy * sx * itemsize))
+    sc = _span(c, room)
+    room //= sc
+    sz = _span(z, room)
+    room //= sz
+    st = _span(t, room)
+    return (st, sc, sz, sy, sx)
+
+
+def side_candidates(shape: Shape5, chunks: Shape5) -> List[int]:
+    """Power-of-two multiples of the chunk, up to the first covering the whole level."""
+    biggest = max(shape[3], shape[4])
+    sides = [max(chunks[3], chunks[4])]
+    while sides[-1] < biggest:
+        sides.append(sides[-1] * 2)
+    return sides
+
+
+def n_shards(shape: Shape5, shards: Shape5) -> int:
+    return int(np.prod([_ceil_div(n, s) for n, s in zip(shape, shards)]))
+
+
+def estimate_memory(levels: Sequence[LevelPlan], top: int, itemsize: int, workers: int) -> int:
+    """Peak bytes of the pass that reads level ``top`` and computes the levels after it
+    (``levels[top + 1:]`` while their ``source_level`` is None).
+
+    Chunks in flight cost ``CHUNK_COST`` chunks each. The pyramid's partial chunks: a
+    chunk of level top+d is made of a 2**d x 2**d block of top-level chunks; the
+    writer goes shard by shard (in Z-order), plane by plane inside a shard, chunks in
+    Z-order inside a plane, so a block inside one shard completes before the next plane
+    starts, and a block spanning several shards (whose side is a power of two) keeps
+    one partial chunk per plane of the shard until its last shard: at most two per plane
+    and level, counting the one finishing while the next starts.
     """
-    computed = computed if computed is not None else [k > 0 for k in range(len(levels))]
-
-    def shard(y, x):
-        _, sy = chunk_and_shard(y, chunk, shard_side)
-        _, sx = chunk_and_shard(x, chunk, shard_side)
-        return sy * sx * itemsize, -(-y // sy) * -(-x // sx)
-
-    fixed = BASE_MEMORY + 2 * workers * tile_bytes
-    peak = 0
-    k = 0
-    while k < len(levels):            # one pass: a level read, then levels computed from it
-        b, _ = shard(*levels[k])
-        mem = fixed + int(inflight * SHARD_COST * b)
-        depth = 1
-        while k + depth < len(levels) and computed[k + depth]:
-            b, n = shard(*levels[k + depth])
-            mem += min(n, math.ceil(inflight / 4 ** depth) + 1) * b + int(SHARD_COST - 1) * b
-            depth += 1
-        peak = max(peak, mem)
-        k += depth
-    return peak
+    lv = levels[top]
+    chunk = lv.chunks[3] * lv.chunks[4] * itemsize
+    mem = BASE_MEMORY + chunks_in_flight(workers) * CHUNK_COST * chunk
+    planes = lv.shards[0] * lv.shards[1] * lv.shards[2]
+    d = 1
+    while top + d < len(levels) and levels[top + d].source_level is None:
+        low = levels[top + d]
+        low_chunk = low.chunks[3] * low.chunks[4] * itemsize
+        cover_y = low.chunks[3] * 2 ** d        # top-level pixels under one low chunk
+        cover_x = low.chunks[4] * 2 ** d
+        straddles = ((lv.shard_grid[3] > 1 and cover_y > lv.shards[3])
+                     or (lv.shard_grid[4] > 1 and cover_x > lv.shards[4]))
+        mem += (2 * planes if straddles else 2) * low_chunk
+        mem += cpu_threads() * low_chunk          # partials completing on each encoder
+        d += 1
+    return mem
 
 
-def plan_memory(levels: Sequence[Tuple[int, int]], chunk: int, itemsize: int, workers: int,
-                budget: int, shard_bytes: int, tile_bytes: int,
-                computed: Optional[Sequence[bool]] = None,
-                shard_side: Optional[int] = None) -> Tuple[int, int, int]:
-    """(shard_side, inflight, estimate): the largest shard side (``chunk * 2**i``, at most
-    ``shard_bytes`` uncompressed) with ``workers`` shards in flight whose estimate fits
-    ``budget``; if even one-chunk shards do not fit, fewer shards in flight (at least 1).
-    A given ``shard_side`` is kept, only ``inflight`` adapts.
-    """
-    biggest = max(max(levels[0]), chunk)
-    if shard_side is not None:
-        sides = [shard_side]
-    else:
-        sides = []
-        s = chunk
-        while s * s * itemsize <= max(shard_bytes, chunk * chunk * itemsize):
-            sides.append(s)
-            if s >= biggest:
-                break
-            s *= 2
-        sides.reverse()          # biggest first
-    for side in sides:
-        est = estimate_memory(levels, side, chunk, itemsize, workers, workers, tile_bytes, computed)
-        if est <= budget:
-            return side, workers, est
-    side = sides[-1]
-    for inflight in range(workers - 1, 0, -1):
-        est = estimate_memory(levels, side, chunk, itemsize, inflight, workers, tile_bytes, computed)
-        if est <= budget:
-            return side, inflight, est
-    return side, 1, estimate_memory(levels, side, chunk, itemsize, 1, workers, tile_bytes, computed)
+def _with_shards(lv: LevelPlan, shards: Shape5) -> LevelPlan:
+    return LevelPlan(lv.index, lv.shape, lv.chunks, shards, lv.source_level)
 
 
-def plan_image(shape: Tuple[int, int, int, int, int], dtype, *, ngff_version: str = "0.5",
+def plan_image(shape: Shape5, dtype, *, ngff_version: str = "0.5",
                compression: str = "blosc-zstd:1", chunk_size: int = 1024,
-               shard_size: Optional[int] = None, shard_bytes: int = 256 * 1024 ** 2,
+               shard_size: Optional[int] = None, shard_bytes: int = 384 * 1024 ** 2,
                min_level_size: int = 256, workers: int = 8, memory_budget: int = 1024 ** 3,
-               source_levels: Sequence[Tuple[int, int]] = (),
-               tile_size: Tuple[int, int] = (1024, 1024)) -> ImagePlan:
-    """The complete plan of one image (see the module docstring)."""
+               source_levels: Sequence[Tuple[int, int]] = ()) -> ImagePlan:
+    """The complete plan of one image (see the module docstring). ``shard_size`` fixes
+    the y/x side of every level's shards (clipped to the level); planes still fill
+    ``shard_bytes``."""
     t, c, z, y, x = shape
     dt = np.dtype(dtype)
     sizes = level_sizes(y, x, min_level_size, source_levels or [(y, x)])
-    computed = [src is None for _, _, src in sizes]
-    tile_bytes = int(tile_size[0]) * int(tile_size[1]) * dt.itemsize
-    side, inflight, est = plan_memory([(a, b) for a, b, _ in sizes], chunk_size, dt.itemsize,
-                                      workers, memory_budget, shard_bytes, tile_bytes,
-                                      computed, shard_size)
-    levels = []
+    levels: List[LevelPlan] = []
     for k, (ly, lx, src) in enumerate(sizes):
-        cy, sy = chunk_and_shard(ly, chunk_size, side)
-        cx, sx = chunk_and_shard(lx, chunk_size, side)
-        levels.append(LevelPlan(index=k, shape=(t, c, z, ly, lx), chunks=(1, 1, 1, cy, cx),
-                                shards=(1, 1, 1, sy, sx), source_level=src))
+        lshape = (t, c, z, ly, lx)
+        chunks = level_chunks(lshape, chunk_size)
+        levels.append(LevelPlan(k, lshape, chunks, chunks, src))
+    for k, lv in enumerate(levels):
+        sides = [shard_size] if shard_size else side_candidates(lv.shape, lv.chunks)
+        options = []
+        for side in sides:
+            shards = shard_shape(lv.shape, lv.chunks, dt.itemsize, shard_bytes, side)
+            if side > lv.chunks[3] and shards[3] * shards[4] * dt.itemsize > shard_bytes:
+                continue                  # one plane of the side alone is over the size
+            options.append((n_shards(lv.shape, shards), -side, shards))
+        if not options:                   # only the one-chunk side is left
+            options.append((0, 0, shard_shape(lv.shape, lv.chunks, dt.itemsize,
+                                              shard_bytes, lv.chunks[3])))
+        options.sort()
+        if lv.source_level is not None:   # a pass starts here: its memory must fit
+            chosen, fallback = None, None
+            for _, _, shards in options:
+                levels[k] = _with_shards(lv, shards)
+                est = estimate_memory(levels, k, dt.itemsize, workers)
+                if est <= memory_budget:
+                    chosen = shards
+                    break
+                if fallback is None or est < fallback[0]:
+                    fallback = (est, shards)
+            levels[k] = _with_shards(lv, chosen or fallback[1])
+        else:
+            levels[k] = _with_shards(lv, options[0][2])
+    # (the estimate of a pass depends only on its top level's shards and lower chunks)
+    peak = max(estimate_memory(levels, k, dt.itemsize, workers)
+               for k, lv in enumerate(levels) if lv.source_level is not None)
     return ImagePlan(levels=tuple(levels), dtype=dt.str, ngff_version=ngff_version,
-                     compression=compression, shard_side=side, inflight=inflight,
-                     estimated_memory=est)
+                     compression=compression, estimated_memory=peak)
+
+
+def _spread_bits(n: int) -> int:
+    """The bits of a 32-bit ``n`` moved to the even positions."""
+    n &= 0xFFFFFFFF
+    n = (n | (n << 16)) & 0x0000FFFF0000FFFF
+    n = (n | (n << 8)) & 0x00FF00FF00FF00FF
+    n = (n | (n << 4)) & 0x0F0F0F0F0F0F0F0F
+    n = (n | (n << 2)) & 0x3333333333333333
+    return (n | (n << 1)) & 0x5555555555555555
+
+
+def morton_key(row: int, col: int) -> int:
+    """Z-order position of (row, col): every 2x2 block (and 4x4, ...) is consecutive,
+    so the blocks that make one chunk of a lower level finish close together and the
+    pyramid's partial chunks are released early."""
+    return (_spread_bits(row) << 1) | _spread_bits(col)
 
 
 def morton_order(grid_y: int, grid_x: int) -> List[Tuple[int, int]]:
-    """Shard positions of a plane in Z-order: every 2x2 block (and 4x4, ...) is
-    consecutive, so the four shards that make one shard of the next level finish close
-    together and the pyramid's partial shards are released early."""
-    def key(rc):
-        r, c = rc
-        k = 0
-        for bit in range(max(grid_y, grid_x).bit_length()):
-            k |= ((r >> bit) & 1) << (2 * bit + 1) | ((c >> bit) & 1) << (2 * bit)
-        return k
-
-    return sorted(((r, c) for r in range(grid_y) for c in range(grid_x)), key=key)
+    """The positions of a grid in Z-order (``morton_key``)."""
+    return sorted(((r, c) for r in range(grid_y) for c in range(grid_x)),
+                  key=lambda rc: morton_key(*rc))

@@ -2,48 +2,44 @@
 
 Design
 ------
-*Unit of work: a shard.* Each level is cut into shards (Zarr v3) or equally sized
-write units (Zarr v2); see ``layout``. A shard is assembled in memory from the source's
-tiles (read by ``workers`` threads at once: the source is network-bound) and written
-with one ``array[region] = data`` call, which zarr turns into one object (v3) or one
-object per chunk (v2), compressing the chunks in its own thread pool. Writing overlaps
-reading: ``inflight`` shards are worked on concurrently, each by its own thread, while
-the read pool keeps fetching tiles (oldest shard first).
+*Unit of work: a chunk; unit of storage and of resume: a shard.* Each level is cut
+into shards that span channels and z planes as well as y/x (``layout``). A chunk's
+tiles are read by one of ``workers`` reader threads (the source is network-bound);
+the chunk is then encoded on one of the encoder threads (one per core; compression
+releases the GIL) and appended to its shard's object at once, in whatever order chunks
+finish (``shards.open_sink``: the shard index, written at close, says where each chunk
+is). So memory holds chunks in flight, never whole shards, and shard size costs no
+memory: shards of a few hundred MiB give Zarr v3 one object where Zarr v2 (NGFF 0.4)
+writes one per chunk (there each encoded chunk is its own object at once).
 
-*Pyramid without re-reading.* A shard's full-resolution data is downsampled (2x2 mean)
-while it is in memory, and the quarter-size piece is copied into the partial shard of
-the next level that contains it; when a partial shard is complete it is written and
-downsampled in turn, down the pyramid. Shards of a plane are processed in Z-order
-(``layout.morton_order``) and a new one starts only within ``inflight`` positions of
-the oldest unfinished one, so at most ceil(inflight / 4**d) + 1 partial shards wait at
-depth d: memory is bounded by the plan (``layout.estimate_memory``), not by the image
-size, and no level is ever read back from the destination. Levels the source offers
-(its ``levels`` match the halving) are read from the source in their own pass, and
-levels below them are computed from them the same way.
-
-Measured (``python -m omero_cli_ngff.ngff.selfcheck``, shared 2-core machine, local
-disk): a 100,000 x 100,000 RGB uint8 image (27.9 GiB raw, 10 levels, 4096 shards,
-2,633 objects) with 8 workers and the 1 GiB budget peaked at 795 MiB RSS (plan
-estimate 914 MiB); 16384^2 RGB with 50 ms per tile read: 9 s with 8 workers, 7 s
-with 16 (the reads alone would take 4.8 s / 2.4 s serially per worker).
+*Pyramid without re-reading.* A finished chunk is downsampled (2x2 mean) and the
+quarter-size piece goes into the partial chunk of the next level that contains it;
+when a partial chunk is complete it is encoded and downsampled in turn, down the
+pyramid. Shards are taken in Z-order, plane by plane inside a shard and chunks in
+Z-order inside a plane, so partial chunks are few (``layout.estimate_memory``) and no
+level is ever read back from the destination. Levels the source offers are read from
+the source in their own pass, and levels below them are computed from them the same
+way.
 
 *Resumable.* Before any data, the plan is stored in the resume record
-(``record.ResumeRecord``, ``<image>/.ngff-progress/``); each shard is recorded after
-its object is written. A rerun reads the record, skips recorded shards, and re-derives
-a missing pyramid shard from its recorded children (read back from the destination,
-once each) or from the source. The NGFF metadata (``multiscales``/``omero``, what
+(``record.ResumeRecord``, ``<image>/.ngff-progress/``); a shard is recorded after its
+object is complete. A rerun reads the record, skips recorded shards, and re-derives a
+missing pyramid chunk from the recorded chunks of the level above (read back from the
+destination) or from the source. The NGFF metadata (``multiscales``/``omero``, what
 readers and the publisher's check look at) is written only after all data, and the
 record is deleted last: while the record exists, the image is incomplete. A kill at
 any moment therefore leaves either an incomplete image that a rerun finishes, with the
-same bytes as an uninterrupted write, or a complete one.
+same bytes as an uninterrupted write, or a complete one. Shard objects appear only
+complete (local files are renamed into place, object-store uploads are finalized at
+close).
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
-from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Optional, Tuple
 
@@ -52,10 +48,12 @@ import zarr
 
 from . import codecs as cd
 from . import metadata as md
+from . import shards as sh
 from . import store as st
 from .downsample import downsample_mean2
 from .errors import InvalidSpecError, NgffError, SourceError, TargetExistsError
-from .layout import ImagePlan, LevelPlan, morton_order, plan_image, plan_memory
+from .layout import (ImagePlan, LevelPlan, chunks_in_flight, cpu_threads, morton_key,
+                     plan_image)
 from .record import RECORD_DIR, ResumeRecord
 from .spec import ImageSpec, Progress, ProgressCallback, TileSource, WriteOptions, WriteResult
 
@@ -68,14 +66,12 @@ def plan_for(spec: ImageSpec, source: TileSource, options: WriteOptions) -> Imag
     if levels[0] != (spec.size_y, spec.size_x):
         raise InvalidSpecError(f"{spec.name!r}: the source's full resolution is {levels[0][0]}x"
                                f"{levels[0][1]} (y x), the image is {spec.size_y}x{spec.size_x}")
-    ts = source.tile_size
-    ts = (int(ts), int(ts)) if np.isscalar(ts) else (int(ts[0]), int(ts[1]))
     return plan_image(spec.shape, spec.numpy_dtype, ngff_version=options.ngff_version,
                       compression=cd.describe(options.compression, options.compression_level),
                       chunk_size=options.chunk_size, shard_size=options.shard_size,
                       shard_bytes=options.shard_bytes, min_level_size=options.min_level_size,
                       workers=options.workers, memory_budget=options.memory_budget,
-                      source_levels=levels, tile_size=ts)
+                      source_levels=levels)
 
 
 def write_image(dest, spec: ImageSpec, source: TileSource, options: Optional[WriteOptions] = None,
@@ -97,11 +93,11 @@ def write_image(dest, spec: ImageSpec, source: TileSource, options: Optional[Wri
 
 
 class _Aborted(Exception):
-    """Another shard failed: stop without writing half-read data."""
+    """Another chunk failed: stop without writing half-read data."""
 
 
 class _Partial:
-    """A pyramid shard being filled from the downsampled pieces of the level above."""
+    """A pyramid chunk being filled from the downsampled pieces of the level above."""
 
     __slots__ = ("data", "filled", "area")
 
@@ -109,6 +105,17 @@ class _Partial:
         self.data = np.empty(shape, dtype)
         self.filled = 0
         self.area = shape[0] * shape[1]
+
+
+class _OpenShard:
+    """A shard being written: its sink (Zarr v3) and how many of its chunks are done."""
+
+    __slots__ = ("sink", "done", "expected")
+
+    def __init__(self, sink, expected: int):
+        self.sink = sink
+        self.done = 0
+        self.expected = expected
 
 
 class ImageWriter:
@@ -125,8 +132,11 @@ class ImageWriter:
         self.image_id = image_id
         self.dtype = spec.numpy_dtype
         self.version = options.ngff_version
+        fill = options.fill_value if options.fill_value is not None else 0
+        self.fill = np.array(fill).astype(self.dtype).item()
         self._lock = threading.Lock()
         self._partials: Dict[tuple, _Partial] = {}
+        self._open: Dict[tuple, _OpenShard] = {}
         self._abort = threading.Event()
         self.tiles_read = 0
         self.pixels_done = 0
@@ -146,20 +156,26 @@ class ImageWriter:
             self._create_arrays()
         else:
             self._clean_partial_files()
+            self._create_arrays(missing_only=True)
         self.arrays = [self._open_array(lv) for lv in plan.levels]
+        self.encoder = sh.ChunkEncoder(self.options.compression, self.options.compression_level,
+                                       self.dtype, self.options.zarr_format)
         done = self.record.load() if state == "resume" else set()
         self.pixels_total = sum(lv.n_pixels for lv in plan.levels)
-        self.pixels_done = sum(self._shard_area(k) for k in done)
+        self.pixels_done = sum(self.plan.levels[k[0]].shard_pixels(k[1:]) for k in done)
         # one read pool for the whole image: a source keeping a connection per thread
         # (thread-local) opens at most `workers` of them
         self._reads = ThreadPoolExecutor(self.options.workers, thread_name_prefix="ngff-read")
-        self._units = ThreadPoolExecutor(max(1, plan.inflight), thread_name_prefix="ngff-shard")
+        self._encoders = ThreadPoolExecutor(cpu_threads(), thread_name_prefix="ngff-encode")
         try:
             for levels in self._passes():
                 self._run_pass(levels)
         finally:
-            self._units.shutdown(wait=True, cancel_futures=True)
+            self._encoders.shutdown(wait=True, cancel_futures=True)
             self._reads.shutdown(wait=True, cancel_futures=True)
+            for shard in self._open.values():
+                if shard.sink is not None:
+                    shard.sink.abort()
             self.record.flush()
         self._finish()
         return self._result(t0, resumed=state == "resume")
@@ -195,13 +211,7 @@ class ImageWriter:
             old = ImagePlan.from_json(recorded)
             if old.same_image(plan) and old.compression == plan.compression and \
                     [lv.chunks for lv in old.levels] == [lv.chunks for lv in plan.levels]:
-                side, inflight, est = plan_memory(
-                    [lv.shape[3:] for lv in old.levels], self.options.chunk_size,
-                    self.dtype.itemsize, self.options.workers, self.options.memory_budget,
-                    self.options.shard_bytes, 0, [lv.source_level is None for lv in old.levels],
-                    shard_side=old.shard_side)
-                return "resume", ImagePlan(old.levels, old.dtype, old.ngff_version, old.compression,
-                                           old.shard_side, inflight, est)
+                return "resume", old
             raise TargetExistsError(
                 f"{self.url}: an interrupted write with other settings is there "
                 f"({_describe(old)}; now {_describe(plan)}); use overwrite to start afresh")
@@ -244,13 +254,15 @@ class ImageWriter:
                                     f"use overwrite to replace it") from exc
 
     # -- arrays ------------------------------------------------------------------------
-    def _create_arrays(self) -> None:
+    def _create_arrays(self, missing_only: bool = False) -> None:
+        """Create the level arrays (resuming: those a kill kept from being created)."""
         fmt = self.options.zarr_format
         group = zarr.open_group(self.store, path=self.path, mode="a", zarr_format=fmt)
-        fill = self.options.fill_value if self.options.fill_value is not None else 0
         for lv in self.plan.levels:
+            if missing_only and self._array_exists(lv):
+                continue
             kw = dict(name=str(lv.index), shape=lv.shape, dtype=self.dtype, chunks=lv.chunks,
-                      fill_value=np.array(fill).astype(self.dtype).item(), overwrite=True,
+                      fill_value=self.fill, overwrite=not missing_only,
                       config={"write_empty_chunks": self.options.write_empty_chunks})
             if fmt == 3:
                 kw.update(shards=lv.shards, dimension_names=list("tczyx"),
@@ -262,16 +274,24 @@ class ImageWriter:
                                                        self.options.compression_level, self.dtype))
             group.create_array(**kw)
 
+    def _array_exists(self, lv: LevelPlan) -> bool:
+        meta = "zarr.json" if self.options.zarr_format == 3 else ".zarray"
+        return st.get_bytes(self.store, self._key(str(lv.index), meta)) is not None
+
     def _open_array(self, lv: LevelPlan):
         arr = zarr.open_array(self.store, path=self._key(str(lv.index)), mode="r+",
                               zarr_format=self.options.zarr_format)
         if tuple(arr.shape) != lv.shape:
             raise TargetExistsError(f"{self.url}/{lv.index}: array shape {arr.shape} differs from "
                                     f"the recorded plan {lv.shape}; use overwrite")
-        return arr.with_config({"write_empty_chunks": self.options.write_empty_chunks})
+        if self.options.zarr_format == 3:
+            sh.check_sharding(arr)          # the sinks write exactly this shard format
+        return arr
 
     # -- passes ------------------------------------------------------------------------
     def _passes(self) -> List[List[int]]:
+        """Levels grouped by pass: a level the source offers, then the levels computed
+        from it."""
         out: List[List[int]] = []
         for lv in self.plan.levels:
             if lv.source_level is not None or not out:
@@ -280,108 +300,133 @@ class ImageWriter:
                 out[-1].append(lv.index)
         return out
 
-    def _parents(self, k: int, r: int, c: int) -> List[Tuple[int, int]]:
-        """Shards of level k+1 that the downsampled shard (r, c) of level k falls into."""
-        y0, y1, x0, x1 = self.plan.levels[k].shard_region(r, c)
-        up = self.plan.levels[k + 1]
-        sy, sx = up.shards[3], up.shards[4]
-        ry = range((y0 // 2) // sy, (-(-y1 // 2) - 1) // sy + 1)
-        rx = range((x0 // 2) // sx, (-(-x1 // 2) - 1) // sx + 1)
-        return [(a, b) for a in ry for b in rx]
+    def _children(self, k: int, chunk: tuple) -> List[tuple]:
+        """The chunks of level k-1 that chunk ``chunk`` of level k is computed from."""
+        lv, up = self.plan.levels[k], self.plan.levels[k - 1]
+        y0, y1, x0, x1 = lv.chunk_region(chunk)
+        cy, cx = up.chunks[3], up.chunks[4]
+        ys = range(2 * y0 // cy, (min(2 * y1, up.size_y) - 1) // cy + 1)
+        xs = range(2 * x0 // cx, (min(2 * x1, up.size_x) - 1) // cx + 1)
+        t, c, z = chunk[:3]
+        return [(t, c, z, a, b) for a in ys for b in xs]
 
-    def _actions(self, levels: List[int]) -> List[Tuple[str, tuple]]:
-        """The ordered work of a pass: ('source', key) reads a shard of the pass's first
-        level from the source; ('store', key) reads back a recorded shard whose parent is
-        still missing (resume only). Everything else follows by feeding parents."""
+    def _tasks(self, levels: List[int]) -> List[Tuple[str, int, tuple]]:
+        """The ordered reads of a pass: ('source', top, chunk) for every chunk of the top
+        level's unrecorded shards; on resume also ('store', k, chunk) for each recorded
+        chunk that a missing chunk of level k+1 is made from. Order: the top level's
+        shards in Z-order, planes inside a shard, chunks in Z-order inside a plane (a
+        read-back chunk takes the place of the top-level chunks under it)."""
         done = self.record.done
         j = levels[0]
-        top = levels[-1]
-        t_, c_, z_ = self.plan.levels[j].shape[:3]
-        order = morton_order(*self.plan.levels[j].grid)
-        parents_cache: Dict[tuple, list] = {}
-        emitted = set()
-        actions = []
-        for t in range(t_):
-            for c in range(c_):
-                for z in range(z_):
-                    for r, col in order:
-                        key = (j, t, c, z, r, col)
-                        if key not in done:
-                            actions.append(("source", key))
-                        if not done:
-                            continue
-                        frontier = {(r, col)}
-                        for k in range(j, top):
-                            nxt = set()
-                            for rc in frontier:
-                                ps = parents_cache.get((k,) + rc)
-                                if ps is None:
-                                    ps = parents_cache[(k,) + rc] = self._parents(k, *rc)
-                                kk = (k, t, c, z) + rc
-                                if kk in done and kk not in emitted and any(
-                                        (k + 1, t, c, z) + p not in done for p in ps):
-                                    emitted.add(kk)
-                                    actions.append(("store", kk))
-                                nxt.update(ps)
-                            frontier = nxt
-        return actions
+        top = self.plan.levels[j]
+        shards = sorted(itertools.product(*map(range, top.shard_grid)),
+                        key=lambda s: (s[0], s[1], s[2], morton_key(s[3], s[4])))
+        rank = {s: i for i, s in enumerate(shards)}
+        keyed = []
+        for shard in shards:
+            if (j,) + shard not in done:
+                for chunk in top.chunks_of(shard):
+                    keyed.append(((rank[shard],) + chunk[:3] + (morton_key(*chunk[3:]), 0),
+                                  ("source", j, chunk)))
+        for k in (levels[1:] if done else ()):
+            lv, up = self.plan.levels[k], self.plan.levels[k - 1]
+            scale = 2 ** (k - 1 - j)          # level k-1 pixels -> top-level pixels
+            for shard in itertools.product(*map(range, lv.shard_grid)):
+                if (k,) + shard in done:
+                    continue
+                for chunk in lv.chunks_of(shard):
+                    for child in self._children(k, chunk):
+                        if (k - 1,) + up.shard_of(child) not in done:
+                            continue                  # made in this pass anyway
+                        y0, _, x0, _ = up.chunk_region(child)
+                        at = child[:3] + (y0 * scale // top.chunks[3], x0 * scale // top.chunks[4])
+                        keyed.append(((rank[top.shard_of(at)],) + at[:3] +
+                                      (morton_key(*at[3:]), -k), ("store", k - 1, child)))
+        keyed.sort(key=lambda kv: kv[0])
+        return [task for _, task in keyed]
 
     def _run_pass(self, levels: List[int]) -> None:
-        self._pass_top = levels[-1]
-        actions = self._actions(levels)
-        if not actions:
+        self._pass_bottom = levels[-1]
+        tasks = self._tasks(levels)
+        if not tasks:
             return
-        inflight = max(1, self.plan.inflight)
-        pending: deque = deque()
-        units = self._units
+        window = threading.Semaphore(chunks_in_flight(self.options.workers))
+        self._pending = 0
+        self._idle = threading.Condition()
+        self._error: Optional[BaseException] = None
         try:
-            for i, action in enumerate(actions):
-                while pending and (pending[0][1].done() or i - pending[0][0] >= inflight):
-                    pending.popleft()[1].result()         # re-raises a worker's error
-                pending.append((i, units.submit(self._run_action, *action)))
-            while pending:
-                pending.popleft()[1].result()
+            for kind, k, chunk in tasks:
+                while not window.acquire(timeout=0.2):
+                    if self._error is not None:
+                        break
+                if self._error is not None:
+                    break
+                with self._idle:
+                    self._pending += 1
+                self._reads.submit(self._read_chunk, kind, k, chunk, window)
+            with self._idle:
+                while self._pending:
+                    self._idle.wait(0.2)
         except BaseException:
             self._abort.set()
-            for _, f in pending:
-                f.cancel()
             raise
-        if self._partials:      # cannot happen unless a plan is inconsistent
-            raise NgffError(f"{self.url}: internal error, {len(self._partials)} pyramid shards "
-                            f"left incomplete")
+        if self._error is not None:
+            raise self._error
+        if self._partials or self._open:      # cannot happen unless a plan is inconsistent
+            raise NgffError(f"{self.url}: internal error, {len(self._partials)} pyramid chunks "
+                            f"and {len(self._open)} shards left incomplete")
 
-    # -- work of one shard -------------------------------------------------------------
-    def _run_action(self, kind: str, key: tuple) -> None:
-        if self._abort.is_set():
-            return
-        k, t, c, z, r, col = key
-        y0, y1, x0, x1 = self.plan.levels[k].shard_region(r, col)
-        if kind == "store":
-            data = np.asarray(self.arrays[k][t, c, z, y0:y1, x0:x1])
-            self._complete(key, data, write=False)
-            return
-        buf = np.empty((y1 - y0, x1 - x0), self.dtype)
-        th, tw = self._tile_size()
-        futures = []
-        for ty in range((y0 // th) * th, y1, th):
-            for tx in range((x0 // tw) * tw, x1, tw):
-                ry0, ry1 = max(ty, y0), min(ty + th, y1)
-                rx0, rx1 = max(tx, x0), min(tx + tw, x1)
-                futures.append(self._reads.submit(
-                    self._read_tile, buf, self.plan.levels[k].source_level, t, c, z,
-                    ry0, rx0, ry1 - ry0, rx1 - rx0, y0, x0))
+    # -- work of one chunk -------------------------------------------------------------
+    def _read_chunk(self, kind: str, k: int, chunk: tuple, window) -> None:
+        """Reader thread: the chunk's pixels from the source (or, resuming, from the
+        destination), handed to an encoder thread."""
+        handed = False
         try:
-            for f in futures:
-                f.result()
-        except _Aborted:
-            return
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            raise
-        if self._abort.is_set():
-            return
-        self._complete(key, buf, write=True)
+            if self._abort.is_set():
+                return
+            lv = self.plan.levels[k]
+            y0, y1, x0, x1 = lv.chunk_region(chunk)
+            t, c, z = chunk[:3]
+            if kind == "store":
+                data = np.asarray(self.arrays[k][t, c, z, y0:y1, x0:x1])
+            else:
+                data = np.empty((y1 - y0, x1 - x0), self.dtype)
+                th, tw = self._tile_size()
+                for ty in range((y0 // th) * th, y1, th):
+                    for tx in range((x0 // tw) * tw, x1, tw):
+                        ry0, ry1 = max(ty, y0), min(ty + th, y1)
+                        rx0, rx1 = max(tx, x0), min(tx + tw, x1)
+                        self._read_tile(data, lv.source_level, t, c, z,
+                                        ry0, rx0, ry1 - ry0, rx1 - rx0, y0, x0)
+            self._encoders.submit(self._encode_chunk, k, chunk, data, kind == "source", window)
+            handed = True
+        except BaseException as exc:
+            self._fail(exc)
+        finally:
+            if not handed:
+                self._release(window)
+
+    def _encode_chunk(self, k: int, chunk: tuple, data: np.ndarray, write: bool, window) -> None:
+        """Encoder thread: write the chunk (unless it was read back) and feed the pyramid."""
+        try:
+            if not self._abort.is_set():
+                self._complete(k, chunk, data, write)
+        except BaseException as exc:
+            self._fail(exc)
+        finally:
+            self._release(window)
+
+    def _release(self, window) -> None:
+        window.release()
+        with self._idle:
+            self._pending -= 1
+            self._idle.notify_all()
+
+    def _fail(self, exc: BaseException) -> None:
+        with self._lock:
+            if self._error is None and not isinstance(exc, _Aborted):
+                self._error = exc
+        self._abort.set()
 
     def _tile_size(self) -> Tuple[int, int]:
         ts = self.source.tile_size
@@ -400,53 +445,80 @@ class ImageWriter:
             if not (np.can_cast(data.dtype, self.dtype, "same_kind") or data.dtype == np.bool_):
                 raise SourceError(f"{self.spec.name!r}: the source returned {data.dtype} "
                                   f"pixels for a {self.dtype} image")
-        buf[y - y0:y - y0 + h, x - x0:x - x0 + w] = data
+        buf[y - y0:y - y0 + h, x - x0:x - x0 + w] = data     # also swaps a big-endian source
         with self._lock:
             self.tiles_read += 1
 
-    def _complete(self, key: tuple, data: np.ndarray, write: bool) -> None:
-        """A shard's data is final: write it (unless read back), record it, and feed its
-        downsampled version to the partial shards of the next level."""
-        k, t, c, z, r, col = key
-        y0, y1, x0, x1 = self.plan.levels[k].shard_region(r, col)
+    def _complete(self, k: int, chunk: tuple, data: np.ndarray, write: bool) -> None:
+        """A chunk's pixels are final: write it (unless read back), then feed its
+        downsampled version to the chunk of the next level that contains it."""
         if write:
-            self.arrays[k][t:t + 1, c:c + 1, z:z + 1, y0:y1, x0:x1] = data[None, None, None]
-            self.record.add(key)
-            self._advance(data.size)
-        if k < self._pass_top:
-            self._feed(k + 1, t, c, z, y0 // 2, x0 // 2, downsample_mean2(data))
+            self._write_chunk(k, chunk, data)
+        if k < self._pass_bottom:
+            self._feed(k + 1, k, chunk, downsample_mean2(data))
 
-    def _feed(self, k: int, t: int, c: int, z: int, y: int, x: int, piece: np.ndarray) -> None:
+    def _write_chunk(self, k: int, chunk: tuple, data: np.ndarray) -> None:
         lv = self.plan.levels[k]
-        sy, sx = lv.shards[3], lv.shards[4]
+        full = data
+        if data.shape != lv.chunks[3:]:                 # edge chunks are stored padded
+            full = np.full(lv.chunks[3:], self.fill, self.dtype)
+            full[:data.shape[0], :data.shape[1]] = data
+        skip = not self.options.write_empty_chunks and not np.any(full != self.fill)
+        encoded = None if skip else self.encoder.encode(full)
+        shard = lv.shard_of(chunk)
+        key = (k,) + shard
+        with self._lock:
+            entry = self._open.get(key)
+            if entry is None:
+                sink = None
+                if self.options.zarr_format == 3:
+                    sink = sh.open_sink(self.store, self._shard_key(k, shard),
+                                        lv.chunks_per_shard)
+                entry = self._open[key] = _OpenShard(sink, lv.chunk_count(shard))
+        if encoded is not None:
+            if entry.sink is not None:
+                entry.sink.add(tuple(i - s * n for i, s, n in
+                                     zip(chunk, shard, lv.chunks_per_shard)), encoded)
+            else:
+                st.set_bytes(self.store, self._key(str(k), *map(str, chunk)), encoded)
+        with self._lock:
+            entry.done += 1
+            complete = entry.done == entry.expected
+            if complete:
+                del self._open[key]
+        self._advance(data.size)
+        if complete:
+            if entry.sink is not None:
+                entry.sink.close()
+            self.record.add(key)
+
+    def _shard_key(self, k: int, shard: tuple) -> str:
+        return self._key(str(k), "c", *map(str, shard))
+
+    def _feed(self, k: int, child_level: int, child: tuple, piece: np.ndarray) -> None:
+        """Put the downsampled ``child`` (a chunk of ``child_level``) into its chunk of
+        level k; a chunk whose last piece arrives is complete."""
+        lv = self.plan.levels[k]
+        y0, _, x0, _ = self.plan.levels[child_level].chunk_region(child)
+        py, px = y0 // 2, x0 // 2
+        parent = child[:3] + (py // lv.chunks[3], px // lv.chunks[4])
+        if (k,) + lv.shard_of(parent) in self.record.done:
+            return
+        ry0, ry1, rx0, rx1 = lv.chunk_region(parent)
         h, w = piece.shape
-        done = self.record.done
-        ready = []
-        for pr in range(y // sy, (y + h - 1) // sy + 1):
-            for pc in range(x // sx, (x + w - 1) // sx + 1):
-                key = (k, t, c, z, pr, pc)
-                if key in done:
-                    continue
-                py0, py1, px0, px1 = lv.shard_region(pr, pc)
-                oy0, oy1 = max(py0, y), min(py1, y + h)
-                ox0, ox1 = max(px0, x), min(px1, x + w)
-                with self._lock:
-                    part = self._partials.get(key)
-                    if part is None:
-                        part = self._partials[key] = _Partial((py1 - py0, px1 - px0), self.dtype)
-                    part.data[oy0 - py0:oy1 - py0, ox0 - px0:ox1 - px0] = \
-                        piece[oy0 - y:oy1 - y, ox0 - x:ox1 - x]
-                    part.filled += (oy1 - oy0) * (ox1 - ox0)
-                    if part.filled == part.area:
-                        ready.append((key, self._partials.pop(key).data))
-        for key, data in ready:
-            self._complete(key, data, write=True)
+        with self._lock:
+            part = self._partials.get((k, parent))
+            if part is None:
+                part = self._partials[(k, parent)] = _Partial((ry1 - ry0, rx1 - rx0), self.dtype)
+            part.data[py - ry0:py - ry0 + h, px - rx0:px - rx0 + w] = piece
+            part.filled += h * w
+            ready = part.filled == part.area
+            if ready:
+                del self._partials[(k, parent)]
+        if ready:
+            self._complete(k, parent, part.data, write=True)
 
     # -- bookkeeping -------------------------------------------------------------------
-    def _shard_area(self, key: tuple) -> int:
-        y0, y1, x0, x1 = self.plan.levels[key[0]].shard_region(key[4], key[5])
-        return (y1 - y0) * (x1 - x0)
-
     def _advance(self, pixels: int) -> None:
         with self._lock:
             self.pixels_done += pixels
