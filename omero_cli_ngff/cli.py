@@ -59,13 +59,17 @@ def _conversion(parser):
                        help="chunk width and height in pixels (default 1024)")
     group.add_argument("--shard-size", type=int, default=None,
                        help="shard width and height in pixels (default: per level, "
-                       "within the memory budget)")
+                       "for the fewest objects)")
+    group.add_argument("--shard-bytes", default="384MiB",
+                       help="most uncompressed bytes in one shard; shards span channels "
+                       "and z planes up to it (default 384MiB)")
     group.add_argument("--min-level-size", type=int, default=256,
                        help="stop the pyramid at about this many pixels (default 256)")
     group.add_argument("--workers", type=int, default=4,
                        help="parallel tile readers (default 4)")
     group.add_argument("--memory-budget", default="1GiB",
-                       help="memory for tiles and shards in flight (default 1GiB)")
+                       help="memory for chunks in flight and partial pyramid chunks "
+                       "(default 1GiB)")
     group.add_argument("--log-file", default=None, help="keep a full log of the run here")
 
 

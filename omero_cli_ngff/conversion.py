@@ -32,6 +32,7 @@ def write_options(args, overwrite: bool = False) -> WriteOptions:
         ngff_version=args.ngff_version,
         chunk_size=args.chunk_size,
         shard_size=args.shard_size,
+        shard_bytes=parse_bytes(args.shard_bytes),
         compression_level=args.compression_level,
         min_level_size=args.min_level_size,
         workers=args.workers,

@@ -58,6 +58,23 @@ def test_metadata_carries_units_channels_and_ome_xml(omero_devserver, tmp_path, 
     assert 'SizeZ="5"' in xml and "DAPI" in xml
 
 
+def test_shards_span_channels_and_planes_up_to_shard_bytes(omero_devserver, tmp_path, capsys):
+    """Image:2 is 256 x 192, 5 z, 3 c, uint16: by default one shard holds the whole
+    level; --shard-bytes 200KiB leaves room for two 96 KiB planes (64-pixel chunks)."""
+    rc, _, err = run_export(omero_devserver, capsys, "Image:2", "--output", str(tmp_path / "a"))
+    assert rc == 0, err
+    level0 = zarr.open_array(str(tmp_path / "a" / "2.ome.zarr" / "0" / "0"), mode="r")
+    assert level0.shards == (1, 3, 5, 192, 256)
+    assert len(list((tmp_path / "a" / "2.ome.zarr" / "0" / "0" / "c").rglob("*"))) > 0
+    rc, _, err = run_export(omero_devserver, capsys, "Image:2", "--output", str(tmp_path / "b"),
+                            "--chunk-size", "64", "--shard-bytes", "200KiB")
+    assert rc == 0, err
+    level0 = zarr.open_array(str(tmp_path / "b" / "2.ome.zarr" / "0" / "0"), mode="r")
+    assert level0.shards == (1, 2, 1, 192, 256)       # 10 shards: the fewest that fit
+    assert np.prod(level0.shards) * 2 <= 200 * 1024
+    np.testing.assert_array_equal(level0[:], expected_level(omero_devserver, 2))
+
+
 def test_ngff_04_is_zarr_v2_with_slash_keys(omero_devserver, tmp_path, capsys):
     rc, _, err = run_export(omero_devserver, capsys, "Image:10", "--output", str(tmp_path),
                             "--ngff-version", "0.4")

@@ -4,15 +4,16 @@ Kept in the store next to the image, under ``<image>/.ngff-progress/``:
 
 - ``plan.json``: the ``ImagePlan`` (shapes, chunks, shards, dtype, codec) the data was
   started with; a rerun continues with exactly this layout.
-- ``done-<session>-<seq>.txt``: lines ``level/t/c/z/row/col`` of shards written, in
-  completion order. Segments are immutable new objects (object stores limit rewrites
-  of one object to about one per second and have no append), written at most every
-  ``interval`` seconds and at the end. One flush at a time, in order, so the record is
-  always a prefix of the completion order: a shard is recorded only after its object
-  was written, and a pyramid shard only after the shards it was computed from.
+- ``done-<session>-<seq>.txt``: lines ``level/t/c/z/row/col`` of shards written (shard
+  grid positions: a shard spans channels and planes too), in completion order.
+  Segments are immutable new objects (object stores limit rewrites of one object to
+  about one per second and have no append), written at most every ``interval``
+  seconds and at the end. One flush at a time, in order, so the record is always a
+  prefix of the completion order: a shard is recorded only after its object is
+  complete.
 
-A shard finished after the last flush is written again by the rerun, with identical
-bytes. ``interval=0`` flushes after every shard. On resume the segments are read and
+A shard finished after the last flush is written again by the rerun, with the same
+chunks. ``interval=0`` flushes after every shard. On resume the segments are read and
 compacted into one. The final step of a write deletes the whole folder, after the
 NGFF metadata was written: a record present means "incomplete".
 """

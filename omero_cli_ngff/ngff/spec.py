@@ -168,18 +168,19 @@ class TileSource(Protocol):
 class WriteOptions:
     """How to write. Sizes are in pixels (y/x) unless named ``*_bytes``.
 
-    ``shard_size``: pixels per side of a shard (Zarr v3) or of a write unit (Zarr v2),
-    a multiple of ``chunk_size``; None derives it from ``shard_bytes`` and the memory
-    budget (see ``layout.plan_image``). ``record_interval``: seconds between flushes of
-    the resume record (0: after every shard; shards finished after the last flush are
-    rewritten identically by a rerun). ``fill_value`` with ``write_empty_chunks=False``
+    ``shard_size``: pixels per side (y/x) of a shard (Zarr v3) or of a unit of work
+    (Zarr v2), a multiple of ``chunk_size``; None chooses it per level for the fewest
+    shards (see ``layout.plan_image``). ``shard_bytes``: the most uncompressed bytes in
+    one shard, which spans channels and z planes up to it. ``record_interval``: seconds
+    between flushes of the resume record (0: after every shard; shards finished after
+    the last flush are written again by a rerun, with the same content). ``fill_value`` with ``write_empty_chunks=False``
     skips chunks that hold only that value.
     """
 
     ngff_version: str = "0.5"
     chunk_size: int = 1024
     shard_size: Optional[int] = None
-    shard_bytes: int = 256 * 1024 ** 2
+    shard_bytes: int = 384 * 1024 ** 2
     compression: str = "blosc-zstd"
     compression_level: Optional[int] = None
     min_level_size: int = 256
