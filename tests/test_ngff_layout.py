@@ -167,3 +167,9 @@ def test_downsample_by_shards_equals_whole_plane():
             d = downsample_mean2(a[y:y + 64, x:x + 128])
             parts[y // 2:y // 2 + d.shape[0], x // 2:x // 2 + d.shape[1]] = d
     assert np.array_equal(whole, parts)
+
+
+def test_a_given_shard_size_is_kept_even_over_shard_bytes():
+    plan = plan_image((1, 2, 1, 8192, 8192), "uint8", shard_size=4096, shard_bytes=2 ** 20)
+    assert plan.levels[0].shards == (1, 1, 1, 4096, 4096)
+    assert all(lv.shards[3] <= 4096 for lv in plan.levels)

@@ -286,26 +286,21 @@ def plan_image(shape: Shape5, dtype, *, ngff_version: str = "0.5",
         options = []
         for side in sides:
             shards = shard_shape(lv.shape, lv.chunks, dt.itemsize, shard_bytes, side)
-            if side > lv.chunks[3] and shards[3] * shards[4] * dt.itemsize > shard_bytes:
-                continue                  # one plane of the side alone is over the size
+            if (not shard_size and side > max(lv.chunks[3:])
+                    and shards[3] * shards[4] * dt.itemsize > shard_bytes):
+                continue                  # one plane of this side alone is over the size
             options.append((n_shards(lv.shape, shards), -side, shards))
-        if not options:                   # only the one-chunk side is left
-            options.append((0, 0, shard_shape(lv.shape, lv.chunks, dt.itemsize,
-                                              shard_bytes, lv.chunks[3])))
-        options.sort()
+        options.sort()                    # the fewest shards; of those, the biggest side
+        candidates = [shards for _, _, shards in options]
         if lv.source_level is not None:   # a pass starts here: its memory must fit
-            chosen, fallback = None, None
-            for _, _, shards in options:
+
+            def cost(shards):
                 levels[k] = _with_shards(lv, shards)
-                est = estimate_memory(levels, k, dt.itemsize, workers)
-                if est <= memory_budget:
-                    chosen = shards
-                    break
-                if fallback is None or est < fallback[0]:
-                    fallback = (est, shards)
-            levels[k] = _with_shards(lv, chosen or fallback[1])
-        else:
-            levels[k] = _with_shards(lv, options[0][2])
+                return estimate_memory(levels, k, dt.itemsize, workers)
+
+            fitting = [shards for shards in candidates if cost(shards) <= memory_budget]
+            candidates = fitting or [min(candidates, key=cost)]
+        levels[k] = _with_shards(lv, candidates[0])
     # (the estimate of a pass depends only on its top level's shards and lower chunks)
     peak = max(estimate_memory(levels, k, dt.itemsize, workers)
                for k, lv in enumerate(levels) if lv.source_level is not None)
