@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cli_helpers import invoke, json_rows
+from tests.cli_helpers import invoke, json_rows
 
 
 def run_export(server, capsys, *args, user="root"):

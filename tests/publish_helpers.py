@@ -9,7 +9,7 @@ from pathlib import Path
 
 import requests
 
-from cli_helpers import invoke, json_rows
+from tests.cli_helpers import invoke, json_rows
 from omero_cli_ngff import annotations
 from omero_cli_ngff.annotations import DEFAULT_NAMESPACE
 from omero_cli_ngff.storage import fetch_metadata

@@ -15,7 +15,7 @@ import zarr
 from omero_cli_ngff import exit_codes
 from omero_cli_ngff.ngff import read_level, validate
 
-from export_helpers import expected_level, run_export
+from tests.export_helpers import expected_level, run_export
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -16,7 +16,7 @@ import pytest
 
 from omero_cli_ngff import exit_codes
 
-from publish_helpers import (CATALOGUE, MANY, World, assert_no_secrets,
+from tests.publish_helpers import (CATALOGUE, MANY, World, assert_no_secrets,
                              assert_nothing_orphaned, assert_published_once,
                              env_isolated)
 
@@ -78,9 +78,13 @@ def test_persistent_upload_failure_is_reported_never_annotated(proxied, fast_gcs
     assert_nothing_orphaned(world, urls)
 
 
-def _subprocess_publish(world, *extra):
+def _subprocess_publish(world, *extra, session_dir=None):
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO)
+    if session_dir is not None:
+        # omero-py creates a session store's folders without exist_ok: two processes
+        # logging in at once into one store race (FileExistsError)
+        env["OMERO_SESSIONDIR"] = str(session_dir)
     argv = [sys.executable, "-m", "omero_cli_ngff", "publish", "Project:3",
             "--dest", world.dest, "--style", "json", "--parallel-images", "2",
             *world.server.cli_login_args("alice"), *extra]
@@ -124,7 +128,8 @@ def test_two_concurrent_publishes_end_consistent(start_omero_devserver, gcs_emul
     env_isolated(monkeypatch, tmp_path)
     server = start_omero_devserver(CATALOGUE, tile_delay_ms=10)
     world = World(server, gcs_emulator, bucket, capsys)
-    procs = [_subprocess_publish(world) for _ in range(2)]
+    procs = [_subprocess_publish(world, session_dir=tmp_path / f"sessions-{i}")
+             for i in range(2)]
     outputs = [p.communicate(timeout=120) for p in procs]
     for p, (out, err) in zip(procs, outputs):
         assert p.returncode == 0, err

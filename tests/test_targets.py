@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_helpers import invoke, json_rows
+from tests.cli_helpers import invoke, json_rows
 from omero_cli_ngff import annotations, exit_codes, targets
 from omero_cli_ngff.objects import parse_objects
 

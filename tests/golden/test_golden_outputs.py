@@ -1,0 +1,115 @@
+"""The four commands' output in every style on the demo catalogue, held against golden
+files (tests/golden/outputs/). A change of output must be meant: rerun with
+OMERO_NGFF_UPDATE_GOLDEN=1 to write the new files, and review their diff.
+
+One sequence on a fresh dev server and bucket: exit-codes; export; publish --dry-run;
+publish (fresh, then the no-op reruns); locate (table, styles, --urls, --missing,
+--viewer, reverse lookup); verify; two usage and not-found errors.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from test_infra.fake_gcs import create_bucket
+from tests.cli_helpers import invoke
+from tests.golden.normalise import normalise
+
+pytestmark = [pytest.mark.devserver, pytest.mark.object_store]
+
+OUTPUTS = Path(__file__).parent / "outputs"
+UPDATE = os.environ.get("OMERO_NGFF_UPDATE_GOLDEN") == "1"
+STYLES = ("table", "json", "csv", "plain")
+PROJECT = "Project:3"
+BUCKET = "golden"
+
+
+class Golden:
+    """Runs commands, normalises their output, compares or writes the golden files."""
+
+    def __init__(self, capsys, tmp: str):
+        self.capsys = capsys
+        self.tmp = tmp
+        self.mismatches: list[str] = []
+        self.seen: set[str] = set()
+
+    def run(self, name: str, argv: list[str], style: str = "", csv_text: str = "",
+            stderr: bool = False) -> str:
+        argv = list(argv) + (["--style", style] if style else [])
+        code, out, err = invoke(argv, self.capsys)
+        text = f"$ exit {code}\n" + normalise(out, style or "table", self.tmp, csv_text)
+        if stderr:
+            text += "stderr:\n" + normalise(err, "table", self.tmp)
+        self._compare(name + (f".{style}" if style else ""), text)
+        return out
+
+    def styles(self, name: str, argv) -> None:
+        """Each style (argv: a list, or a function of the style giving one); plain is
+        normalised with the header of the csv run."""
+        csv_text = ""
+        for style in STYLES:
+            out = self.run(name, argv(style) if callable(argv) else argv, style, csv_text)
+            if style == "csv":
+                csv_text = out
+
+    def _compare(self, name: str, text: str) -> None:
+        assert name not in self.seen, f"two golden outputs named {name}"
+        self.seen.add(name)
+        path = OUTPUTS / f"{name}.txt"
+        if UPDATE:
+            OUTPUTS.mkdir(exist_ok=True)
+            path.write_text(text)
+        elif not path.exists() or path.read_text() != text:
+            self.mismatches.append(f"{name}:\n--- expected\n"
+                                   f"{path.read_text() if path.exists() else '(none)'}"
+                                   f"--- got\n{text}")
+
+
+@pytest.fixture
+def golden_world(start_omero_devserver, gcs_emulator, tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("OMERO_SESSIONDIR", str(tmp_path / "sessions"))
+    server = start_omero_devserver()
+    try:
+        create_bucket(gcs_emulator.url, BUCKET)
+    except Exception:   # noqa: BLE001 - the bucket of an earlier run of this test
+        pass
+    return server, gcs_emulator
+
+
+def test_outputs_match_the_golden_files(golden_world, capsys, tmp_path):
+    server, gcs = golden_world
+    login = server.cli_login_args("alice")
+    prefix = "data"
+    dest = f"gs://{BUCKET}/{prefix}"
+    public = f"{gcs.url}/{BUCKET}/{prefix}"
+    golden = Golden(capsys, str(tmp_path))
+
+    for style in STYLES:
+        golden.run("exit-codes", ["ngff", "exit-codes"], style)
+
+    golden.styles("export", lambda style: ["ngff", "export", PROJECT, "--output",
+                                           str(tmp_path / f"export-{style}"), "-q", *login])
+    publish = ["ngff", "publish", PROJECT, "--dest", dest, "--public-url", public,
+               "--parallel-images", "1", "-q", *login]
+    golden.styles("publish-dry-run", publish + ["--dry-run"])
+    golden.run("publish-first", publish, "table")
+    golden.styles("publish-rerun", publish)
+
+    locate = ["ngff", "locate", PROJECT, *login]
+    golden.styles("locate", locate)
+    golden.run("locate-urls", locate + ["--urls"])
+    golden.run("locate-missing", ["ngff", "locate", "Project:1", "--missing", *login])
+    golden.run("locate-viewer", locate + ["--viewer", "vizarr"])
+    url = f"{public}/0.5/40.ome.zarr/0/"
+    golden.run("locate-reverse", ["ngff", "locate", url, *login])
+    golden.run("locate-reverse", ["ngff", "locate", url, *login], "json")
+
+    golden.styles("verify", ["ngff", "verify", PROJECT, "--sample", "1", *login])
+    golden.run("error-usage", ["ngff", "locate", "5", *login], stderr=True)
+    golden.run("error-not-found", ["ngff", "locate", "Image:99999", *login], stderr=True)
+
+    assert not golden.mismatches, "\n\n".join(golden.mismatches)
