@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from test_infra.fake_gcs import create_bucket
-from tests.cli_helpers import invoke
+from tests.helpers.cli import invoke
 from tests.golden.normalise import normalise
 
 pytestmark = [pytest.mark.devserver, pytest.mark.object_store]

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_helpers import invoke, json_rows
+from tests.helpers.cli import invoke, json_rows
 from omero_cli_ngff import annotations, exit_codes, targets
 from omero_cli_ngff.objects import parse_objects
 
@@ -73,7 +73,7 @@ def test_records_carry_what_the_layers_need(omero_devserver):
 def test_resolution_is_batched_not_per_image(start_omero_devserver):
     """A generated project of 1,200 images resolves in a handful of queries."""
     server = start_omero_devserver(
-        catalogue=Path(__file__).parent / "catalogues" / "batching.yaml")
+        catalogue=Path(__file__).parent.parent / "catalogues" / "batching.yaml")
     conn = server.connect("root")
     try:
         before = server.query_count()

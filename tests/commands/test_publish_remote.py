@@ -9,7 +9,7 @@ import pytest
 
 from omero_cli_ngff import exit_codes
 
-from tests.publish_helpers import (CATALOGUE, World, assert_no_secrets, assert_published_once,
+from tests.helpers.publish import (CATALOGUE, World, assert_no_secrets, assert_published_once,
                              env_isolated)
 
 REPO = "gs://repo-bucket/ManagedRepository"

@@ -16,7 +16,7 @@ from omero_cli_ngff.annotations import PublishedCopy
 from omero_cli_ngff.records import ImageRecord, PhysicalSize
 from omero_cli_ngff.storage import HttpPolicy
 
-from tests.verify_helpers import FolderServer, ramp, write_copy
+from tests.helpers.verify import FolderServer, ramp, write_copy
 
 SHAPE = (1, 2, 3, 64, 96)      # t, c, z, y, x
 FAST = HttpPolicy(attempts=1, connect_timeout=2, read_timeout=5)

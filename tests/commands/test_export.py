@@ -15,9 +15,9 @@ import zarr
 from omero_cli_ngff import exit_codes
 from omero_cli_ngff.ngff import read_level, validate
 
-from tests.export_helpers import expected_level, run_export
+from tests.helpers.export import expected_level, run_export
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_dataset_export_is_faithful_at_every_level(omero_devserver, tmp_path, capsys):

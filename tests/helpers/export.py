@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.cli_helpers import invoke, json_rows
+from tests.helpers.cli import invoke, json_rows
 
 
 def run_export(server, capsys, *args, user="root"):

@@ -16,11 +16,11 @@ import pytest
 
 from omero_cli_ngff import exit_codes
 
-from tests.publish_helpers import (CATALOGUE, MANY, World, assert_no_secrets,
+from tests.helpers.publish import (CATALOGUE, MANY, World, assert_no_secrets,
                              assert_nothing_orphaned, assert_published_once,
                              env_isolated)
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -23,8 +23,8 @@ from omero_cli_ngff.targets import resolve
 from test_infra.fault_proxy import FaultProxy
 
 from test_infra.omero_fixtures import start_devserver
-from tests.cli_helpers import invoke
-from tests.verify_helpers import FolderServer, image_pixels, write_copy
+from tests.helpers.cli import invoke
+from tests.helpers.verify import FolderServer, image_pixels, write_copy
 
 NS = DEFAULT_NAMESPACE
 DATE = "2024-03-01T10:00:00+00:00"

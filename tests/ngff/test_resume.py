@@ -5,6 +5,7 @@ compared chunk by chunk; nothing looks complete before it is."""
 
 import json
 import os
+from pathlib import Path
 import random
 import subprocess
 import sys
@@ -130,8 +131,8 @@ CHILD = textwrap.dedent("""
     import os, signal, sys
     import numpy as np
     from zarr.storage import LocalStore, WrapperStore
-    sys.path.insert(0, {tests!r})
-    from test_ngff_resume import make_array, make_spec, make_opts
+    sys.path.insert(0, {repo!r})
+    from tests.ngff.test_resume import make_array, make_spec, make_opts
     from omero_cli_ngff.ngff import write_image
     from omero_cli_ngff.ngff.sources import ArraySource
 
@@ -174,7 +175,7 @@ def test_kill_9_then_resume(tmp_path, reference, version, interval, seed):
     total = count_writes(tmp_path, version, interval)
     kill_at = random.Random(seed).randint(2, total)
     dest = str(tmp_path / "img")
-    script = CHILD.format(tests=os.path.dirname(os.path.abspath(__file__)))
+    script = CHILD.format(repo=str(Path(__file__).resolve().parents[2]))
     proc = subprocess.run([sys.executable, "-c", script, str(kill_at), version, str(interval), dest],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == -9, proc.stderr[-2000:]

@@ -19,7 +19,7 @@ LIST_ANNOTATIONS = (
 
 def ann_links(conn, image_ids, ns=NS):
     """Link objects of the namespace (the plugin's own ANNOTATION_LINKS is a projection,
-    checked in test_devserver_queries.py)."""
+    checked in tests/devserver/test_queries.py)."""
     qs = conn.getQueryService()
     return [link for i in sorted(image_ids)
             for link in qs.findAllByQuery(LIST_ANNOTATIONS % i, None, conn.SERVICE_OPTS)

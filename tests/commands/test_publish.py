@@ -6,7 +6,7 @@ import pytest
 
 from omero_cli_ngff import annotations, exit_codes
 
-from tests.publish_helpers import (CATALOGUE, SMALL, World, assert_no_secrets,
+from tests.helpers.publish import (CATALOGUE, SMALL, World, assert_no_secrets,
                              assert_nothing_orphaned, assert_published_once, by_image,
                              env_isolated)
 

@@ -3,7 +3,7 @@
 from omero_cli_ngff.storage import parse_destination
 from omero_cli_ngff.verify import find_orphans
 
-from tests.verify_helpers import ramp, write_copy
+from tests.helpers.verify import ramp, write_copy
 
 
 def make_tree(root):

@@ -2,9 +2,9 @@
 
 import json
 
-from tests.cli_helpers import invoke
+from tests.helpers.cli import invoke
 from omero_cli_ngff import annotations, exit_codes
-from tests.publish_helpers import CATALOGUE, env_isolated
+from tests.helpers.publish import CATALOGUE, env_isolated
 
 
 def sudo_args(server, user):

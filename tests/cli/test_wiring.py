@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.cli_helpers import invoke
+from tests.helpers.cli import invoke
 from omero_cli_ngff import exit_codes
 
 

@@ -13,7 +13,7 @@ import pytest
 from omero_cli_ngff import exit_codes
 
 from test_infra.omero_fixtures import start_devserver
-from tests.cli_helpers import invoke
+from tests.helpers.cli import invoke
 
 BASE = "https://storage.googleapis.com/bucket/data/0.5"
 NS = "jax.org/public/zarr"

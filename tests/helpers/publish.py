@@ -9,12 +9,12 @@ from pathlib import Path
 
 import requests
 
-from tests.cli_helpers import invoke, json_rows
+from tests.helpers.cli import invoke, json_rows
 from omero_cli_ngff import annotations
 from omero_cli_ngff.annotations import DEFAULT_NAMESPACE
 from omero_cli_ngff.storage import fetch_metadata
 
-CATALOGUE = Path(__file__).resolve().parent / "catalogues" / "publish.yaml"
+CATALOGUE = Path(__file__).resolve().parent.parent / "catalogues" / "publish.yaml"
 NS = DEFAULT_NAMESPACE
 SMALL = [1, 2, 3, 11, 12]           # Project:1
 MANY = list(range(40, 48))          # Project:3
