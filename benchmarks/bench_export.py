@@ -81,15 +81,15 @@ def _connect(a):
 
 
 def _record(conn, image_id):
-    from omero_cli_ngff import targets
-    from omero_cli_ngff.objects import ObjectRef
+    from omero_cli_ngff.omero_io import targets
+    from omero_cli_ngff.model.objects import ObjectRef
     (record,) = targets.resolve(conn, [ObjectRef("Image", image_id)]).images
     return record
 
 
 def ceiling_tiles(record, source, workers):
     """(level, t, c, z, y, x, h, w) of every tile the writer reads from the source."""
-    from omero_cli_ngff.conversion import image_spec
+    from omero_cli_ngff.workflows.convert import image_spec
     from omero_cli_ngff.ngff.spec import WriteOptions
     from omero_cli_ngff.ngff.writer import plan_for
 
@@ -111,7 +111,7 @@ def ceiling_tiles(record, source, workers):
 
 
 def child_ceiling(a) -> dict:
-    from omero_cli_ngff.pixel_source import OmeroTileSource
+    from omero_cli_ngff.omero_io.tile_source import OmeroTileSource
 
     t0 = time.perf_counter()
     conn = _connect(a)
@@ -152,7 +152,7 @@ def child_ngff(a) -> dict:
     cli = CLI()                    # start-up (plugin loading) outside the time, as for zarr
     cli.loadplugins()
     if "ngff" not in cli.controls:
-        from omero_cli_ngff.cli import HELP, NgffControl
+        from omero_cli_ngff.cli.control import HELP, NgffControl
         cli.register("ngff", NgffControl, HELP)
     out = io.StringIO()
     t0 = time.perf_counter()

@@ -81,8 +81,8 @@ def main(argv=None):
     from rich.console import Console
     from rich.table import Table
 
-    from omero_cli_ngff.locate import locate
-    from omero_cli_ngff.objects import parse_objects
+    from omero_cli_ngff.commands.locate import locate
+    from omero_cli_ngff.model.objects import parse_objects
     from test_infra.omero_fixtures import start_devserver
 
     work = Path(tempfile.mkdtemp(prefix="bench-locate-"))

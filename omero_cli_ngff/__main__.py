@@ -1,5 +1,5 @@
 import sys
 
-from .standalone import main
+from .cli.standalone import main
 
 sys.exit(main())

@@ -12,7 +12,7 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 
-from ..records import ChannelInfo, RenderingInfo
+from ..model.records import ChannelInfo, RenderingInfo
 from .spec import AXES, ImageSpec, ngff_length
 
 _RGB = ["FF0000", "00FF00", "0000FF"]

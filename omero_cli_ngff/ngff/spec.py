@@ -19,7 +19,7 @@ from typing import Callable, Optional, Protocol, Sequence, Tuple, Union, runtime
 
 import numpy as np
 
-from ..records import PhysicalSize, RenderingInfo
+from ..model.records import PhysicalSize, RenderingInfo
 from .errors import InvalidSpecError, UnsupportedPixelTypeError
 
 AXES = ("t", "c", "z", "y", "x")

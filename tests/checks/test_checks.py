@@ -11,9 +11,9 @@ import socket
 import numpy as np
 import pytest
 
-from omero_cli_ngff import checks
-from omero_cli_ngff.annotations import PublishedCopy
-from omero_cli_ngff.records import ImageRecord, PhysicalSize
+from omero_cli_ngff.checks import core as checks
+from omero_cli_ngff.omero_io.annotations import PublishedCopy
+from omero_cli_ngff.model.records import ImageRecord, PhysicalSize
 from omero_cli_ngff.storage import HttpPolicy
 
 from tests.helpers.verify import FolderServer, ramp, write_copy
@@ -293,8 +293,8 @@ def test_a_slow_server_is_a_timeout_not_fixable(served):
 
 def test_fix_on_a_read_only_server_changes_nothing_and_says_so():
     import omero
-    from omero_cli_ngff.output import Output
-    from omero_cli_ngff.verify import ImageReport, fix
+    from omero_cli_ngff.cli.output import Output
+    from omero_cli_ngff.commands.verify import ImageReport, fix
 
     class ReadOnlyConn:
         class SERVICE_OPTS:

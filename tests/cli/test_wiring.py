@@ -41,7 +41,7 @@ def test_exit_code_table_is_printed_as_json(capsys):
 
 
 def test_standalone_script_runs_the_same_commands(capsys):
-    from omero_cli_ngff.standalone import main
+    from omero_cli_ngff.cli.standalone import main
     assert main(["exit-codes", "--style", "csv"]) == 0
     assert "code,meaning" in capsys.readouterr().out
     assert main(["export", "42", "--output", "x"]) == exit_codes.USAGE

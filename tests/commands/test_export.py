@@ -204,7 +204,7 @@ def test_a_screen_becomes_one_ngff_plate_per_omero_plate(omero_devserver, tmp_pa
 
 
 def test_plate_axis_names_follow_omero_conventions():
-    from omero_cli_ngff.plates import axis_names
+    from omero_cli_ngff.omero_io.plates import axis_names
     assert axis_names(3, "letter") == ["A", "B", "C"]
     assert axis_names(28, "letter")[25:] == ["Z", "AA", "AB"]
     assert axis_names(3, "number") == ["1", "2", "3"]

@@ -254,8 +254,8 @@ def test_queries_do_not_grow_with_the_number_of_images(server, locate):
 
 def test_the_projections_locate_sends(server):
     """The dev server's answers to IMAGE_NAMES and ANNOTATION_VALUES (queries.py)."""
-    from omero_cli_ngff import queries
-    from omero_cli_ngff.omero_query import QueryRunner
+    from omero_cli_ngff.omero_io import queries
+    from omero_cli_ngff.omero_io.query import QueryRunner
     conn = server.connect("alice")
     try:
         runner = QueryRunner(conn)

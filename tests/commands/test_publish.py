@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from omero_cli_ngff import annotations, exit_codes
+from omero_cli_ngff.omero_io import annotations
+from omero_cli_ngff import exit_codes
 
 from tests.helpers.publish import (CATALOGUE, SMALL, World, assert_no_secrets,
                              assert_nothing_orphaned, assert_published_once, by_image,
@@ -135,7 +136,7 @@ def test_permissions_and_groups(world):
 
 
 def test_destination_defaults_from_the_server_configuration(world, monkeypatch):
-    from omero_cli_ngff.session import Session
+    from omero_cli_ngff.omero_io.session import Session
     monkeypatch.setattr(Session, "client_config", lambda self: {
         "omero.client.ngff.dest": world.dest,
         "omero.client.ngff.namespace": "test/ns"})

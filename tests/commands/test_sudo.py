@@ -3,7 +3,8 @@
 import json
 
 from tests.helpers.cli import invoke
-from omero_cli_ngff import annotations, exit_codes
+from omero_cli_ngff.omero_io import annotations
+from omero_cli_ngff import exit_codes
 from tests.helpers.publish import CATALOGUE, env_isolated
 
 

@@ -14,12 +14,13 @@ import socket
 
 import pytest
 
-from omero_cli_ngff import annotations, exit_codes
-from omero_cli_ngff.annotations import DEFAULT_NAMESPACE
-from omero_cli_ngff.conversion import convert_image
+from omero_cli_ngff.omero_io import annotations
+from omero_cli_ngff import exit_codes
+from omero_cli_ngff.omero_io.annotations import DEFAULT_NAMESPACE
+from omero_cli_ngff.workflows.convert import convert_image
 from omero_cli_ngff.ngff.spec import WriteOptions
-from omero_cli_ngff.objects import parse_objects
-from omero_cli_ngff.targets import resolve
+from omero_cli_ngff.model.objects import parse_objects
+from omero_cli_ngff.omero_io.targets import resolve
 from test_infra.fault_proxy import FaultProxy
 
 from test_infra.omero_fixtures import start_devserver

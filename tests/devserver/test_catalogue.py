@@ -5,7 +5,7 @@ import textwrap
 import omero
 import pytest
 
-from omero_cli_ngff import queries as Q
+from omero_cli_ngff.omero_io import queries as Q
 from test_infra.omero_devserver.catalogue import (CatalogueError, load_catalogue,
                                                   well_label)
 from test_infra.omero_devserver.pixels import expected_tile

@@ -5,7 +5,7 @@ import omero
 import pytest
 from omero.rtypes import rlong, rstring, unwrap
 
-from omero_cli_ngff import queries as Q
+from omero_cli_ngff.omero_io import queries as Q
 
 NS_DEMO = "openmicroscopy.org/omero/client/mapAnnotation"
 
@@ -132,7 +132,7 @@ def test_physical_sizes_come_as_a_real_server_maps_units(omero_devserver, alice)
     assert x["value"] == 0.5 and x["unit"] == "MICROMETER" and x["symbol"] == "µm"
     assert z["value"] == 2.0
     assert rows[1][1:] == [None, None, None]
-    from omero_cli_ngff.targets import physical_size
+    from omero_cli_ngff.omero_io.targets import physical_size
     assert physical_size(x).unit == "MICROMETER"
     assert physical_size({"value": 3.0, "unit": "?", "symbol": "nm"}).unit == "NANOMETER"
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import requests
 
 from tests.helpers.cli import invoke, json_rows
-from omero_cli_ngff import annotations
-from omero_cli_ngff.annotations import DEFAULT_NAMESPACE
+from omero_cli_ngff.omero_io import annotations
+from omero_cli_ngff.omero_io.annotations import DEFAULT_NAMESPACE
 from omero_cli_ngff.storage import fetch_metadata
 
 CATALOGUE = Path(__file__).resolve().parent.parent / "catalogues" / "publish.yaml"

@@ -1,5 +1,5 @@
-from omero_cli_ngff.naming import image_names, safe_name
-from omero_cli_ngff.records import ImageRecord
+from omero_cli_ngff.model.naming import image_names, safe_name
+from omero_cli_ngff.model.records import ImageRecord
 
 
 def rec(i, name):

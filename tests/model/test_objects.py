@@ -3,7 +3,7 @@
 import pytest
 
 from omero_cli_ngff.errors import UsageError
-from omero_cli_ngff.objects import ObjectRef, parse_objects
+from omero_cli_ngff.model.objects import ObjectRef, parse_objects
 
 
 def test_ids_ranges_and_lists():

@@ -9,7 +9,7 @@ from omero_cli_ngff.ngff import (FieldSpec, ImageSpec, InvalidSpecError, PlateSp
                                  write_bioformats2raw, write_plate)
 from omero_cli_ngff.ngff.ome_xml import read_ome_xml
 from omero_cli_ngff.ngff.sources import ArraySource
-from omero_cli_ngff.records import ChannelInfo, PhysicalSize, RenderingInfo
+from omero_cli_ngff.model.records import ChannelInfo, PhysicalSize, RenderingInfo
 
 
 def small(seed, shape=(1, 2, 1, 200, 150), dtype=np.uint16):

@@ -15,7 +15,7 @@ from omero_cli_ngff.ngff.codecs import COMPRESSIONS
 from omero_cli_ngff.ngff.downsample import downsample_mean2
 from omero_cli_ngff.ngff.errors import DestinationError
 from omero_cli_ngff.ngff.sources import ArraySource
-from omero_cli_ngff.records import ChannelInfo, PhysicalSize, RenderingInfo
+from omero_cli_ngff.model.records import ChannelInfo, PhysicalSize, RenderingInfo
 
 SHAPE = (1, 3, 2, 1000, 700)
 

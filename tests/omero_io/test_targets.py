@@ -5,8 +5,9 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.cli import invoke, json_rows
-from omero_cli_ngff import annotations, exit_codes, targets
-from omero_cli_ngff.objects import parse_objects
+from omero_cli_ngff.omero_io import annotations, targets
+from omero_cli_ngff import exit_codes
+from omero_cli_ngff.model.objects import parse_objects
 
 PLATE_IMAGES = list(range(101, 113))
 

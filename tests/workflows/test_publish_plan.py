@@ -9,12 +9,13 @@ import sys
 
 import pytest
 
-from omero_cli_ngff import exit_codes, paths
-from omero_cli_ngff.annotations import PublishedCopy
-from omero_cli_ngff.claims import Claims
-from omero_cli_ngff.publish_plan import (PUBLISH, REFUSE, RESTORE, SKIP, UPDATE, Pending,
-                                         PlanSettings, Prober, make_plan)
-from omero_cli_ngff.records import ImageRecord
+from omero_cli_ngff import exit_codes
+from omero_cli_ngff.model import paths
+from omero_cli_ngff.omero_io.annotations import PublishedCopy
+from omero_cli_ngff.storage.claims import Claims
+from omero_cli_ngff.workflows.plan import (PUBLISH, REFUSE, RESTORE, SKIP, UPDATE, Pending,
+                                           PlanSettings, Prober, make_plan)
+from omero_cli_ngff.model.records import ImageRecord
 from omero_cli_ngff.storage import MetadataProbe, parse_destination
 
 PUBLIC = "https://example.org/pub"

@@ -20,7 +20,7 @@ from __future__ import annotations
 import string
 from typing import Optional
 
-from .errors import UsageError
+from ..errors import UsageError
 from .naming import safe_name
 from .records import ImageRecord
 

@@ -13,15 +13,17 @@ import logging
 import time
 from dataclasses import dataclass
 
-from . import exit_codes, run_log, targets
-from .conversion import convert_image, convert_plate, write_options
-from .errors import NotFound, exit_code_of, one_line
-from .naming import image_names, plate_names
-from .objects import parse_objects
-from .omero_query import QueryRunner
-from .output import Output
-from .plates import load_layouts, plates_of_screens
-from .storage import parse_destination
+from .. import exit_codes
+from ..cli import run_log
+from ..omero_io import targets
+from ..workflows.convert import convert_image, convert_plate, write_options
+from ..errors import NotFound, exit_code_of, one_line
+from ..model.naming import image_names, plate_names
+from ..model.objects import parse_objects
+from ..omero_io.query import QueryRunner
+from ..cli.output import Output
+from ..omero_io.plates import load_layouts, plates_of_screens
+from ..storage import parse_destination
 
 log = logging.getLogger(__name__)
 PLATE_TYPES = ("Plate", "Screen")

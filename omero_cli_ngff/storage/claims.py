@@ -32,8 +32,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Optional
 
-from .storage import DestinationError, request_with_retries
-from .storage.errors import FetchError
+from .errors import DestinationError, FetchError
+from .http import request_with_retries
 
 CLAIMS_DIR = ".omero-ngff/claims"
 STALE_AFTER = 3 * 3600.0

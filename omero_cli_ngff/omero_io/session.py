@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from omero.cli import NonZeroReturnCode
 
-from .errors import ConnectionFailed
+from ..errors import ConnectionFailed
 
 # Seconds between keep-alives while long conversions run (the server's idle
 # time-out is typically 10 minutes).

@@ -26,9 +26,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from . import exit_codes, paths
-from .annotations import PublishedCopy
-from .records import ImageRecord
+from .. import exit_codes
+from ..model import paths
+from ..omero_io.annotations import PublishedCopy
+from ..model.records import ImageRecord
 
 PUBLISH, UPDATE, RESTORE, SKIP, REFUSE, FAIL = (
     "publish", "update", "restore", "skip", "refuse", "fail")
@@ -112,7 +113,7 @@ class Prober:
         self._local = threading.local()
         self._sessions: list = []
         if probe is None:
-            from .storage import probe_metadata
+            from ..storage import probe_metadata
 
             def probe(url, version):
                 return probe_metadata(url, version, session=self._session())

@@ -15,13 +15,15 @@ from dataclasses import dataclass, field
 from typing import Optional
 from urllib.parse import unquote, urlsplit
 
-from . import annotations, checks, exit_codes, queries
-from .defaults import DEFAULT_NAMESPACE
-from .errors import UsageError
-from .objects import parse_objects
-from .omero_query import QueryRunner
-from .output import Output
-from .records import ImageRecord
+from ..omero_io import annotations, queries
+from ..checks import core as checks
+from .. import exit_codes
+from ..model.defaults import DEFAULT_NAMESPACE
+from ..errors import UsageError
+from ..model.objects import parse_objects
+from ..omero_io.query import QueryRunner
+from ..cli.output import Output
+from ..model.records import ImageRecord
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +115,7 @@ def _check_remote(conn, record: ImageRecord, pc: checks.ParsedCopy,
 
 
 def _check_pixels(conn, record, remote, options) -> list:
-    from .pixel_source import OmeroTileSource, PixelSourceError
+    from ..omero_io.tile_source import OmeroTileSource, PixelSourceError
     try:
         source = OmeroTileSource(conn, record)
     except PixelSourceError as err:
@@ -198,13 +200,13 @@ def run(session, args) -> int:
         raise UsageError("--dry-run goes with --fix (verify itself changes nothing)")
     dest = None
     if args.orphans:
-        from .storage import parse_destination
+        from ..storage import parse_destination
         dest = parse_destination(args.orphans)
     options = Options(namespace=args.namespace or DEFAULT_NAMESPACE, sample=args.sample,
                       ngff_version=args.ngff_version)
     out = Output(args.style)
 
-    from .targets import resolve
+    from ..omero_io.targets import resolve
     conn = session.conn
     resolution = resolve(conn, refs)
     for ref in resolution.missing:

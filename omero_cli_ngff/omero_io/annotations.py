@@ -15,9 +15,9 @@ from omero.model import ImageAnnotationLinkI, ImageI, MapAnnotationI, NamedValue
 from omero.rtypes import rstring
 
 from . import queries
-from .defaults import DEFAULT_NAMESPACE  # noqa: F401  (re-exported)
-from .errors import PermissionRefused, one_line
-from .omero_query import QueryRunner
+from ..model.defaults import DEFAULT_NAMESPACE  # noqa: F401  (re-exported)
+from ..errors import PermissionRefused, one_line
+from .query import QueryRunner
 from .permissions import Caller, GroupInfo
 
 ZARR_PATH, NGFF_VERSION, CONVERSION_DATE = "zarr_path", "ngff_version", "zarr_conversion_date"

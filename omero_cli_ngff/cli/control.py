@@ -9,10 +9,10 @@ import traceback
 
 from omero.cli import BaseControl, NonZeroReturnCode
 
-from . import exit_codes
-from .defaults import DEFAULT_NAMESPACE
-from .errors import exit_code_of, one_line
-from .session import Session
+from .. import exit_codes
+from ..model.defaults import DEFAULT_NAMESPACE
+from ..errors import exit_code_of, one_line
+from ..omero_io.session import Session
 
 HELP = """Publish OMERO images as OME-Zarr (OME-NGFF) and keep OMERO pointing at them.
 
@@ -192,7 +192,7 @@ class NgffControl(BaseControl):
     def _call(self, command: str, session: Session, args) -> int:
         """Run a command; every error becomes one line and its documented exit code."""
         try:
-            module = importlib.import_module(f"{__package__}.{command}")
+            module = importlib.import_module(f"omero_cli_ngff.commands.{command}")
             return module.run(session, args)
         except NonZeroReturnCode:
             raise

@@ -18,17 +18,21 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Optional
 
-from . import annotations, exit_codes, paths, publish_plan, run_log, targets
-from .claims import CLAIMS_DIR, Claims
-from .conversion import convert_image, write_options
-from .defaults import DEFAULT_NAMESPACE
-from .errors import NgffError, UsageError, exit_code_of, one_line
+from ..omero_io import annotations, targets
+from .. import exit_codes
+from ..model import paths
+from ..workflows import plan as publish_plan
+from ..cli import run_log
+from ..storage.claims import CLAIMS_DIR, Claims
+from ..workflows.convert import convert_image, write_options
+from ..model.defaults import DEFAULT_NAMESPACE
+from ..errors import NgffError, UsageError, exit_code_of, one_line
 from .export import summary_code
-from .objects import parse_objects
-from .output import Output
-from .publish_plan import (FAIL, PUBLISH, REFUSE, RESTORE, SKIP, UPDATE, WORK,
-                           ImagePlan, Pending, PlanSettings, Prober)
-from .storage import parse_destination
+from ..model.objects import parse_objects
+from ..cli.output import Output
+from ..workflows.plan import (FAIL, PUBLISH, REFUSE, RESTORE, SKIP, UPDATE, WORK, ImagePlan,
+                              Pending, PlanSettings, Prober)
+from ..storage import parse_destination
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +123,7 @@ def run(session, args) -> int:
     dest = parse_destination(settings.dest, settings.public_url)
     dest.require_public_url()
     if args.remote:
-        from . import publish_remote
+        from ..workflows import publish_remote
         return publish_remote.run(session, args, out, refs, dest, settings, template,
                                   options)
     handler = run_log.start(args.log_file)
@@ -176,7 +180,7 @@ class Publish:
         for ref in resolution.missing:
             self.out.warn(f"{ref}: not found, or not readable by this user")
         records = resolution.images
-        from .omero_query import QueryRunner
+        from ..omero_io.query import QueryRunner
         runner = QueryRunner(self.conn)
         copies = annotations.read(self.conn, [r.id for r in records], self.namespace,
                                   runner=runner) if records else {}
@@ -358,9 +362,9 @@ class Publish:
     def check(self, plan: ImagePlan) -> None:
         """Metadata over plain HTTP at the public URL, shapes and pixel type as in
         OMERO, one tile compared with OMERO's."""
-        from .checks import RemoteCopy, check_agreement, check_pixels
-        from .pixel_source import OmeroTileSource
-        from .storage import FetchError
+        from ..checks.core import RemoteCopy, check_agreement, check_pixels
+        from ..omero_io.tile_source import OmeroTileSource
+        from ..storage import FetchError
 
         remote = RemoteCopy(plan.url, self.options.ngff_version)
         try:
@@ -422,7 +426,7 @@ def _foreign_note(foreign) -> str:
 
 def policy_probe(dest):
     """A probe function with the destination's HTTP policy."""
-    from .storage import probe_metadata
+    from ..storage import probe_metadata
 
     def probe(url, version):
         return probe_metadata(url, version, policy=dest.policy)

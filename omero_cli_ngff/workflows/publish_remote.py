@@ -26,11 +26,13 @@ import os
 from dataclasses import dataclass, field
 
 
-from . import annotations, exit_codes, paths, targets
-from .errors import NgffError, UsageError, exit_code_of, one_line
-from .export import summary_code
-from .omero_query import QueryRunner
-from .publish_plan import PlanSettings, Prober, current_copy, refusal, root_in_dest
+from ..omero_io import annotations, targets
+from .. import exit_codes
+from ..model import paths
+from ..errors import NgffError, UsageError, exit_code_of, one_line
+from ..commands.export import summary_code
+from ..omero_io.query import QueryRunner
+from .plan import PlanSettings, Prober, current_copy, refusal, root_in_dest
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +64,7 @@ class FilesetPlan:
 
 
 def run(session, args, out, refs, dest, settings, template, options) -> int:
-    from .remote import BatchSettings, Bf2rawOptions, FilesetJob, GoogleBatchEngine
+    from ..remote import BatchSettings, Bf2rawOptions, FilesetJob, GoogleBatchEngine
 
     if not (args.batch_project and args.repository_bucket):
         raise UsageError("--remote google-batch needs --batch-project and "
@@ -191,7 +193,7 @@ def run(session, args, out, refs, dest, settings, template, options) -> int:
 
 
 def _row_only(record, reason, code):
-    from .publish_plan import REFUSE, ImagePlan
+    from .plan import REFUSE, ImagePlan
     return ImagePlan(record, REFUSE, reason, code=code)
 
 
@@ -223,7 +225,7 @@ def _wait(out, engine, conn, waiting):
 
 def _collect(conn, dest, namespace, version, fs, keep_old, engine):
     """Check each series over HTTP against OMERO, then annotate every image."""
-    from .checks import RemoteCopy, check_agreement
+    from ..checks.core import RemoteCopy, check_agreement
     try:
         urls = {}
         for record in fs.records:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 import threading
 
-from .errors import UsageError
-from .ngff.spec import ImageSpec, WriteOptions
-from .pixel_source import OmeroTileSource, rendering_info
-from .records import ImageRecord
+from ..errors import UsageError
+from ..ngff.spec import ImageSpec, WriteOptions
+from ..omero_io.tile_source import OmeroTileSource, rendering_info
+from ..model.records import ImageRecord
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3, "t": 1024 ** 4}
@@ -59,7 +59,7 @@ SERIES_PATH = "0"
 def convert_image(conn, record: ImageRecord, target, options: WriteOptions, progress=None):
     """Write one image to `target` (a zarr store or URL) as a bioformats2raw-layout root
     whose series `0/` is the image; returns the image's WriteResult."""
-    from .ngff.ome_xml import write_bioformats2raw
+    from ..ngff.ome_xml import write_bioformats2raw
 
     # The source first: it says clearly when the server is still building a pyramid.
     with OmeroTileSource(conn, record) as source:
@@ -76,7 +76,7 @@ def convert_plate(conn, layout, records: dict, target, options: WriteOptions,
     Fields are written one after the other, each with its own tile readers, opened
     when the writer reaches the field and closed before the next one opens.
     """
-    from .ngff.plate import FieldSpec, PlateSpec, WellSpec, write_plate
+    from ..ngff.plate import FieldSpec, PlateSpec, WellSpec, write_plate
 
     sources = _OneSourceAtATime(conn)
     wells, paths = [], {}

@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from .annotations import CONVERSION_DATE, KEYS, NGFF_VERSION, ZARR_PATH, PublishedCopy
-from .records import ImageRecord
+from ..omero_io.annotations import CONVERSION_DATE, KEYS, NGFF_VERSION, ZARR_PATH, PublishedCopy
+from ..model.records import ImageRecord
 
 KNOWN_VERSIONS = ("0.4", "0.5")
 LATEST_VERSION = "0.5"
@@ -206,7 +206,7 @@ class RemoteCopy:
 
     def fetch(self) -> None:
         """GET the group's metadata document (raises storage FetchError kinds)."""
-        from .storage import fetch_metadata
+        from ..storage import fetch_metadata
         kwargs = {"policy": self.policy} if self.policy is not None else {}
         self.metadata = fetch_metadata(self.url, self.version, **kwargs)
         if self.zarr_format == 3:
@@ -241,7 +241,7 @@ class RemoteCopy:
         structure of an image group); [] when valid. Chunks are read by check_data,
         and the version is compared there, so neither is asked for here."""
         try:
-            from .ngff.validate import validate
+            from ..ngff.validate import validate
         except ImportError:   # an older writer: ome-zarr-models alone
             return validate_group(self.group(), self.version)
         return [_one_line(p) for p in validate(self.store(), None, kind="image",
@@ -265,7 +265,7 @@ class RemoteCopy:
 def _other_version_there(remote: RemoteCopy) -> Optional[str]:
     """The metadata of the declared version is missing: is the copy of another version?
     (then the annotation is wrong, the data is not gone)."""
-    from .storage import probe_metadata
+    from ..storage import probe_metadata
     for version in KNOWN_VERSIONS:
         if version == remote.version:
             continue
@@ -277,7 +277,7 @@ def _other_version_there(remote: RemoteCopy) -> Optional[str]:
 
 def _is_collection(remote: RemoteCopy) -> bool:
     """Valid JSON of a group that holds images (bioformats2raw root, plate, well)."""
-    from .storage import FetchError, fetch_metadata
+    from ..storage import FetchError, fetch_metadata
     kwargs = {"policy": remote.policy} if remote.policy is not None else {}
     try:
         doc = fetch_metadata(remote.url, remote.version, validate=False, **kwargs)
@@ -327,7 +327,7 @@ def check_data(remote: RemoteCopy, annotation_id: Optional[int] = None) -> list:
 
     The remote's levels are open afterwards when the data is readable.
     """
-    from .storage import FetchError
+    from ..storage import FetchError
 
     def problem(code, message, severity=ERROR, fixable=False):
         return Problem(code, _one_line(message), severity, annotation_id=annotation_id,
@@ -395,7 +395,7 @@ def _axis_sizes(remote: RemoteCopy, shape) -> dict:
 
 def check_agreement(record: ImageRecord, remote: RemoteCopy) -> list:
     """Sizes, pixel type, physical sizes and channel count as OMERO has them."""
-    from .ngff.spec import ngff_length, stored_dtype
+    from ..ngff.spec import ngff_length, stored_dtype
 
     if not remote.levels or remote.levels[0].array is None:
         return []

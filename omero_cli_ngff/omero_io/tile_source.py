@@ -17,9 +17,9 @@ import numpy as np
 import Ice
 import omero
 
-from .errors import NgffError
-from . import exit_codes
-from .records import ChannelInfo, ImageRecord, RenderingInfo
+from ..errors import NgffError
+from .. import exit_codes
+from ..model.records import ChannelInfo, ImageRecord, RenderingInfo
 
 log = logging.getLogger(__name__)
 

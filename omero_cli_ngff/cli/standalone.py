@@ -13,7 +13,7 @@ def main(argv: list[str] | None = None) -> int:
     cli = CLI()
     cli.loadplugins()
     if "ngff" not in cli.controls:  # the shim is not on sys.path: register directly
-        from .cli import HELP, NgffControl
+        from .control import HELP, NgffControl
         cli.register("ngff", NgffControl, HELP)
     cli.invoke(["ngff"] + list(argv))
     return cli.rv

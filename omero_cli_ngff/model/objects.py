@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .errors import UsageError
-from .queries import CONTAINER_TYPES
+from ..errors import UsageError
+from ..omero_io.queries import CONTAINER_TYPES
 
 _CANONICAL = {t.lower(): t for t in CONTAINER_TYPES}
 _RANGE = re.compile(r"^(\d+)(?:-(\d+))?$")

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import annotations, checks, exit_codes, queries, viewers
-from .defaults import DEFAULT_NAMESPACE
-from .errors import NotFound
-from .objects import ObjectRef, parse_objects
-from .omero_query import QueryRunner
-from .output import Output
+from ..omero_io import annotations, queries
+from ..checks import core as checks
+from .. import exit_codes
+from ..model import viewers
+from ..model.defaults import DEFAULT_NAMESPACE
+from ..errors import NotFound
+from ..model.objects import ObjectRef, parse_objects
+from ..omero_io.query import QueryRunner
+from ..cli.output import Output
 
 PUBLISHED, MISSING, MALFORMED = "published", "missing", "malformed"
 COLUMNS = ["image_id", "name", "ngff_version", "conversion_date", "url", "status",
@@ -131,7 +134,7 @@ def url_variants(url: str) -> list:
     out = [base + "/", base]
     if base.startswith("gs://"):
         try:
-            from .storage import parse_destination
+            from ..storage import parse_destination
             public = parse_destination(base).public_url("").rstrip("/")
             out += [public + "/", public]
         except Exception:  # not a valid bucket URL: look it up as it is
@@ -141,7 +144,7 @@ def url_variants(url: str) -> list:
 
 def reverse(conn, urls: list[str], namespace: str) -> tuple:
     """URL -> image records that point there (trailing slash or not); and query count."""
-    from .targets import load_records
+    from ..omero_io.targets import load_records
     runner = QueryRunner(conn)
     found: dict[str, list[int]] = {}
     for url in urls:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from omero.rtypes import unwrap
 
 from . import queries
-from .omero_query import QueryRunner
+from .query import QueryRunner
 
 
 @dataclass

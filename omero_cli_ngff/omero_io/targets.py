@@ -13,10 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from . import queries
-from .objects import ObjectRef
-from .omero_query import BATCH, QueryRunner, chunks
+from ..model.objects import ObjectRef
+from .query import BATCH, QueryRunner, chunks
 from .permissions import Caller, GroupInfo
-from .records import ImageRecord, PhysicalSize
+from ..model.records import ImageRecord, PhysicalSize
 
 # Batches of records fetched at once (the server answers one while the client decodes
 # another): 2 keeps both cores of a small machine busy without crowding the server.
