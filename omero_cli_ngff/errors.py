@@ -25,12 +25,19 @@ def exit_code_of(err: BaseException) -> int | None:
 
 
 def one_line(err: BaseException) -> str:
-    # omero exceptions carry their text in `message`; their str() dumps every field
+    """An exception's message on one line (omero exceptions carry it in `message`:
+    their str() dumps every field)."""
     text = getattr(err, "message", None)
     if not isinstance(text, str) or not text.strip():
         text = str(err)
-    text = " ".join(text.split())
-    return text or type(err).__name__
+    return shorten(text, limit=0) or type(err).__name__
+
+
+def shorten(text: object, limit: int = 300) -> str:
+    """Text on one line (whitespace runs become one space), at most `limit` characters
+    (0: no limit)."""
+    line = " ".join(str(text).split())
+    return line if not limit or len(line) <= limit else line[:limit - 1] + "…"
 
 
 class UsageError(NgffError):

@@ -27,3 +27,10 @@ TABLE = [
     (REMOTE, "the remote batch engine refused a job or a job failed"),
     (INTERRUPTED, "interrupted (Ctrl-C); run the same command again to resume"),
 ]
+
+# Names under which `omero errors` lists the codes (BaseControl.add_error).
+NAMES = {OK: "NGFF_OK", INTERNAL: "NGFF_INTERNAL", USAGE: "NGFF_USAGE",
+         CONNECTION: "NGFF_CONNECTION", NOT_FOUND: "NGFF_NOT_FOUND",
+         DESTINATION: "NGFF_DESTINATION", PARTIAL_FAILURE: "NGFF_PARTIAL_FAILURE",
+         UNSOUND: "NGFF_UNSOUND", PERMISSION: "NGFF_PERMISSION", REMOTE: "NGFF_REMOTE",
+         INTERRUPTED: "NGFF_INTERRUPTED"}

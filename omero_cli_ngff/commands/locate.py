@@ -1,24 +1,19 @@
-"""`omero ngff locate`: where are the pixels? (or: which image is at this URL?)
-
-Read-only: a few batched queries (targets, then the annotations of the namespace), so
-a Project of 10,000 images costs a handful of round trips, never one per image.
-"""
+"""`omero ngff locate`: arguments -> workflows.locate -> a table, URLs, viewer links,
+or the images at a URL."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from argparse import Namespace
+from typing import Any
 
-from ..omero_io import annotations, queries
-from ..checks import core as checks
 from .. import exit_codes
-from ..model import viewers
-from ..model.defaults import DEFAULT_NAMESPACE
 from ..errors import NotFound
-from ..model.objects import ObjectRef, parse_objects
-from ..omero_io.query import QueryRunner
-from ..cli.output import Output
+from ..model import viewers
+from ..model.annotation import DEFAULT_NAMESPACE
+from ..model.objects import parse_objects
+from ..model.reporting import Renderer
+from ..workflows.locate import MALFORMED, Located, LocatedCopy, locate, reverse
 
-PUBLISHED, MISSING, MALFORMED = "published", "missing", "malformed"
 COLUMNS = ["image_id", "name", "ngff_version", "conversion_date", "url", "status",
            "problems"]
 
@@ -27,144 +22,10 @@ def is_url(text: str) -> bool:
     return "://" in text
 
 
-@dataclass
-class Row:
-    image_id: int
-    name: str
-    ngff_version: str = ""
-    conversion_date: str = ""
-    url: str = ""
-    status: str = PUBLISHED
-    problems: list = field(default_factory=list)     # checks.Problem
-    annotation_id: int | None = None
-
-    @property
-    def problems_text(self) -> str:
-        return "; ".join(p.message for p in self.problems)
-
-    @property
-    def status_text(self) -> str:
-        return f"{self.status}: {self.problems_text}" if self.problems else self.status
-
-
-@dataclass
-class Located:
-    rows: list = field(default_factory=list)          # one per annotation
-    missing_images: list = field(default_factory=list)  # Rows of unpublished images
-    missing_objects: list = field(default_factory=list)
-    images: int = 0
-    queries: int = 0
-
-    @property
-    def published(self) -> int:
-        return len({r.image_id for r in self.rows})
-
-
-def image_ids(runner: QueryRunner, refs) -> tuple:
-    """(image ids under `refs` in the order first reached, refs missing) - as
-    targets.resolve does, without loading full records (locate needs only names)."""
-    by_type: dict[str, list[int]] = {}
-    for ref in refs:
-        by_type.setdefault(ref.type, []).append(ref.id)
-    ids: dict[int, None] = {}
-    missing = []
-    for kind, wanted in by_type.items():
-        found = {row[0] for row in runner.rows(queries.EXISTING_IDS.format(type=kind),
-                                               wanted)}
-        missing.extend(ObjectRef(kind, i) for i in wanted if i not in found)
-        if found:
-            for (image_id,) in runner.rows(queries.IMAGE_IDS[kind], found):
-                ids.setdefault(image_id, None)
-    return list(ids), missing
-
-
-def read_copies(runner: QueryRunner, ids: list, namespace: str) -> dict:
-    """Image id -> PublishedCopy list, from projections (what the annotations say;
-    ownership and permissions are not read: locate changes nothing)."""
-    copies: dict[int, dict[int, annotations.PublishedCopy]] = {}
-    for image_id, ann_id, key, value in runner.rows(queries.ANNOTATION_VALUES, ids,
-                                                    ns=namespace):
-        by_ann = copies.setdefault(image_id, {})
-        copy = by_ann.get(ann_id)
-        if copy is None:
-            copy = by_ann[ann_id] = annotations.PublishedCopy(
-                image_id=image_id, annotation_id=ann_id, link_id=-1, group_id=-1,
-                owner_id=-1, can_edit=False)
-        if key is not None:
-            copy.pairs.append((key, "" if value is None else value))
-    return {i: list(by_ann.values()) for i, by_ann in copies.items()}
-
-
-def locate(conn, refs, namespace: str) -> Located:
-    """Every image under `refs` with what its annotations say (batched projections:
-    a constant number of queries per 1,000 images)."""
-    runner = QueryRunner(conn)
-    ids, missing = image_ids(runner, refs)
-    names = {row[0]: row[1] or "" for row in runner.rows(queries.IMAGE_NAMES, ids)}
-    ids = [i for i in ids if i in names]
-    copies = read_copies(runner, ids, namespace) if ids else {}
-    result = Located(missing_objects=missing, images=len(ids))
-    for image_id in ids:
-        name = names[image_id]
-        found = copies.get(image_id, [])
-        if not found:
-            result.missing_images.append(Row(image_id, name, status=MISSING))
-            continue
-        parsed, problems = checks.check_annotations(found, namespace)
-        duplicate = [p for p in problems if p.annotation_id is None]
-        for pc in parsed:
-            copy = pc.copy
-            mine = duplicate + list(pc.problems)
-            errors = [p for p in mine if p.is_error]
-            result.rows.append(Row(
-                image_id, name,
-                ngff_version=copy.ngff_version or "",
-                conversion_date=copy.conversion_date or "",
-                url=pc.url or (copy.zarr_path or ""),
-                status=MALFORMED if errors else PUBLISHED, problems=mine,
-                annotation_id=copy.annotation_id))
-    result.queries = runner.calls
-    return result
-
-
-def url_variants(url: str) -> list:
-    """The URL as annotations may hold it: with and without the trailing slash; a
-    gs:// URL also as its public https URL (storage.googleapis.com)."""
-    base = url.strip().rstrip("/")
-    out = [base + "/", base]
-    if base.startswith("gs://"):
-        try:
-            from ..storage import parse_destination
-            public = parse_destination(base).public_url("").rstrip("/")
-            out += [public + "/", public]
-        except Exception:  # not a valid bucket URL: look it up as it is
-            pass
-    return out
-
-
-def reverse(conn, urls: list[str], namespace: str) -> tuple:
-    """URL -> image records that point there (trailing slash or not); and query count."""
-    from ..omero_io.targets import load_records
-    runner = QueryRunner(conn)
-    found: dict[str, list[int]] = {}
-    for url in urls:
-        ids: dict[int, None] = {}
-        for variant in url_variants(url):
-            for (image_id,) in runner.rows(queries.IMAGES_BY_URL, None, ns=namespace,
-                                           key=annotations.ZARR_PATH, url=variant):
-                ids.setdefault(image_id, None)
-        found[url] = list(ids)
-    all_ids = list({i for ids in found.values() for i in ids})
-    records = {r.id: r for r in load_records(runner, all_ids)} if all_ids else {}
-    return {url: [records[i] for i in ids if i in records]
-            for url, ids in found.items()}, runner.calls
-
-
-def run(session, args) -> int:
+def run(session: Any, args: Namespace, out: Renderer) -> int:
     urls = [t for t in args.objects if is_url(t)]
     refs = parse_objects([t for t in args.objects if not is_url(t)])   # before connecting
     namespace = args.namespace or DEFAULT_NAMESPACE
-    out = Output(args.style)
     conn = session.conn
     code = exit_codes.OK
     if refs:
@@ -193,14 +54,14 @@ def _missing_text(refs) -> str:
         f"{names}: do not exist or are not readable"
 
 
-def _link(args, row: Row) -> str:
+def _link(args: Namespace, row: LocatedCopy) -> str:
     if not row.url or not args.viewer or row.status == MALFORMED and not row.url.startswith(
             ("http://", "https://")):
         return ""
     return viewers.link(args.viewer, row.url, row.ngff_version or None, row.name)
 
 
-def show(out: Output, result: Located, args):
+def show(out: Renderer, result: Located, args: Namespace) -> None:
     rows = result.missing_images if args.missing else result.rows
     if args.urls:
         for row in rows:
@@ -255,7 +116,7 @@ def _short_date(text: str) -> str:
     return text[:16].replace("T", " ")
 
 
-def show_reverse(out: Output, found: dict, args):
+def show_reverse(out: Renderer, found: dict, args: Namespace) -> None:
     columns = ["url", "image_id", "name", "owner", "group"]
     rows = [[url, r.id, r.name, r.owner, r.group] for url, records in found.items()
             for r in records]
@@ -276,7 +137,7 @@ HEADERS = {"image_id": "image", "ngff_version": "NGFF", "conversion_date": "conv
 NARROW = ("image_id", "ngff_version", "conversion_date", "owner", "group")
 
 
-def _rich_table(out: Output, title, columns, rows, footer):
+def _rich_table(out: Any, title, columns, rows, footer):
     """A table whose URLs are folded, never cut: they are meant to be copied."""
     from rich.table import Table
     width = out.out.width

@@ -6,8 +6,9 @@ import re
 from dataclasses import dataclass
 
 from ..errors import UsageError
-from ..omero_io.queries import CONTAINER_TYPES
 
+# The object types the commands take (each has a query for its images in omero_io).
+CONTAINER_TYPES = ("Image", "Dataset", "Project", "Screen", "Plate", "Well", "Fileset")
 _CANONICAL = {t.lower(): t for t in CONTAINER_TYPES}
 _RANGE = re.compile(r"^(\d+)(?:-(\d+))?$")
 # A range is expanded into ids; a typo like 1-9999999 must not eat the memory.

@@ -20,7 +20,8 @@ from __future__ import annotations
 import string
 from typing import Optional
 
-from ..errors import UsageError
+from .. import exit_codes
+from ..errors import NgffError, UsageError
 from .naming import safe_name
 from .records import ImageRecord
 
@@ -36,10 +37,10 @@ class TemplateError(UsageError):
     """A template that cannot be used (unknown placeholder, unsafe result)."""
 
 
-class MissingValue(Exception):
+class MissingValue(NgffError):
     """An image lacks a value its template needs (e.g. no fileset): that image fails."""
 
-    exit_code = 4   # exit_codes.NOT_FOUND
+    exit_code = exit_codes.NOT_FOUND
 
 
 def fields(template: str) -> list[str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
+from .ngff_versions import find
+
 VIZARR = "https://hms-dbmi.github.io/vizarr/"
 VALIDATOR = "https://ome.github.io/ome-ngff-validator/"
 NEUROGLANCER = "https://neuroglancer-demo.appspot.com/"
@@ -21,7 +23,8 @@ def _query_link(base: str, url: str) -> str:
 
 def neuroglancer_source(url: str, ngff_version: str | None) -> str:
     """Neuroglancer's data source: zarr3:// for NGFF 0.5 (Zarr v3), zarr2:// for 0.4."""
-    scheme = {"0.5": "zarr3", "0.4": "zarr2"}.get(ngff_version or "", "zarr")
+    version = find(ngff_version)
+    scheme = version.neuroglancer_scheme if version else "zarr"
     return f"{scheme}://{url.rstrip('/')}"
 
 

@@ -11,7 +11,7 @@ Modules: ``spec`` (inputs/outputs), ``layout`` (levels, chunks, shards, memory p
 layout), ``plate`` (HCS), ``validate`` (checks and read-back), ``errors``.
 """
 
-from .errors import (DestinationError, InvalidSpecError, NgffError, NoSpaceError, SourceError,
+from .errors import (StoreError, InvalidSpecError, WriterError, NoSpaceError, SourceError,
                      TargetExistsError, UnsupportedPixelTypeError)
 from .spec import ImageSpec, Progress, TileSource, WriteOptions, WriteResult
 from .writer import plan_for, write_image
@@ -24,6 +24,6 @@ __all__ = [
     "write_image", "plan_for", "write_bioformats2raw", "ome_xml",
     "PlateSpec", "WellSpec", "FieldSpec", "PlateResult", "write_plate",
     "validate", "read_level",
-    "NgffError", "InvalidSpecError", "UnsupportedPixelTypeError", "DestinationError",
+    "WriterError", "InvalidSpecError", "UnsupportedPixelTypeError", "StoreError",
     "NoSpaceError", "TargetExistsError", "SourceError",
 ]

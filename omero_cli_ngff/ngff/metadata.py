@@ -13,7 +13,8 @@ from typing import List, Optional, Sequence
 import numpy as np
 
 from ..model.records import ChannelInfo, RenderingInfo
-from .spec import AXES, ImageSpec, ngff_length
+from ..model.pixel_types import ngff_length
+from .spec import AXES, ImageSpec
 
 _RGB = ["FF0000", "00FF00", "0000FF"]
 _DEFAULT_COLORS = ["FFFFFF"]

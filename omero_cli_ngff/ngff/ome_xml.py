@@ -18,7 +18,8 @@ import zarr
 from . import metadata as md
 from . import store as st
 from .errors import UnsupportedPixelTypeError
-from .spec import ImageSpec, ProgressCallback, TileSource, WriteOptions, ngff_length
+from ..model.pixel_types import ngff_length
+from .spec import ImageSpec, ProgressCallback, TileSource, WriteOptions
 from .writer import write_image
 
 _OME_TYPES = {"int8", "int16", "int32", "uint8", "uint16", "uint32", "float", "double", "bit"}

@@ -48,7 +48,7 @@ from zarr.storage import FsspecStore, LocalStore, WrapperStore
 
 from . import codecs
 from . import store as st
-from .errors import DestinationError, NgffError
+from .errors import StoreError, WriterError
 
 MAX_UINT64 = 2**64 - 1
 
@@ -87,7 +87,7 @@ def index_bytes(index: np.ndarray) -> bytes:
 
 
 def check_sharding(array) -> None:
-    """NgffError unless ``array`` (a zarr v3 array) is sharded with the layout the sinks
+    """WriterError unless ``array`` (a zarr v3 array) is sharded with the layout the sinks
     write: sharding as the only codec, index at the end, index codecs bytes(little) +
     crc32c, inner chunks starting with bytes(little) (no transposes)."""
     from zarr.codecs import BytesCodec, Crc32cCodec, ShardingCodec
@@ -97,7 +97,7 @@ def check_sharding(array) -> None:
     name = getattr(array, "path", "") or "array"
     outer = tuple(getattr(array.metadata, "codecs", ()))
     if len(outer) != 1 or not isinstance(outer[0], ShardingCodec):
-        raise NgffError(f"{name}: codecs {[c.to_dict()['name'] for c in outer]} are not "
+        raise WriterError(f"{name}: codecs {[c.to_dict()['name'] for c in outer]} are not "
                         f"a single sharding codec, which the shard writer needs")
     sharding = outer[0]
     inner = sharding.codecs[0] if sharding.codecs else None
@@ -113,7 +113,7 @@ def check_sharding(array) -> None:
     elif not isinstance(inner, BytesCodec) or inner.endian not in little:
         problem = f"chunk codecs {[c.to_dict() for c in sharding.codecs]}"
     if problem:
-        raise NgffError(f"{name}: sharding codec has {problem}; the shard writer writes "
+        raise WriterError(f"{name}: sharding codec has {problem}; the shard writer writes "
                         f"index_location end with index codecs bytes(little) + crc32c "
                         f"and little-endian C-order chunks")
 
@@ -128,7 +128,7 @@ def open_sink(store, key: str, chunks_per_shard: Tuple[int, ...]) -> "ShardSink"
         raise ValueError(f"chunks_per_shard must be positive, not {chunks_per_shard!r}")
     inner = _backend(store)
     if isinstance(inner, (LocalStore, FsspecStore)) and inner.read_only:
-        raise DestinationError(f"destination not writable: {key} (read-only store)")
+        raise StoreError(f"destination not writable: {key} (read-only store)")
     if isinstance(inner, LocalStore):
         return LocalFileSink(store, key, cps, os.path.join(str(inner.root), *key.split("/")))
     if isinstance(inner, FsspecStore):
@@ -149,7 +149,7 @@ def _backend(store):
     return store
 
 
-def _destination_error(exc: Exception, key: str) -> DestinationError:
+def _destination_error(exc: Exception, key: str) -> StoreError:
     """``store._destination_error`` with the original exception as its cause."""
     err = st._destination_error(exc, key)
     if err is not exc:
@@ -168,7 +168,7 @@ class ShardSink:
         self._size = 0              # bytes appended so far = offset of the next chunk
         self._added = 0
         self._closed = False
-        self._failed: Optional[DestinationError] = None
+        self._failed: Optional[StoreError] = None
         self._lock = threading.Lock()
 
     def add(self, position: Tuple[int, ...], data: bytes) -> None:

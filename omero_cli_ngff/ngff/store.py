@@ -20,7 +20,7 @@ from zarr.core.buffer import default_buffer_prototype
 from zarr.core.sync import sync
 from zarr.storage import FsspecStore, LocalStore, WrapperStore
 
-from .errors import DestinationError, NoSpaceError
+from .errors import StoreError, NoSpaceError
 
 Dest = Union[str, os.PathLike, Store]
 
@@ -31,7 +31,7 @@ def is_url(dest: str) -> bool:
 
 def open_store(dest: Dest, storage_options: Optional[Dict[str, Any]] = None,
                read_only: bool = False) -> Tuple[Store, str]:
-    """(store, printable url) for a destination; DestinationError if it cannot be opened."""
+    """(store, printable url) for a destination; StoreError if it cannot be opened."""
     if isinstance(dest, Store):
         return dest, _store_url(dest)
     text = os.fspath(dest)
@@ -69,20 +69,20 @@ def local_root(store: Store) -> Optional[str]:
     return str(store.root) if isinstance(store, LocalStore) else None
 
 
-def _destination_error(exc: BaseException, where: str) -> DestinationError:
-    if isinstance(exc, DestinationError):
+def _destination_error(exc: BaseException, where: str) -> StoreError:
+    if isinstance(exc, StoreError):
         return exc
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return NoSpaceError(f"no space left on the destination writing {where}")
     if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return DestinationError(f"destination not writable: {where} ({exc.strerror})")
+        return StoreError(f"destination not writable: {where} ({exc.strerror})")
     msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return DestinationError(f"cannot write {where}: {msg}")
+    return StoreError(f"cannot write {where}: {msg}")
 
 
 class CountingStore(WrapperStore):
     """Counts the objects (distinct keys) and bytes written, and turns store write
-    failures into ``DestinationError`` / ``NoSpaceError`` with one-line messages. Keys
+    failures into ``StoreError`` / ``NoSpaceError`` with one-line messages. Keys
     containing any of ``uncounted`` (the resume record) are written but not counted."""
 
     def __init__(self, store: Store, uncounted: Iterable[str] = ()):
@@ -98,7 +98,7 @@ class CountingStore(WrapperStore):
     async def set(self, key: str, value) -> None:
         try:
             await self._store.set(key, value)
-        except DestinationError:
+        except StoreError:
             raise
         except Exception as exc:       # any store failure is a destination problem
             raise _destination_error(exc, key) from exc
@@ -132,7 +132,7 @@ def get_json(store: Store, key: str) -> Optional[dict]:
 def set_bytes(store: Store, key: str, data: bytes) -> None:
     try:
         sync(store.set(key, default_buffer_prototype().buffer.from_bytes(data)))
-    except DestinationError:
+    except StoreError:
         raise
     except Exception as exc:
         raise _destination_error(exc, key) from exc

@@ -56,7 +56,7 @@ from . import metadata as md
 from . import shards as sh
 from . import store as st
 from .downsample import downsample_mean2
-from .errors import InvalidSpecError, NgffError, SourceError, TargetExistsError
+from .errors import InvalidSpecError, WriterError, SourceError, TargetExistsError
 from .layout import (ImagePlan, LevelPlan, chunks_in_flight, cpu_threads, morton_key,
                      plan_image)
 from .record import RECORD_DIR, ResumeRecord
@@ -87,8 +87,8 @@ def write_image(dest, spec: ImageSpec, source: TileSource, options: Optional[Wri
     ``dest``: a zarr store, a local folder, or an fsspec URL (``gs://bucket/x.ome.zarr``;
     ``storage_options`` are passed to fsspec). ``path``: the image group inside it
     ('' = the root). ``progress`` is called from worker threads with a ``Progress``.
-    ``image_id`` goes into the ``omero`` block. Raises ``NgffError`` subclasses
-    (``TargetExistsError``, ``DestinationError``, ``NoSpaceError``...); errors of
+    ``image_id`` goes into the ``omero`` block. Raises ``WriterError`` subclasses
+    (``TargetExistsError``, ``StoreError``, ``NoSpaceError``...); errors of
     the source itself propagate unchanged after the resume record is saved.
     """
     options = options or WriteOptions()
@@ -378,7 +378,7 @@ class ImageWriter:
         if self._error is not None:
             raise self._error
         if self._partials or self._open:      # cannot happen unless a plan is inconsistent
-            raise NgffError(f"{self.url}: internal error, {len(self._partials)} pyramid chunks "
+            raise WriterError(f"{self.url}: internal error, {len(self._partials)} pyramid chunks "
                             f"and {len(self._open)} shards left incomplete")
 
     # -- work of one chunk -------------------------------------------------------------

@@ -6,61 +6,16 @@ Writes go to the image's own group (OMERO refuses writes under `omero.group=-1`)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-
 import omero
 import omero.gateway  # noqa: F401  (loads the generated model classes)
 from omero.model import ImageAnnotationLinkI, ImageI, MapAnnotationI, NamedValue
 from omero.rtypes import rstring
 
 from . import queries
-from ..model.defaults import DEFAULT_NAMESPACE  # noqa: F401  (re-exported)
+from ..model.annotation import KEYS, ZARR_PATH, PublishedCopy
 from ..errors import PermissionRefused, one_line
 from .query import QueryRunner
 from .permissions import Caller, GroupInfo
-
-ZARR_PATH, NGFF_VERSION, CONVERSION_DATE = "zarr_path", "ngff_version", "zarr_conversion_date"
-KEYS = (ZARR_PATH, NGFF_VERSION, CONVERSION_DATE)
-
-
-@dataclass
-class PublishedCopy:
-    """What one annotation in the namespace says about one image."""
-
-    image_id: int
-    annotation_id: int
-    link_id: int
-    group_id: int
-    owner_id: int
-    can_edit: bool
-    pairs: list[tuple[str, str]] = field(default_factory=list)
-
-    def get(self, key: str) -> str | None:
-        values = [v for k, v in self.pairs if k == key]
-        return values[0] if values else None
-
-    @property
-    def zarr_path(self) -> str | None:
-        return self.get(ZARR_PATH)
-
-    @property
-    def ngff_version(self) -> str | None:
-        return self.get(NGFF_VERSION)
-
-    @property
-    def conversion_date(self) -> str | None:
-        return self.get(CONVERSION_DATE)
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-
-
-def annotation_values(zarr_path: str, ngff_version: str, date: str | None = None) -> dict:
-    return {ZARR_PATH: zarr_path, NGFF_VERSION: ngff_version,
-            CONVERSION_DATE: date or now_iso()}
-
 
 def read(conn, image_ids: list[int], namespace: str,
          runner: QueryRunner | None = None) -> dict[int, list[PublishedCopy]]:
@@ -92,6 +47,36 @@ def read(conn, image_ids: list[int], namespace: str,
         )
         out.setdefault(image_id, []).append(copy)
     return out
+
+
+def read_values(runner: QueryRunner, image_ids: list[int],
+                namespace: str) -> dict[int, list[PublishedCopy]]:
+    """Image id -> what its annotations of the namespace say, from one projection per
+    1,000 images; ownership and rights are not read (for read-only commands)."""
+    copies: dict[int, dict[int, PublishedCopy]] = {}
+    for image_id, ann_id, key, value in runner.rows(queries.ANNOTATION_VALUES, image_ids,
+                                                    ns=namespace):
+        by_ann = copies.setdefault(image_id, {})
+        copy = by_ann.get(ann_id)
+        if copy is None:
+            copy = by_ann[ann_id] = PublishedCopy(
+                image_id=image_id, annotation_id=ann_id, link_id=-1, group_id=-1,
+                owner_id=-1, can_edit=False)
+        if key is not None:
+            copy.pairs.append((key, "" if value is None else value))
+    return {i: list(by_ann.values()) for i, by_ann in copies.items()}
+
+
+def images_by_url(runner: QueryRunner, url: str, namespace: str) -> list[int]:
+    """Ids of the images whose annotation of the namespace has exactly this zarr_path."""
+    return [row[0] for row in runner.rows(queries.IMAGES_BY_URL, None, ns=namespace,
+                                          key=ZARR_PATH, url=url)]
+
+
+def annotated_urls(runner: QueryRunner, namespace: str) -> list[str]:
+    """Every zarr_path of the namespace the user can read, in any group."""
+    return [row[0] for row in runner.rows(queries.ANNOTATED_URLS, None, ns=namespace,
+                                          key=ZARR_PATH) if row and row[0]]
 
 
 def _group_ctx(conn, group_id: int) -> dict:

@@ -2,51 +2,11 @@
 
 from __future__ import annotations
 
-import string
-from dataclasses import dataclass, field
-
 from omero.rtypes import unwrap
 
+from ..model.plate_layout import PlateLayout, WellLayout, axis_names
 from . import queries
 from .query import QueryRunner
-
-
-@dataclass
-class WellLayout:
-    row: str
-    column: str
-    fields: list = field(default_factory=list)   # (image id, acquisition id or None)
-
-
-@dataclass
-class PlateLayout:
-    id: int
-    name: str
-    rows: list
-    columns: list
-    wells: list = field(default_factory=list)
-    acquisitions: list = field(default_factory=list)   # NGFF acquisition dicts
-
-    @property
-    def image_ids(self) -> list[int]:
-        return [image_id for well in self.wells for image_id, _ in well.fields]
-
-
-def axis_names(count: int, convention: str | None) -> list[str]:
-    """Row or column names as OMERO shows them: letters (A..Z, AA..) or numbers (1..)."""
-    if (convention or "").lower() != "letter":
-        return [str(i + 1) for i in range(count)]
-    letters = string.ascii_uppercase
-    names = []
-    for i in range(count):
-        name, n = "", i
-        while True:
-            name = letters[n % 26] + name
-            n = n // 26 - 1
-            if n < 0:
-                break
-        names.append(name)
-    return names
 
 
 def plates_of_screens(runner: QueryRunner, screen_ids: list[int]) -> list[int]:

@@ -5,10 +5,10 @@ its pattern there, with a test. Queries are batched by id lists (`:ids`) and ord
 so that they can be paged with ParametersI.page(offset, limit).
 """
 
-# Which of the given ids exist and are readable: "{type}" is one of CONTAINER_TYPES.
+# Which of the given ids exist and are readable: "{type}" is one of
+# model.objects.CONTAINER_TYPES.
 EXISTING_IDS = "select o.id from {type} o where o.id in (:ids) order by o.id"
 
-CONTAINER_TYPES = ("Image", "Dataset", "Project", "Screen", "Plate", "Well", "Fileset")
 
 # Object type -> query for the ids of the images under objects of that type.
 IMAGE_IDS = {

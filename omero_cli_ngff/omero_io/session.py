@@ -1,6 +1,10 @@
-"""The OMERO connection a command runs with: the CLI's login, session reuse, keep-alive."""
+"""The OMERO connection a command runs with: logs in on first use, keeps the session
+alive during long conversions, and leaves the CLI's stored session for the next
+command when it closes."""
 
 from __future__ import annotations
+
+from typing import Any, Callable, Optional
 
 from omero.cli import NonZeroReturnCode
 
@@ -12,24 +16,25 @@ KEEP_ALIVE_SECONDS = 60
 
 
 class Session:
-    """Connects on first use, with the standard login arguments or a stored session."""
+    """Connects on first use through `login`, which returns a logged-in omero.client
+    (the CLI's `ctx.conn(args)`: the standard login arguments or a stored session)."""
 
-    def __init__(self, ctx, args):
-        self.ctx = ctx
-        self.args = args
-        self._conn = None
+    def __init__(self, login: Callable[[], Any]):
+        self._login = login
+        self._conn: Optional[Any] = None
 
     @property
-    def conn(self):
+    def conn(self) -> Any:
+        """A BlitzGateway over the session (logging in now if not yet done)."""
         if self._conn is None:
             self._conn = self._connect()
         return self._conn
 
-    def _connect(self):
+    def _connect(self) -> Any:
         from omero.gateway import BlitzGateway
 
         try:
-            client = self.ctx.conn(self.args)
+            client = self._login()
         except NonZeroReturnCode as err:
             raise ConnectionFailed("cannot log in to OMERO (see the message above)") from err
         if client is None:
@@ -38,14 +43,7 @@ class Session:
         client.enableKeepAlive(KEEP_ALIVE_SECONDS)
         return conn
 
-    def client_config(self) -> dict:
-        """The server's client configuration (`omero.client.*`), for defaults."""
-        try:
-            return dict(self.conn.getConfigService().getClientConfigValues())
-        except Exception:  # an older or restricted server: no defaults from there
-            return {}
-
-    def close(self):
+    def close(self) -> None:
         if self._conn is not None:
             # hard=False: keep the CLI's stored session for the next command
             self._conn.close(hard=False)

@@ -30,23 +30,35 @@ class Resolution:
     queries: int = 0
 
 
-def resolve(conn, refs: list[ObjectRef]) -> Resolution:
-    """Every image under the objects, each once, in the order first reached."""
-    runner = QueryRunner(conn)
+def image_ids(runner: QueryRunner, refs: list[ObjectRef]) -> tuple[list[int], list[ObjectRef]]:
+    """(ids of the images under `refs`, each once, in the order first reached; the refs
+    that do not exist or are not readable), in one query per type and one per batch."""
     by_type: dict[str, list[int]] = {}
     for ref in refs:
         by_type.setdefault(ref.type, []).append(ref.id)
-
-    result = Resolution()
-    image_ids: dict[int, None] = {}
-    for kind, ids in by_type.items():
-        found = {row[0] for row in runner.rows(queries.EXISTING_IDS.format(type=kind), ids)}
-        result.missing.extend(ObjectRef(kind, i) for i in ids if i not in found)
+    ids: dict[int, None] = {}
+    missing: list[ObjectRef] = []
+    for kind, wanted in by_type.items():
+        found = {row[0] for row in runner.rows(queries.EXISTING_IDS.format(type=kind),
+                                               wanted)}
+        missing.extend(ObjectRef(kind, i) for i in wanted if i not in found)
         if found:
             for (image_id,) in runner.rows(queries.IMAGE_IDS[kind], found):
-                image_ids.setdefault(image_id, None)
+                ids.setdefault(image_id, None)
+    return list(ids), missing
 
-    result.images = load_records(runner, list(image_ids))
+
+def image_names(runner: QueryRunner, ids: list[int]) -> dict[int, str]:
+    """Image id -> name, for the readable images among `ids` (a projection: no records)."""
+    return {row[0]: row[1] or "" for row in runner.rows(queries.IMAGE_NAMES, ids)}
+
+
+def resolve(conn, refs: list[ObjectRef]) -> Resolution:
+    """Every image under the objects, each once, in the order first reached."""
+    runner = QueryRunner(conn)
+    ids, missing = image_ids(runner, refs)
+    result = Resolution(missing=missing)
+    result.images = load_records(runner, ids)
     result.queries = runner.calls
     return result
 

@@ -2,44 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import threading
 
-from ..errors import UsageError
 from ..ngff.spec import ImageSpec, WriteOptions
-from ..omero_io.tile_source import OmeroTileSource, rendering_info
+from ..omero_io.rendering import rendering_info
+from ..omero_io.tile_source import OmeroTileSource
 from ..model.records import ImageRecord
-
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
-_UNITS = {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3, "t": 1024 ** 4}
-
-
-def parse_bytes(text: str) -> int:
-    """'1GiB', '512M', '1000000' -> bytes."""
-    match = _SIZE.match(str(text))
-    if not match:
-        raise UsageError(f"'{text}' is not a size: write e.g. 512MiB or 2GiB")
-    return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
-
-
-def write_options(args, overwrite: bool = False) -> WriteOptions:
-    """The writer's options from the command line's conversion arguments."""
-    extra = {}
-    if args.compression is not None:
-        extra["compression"] = args.compression
-    # WriteOptions checks the values itself (InvalidSpecError: a usage error).
-    return WriteOptions(
-        ngff_version=args.ngff_version,
-        chunk_size=args.chunk_size,
-        shard_size=args.shard_size,
-        shard_bytes=parse_bytes(args.shard_bytes),
-        compression_level=args.compression_level,
-        min_level_size=args.min_level_size,
-        workers=args.workers,
-        memory_budget=parse_bytes(args.memory_budget),
-        overwrite=overwrite,
-        **extra,
-    )
 
 
 def image_spec(record: ImageRecord, rendering=None) -> ImageSpec:

@@ -12,56 +12,30 @@ Actions:
 - ``refuse``   not allowed (private group, cannot annotate) or nothing to publish (no
   pixels); ``fail``: the plan itself failed for this image (e.g. unreadable copy).
 
-The journal (``.omero-ngff/pending/<image id>.json``) is written before any conversion
-and removed when the image is done: a rerun after a kill resumes into the same slot
-and finishes the removal of a replaced copy (``cleanup``), so nothing is orphaned.
+The journal (``storage.journal``) is written before any conversion and removed when the
+image is done: a rerun after a kill resumes into the same slot and finishes the removal
+of a replaced copy (``cleanup``), so nothing is orphaned.
 """
 
 from __future__ import annotations
 
-import json
-import posixpath
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Any, Optional
 
 from .. import exit_codes
 from ..model import paths
-from ..omero_io.annotations import PublishedCopy
+from ..model.annotation import PublishedCopy
 from ..model.records import ImageRecord
+from ..storage.journal import Pending
+from ..storage.probe import Prober
 
 PUBLISH, UPDATE, RESTORE, SKIP, REFUSE, FAIL = (
     "publish", "update", "restore", "skip", "refuse", "fail")
 WORK = (PUBLISH, UPDATE, RESTORE)
-PENDING_DIR = ".omero-ngff/pending"
-PROBE_THREADS = 32
 
 
 @dataclass
-class Pending:
-    """A journal entry: an image being written to `root`, replacing `old` (or None)."""
-
-    image_id: int
-    root: str
-    old: Optional[str] = None
-    old_url: Optional[str] = None
-
-    def to_bytes(self) -> bytes:
-        return json.dumps(self.__dict__, sort_keys=True).encode()
-
-    @classmethod
-    def parse(cls, data: Optional[bytes]) -> Optional["Pending"]:
-        try:
-            doc = json.loads(data or b"")
-            return cls(int(doc["image_id"]), str(doc["root"]), doc.get("old"),
-                       doc.get("old_url"))
-        except (ValueError, KeyError, TypeError):
-            return None
-
-
-@dataclass
-class ImagePlan:
+class PublishPlan:
     record: ImageRecord
     action: str
     reason: str = ""
@@ -102,99 +76,6 @@ class PlanSettings:
     per_fileset: bool = False          # remote: one root per fileset, series N inside
 
 
-class Prober:
-    """Metadata probes over plain HTTP, concurrent and memoised: url -> MetadataProbe.
-
-    Each probing thread keeps one HTTP session (keep-alive connections): a new
-    connection and session per probe cost ~2 ms of CPU each, the bulk of a no-op
-    rerun's planning over 10,000 images."""
-
-    def __init__(self, probe: Optional[Callable] = None, threads: int = PROBE_THREADS):
-        self._local = threading.local()
-        self._sessions: list = []
-        if probe is None:
-            from ..storage import probe_metadata
-
-            def probe(url, version):
-                return probe_metadata(url, version, session=self._session())
-        self._probe = probe
-        self.threads = threads
-        self.results: dict = {}
-        self.calls = 0
-
-    def _session(self):
-        session = getattr(self._local, "session", None)
-        if session is None:
-            import requests
-            session = self._local.session = requests.Session()
-            self._sessions.append(session)
-        return session
-
-    def close(self) -> None:
-        for session in self._sessions:
-            session.close()
-        self._sessions.clear()
-
-    def prefetch(self, wanted: list[tuple[str, str]]) -> None:
-        todo = [w for w in dict.fromkeys(wanted) if w not in self.results]
-        if not todo:
-            return
-        self.calls += len(todo)
-        if len(todo) == 1 or self.threads <= 1:
-            for w in todo:
-                self.results[w] = self._probe(*w)
-            return
-        try:
-            with ThreadPoolExecutor(min(self.threads, len(todo))) as pool:
-                for w, result in zip(todo, pool.map(lambda w: self._probe(*w), todo)):
-                    self.results[w] = result
-        finally:
-            self.close()        # the pool's threads are gone: so are their sessions
-
-    def get(self, url: str, version: str):
-        key = (url, version)
-        if key not in self.results:
-            self.prefetch([key])
-        return self.results[key]
-
-
-def read_journal(dest) -> dict[int, Pending]:
-    """Image id -> its journal entry (one listing of the destination)."""
-    out: dict[int, Pending] = {}
-    try:
-        fs = dest._fresh() if hasattr(dest, "_fresh") else dest.fs
-        names = fs.ls(dest.fs_path(PENDING_DIR), detail=False)
-    except (FileNotFoundError, NotADirectoryError):
-        return out
-    for name in names:
-        base = posixpath.basename(str(name).rstrip("/"))
-        if not base.endswith(".json"):
-            continue
-        entry = Pending.parse(dest.read_bytes(f"{PENDING_DIR}/{base}"))
-        if entry is not None:
-            out[entry.image_id] = entry
-    return out
-
-
-def listed_ids(dest, folder: str) -> set[int]:
-    """Image ids named by the objects of a plugin folder (journal, claims): one listing."""
-    try:
-        fs = dest._fresh() if hasattr(dest, "_fresh") else dest.fs
-        names = fs.ls(dest.fs_path(folder), detail=False)
-    except (FileNotFoundError, NotADirectoryError):
-        return set()
-    out = set()
-    for name in names:
-        base = posixpath.basename(str(name).rstrip("/")).split(".")[0]
-        if base.isdigit():
-            out.add(int(base))
-    return out
-
-
-def journal_path(image_id: int) -> str:
-    return f"{PENDING_DIR}/{image_id}.json"
-
-
 def current_copy(copies: list[PublishedCopy]) -> Optional[PublishedCopy]:
     """The copy that counts: the first editable one with a URL, else any with a URL."""
     with_url = [c for c in copies if c.zarr_path]
@@ -213,27 +94,27 @@ def root_in_dest(dest, copy: Optional[PublishedCopy]) -> Optional[str]:
     return root if series is not None else None
 
 
-def refusal(record: ImageRecord, settings: PlanSettings) -> Optional[ImagePlan]:
+def refusal(record: ImageRecord, settings: PlanSettings) -> Optional[PublishPlan]:
     if not record.has_pixels:
-        return ImagePlan(record, REFUSE, "no pixels", code=exit_codes.NOT_FOUND)
+        return PublishPlan(record, REFUSE, "no pixels", code=exit_codes.NOT_FOUND)
     if record.is_private_group and not settings.allow_private:
-        return ImagePlan(record, REFUSE,
+        return PublishPlan(record, REFUSE,
                          f"group {record.group or record.group_id} is private "
                          "(--allow-private publishes it anyway)", code=exit_codes.PERMISSION)
     if not record.can_annotate:
-        return ImagePlan(record, REFUSE, "you may not annotate this image",
+        return PublishPlan(record, REFUSE, "you may not annotate this image",
                          code=exit_codes.PERMISSION)
     return None
 
 
 def make_plan(records: list[ImageRecord], copies: dict[int, list[PublishedCopy]],
               dest, settings: PlanSettings, prober: Optional[Prober] = None,
-              journal: Optional[dict[int, Pending]] = None) -> list[ImagePlan]:
-    """One ImagePlan per record, in order. Probes run concurrently, in two rounds."""
+              journal: Optional[dict[int, Pending]] = None) -> list[PublishPlan]:
+    """One PublishPlan per record, in order. Probes run concurrently, in two rounds."""
     prober = prober or Prober()
     journal = journal if journal is not None else {}
     version = settings.ngff_version
-    plans: list[Optional[ImagePlan]] = []
+    plans: list[Optional[PublishPlan]] = []
     roots: dict[int, str] = {}
     seen_roots: dict[tuple, int] = {}
     for record in records:
@@ -242,7 +123,7 @@ def make_plan(records: list[ImageRecord], copies: dict[int, list[PublishedCopy]]
             try:
                 root = paths.render(settings.template, record, version)
             except paths.MissingValue as err:
-                plan = ImagePlan(record, FAIL, str(err), code=exit_codes.NOT_FOUND)
+                plan = PublishPlan(record, FAIL, str(err), code=exit_codes.NOT_FOUND)
             else:
                 roots[record.id] = root
                 key = (paths.primary_slot(root),
@@ -265,7 +146,7 @@ def make_plan(records: list[ImageRecord], copies: dict[int, list[PublishedCopy]]
     prober.prefetch(wanted)
 
     # Round 2: is there complete data at the target (restore without converting)?
-    decided: dict[int, ImagePlan] = {}
+    decided: dict[int, PublishPlan] = {}
     wanted = []
     for record, plan in zip(records, plans):
         if plan is not None:
@@ -287,13 +168,13 @@ def make_plan(records: list[ImageRecord], copies: dict[int, list[PublishedCopy]]
     return out
 
 
-def _decide(record, copies, root, dest, settings, prober, journal) -> ImagePlan:
+def _decide(record, copies, root, dest, settings, prober, journal) -> PublishPlan:
     version = settings.ngff_version
     series = record.series if settings.per_fileset else 0
     cur = current_copy(copies)
     cur_root = root_in_dest(dest, cur)
     editable = [c for c in copies if c.can_edit]
-    plan = ImagePlan(record, PUBLISH, copies=list(copies), current=cur, series=series,
+    plan = PublishPlan(record, PUBLISH, copies=list(copies), current=cur, series=series,
                      journal=journal)
     if journal is not None:
         if journal.root == cur_root:        # switched; the old copy may still be there

@@ -1,4 +1,4 @@
-"""`omero ngff publish --remote google-batch`: one bioformats2raw job per fileset.
+"""`publish --remote google-batch`: one bioformats2raw job per fileset.
 
 Per fileset (its images are its series): the root comes from the path template
 (default ``{ngff_version}/{repo_path}.zarr``), series N at ``<root>/N/``. Then:
@@ -7,11 +7,11 @@ Per fileset (its images are its series): the root comes from the path template
 - no job yet, or the last attempt failed: ``submit`` (a failed job is resubmitted as the
   next attempt; job names are deterministic, so a rerun never duplicates a queued,
   running or finished job);
-- a job queued or running: ``running`` (``--wait`` polls until it ends, keeping the
+- a job queued or running: ``running`` (``wait`` polls until it ends, keeping the
   OMERO session alive);
 - a job that succeeded: ``collect``: each series' metadata is read over plain HTTP and
   compared with OMERO (shape, pixel type), then each image of the fileset is annotated
-  (``<root>/<series>/``); a replaced copy is removed afterwards (``--keep-old``).
+  (``<root>/<series>/``); a replaced copy is removed afterwards (``keep_old``).
 
 Reconversion (older version, --force) writes to the other slot like local publishing.
 Failed jobs are reported with their logs' location (exit code REMOTE). Job specs hold
@@ -24,20 +24,30 @@ import json
 import logging
 import os
 from dataclasses import dataclass, field
+from typing import Any, Optional
 
-
-from ..omero_io import annotations, targets
 from .. import exit_codes
+from ..errors import NgffError, UsageError, one_line
 from ..model import paths
-from ..errors import NgffError, UsageError, exit_code_of, one_line
-from ..commands.export import summary_code
+from ..model.annotation import annotation_values
+from ..model.objects import ObjectRef
+from ..model.records import ImageRecord
+from ..model.reporting import Reporter
+from ..ngff.spec import WriteOptions
+from ..omero_io import annotations, targets
 from ..omero_io.query import QueryRunner
-from .plan import PlanSettings, Prober, current_copy, refusal, root_in_dest
+from ..remote import BatchSettings, Bf2rawOptions, FilesetJob, GoogleBatchEngine
+from ..storage.probe import Prober
+from ..checks.agreement import check_agreement
+from . import published_copy
+from .failures import exit_code_of, summary_code
+from .plan import PlanSettings, current_copy, refusal, root_in_dest
 
 log = logging.getLogger(__name__)
 
 POLL_ENV = "OMERO_NGFF_BATCH_POLL"          # seconds between polls with --wait
 COLUMNS = ["fileset", "images", "action", "status", "job", "url", "message"]
+ACTIVE = ("QUEUED", "SCHEDULED", "RUNNING", "STATE_UNSPECIFIED")
 
 
 class CollectFailed(NgffError):
@@ -45,10 +55,24 @@ class CollectFailed(NgffError):
 
 
 @dataclass
+class RemoteOptions:
+    refs: list[ObjectRef]
+    write: WriteOptions
+    template: str
+    namespace: str
+    batch: BatchSettings
+    force: bool = False
+    keep_old: bool = False
+    dry_run: bool = False
+    allow_private: bool = False
+    wait: bool = False
+
+
+@dataclass
 class FilesetPlan:
     fileset_id: int
     repo_path: str
-    records: list
+    records: list[ImageRecord]
     root: str = ""
     action: str = ""
     status: str = ""
@@ -56,154 +80,169 @@ class FilesetPlan:
     job: str = ""
     code: int = exit_codes.OK
     copies: dict = field(default_factory=dict)
-    old_roots: set = field(default_factory=set)
+    old_roots: set[str] = field(default_factory=set)
+    spec: Optional[FilesetJob] = None
 
     @property
-    def image_ids(self):
+    def image_ids(self) -> list[int]:
         return [r.id for r in self.records]
 
 
-def run(session, args, out, refs, dest, settings, template, options) -> int:
-    from ..remote import BatchSettings, Bf2rawOptions, FilesetJob, GoogleBatchEngine
+@dataclass
+class RemoteResult:
+    rows: list[list[Any]] = field(default_factory=list)      # COLUMNS
+    jobs: list[dict] = field(default_factory=list)           # dry run: the job specs
+    codes: set[int] = field(default_factory=set)
+    dry_run: bool = False
 
-    if not (args.batch_project and args.repository_bucket):
-        raise UsageError("--remote google-batch needs --batch-project and "
-                         "--repository-bucket")
-    batch = BatchSettings(project=args.batch_project, region=args.batch_region,
-                          repository=args.repository_bucket,
-                          machine_type=args.batch_machine_type,
-                          api_endpoint=args.batch_endpoint,
-                          **({"image": args.batch_image} if args.batch_image else {}))
+    @property
+    def code(self) -> int:
+        return summary_code(self.codes)
+
+
+def publish_remote(session: Any, options: RemoteOptions, dest: Any,
+                   reporter: Reporter) -> RemoteResult:
     try:
         bf2raw = Bf2rawOptions.from_settings(
-            options.ngff_version, options.compression, options.compression_level,
-            options.chunk_size, options.shard_size, options.min_level_size)
+            options.write.ngff_version, options.write.compression,
+            options.write.compression_level, options.write.chunk_size,
+            options.write.shard_size, options.write.min_level_size)
     except ValueError as err:
         raise UsageError(f"remote conversion: {err}") from None
-    engine = GoogleBatchEngine(batch, dest, bf2raw)
-    version = options.ngff_version
-    plan_settings = PlanSettings(template, version, force=args.force,
-                                 allow_private=args.allow_private, per_fileset=True)
+    engine = GoogleBatchEngine(options.batch, dest, bf2raw)
+    result = RemoteResult(dry_run=options.dry_run)
+    plans = _plan(session.conn, options, dest, engine, reporter, result)
+    if options.dry_run:
+        _dry_run(engine, plans, dest, result)
+        return result
+    _submit(engine, plans, options.force)
+    waiting = [fs for fs in plans if fs.action in ("running", "submit")
+               and fs.status in ("", "submitted", "running")]
+    if options.wait and waiting:
+        _wait(reporter, engine, session.conn, waiting)
+    for fs in plans:
+        if fs.action == "running" and not fs.status:
+            fs.status = "running"
+        if fs.action == "collect" and not fs.status:
+            _collect(session.conn, dest, options, fs)
+        result.codes.add(fs.code)
+    for fs in plans:
+        result.rows.append(_row(fs, dest, fs.status))
+        if fs.status == "failed":
+            reporter.warn(f"fileset {fs.fileset_id}: {fs.message}")
+    return result
 
-    conn = session.conn
-    resolution = targets.resolve(conn, refs)
-    codes = {exit_codes.NOT_FOUND} if resolution.missing else set()
+
+def _row(fs: FilesetPlan, dest: Any, status: str) -> list[Any]:
+    return [fs.fileset_id, ",".join(map(str, fs.image_ids)), fs.action, status,
+            fs.job, dest.public_url(fs.root) if fs.root else "", fs.message]
+
+
+def _plan(conn: Any, options: RemoteOptions, dest: Any, engine: GoogleBatchEngine,
+          reporter: Reporter, result: RemoteResult) -> list[FilesetPlan]:
+    """One plan per fileset; refused images become rows of their own."""
+    settings = PlanSettings(options.template, options.write.ngff_version,
+                            force=options.force, allow_private=options.allow_private,
+                            per_fileset=True)
+    resolution = targets.resolve(conn, options.refs)
+    if resolution.missing:
+        result.codes.add(exit_codes.NOT_FOUND)
     for ref in resolution.missing:
-        out.warn(f"{ref}: not found, or not readable by this user")
-    runner = QueryRunner(conn)
-    copies = annotations.read(conn, [r.id for r in resolution.images], settings.namespace,
-                              runner=runner) if resolution.images else {}
-
-    rows = []
+        reporter.warn(f"{ref}: not found, or not readable by this user")
+    copies = annotations.read(conn, [r.id for r in resolution.images], options.namespace,
+                              runner=QueryRunner(conn)) if resolution.images else {}
     filesets: dict[int, FilesetPlan] = {}
     for record in resolution.images:
-        refused = refusal(record, plan_settings)
+        refused = refusal(record, settings)
+        reason, code = (refused.reason, refused.code) if refused else (None, exit_codes.OK)
         if refused is None and (record.fileset_id is None or not record.repo_path):
-            refused = _row_only(record, "no fileset in the managed repository",
-                                exit_codes.NOT_FOUND)
-        if refused is not None:
-            rows.append([record.fileset_id or "", str(record.id), "refuse", "refused", "",
-                         "", refused.reason])
-            codes.add(refused.code)
+            reason, code = "no fileset in the managed repository", exit_codes.NOT_FOUND
+        if reason is not None:
+            result.rows.append([record.fileset_id or "", str(record.id), "refuse",
+                                "refused", "", "", reason])
+            result.codes.add(code)
             continue
+        assert record.fileset_id is not None and record.repo_path is not None
         fs = filesets.setdefault(record.fileset_id, FilesetPlan(
             record.fileset_id, record.repo_path, []))
         fs.records.append(record)
-
     prober = Prober()
     for fs in filesets.values():
         fs.copies = {r.id: copies.get(r.id, []) for r in fs.records}
-        roots = {paths.render(template, r, version) for r in fs.records}
-        if len(roots) != 1:
-            raise paths.TemplateError(f"--path-template {template!r} gives the images of "
-                                      f"fileset {fs.fileset_id} different roots: use "
-                                      "{repo_path} or {fileset_id}, not image values")
-        primary = roots.pop()
-        current = {r.id: current_copy(fs.copies[r.id]) for r in fs.records}
-        prober.prefetch([(c.zarr_path, version) for c in current.values()
-                         if c is not None and c.ngff_version == version])
-        up_to_date = all(
-            c is not None and c.ngff_version == version and not args.force
-            and prober.get(c.zarr_path, version).ok for c in current.values())
-        cur_roots = {root_in_dest(dest, c) for c in current.values() if c is not None}
-        cur_roots.discard(None)
-        if up_to_date:
-            fs.action, fs.status, fs.message = "skip", "skipped", "up to date"
-            fs.root = next(iter(cur_roots), primary)
-            continue
-        cur_root = next(iter(cur_roots)) if len(cur_roots) == 1 else None
-        fs.root = paths.other_slot(primary, cur_root)
-        fs.old_roots = {r for r in cur_roots if r != fs.root}
-        job = FilesetJob(fs.fileset_id, fs.repo_path, fs.root, tuple(fs.image_ids))
-        try:
-            attempts = engine.find(job)
-        except Exception as err:
-            if exit_code_of(err) is None:
-                raise
-            fs.action, fs.status, fs.message = "submit", "failed", one_line(err)
-            fs.code = exit_code_of(err)
-            continue
-        last = attempts[-1] if attempts else None
-        fs.job = last.job_id if last else engine.job_id(job, 1)
-        if last is not None and last.succeeded and not args.force:
-            fs.action = "collect"
-        elif last is not None and last.state in ("QUEUED", "SCHEDULED", "RUNNING",
-                                                  "STATE_UNSPECIFIED"):
-            fs.action = "running"
-        else:
-            fs.action = "submit"
-            if last is not None and last.failed:
-                fs.message = (f"attempt {last.attempt} {last.state}: "
-                              f"{last.last_event or 'no event'}; logs: {last.logs_url}")
-                fs.job = engine.job_id(job, last.attempt + 1)
-        fs._job = job
+        _decide(fs, options, dest, engine, prober)
+    return list(filesets.values())
 
-    plans = list(filesets.values())
-    if args.dry_run:
-        return _dry_run(out, engine, plans, rows, dest, codes, version)
 
-    # submit what needs submitting
+def _decide(fs: FilesetPlan, options: RemoteOptions, dest: Any, engine: GoogleBatchEngine,
+            prober: Prober) -> None:
+    version, template = options.write.ngff_version, options.template
+    roots = {paths.render(template, r, version) for r in fs.records}
+    if len(roots) != 1:
+        raise paths.TemplateError(f"--path-template {template!r} gives the images of "
+                                  f"fileset {fs.fileset_id} different roots: use "
+                                  "{repo_path} or {fileset_id}, not image values")
+    primary = roots.pop()
+    current = {r.id: current_copy(fs.copies[r.id]) for r in fs.records}
+    prober.prefetch([(c.zarr_path, version) for c in current.values()
+                     if c is not None and c.zarr_path and c.ngff_version == version])
+    up_to_date = all(
+        c is not None and c.zarr_path and c.ngff_version == version and not options.force
+        and prober.get(c.zarr_path, version).ok for c in current.values())
+    cur_roots = {root_in_dest(dest, c) for c in current.values() if c is not None}
+    cur_roots.discard(None)
+    if up_to_date:
+        fs.action, fs.status, fs.message = "skip", "skipped", "up to date"
+        fs.root = next(iter(cur_roots), primary)
+        return
+    cur_root = next(iter(cur_roots)) if len(cur_roots) == 1 else None
+    fs.root = paths.other_slot(primary, cur_root)
+    fs.old_roots = {r for r in cur_roots if r and r != fs.root}
+    job = FilesetJob(fs.fileset_id, fs.repo_path, fs.root, tuple(fs.image_ids))
+    fs.spec = job
+    try:
+        attempts = engine.find(job)
+    except Exception as err:
+        code = exit_code_of(err)
+        if code is None:
+            raise
+        fs.action, fs.status, fs.message, fs.code = "submit", "failed", one_line(err), code
+        return
+    last = attempts[-1] if attempts else None
+    fs.job = last.job_id if last else engine.job_id(job, 1)
+    if last is not None and last.succeeded and not options.force:
+        fs.action = "collect"
+    elif last is not None and last.state in ACTIVE:
+        fs.action = "running"
+    else:
+        fs.action = "submit"
+        if last is not None and last.failed:
+            fs.message = (f"attempt {last.attempt} {last.state}: "
+                          f"{last.last_event or 'no event'}; logs: {last.logs_url}")
+            fs.job = engine.job_id(job, last.attempt + 1)
+
+
+def _submit(engine: GoogleBatchEngine, plans: list[FilesetPlan], force: bool) -> None:
     for fs in plans:
         if fs.action != "submit" or fs.status:
             continue
+        assert fs.spec is not None
         try:
-            sub = engine.submit(fs._job, rerun_succeeded=args.force)
+            sub = engine.submit(fs.spec, rerun_succeeded=force)
             fs.job = sub.status.job_id
             fs.action, fs.status = "submit", "submitted" if sub.submitted else "running"
         except Exception as err:
             fs.status, fs.message = "failed", one_line(err)
             fs.code = exit_code_of(err) or exit_codes.REMOTE
-    waiting = [fs for fs in plans if fs.action in ("running", "submit")
-               and fs.status in ("", "submitted", "running")]
-    if args.wait and waiting:
-        _wait(out, engine, conn, waiting)
-    for fs in plans:
-        if fs.action == "running" and not fs.status:
-            fs.status = "running"
-        if fs.action == "collect" and not fs.status:
-            _collect(conn, dest, settings.namespace, version, fs, args.keep_old, engine)
-        codes.add(fs.code)
-    for fs in plans:
-        rows.append([fs.fileset_id, ",".join(map(str, fs.image_ids)), fs.action, fs.status,
-                     fs.job, dest.public_url(fs.root) if fs.root else "", fs.message])
-        if fs.status == "failed":
-            out.warn(f"fileset {fs.fileset_id}: {fs.message}")
-    out.table("Publish (remote)", COLUMNS, rows)
-    return summary_code(codes)
 
 
-def _row_only(record, reason, code):
-    from .plan import REFUSE, ImagePlan
-    return ImagePlan(record, REFUSE, reason, code=code)
-
-
-def _wait(out, engine, conn, waiting):
+def _wait(reporter: Reporter, engine: GoogleBatchEngine, conn: Any,
+          waiting: list[FilesetPlan]) -> None:
     poll = float(os.environ.get(POLL_ENV, "30"))
     names = {engine.job_name(fs.job): fs for fs in waiting}
-    with out.progress() as progress:
+    with reporter.progress() as progress:
         task = progress.add_task("batch jobs", total=len(names))
 
-        def callback(statuses):
+        def callback(statuses: Any) -> None:
             done = sum(1 for st in statuses if st.done)
             progress.update(task, completed=done)
             try:
@@ -223,30 +262,17 @@ def _wait(out, engine, conn, waiting):
                           f"logs: {st.logs_url}")
 
 
-def _collect(conn, dest, namespace, version, fs, keep_old, engine):
+def _collect(conn: Any, dest: Any, options: RemoteOptions, fs: FilesetPlan) -> None:
     """Check each series over HTTP against OMERO, then annotate every image."""
-    from ..checks.core import RemoteCopy, check_agreement
+    version = options.write.ngff_version
     try:
-        urls = {}
+        urls = {record.id: _checked_series(dest, version, fs, record)
+                for record in fs.records}
         for record in fs.records:
-            url = dest.public_url(paths.group_path(fs.root, record.series))
-            remote = RemoteCopy(url, version)
-            try:
-                remote.fetch()
-                remote.open_levels()
-            except Exception as err:
-                raise CollectFailed(f"series {record.series} of job {fs.job} cannot be "
-                                    f"read at {url}: {one_line(err)}") from None
-            errors = [p for p in check_agreement(record, remote) if p.is_error]
-            if errors:
-                raise CollectFailed(f"Image:{record.id} (series {record.series}) does not "
-                                    "agree with OMERO: " + "; ".join(p.message for p in errors))
-            urls[record.id] = url
-        for record in fs.records:
-            values = annotations.annotation_values(urls[record.id], version)
-            annotations.write(conn, record.id, record.group_id, namespace, values,
+            values = annotation_values(urls[record.id], version)
+            annotations.write(conn, record.id, record.group_id, options.namespace, values,
                               fs.copies.get(record.id, []))
-        if fs.old_roots and not keep_old:
+        if fs.old_roots and not options.keep_old:
             for old in fs.old_roots:
                 dest.remove(old)
         fs.status = "published"
@@ -259,23 +285,30 @@ def _collect(conn, dest, namespace, version, fs, keep_old, engine):
         fs.status, fs.message, fs.code = "failed", one_line(err), code
 
 
-def _dry_run(out, engine, plans, rows, dest, codes, version) -> int:
+def _checked_series(dest: Any, version: str, fs: FilesetPlan, record: ImageRecord) -> str:
+    """The URL of the record's series, read back and agreeing with OMERO."""
+    url = dest.public_url(paths.group_path(fs.root, record.series))
+    try:
+        remote = published_copy.read(url, version)
+    except Exception as err:
+        raise CollectFailed(f"series {record.series} of job {fs.job} cannot be "
+                            f"read at {url}: {one_line(err)}") from None
+    errors = [p for p in check_agreement(record, remote) if p.is_error]
+    if errors:
+        raise CollectFailed(f"Image:{record.id} (series {record.series}) does not "
+                            "agree with OMERO: " + "; ".join(p.message for p in errors))
+    return url
+
+
+def _dry_run(engine: GoogleBatchEngine, plans: list[FilesetPlan], dest: Any,
+             result: RemoteResult) -> None:
     from google.cloud import batch_v1
 
-    specs = []
     for fs in plans:
-        rows.append([fs.fileset_id, ",".join(map(str, fs.image_ids)), fs.action, "planned",
-                     fs.job, dest.public_url(fs.root) if fs.root else "", fs.message])
+        result.rows.append(_row(fs, dest, "planned"))
         if fs.action == "submit":
+            assert fs.spec is not None
             attempt = int(fs.job.rsplit("-a", 1)[-1]) if "-a" in fs.job else 1
-            spec = engine.build_job(fs._job, attempt)
-            specs.append({"job_id": fs.job, "fileset": fs.fileset_id,
-                          "spec": json.loads(batch_v1.Job.to_json(spec))})
-    if out.style == "json":
-        out.document({"plan": [dict(zip(COLUMNS, r)) for r in rows], "jobs": specs})
-    else:
-        out.table("Publish plan (remote, dry run: nothing changed)", COLUMNS, rows)
-        for item in specs:
-            cmd = item["spec"]["taskGroups"][0]["taskSpec"]["runnables"][0]["container"]
-            out.line(f"{item['job_id']}: {' '.join(cmd.get('commands', []))}")
-    return summary_code(codes)
+            spec = engine.build_job(fs.spec, attempt)
+            result.jobs.append({"job_id": fs.job, "fileset": fs.fileset_id,
+                                "spec": json.loads(batch_v1.Job.to_json(spec))})

@@ -11,8 +11,10 @@ import socket
 import numpy as np
 import pytest
 
-from omero_cli_ngff.checks import core as checks
-from omero_cli_ngff.omero_io.annotations import PublishedCopy
+from omero_cli_ngff.checks import agreement, annotation, pixels
+from omero_cli_ngff.checks.problems import Problem
+from omero_cli_ngff.model.annotation import PublishedCopy
+from omero_cli_ngff.workflows import published_copy
 from omero_cli_ngff.model.records import ImageRecord, PhysicalSize
 from omero_cli_ngff.storage import HttpPolicy
 
@@ -20,6 +22,11 @@ from tests.helpers.verify import FolderServer, ramp, write_copy
 
 SHAPE = (1, 2, 3, 64, 96)      # t, c, z, y, x
 FAST = HttpPolicy(attempts=1, connect_timeout=2, read_timeout=5)
+
+
+def check_data(url, version, annotation_id=None):
+    """(the copy read back, or None; its problems), read as verify reads it."""
+    return published_copy.check_data(url, version, annotation_id, FAST)
 
 
 def copy_of(pairs, annotation_id=7, image_id=1):
@@ -48,7 +55,7 @@ def codes(problems):
 # --------------------------------------------------------------------------- annotation
 
 def test_a_complete_annotation_has_no_problem():
-    parsed, problems = checks.check_annotations([copy_of(good_pairs())])
+    parsed, problems = annotation.check_annotations([copy_of(good_pairs())])
     assert problems == []
     assert parsed[0].usable and parsed[0].url.endswith("/1.ome.zarr/")
 
@@ -63,42 +70,42 @@ def test_a_complete_annotation_has_no_problem():
     (good_pairs() + [("zarr_path", "https://other.org/2.ome.zarr/")], "ambiguous-key"),
 ])
 def test_malformed_annotations_are_errors(pairs, code):
-    _, problems = checks.check_annotations([copy_of(pairs)])
+    _, problems = annotation.check_annotations([copy_of(pairs)])
     assert code in codes(problems)
     assert all(p.annotation_id == 7 for p in problems)
     assert not any(p.fixable for p in problems)
 
 
 def test_plain_http_and_missing_slash_are_warnings_only():
-    _, problems = checks.check_annotations(
+    _, problems = annotation.check_annotations(
         [copy_of(good_pairs(url="http://example.org/1.ome.zarr"))])
     assert codes(problems) == ["insecure-url", "url-without-slash"]
     assert not any(p.is_error for p in problems)
 
 
 def test_two_annotations_in_the_namespace_are_one_error():
-    _, problems = checks.check_annotations(
+    _, problems = annotation.check_annotations(
         [copy_of(good_pairs(), 7), copy_of(good_pairs(), 8)], "jax.org/public/zarr")
     assert codes(problems) == ["duplicate-annotation"]
     assert "7, 8" in problems[0].message
 
 
 def test_outdated_is_a_warning_unless_a_version_is_asked_for():
-    assert checks.check_outdated("0.5", None) == []
-    assert [p.severity for p in checks.check_outdated("0.4", None)] == ["warning"]
-    assert [p.severity for p in checks.check_outdated("0.4", "0.5")] == ["error"]
-    assert checks.check_outdated("0.5", "0.4") == []
+    assert annotation.check_outdated("0.5", None) == []
+    assert [p.severity for p in annotation.check_outdated("0.4", None)] == ["warning"]
+    assert [p.severity for p in annotation.check_outdated("0.4", "0.5")] == ["error"]
+    assert annotation.check_outdated("0.5", "0.4") == []
 
 
 def test_tile_plan_is_reproducible_distinct_and_inside():
     shape = {"t": 2, "c": 3, "z": 4, "y": 1000, "x": 700}
-    a = checks.tile_plan(shape, (256, 256), 10, seed=5)
-    assert a == checks.tile_plan(shape, (256, 256), 10, seed=5)
-    assert a != checks.tile_plan(shape, (256, 256), 10, seed=6)
+    a = pixels.tile_plan(shape, (256, 256), 10, seed=5)
+    assert a == pixels.tile_plan(shape, (256, 256), 10, seed=5)
+    assert a != pixels.tile_plan(shape, (256, 256), 10, seed=6)
     assert len(set(a)) == 10
     for t, c, z, y, x, h, w in a:
         assert 0 <= y and y + h <= 1000 and 0 <= x and x + w <= 700 and h > 0 and w > 0
-    assert len(checks.tile_plan({"t": 1, "c": 1, "z": 1, "y": 10, "x": 10},
+    assert len(pixels.tile_plan({"t": 1, "c": 1, "z": 1, "y": 10, "x": 10},
                                 (256, 256), 5, 0)) == 1
 
 
@@ -122,19 +129,19 @@ def fresh(served, name, version="0.5", data=None):
 @pytest.mark.parametrize("version", ["0.4", "0.5"])
 def test_a_sound_copy_passes_every_check(served, version):
     path, url = fresh(served, f"sound-{version}.zarr", version)
-    remote = checks.RemoteCopy(url, version, FAST)
-    assert checks.check_data(remote) == []
+    remote, problems = check_data(url, version)
+    assert problems == []
     assert [lvl.array.shape for lvl in remote.levels] == [SHAPE, (1, 2, 3, 32, 48)]
-    assert checks.check_agreement(record(), remote) == []
+    assert agreement.check_agreement(record(), remote) == []
     source = ArraySource(ramp(SHAPE))
-    assert checks.check_pixels(record(), remote, source, 3) == []
+    assert pixels.check_pixels(record(), remote, source, 3) == []
     assert source.reads == 3
 
 
 def test_deleted_data_is_not_found_and_fixable(served):
     path, url = fresh(served, "deleted.zarr")
     shutil.rmtree(path)
-    [problem] = checks.check_data(checks.RemoteCopy(url, "0.5", FAST), annotation_id=9)
+    [problem] = check_data(url, "0.5", 9)[1]
     assert problem.code == "data-not-found" and problem.fixable
     assert problem.annotation_id == 9
 
@@ -143,7 +150,7 @@ def test_invalid_json_metadata_is_corrupt_and_fixable(served):
     path, url = fresh(served, "badjson.zarr")
     with open(os.path.join(path, "zarr.json"), "w") as f:
         f.write('{"zarr_format": 3, "node_type": "gr')
-    [problem] = checks.check_data(checks.RemoteCopy(url, "0.5", FAST))
+    [problem] = check_data(url, "0.5")[1]
     assert problem.code == "corrupt-metadata" and problem.fixable
 
 
@@ -155,13 +162,13 @@ def test_invalid_ngff_is_reported_and_fixable(served):
     meta["attributes"]["ome"]["multiscales"][0]["axes"] = \
         meta["attributes"]["ome"]["multiscales"][0]["axes"][:2]       # 2 axes, 5-D arrays
     json.dump(meta, open(meta_path, "w"))
-    problems = checks.check_data(checks.RemoteCopy(url, "0.5", FAST))
+    problems = check_data(url, "0.5")[1]
     assert problems and all(p.code == "invalid-ngff" and p.fixable for p in problems)
 
 
 def test_wrong_version_in_the_annotation_is_a_mismatch_not_a_deletion(served):
     _, url = fresh(served, "v05.zarr", "0.5")
-    [problem] = checks.check_data(checks.RemoteCopy(url, "0.4", FAST))
+    [problem] = check_data(url, "0.4")[1]
     assert problem.code == "version-mismatch" and not problem.fixable
     assert "0.5" in problem.message
 
@@ -171,8 +178,7 @@ def test_corrupted_chunk_is_found(served):
     chunk = os.path.join(path, "s0", "c", "0", "0", "0", "0", "0")
     with open(chunk, "r+b") as f:
         f.truncate(5)
-    remote = checks.RemoteCopy(url, "0.5", FAST)
-    problems = checks.check_data(remote)
+    remote, problems = check_data(url, "0.5")
     assert codes(problems) == ["chunk-unreadable"]
     assert not problems[0].fixable
 
@@ -180,20 +186,19 @@ def test_corrupted_chunk_is_found(served):
 def test_a_chunk_with_other_pixels_is_found_by_sampling(served):
     data = ramp(SHAPE)
     _, url = fresh(served, "otherpixels.zarr", data=data)
-    remote = checks.RemoteCopy(url, "0.5", FAST)
-    assert checks.check_data(remote) == []
+    remote, problems = check_data(url, "0.5")
+    assert problems == []
     wrong = data.copy()
     wrong[...] = 0
-    problems = checks.check_pixels(record(), remote, ArraySource(wrong), 2)
+    problems = pixels.check_pixels(record(), remote, ArraySource(wrong), 2)
     assert codes(problems) == ["pixels-differ", "pixels-differ"]
     assert all(p.is_error for p in problems)
 
 
 def test_shape_type_and_physical_size_disagreements(served):
     _, url = fresh(served, "agree.zarr")
-    remote = checks.RemoteCopy(url, "0.5", FAST)
-    checks.check_data(remote)
-    problems = checks.check_agreement(
+    remote, _ = check_data(url, "0.5")
+    problems = agreement.check_agreement(
         record(size_x=100, size_c=3, pixel_type="uint8",
                physical_x=PhysicalSize(0.25, "MICROMETER")), remote)
     assert codes(problems) == ["physical-size-mismatch", "pixel-type-mismatch",
@@ -209,15 +214,15 @@ def test_forbidden_and_server_errors_are_not_fixable(served):
     with FaultProxy(server.url) as proxy:
         proxied = url.replace(server.url, proxy.url)
         proxy.fail(403, path=r"zarr\.json")
-        [problem] = checks.check_data(checks.RemoteCopy(proxied, "0.5", FAST))
+        [problem] = check_data(proxied, "0.5")[1]
         assert problem.code == "forbidden" and not problem.fixable
         proxy.clear()
         proxy.fail(500, path=r"zarr\.json")
-        [problem] = checks.check_data(checks.RemoteCopy(proxied, "0.5", FAST))
+        [problem] = check_data(proxied, "0.5")[1]
         assert problem.code == "server-error" and not problem.fixable
         proxy.clear()
         proxy.fail(404, path=r"zarr\.json")
-        [problem] = checks.check_data(checks.RemoteCopy(proxied, "0.5", FAST))
+        [problem] = check_data(proxied, "0.5")[1]
         assert problem.code == "data-not-found" and problem.fixable
 
 
@@ -225,8 +230,7 @@ def test_an_unreachable_host_is_not_fixable():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    [problem] = checks.check_data(
-        checks.RemoteCopy(f"http://127.0.0.1:{port}/x.zarr/", "0.5", FAST))
+    [problem] = check_data(f"http://127.0.0.1:{port}/x.zarr/", "0.5")[1]
     assert problem.code == "unreachable" and not problem.fixable
 
 
@@ -252,29 +256,27 @@ def test_a_url_at_a_bioformats2raw_root_is_not_an_image_and_not_fixable(served):
     with open(os.path.join(path, "zarr.json"), "w") as f:
         json.dump({"zarr_format": 3, "node_type": "group", "attributes": {
             "ome": {"version": "0.5", "bioformats2raw.layout": 3}}}, f)
-    [problem] = checks.check_data(
-        checks.RemoteCopy(f"{server.url}/b2r.ome.zarr/", "0.5", FAST))
+    [problem] = check_data(f"{server.url}/b2r.ome.zarr/", "0.5")[1]
     assert problem.code == "not-an-image" and not problem.fixable
     assert problem.message.endswith("b2r.ome.zarr/0/)")
-    assert checks.check_data(checks.RemoteCopy(f"{server.url}/b2r.ome.zarr/0/", "0.5",
-                                               FAST)) == []
+    assert check_data(f"{server.url}/b2r.ome.zarr/0/", "0.5")[1] == []
 
 
 def test_lower_levels_are_compared_where_omero_serves_the_same_size(served):
     _, url = fresh(served, "levels.zarr")
-    remote = checks.RemoteCopy(url, "0.5", FAST)
-    assert checks.check_data(remote) == []
+    remote, problems = check_data(url, "0.5")
+    assert problems == []
     data = ramp(SHAPE)
     source = ArraySource(data)
     source.levels = [(64, 96), (32, 48)]
     source.read = lambda level, t, c, z, y, x, h, w: data[..., ::2 ** level, ::2 ** level][
         t, c, z, y:y + h, x:x + w]
-    assert checks.check_pixels(record(), remote, source, 2) == []
+    assert pixels.check_pixels(record(), remote, source, 2) == []
     # a lower level computed differently is a warning, full resolution stays sound
     source.read = lambda level, t, c, z, y, x, h, w: (
         data[t, c, z, y:y + h, x:x + w] if level == 0 else
         np.zeros((h, w), data.dtype) + 1)
-    [problem] = checks.check_pixels(record(), remote, source, 2)
+    [problem] = pixels.check_pixels(record(), remote, source, 2)
     assert problem.code == "pixels-differ" and problem.severity == "warning"
     assert "level s1" in problem.message
 
@@ -285,16 +287,15 @@ def test_a_slow_server_is_a_timeout_not_fixable(served):
     _, server = served
     with FaultProxy(server.url) as proxy:
         proxy.delay(2.0, path=r"zarr\.json")
-        remote = checks.RemoteCopy(url.replace(server.url, proxy.url), "0.5",
-                                   HttpPolicy(attempts=1, connect_timeout=2, read_timeout=0.5))
-        [problem] = checks.check_data(remote)
+        _, [problem] = published_copy.check_data(
+            url.replace(server.url, proxy.url), "0.5",
+            policy=HttpPolicy(attempts=1, connect_timeout=2, read_timeout=0.5))
     assert problem.code == "timeout" and not problem.fixable
 
 
 def test_fix_on_a_read_only_server_changes_nothing_and_says_so():
     import omero
-    from omero_cli_ngff.cli.output import Output
-    from omero_cli_ngff.commands.verify import ImageReport, fix
+    from omero_cli_ngff.workflows.verify import ImageReport, fix
 
     class ReadOnlyConn:
         class SERVICE_OPTS:
@@ -315,17 +316,17 @@ def test_fix_on_a_read_only_server_changes_nothing_and_says_so():
     foreign = copy_of(good_pairs(), annotation_id=8, image_id=2)
     foreign.can_edit = False
     reports = [
-        ImageReport(record(), [gone], [checks.Problem("data-not-found", "404",
+        ImageReport(record(), [gone], [Problem("data-not-found", "404",
                                                       annotation_id=7, fixable=True)]),
-        ImageReport(record(id=2), [foreign], [checks.Problem(
+        ImageReport(record(id=2), [foreign], [Problem(
             "data-not-found", "404", annotation_id=8, fixable=True)]),
-        ImageReport(record(id=3), [copy_of(good_pairs(), 9, 3)], [checks.Problem(
+        ImageReport(record(id=3), [copy_of(good_pairs(), 9, 3)], [Problem(
             "forbidden", "403", annotation_id=9)]),
     ]
-    fixes = fix(ReadOnlyConn(), reports, dry_run=False, out=Output("json"))
+    fixes = fix(ReadOnlyConn(), reports, dry_run=False)
     assert [(f.image_id, f.done) for f in fixes] == [(1, False), (2, False)]
     assert "ReadOnlyGroupSecurityViolation" in fixes[0].error
     assert fixes[1].error == "not allowed to delete this annotation"
-    dry = fix(ReadOnlyConn(), reports, dry_run=True, out=Output("json"))
+    dry = fix(ReadOnlyConn(), reports, dry_run=True)
     assert [(f.annotation_id, f.done, f.error) for f in dry] == [
         (7, False, ""), (8, False, "not allowed to delete this annotation")]

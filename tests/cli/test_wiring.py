@@ -45,3 +45,17 @@ def test_standalone_script_runs_the_same_commands(capsys):
     assert main(["exit-codes", "--style", "csv"]) == 0
     assert "code,meaning" in capsys.readouterr().out
     assert main(["export", "42", "--output", "x"]) == exit_codes.USAGE
+
+
+def test_omero_errors_lists_every_exit_code(capsys):
+    """`omero errors` lists the codes registered with BaseControl.add_error, as OMERO's
+    own plugins do (omero-py omero/plugins/errors.py walks every control's errors)."""
+    rv, out, _ = invoke(["errors"], capsys)
+    assert rv == 0
+    listed = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[1] == "ngff":
+            listed[int(parts[0])] = parts[2]
+    assert listed == {code: exit_codes.NAMES[code] for code, _ in exit_codes.TABLE
+                      if code != exit_codes.OK}

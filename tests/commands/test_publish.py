@@ -136,14 +136,14 @@ def test_permissions_and_groups(world):
 
 
 def test_destination_defaults_from_the_server_configuration(world, monkeypatch):
-    from omero_cli_ngff.omero_io.session import Session
-    monkeypatch.setattr(Session, "client_config", lambda self: {
+    from omero_cli_ngff.workflows import publish_settings
+    monkeypatch.setattr(publish_settings, "client_config", lambda conn: {
         "omero.client.ngff.dest": world.dest,
         "omero.client.ngff.namespace": "test/ns"})
     rv, rows, err = world.publish("Image:3", dest=False)
     assert rv == 0, err
     assert world.copies([3], "test/ns")[3][0].zarr_path == world.public("0.5/3.ome.zarr/0/")
-    monkeypatch.setattr(Session, "client_config", lambda self: {})
+    monkeypatch.setattr(publish_settings, "client_config", lambda conn: {})
     rv, _, err = world.publish("Image:3", dest=False)
     assert rv == exit_codes.USAGE and "--dest" in err
 

@@ -4,6 +4,7 @@ import json
 
 from tests.helpers.cli import invoke
 from omero_cli_ngff.omero_io import annotations
+from omero_cli_ngff.model.annotation import DEFAULT_NAMESPACE, annotation_values
 from omero_cli_ngff import exit_codes
 from tests.helpers.publish import CATALOGUE, env_isolated
 
@@ -22,7 +23,7 @@ def test_publish_with_sudo_writes_as_the_user(start_omero_devserver, gcs_emulato
     assert rv == 0, err
     conn = server.connect("root")
     try:
-        (copy,) = annotations.read(conn, [1], annotations.DEFAULT_NAMESPACE)[1]
+        (copy,) = annotations.read(conn, [1], DEFAULT_NAMESPACE)[1]
         alice = conn.getObject("Experimenter", attributes={"omeName": "alice"})
     finally:
         conn.close()

@@ -16,7 +16,7 @@ import pytest
 
 from omero_cli_ngff.omero_io import annotations
 from omero_cli_ngff import exit_codes
-from omero_cli_ngff.omero_io.annotations import DEFAULT_NAMESPACE
+from omero_cli_ngff.model.annotation import DEFAULT_NAMESPACE, annotation_values
 from omero_cli_ngff.workflows.convert import convert_image
 from omero_cli_ngff.ngff.spec import WriteOptions
 from omero_cli_ngff.model.objects import parse_objects
@@ -82,7 +82,7 @@ def world(tmp_path_factory):
                 write_copy(root, f"{image_id}.ome.zarr", px, version, pixel_size=size,
                            z_size=z, **kw)
             url = url or f"{www.url}/{image_id}.ome.zarr/"
-            values = pairs or annotations.annotation_values(url, version, DATE)
+            values = pairs or annotation_values(url, version, DATE)
             annotations.write(conn, image_id, rec.group_id, NS, values, [])
 
         # the sound copies are written by the plugin's own writer from OMERO's tiles
@@ -102,7 +102,7 @@ def world(tmp_path_factory):
         publish(7, data=image_pixels(7)[..., :80])
         publish(8)
         annotations.write(conn, 8, records[8].group_id, NS,
-                          annotations.annotation_values(f"{www.url}/8.ome.zarr/", "0.5",
+                          annotation_values(f"{www.url}/8.ome.zarr/", "0.5",
                                                         DATE), [])
         write_copy(root / "forbidden", "10.ome.zarr", image_pixels(10), "0.5")
         publish(10, data=False, url=f"{proxy.url}/forbidden/10.ome.zarr/")

@@ -1,7 +1,7 @@
 """verify --orphans: Zarr groups under a prefix that no annotation points at."""
 
 from omero_cli_ngff.storage import parse_destination
-from omero_cli_ngff.commands.verify import find_orphans
+from omero_cli_ngff.workflows.orphans import find_orphans
 
 from tests.helpers.verify import ramp, write_copy
 

@@ -1,17 +1,18 @@
-"""Every query of omero_cli_ngff/queries.py, and BlitzGateway's common calls, answered
+"""Every query of omero_cli_ngff/omero_io/queries.py, and BlitzGateway's common calls, answered
 by the dev server through a real omero-py client with the group context -1."""
 
 import omero
 import pytest
 from omero.rtypes import rlong, rstring, unwrap
 
+from omero_cli_ngff.model.objects import CONTAINER_TYPES
 from omero_cli_ngff.omero_io import queries as Q
 
 NS_DEMO = "openmicroscopy.org/omero/client/mapAnnotation"
 
 
 def all_plugin_queries():
-    out = [("EXISTING_IDS." + t, Q.EXISTING_IDS.format(type=t)) for t in Q.CONTAINER_TYPES]
+    out = [("EXISTING_IDS." + t, Q.EXISTING_IDS.format(type=t)) for t in CONTAINER_TYPES]
     out += [("IMAGE_IDS." + k, v) for k, v in Q.IMAGE_IDS.items()]
     out += [(name, getattr(Q, name)) for name in dir(Q)
             if name.isupper() and isinstance(getattr(Q, name), str)

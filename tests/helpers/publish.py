@@ -11,7 +11,7 @@ import requests
 
 from tests.helpers.cli import invoke, json_rows
 from omero_cli_ngff.omero_io import annotations
-from omero_cli_ngff.omero_io.annotations import DEFAULT_NAMESPACE
+from omero_cli_ngff.model.annotation import DEFAULT_NAMESPACE
 from omero_cli_ngff.storage import fetch_metadata
 
 CATALOGUE = Path(__file__).resolve().parent.parent / "catalogues" / "publish.yaml"

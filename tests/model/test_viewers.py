@@ -40,7 +40,7 @@ def test_unknown_viewer_is_refused():
 
 
 def test_reverse_lookup_variants_of_a_url(monkeypatch):
-    from omero_cli_ngff.commands.locate import url_variants
+    from omero_cli_ngff.workflows.locate import url_variants
     monkeypatch.delenv("STORAGE_EMULATOR_HOST", raising=False)
     assert url_variants("https://h/x.zarr/0") == ["https://h/x.zarr/0/", "https://h/x.zarr/0"]
     assert url_variants(" https://h/x.zarr/0/ ") == ["https://h/x.zarr/0/", "https://h/x.zarr/0"]

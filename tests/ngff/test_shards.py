@@ -20,7 +20,7 @@ from zarr.storage import FsspecStore, LocalStore, MemoryStore, WrapperStore
 
 from omero_cli_ngff.ngff import codecs, shards
 from omero_cli_ngff.ngff import store as st
-from omero_cli_ngff.ngff.errors import DestinationError, NgffError, NoSpaceError
+from omero_cli_ngff.ngff.errors import StoreError, WriterError, NoSpaceError
 
 SHAPE = (1, 3, 5, 100, 90)      # partial edge chunks; the last shards stick out
 CHUNKS = (1, 1, 1, 32, 32)
@@ -227,11 +227,11 @@ def test_check_sharding_rejects_other_layouts():
                   SC(chunk_shape=CHUNKS, index_codecs=[BytesCodec()])):
         arr = zarr.create_array(MemoryStore(), shape=SHAPE, dtype="uint16",
                                 chunks=SHARDS, serializer=other)
-        with pytest.raises(NgffError) as err:
+        with pytest.raises(WriterError) as err:
             shards.check_sharding(arr)
         assert "\n" not in str(err.value) and "sharding" in str(err.value)
     unsharded = zarr.create_array(MemoryStore(), shape=SHAPE, chunks=CHUNKS, dtype="uint8")
-    with pytest.raises(NgffError, match="single sharding codec"):
+    with pytest.raises(WriterError, match="single sharding codec"):
         shards.check_sharding(unsharded)
 
 
@@ -253,7 +253,7 @@ def test_sink_choice_follows_the_store_under_the_wrappers(tmp_path):
         sink = shards.open_sink(store, "a/c/0", (2,))
         assert type(sink) is cls
         sink.abort()
-    with pytest.raises(DestinationError, match="read-only"):
+    with pytest.raises(StoreError, match="read-only"):
         shards.open_sink(LocalStore(str(tmp_path), read_only=True), "a/c/0", (2,))
 
 
@@ -365,7 +365,7 @@ def test_spool_sink_upload_failure_leaves_nothing(tmp_path, monkeypatch):
         raise ConnectionError("upload refused\nwith details")
 
     monkeypatch.setattr(store.fs, "_put_file", broken)
-    with pytest.raises(DestinationError) as err:
+    with pytest.raises(StoreError) as err:
         sink.close()
     assert str(err.value) == "cannot write 0/c/0/0: upload refused"
     sink.abort()

@@ -13,7 +13,7 @@ from omero_cli_ngff.ngff import (ImageSpec, InvalidSpecError, SourceError, Targe
                                  write_image)
 from omero_cli_ngff.ngff.codecs import COMPRESSIONS
 from omero_cli_ngff.ngff.downsample import downsample_mean2
-from omero_cli_ngff.ngff.errors import DestinationError
+from omero_cli_ngff.ngff.errors import StoreError
 from omero_cli_ngff.ngff.sources import ArraySource
 from omero_cli_ngff.model.records import ChannelInfo, PhysicalSize, RenderingInfo
 
@@ -249,14 +249,14 @@ def test_unwritable_destination(unprivileged_python):
     result = run(
         "import os, stat, numpy as np\n"
         "from omero_cli_ngff.ngff import ImageSpec, WriteOptions, write_image\n"
-        "from omero_cli_ngff.ngff.errors import DestinationError\n"
+        "from omero_cli_ngff.ngff.errors import StoreError\n"
         "from omero_cli_ngff.ngff.sources import ArraySource\n"
         "os.mkdir('ro'); os.chmod('ro', stat.S_IRUSR | stat.S_IXUSR)\n"
         "arr = np.zeros((1, 1, 1, 100, 100), 'uint8')\n"
         "spec = ImageSpec(name='x', dtype='uint8', size_x=100, size_y=100)\n"
         "try:\n"
         "    write_image('ro/x', spec, ArraySource(arr), WriteOptions(chunk_size=64))\n"
-        "except DestinationError as err:\n"
+        "except StoreError as err:\n"
         "    print('refused:', err)\n")
     assert result.returncode == 0, result.stderr
     assert "refused:" in result.stdout
@@ -265,7 +265,7 @@ def test_unwritable_destination(unprivileged_python):
 def test_unwritable_store_is_destination_error():
     arr = image(shape=(1, 1, 1, 100, 100))
     store = MemoryStore(read_only=True)
-    with pytest.raises(DestinationError):
+    with pytest.raises(StoreError):
         write_image(store, spec_for(arr), ArraySource(arr), opts())
 
 
@@ -282,7 +282,7 @@ def test_empty_chunks_skipped_with_fill_value(tmp_path):
 def test_destination_under_a_file(tmp_path):
     (tmp_path / "file").write_text("x")
     arr = image(shape=(1, 1, 1, 100, 100))
-    with pytest.raises(DestinationError):
+    with pytest.raises(StoreError):
         write_image(str(tmp_path / "file" / "x.zarr"), spec_for(arr), ArraySource(arr), opts())
 
 

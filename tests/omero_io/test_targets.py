@@ -6,6 +6,7 @@ import pytest
 
 from tests.helpers.cli import invoke, json_rows
 from omero_cli_ngff.omero_io import annotations, targets
+from omero_cli_ngff.model.annotation import DEFAULT_NAMESPACE, annotation_values
 from omero_cli_ngff import exit_codes
 from omero_cli_ngff.model.objects import parse_objects
 
@@ -93,9 +94,9 @@ def test_resolution_is_batched_not_per_image(start_omero_devserver):
 def test_an_annotation_survives_a_server_restart(start_omero_devserver, capsys):
     server = start_omero_devserver()
     conn = server.connect("root")
-    values = annotations.annotation_values("https://example.org/b/1.ome.zarr/0/", "0.5")
+    values = annotation_values("https://example.org/b/1.ome.zarr/0/", "0.5")
     try:
-        annotations.write(conn, 10, 3, annotations.DEFAULT_NAMESPACE, values, [])
+        annotations.write(conn, 10, 3, DEFAULT_NAMESPACE, values, [])
     finally:
         conn.close()
     server.restart()

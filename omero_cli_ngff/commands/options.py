@@ -1,0 +1,35 @@
+"""Command-line arguments turned into the option records the workflows take: the
+conversion options shared by export and publish, and the objects named."""
+
+from __future__ import annotations
+
+from argparse import Namespace
+
+from ..model.objects import ObjectRef, parse_objects
+from ..model.sizes import parse_bytes
+from ..ngff.spec import WriteOptions
+
+
+def objects(args: Namespace) -> list[ObjectRef]:
+    """The objects named, parsed before any login (a usage error names the bad one)."""
+    return parse_objects(args.objects)
+
+
+def write_options(args: Namespace, overwrite: bool = False) -> WriteOptions:
+    """The writer's options from the conversion arguments (WriteOptions checks the
+    values itself: an InvalidSpecError is a usage error)."""
+    extra = {}
+    if args.compression is not None:
+        extra["compression"] = args.compression
+    return WriteOptions(
+        ngff_version=args.ngff_version,
+        chunk_size=args.chunk_size,
+        shard_size=args.shard_size,
+        shard_bytes=parse_bytes(args.shard_bytes),
+        compression_level=args.compression_level,
+        min_level_size=args.min_level_size,
+        workers=args.workers,
+        memory_budget=parse_bytes(args.memory_budget),
+        overwrite=overwrite,
+        **extra,
+    )

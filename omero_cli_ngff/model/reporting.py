@@ -1,0 +1,72 @@
+"""What a workflow reports while it runs, without printing: warnings and progress.
+
+The commands hand a workflow the CLI's renderer (`cli.output.Output`, a `Renderer`),
+which draws both; `SILENT` is for callers that want neither (tests, benchmarks).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, ContextManager, Iterator, Protocol
+
+
+class Progress(Protocol):
+    """The part of rich's Progress that workflows use."""
+
+    def add_task(self, description: str, total: Any = None, **fields: Any) -> Any: ...
+
+    def update(self, task: Any, **kwargs: Any) -> None: ...
+
+    def advance(self, task: Any, advance: float = 1) -> None: ...
+
+    def remove_task(self, task: Any) -> None: ...
+
+
+class Reporter(Protocol):
+    def warn(self, text: str) -> None: ...
+
+    def progress(self) -> ContextManager[Progress]: ...
+
+
+class Renderer(Reporter, Protocol):
+    """The CLI's renderer as the commands use it (cli.output.Output)."""
+
+    style: str
+
+    @property
+    def for_people(self) -> bool: ...
+
+    def table(self, title: str, columns: list[str], rows: list[list[Any]],
+              footer: str = "") -> None: ...
+
+    def document(self, obj: Any) -> None: ...
+
+    def line(self, text: str) -> None: ...
+
+    def info(self, text: str) -> None: ...
+
+
+class _NoProgress:
+    def add_task(self, description: str, total: Any = None, **fields: Any) -> int:
+        return 0
+
+    def update(self, task: Any, **kwargs: Any) -> None:
+        pass
+
+    def advance(self, task: Any, advance: float = 1) -> None:
+        pass
+
+    def remove_task(self, task: Any) -> None:
+        pass
+
+
+class _Silent:
+    def warn(self, text: str) -> None:
+        pass
+
+    @contextmanager
+    def progress(self) -> Iterator[Progress]:
+        yield _NoProgress()
+
+
+SILENT: Reporter = _Silent()

@@ -1,0 +1,67 @@
+"""The publish journal and the listings of the plugin's own folders in a destination.
+
+A journal entry (``.omero-ngff/pending/<image id>.json``) is written before an image is
+converted and removed when it is done: a rerun after a kill resumes into the same slot
+and finishes the removal of a replaced copy, so nothing is orphaned.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from dataclasses import dataclass
+from typing import Any, Optional
+
+PENDING_DIR = ".omero-ngff/pending"
+
+
+@dataclass
+class Pending:
+    """A journal entry: an image being written to `root`, replacing `old` (or None)."""
+
+    image_id: int
+    root: str
+    old: Optional[str] = None
+    old_url: Optional[str] = None
+
+    def to_bytes(self) -> bytes:
+        return json.dumps(self.__dict__, sort_keys=True).encode()
+
+    @classmethod
+    def parse(cls, data: Optional[bytes]) -> Optional["Pending"]:
+        try:
+            doc = json.loads(data or b"")
+            return cls(int(doc["image_id"]), str(doc["root"]), doc.get("old"),
+                       doc.get("old_url"))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+def journal_path(image_id: int) -> str:
+    return f"{PENDING_DIR}/{image_id}.json"
+
+
+def read_journal(dest: Any) -> dict[int, Pending]:
+    """Image id -> its journal entry (one listing of the destination)."""
+    out: dict[int, Pending] = {}
+    for name in dest.list_names(PENDING_DIR):
+        if not name.endswith(".json"):
+            continue
+        entry = Pending.parse(dest.read_bytes(f"{PENDING_DIR}/{name}"))
+        if entry is not None:
+            out[entry.image_id] = entry
+    return out
+
+
+def read_entry(dest: Any, image_id: int) -> Optional[Pending]:
+    return Pending.parse(dest.read_bytes(journal_path(image_id)))
+
+
+def listed_ids(dest: Any, folder: str) -> set[int]:
+    """Image ids named by the objects of a plugin folder (journal, claims): one listing."""
+    out = set()
+    for name in dest.list_names(folder):
+        base = posixpath.basename(name).split(".")[0]
+        if base.isdigit():
+            out.add(int(base))
+    return out

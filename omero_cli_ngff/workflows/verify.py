@@ -1,0 +1,238 @@
+"""`verify`: is every published copy sound?
+
+Plan -> check -> (fix). The OMERO side is a few batched queries (targets, annotations);
+the checks of each image (HTTP reads, validation, tiles compared with OMERO's) run in a
+small thread pool. Nothing is changed unless fixing is asked for, and then only
+annotations whose data is definitely gone or corrupt are removed; data never is.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from .. import exit_codes
+from ..checks.agreement import check_agreement
+from ..checks.annotation import ParsedCopy, check_annotations, check_outdated
+from ..checks.pixels import check_pixels
+from ..checks.problems import WARNING, Problem
+from ..errors import shorten
+from ..model.annotation import DEFAULT_NAMESPACE, PublishedCopy
+from ..model.objects import ObjectRef
+from ..model.published import PublishedImage
+from ..model.records import ImageRecord
+from ..model.reporting import SILENT, Reporter
+from ..omero_io import annotations, targets
+from ..omero_io.query import QueryRunner
+from ..omero_io.tile_source import OmeroTileSource, PixelSourceError
+from ..storage import HttpPolicy
+from . import published_copy
+from .orphans import Orphan, find_orphans
+
+log = logging.getLogger(__name__)
+
+# Images checked at once: HTTP reads and OMERO tiles overlap; small, for 2-core hosts
+# and for the object store's and OMERO's sake.
+WORKERS = 4
+SEED = 0
+
+SOUND, WARNINGS, UNSOUND, UNPUBLISHED = "sound", "warnings", "unsound", "not published"
+
+
+@dataclass
+class ImageReport:
+    record: ImageRecord
+    copies: list[PublishedCopy] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
+    versions: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        if not self.copies:
+            return UNPUBLISHED
+        if any(p.is_error for p in self.problems):
+            return UNSOUND
+        return WARNINGS if self.problems else SOUND
+
+    def to_dict(self) -> dict:
+        return {"image_id": self.record.id, "name": self.record.name,
+                "status": self.status, "urls": self.urls,
+                "ngff_versions": self.versions,
+                "annotation_ids": [c.annotation_id for c in self.copies],
+                "problems": [p.to_dict() for p in self.problems]}
+
+
+@dataclass
+class VerifyOptions:
+    namespace: str = DEFAULT_NAMESPACE
+    sample: int = 2
+    ngff_version: Optional[str] = None
+    seed: int = SEED
+    policy: Optional[HttpPolicy] = None        # None: the storage default
+    fix: bool = False
+    dry_run: bool = False                      # with fix: only say what would be fixed
+
+
+@dataclass
+class VerifyResult:
+    reports: list[ImageReport]
+    fixes: list["Fix"]
+    orphans: list[Orphan]
+    missing: list[ObjectRef]
+
+    @property
+    def code(self) -> int:
+        if self.missing:
+            return exit_codes.NOT_FOUND
+        if any(r.status == UNSOUND for r in self.reports):
+            return exit_codes.UNSOUND
+        return exit_codes.OK
+
+
+def verify(session: Any, refs: list[ObjectRef], options: VerifyOptions,
+           orphans_under: Any = None, reporter: Reporter = SILENT) -> VerifyResult:
+    """Check every image under `refs`; fix what options say; list the orphans under the
+    destination `orphans_under` (None: not asked)."""
+    conn = session.conn
+    resolution = targets.resolve(conn, refs)
+    for ref in resolution.missing:
+        reporter.warn(f"{ref} does not exist or is not readable")
+    runner = QueryRunner(conn)
+    published = annotations.read(conn, [r.id for r in resolution.images],
+                                 options.namespace, runner)
+    reports = run_checks(conn, resolution.images, published, options, reporter)
+    fixes = fix(conn, reports, dry_run=options.dry_run) if options.fix else []
+    orphans = []
+    if orphans_under is not None:
+        orphans = find_orphans(orphans_under,
+                               annotations.annotated_urls(runner, options.namespace))
+    return VerifyResult(reports, fixes, orphans, resolution.missing)
+
+
+def verify_image(conn: Any, record: ImageRecord, copies: list[PublishedCopy],
+                 options: VerifyOptions) -> ImageReport:
+    """Every check of one image; never raises for a problem of the data."""
+    report = ImageReport(record, copies)
+    parsed, report.problems = check_annotations(copies, options.namespace)
+    checked: dict[str, list[Problem]] = {}
+    for pc in parsed:
+        if pc.url:
+            report.urls.append(pc.url)
+        if pc.version:
+            report.versions.append(pc.version)
+        report.problems += check_outdated(pc.version, options.ngff_version)
+        if not pc.usable:
+            continue
+        assert pc.url is not None
+        if pc.url not in checked:
+            checked[pc.url] = _check_remote(conn, record, pc, options)
+        for problem in checked[pc.url]:
+            report.problems.append(_for_annotation(problem, pc.annotation_id))
+    return report
+
+
+def _for_annotation(problem: Problem, annotation_id: int) -> Problem:
+    if problem.annotation_id == annotation_id:
+        return problem
+    copy = Problem(**{**problem.__dict__})
+    copy.annotation_id = annotation_id
+    return copy
+
+
+def _check_remote(conn: Any, record: ImageRecord, pc: ParsedCopy,
+                  options: VerifyOptions) -> list[Problem]:
+    assert pc.url is not None and pc.version is not None
+    try:
+        remote, problems = published_copy.check_data(pc.url, pc.version, pc.annotation_id,
+                                                     options.policy)
+        if remote is None or not remote.levels or not record.has_pixels:
+            return problems
+        problems += check_agreement(record, remote)
+        if options.sample > 0 and not any(p.code == "shape-mismatch" for p in problems):
+            problems += _check_pixels(conn, record, remote, options)
+        return problems
+    except Exception as err:  # a check that broke: report it, keep going
+        log.debug("check of %s failed", pc.url, exc_info=True)
+        return [Problem("check-failed", f"the check stopped: {type(err).__name__}: "
+                        f"{shorten(err)}", url=pc.url, annotation_id=pc.annotation_id)]
+
+
+def _check_pixels(conn: Any, record: ImageRecord, remote: PublishedImage,
+                  options: VerifyOptions) -> list[Problem]:
+    try:
+        source = OmeroTileSource(conn, record)
+    except PixelSourceError as err:
+        return [Problem("pixels-not-compared", f"pixels not compared: {err}", WARNING,
+                        url=remote.url)]
+    with source:
+        return check_pixels(record, remote, source, options.sample, options.seed)
+
+
+def run_checks(conn: Any, images: list[ImageRecord], published: dict[int, list[PublishedCopy]],
+               options: VerifyOptions, reporter: Reporter = SILENT) -> list[ImageReport]:
+    """One report per image (unpublished ones included), in the order given."""
+    reports: dict[int, ImageReport] = {}
+    todo = []
+    for record in images:
+        copies = published.get(record.id, [])
+        if copies:
+            todo.append((record, copies))
+        else:
+            reports[record.id] = ImageReport(record)
+    if not todo:
+        return [reports[r.id] for r in images]
+    with reporter.progress() as progress:
+        task = progress.add_task("Verifying", total=len(todo))
+        with ThreadPoolExecutor(max_workers=max(1, min(WORKERS, len(todo)))) as pool:
+            futures = [pool.submit(verify_image, conn, record, copies, options)
+                       for record, copies in todo]
+            for future in futures:
+                report = future.result()
+                reports[report.record.id] = report
+                progress.advance(task)
+    return [reports[r.id] for r in images]
+
+
+@dataclass
+class Fix:
+    image_id: int
+    annotation_id: int
+    reason: str
+    done: bool = False
+    error: str = ""
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def fix(conn: Any, reports: list[ImageReport], dry_run: bool) -> list[Fix]:
+    """Remove the annotations whose data is definitely gone or corrupt."""
+    fixes, copies = [], []
+    for report in reports:
+        reasons: dict[int, str] = {}
+        for p in report.problems:
+            if p.fixable and p.annotation_id is not None:
+                reasons.setdefault(p.annotation_id, p.code)
+        for copy in report.copies:
+            if copy.annotation_id in reasons:
+                fixes.append(Fix(report.record.id, copy.annotation_id,
+                                 reasons[copy.annotation_id]))
+                copies.append(copy)
+    for f, copy in zip(fixes, copies):
+        if not copy.can_edit:
+            f.error = "not allowed to delete this annotation"
+    if dry_run or not copies:
+        return fixes
+    removable = [c for f, c in zip(fixes, copies) if not f.error]
+    try:
+        annotations.remove(conn, removable)
+        for f in fixes:
+            f.done = not f.error
+    except Exception as err:
+        text = shorten(getattr(err, "message", None) or err, 200)
+        for f in fixes:
+            f.error = f.error or f"not removed: {type(err).__name__}: {text}"
+    return fixes
