@@ -186,3 +186,27 @@ def test_unmatched_annotation_queries_fail_loudly(alice, query):
     params = omero.sys.ParametersI().addIds([1])
     with pytest.raises(omero.QueryException, match="devserver"):
         alice.getQueryService().findAllByQuery(query, params, alice.SERVICE_OPTS)
+
+
+def test_delete_typed_annotations_reports_their_class(start_omero_devserver):
+    """omero.cmd.Delete2 answers deletedObjects by Java class (omero-blitz Delete2
+    response); a Tag is not found under MapAnnotation, nor updated as one."""
+    server = start_omero_devserver(catalogue="rois.yaml")
+    conn = server.connect("alice")
+    try:
+        req = omero.cmd.Delete2(targetObjects={"TagAnnotation": [11], "Annotation": [500]})
+        handle = conn.c.sf.submit(req, conn.SERVICE_OPTS)
+        try:
+            deleted = handle.getResponse().deletedObjects
+        finally:
+            handle.close()
+        assert sorted(deleted["ome.model.annotations.TagAnnotation"]) == [11, 500]
+        assert len(deleted["ome.model.annotations.ImageAnnotationLink"]) == 4
+        assert list(conn.getAnnotationLinks("Image", ann_ids=[11, 500])) == []
+        with pytest.raises(omero.CmdError):
+            conn.deleteObjects("MapAnnotation", [16], wait=True)    # a TermAnnotation
+        as_map = omero.model.MapAnnotationI(13, True)                # a BooleanAnnotation
+        with pytest.raises(omero.ValidationException):
+            conn.getUpdateService().saveObject(as_map, {"omero.group": "3"})
+    finally:
+        conn.close()
