@@ -20,6 +20,9 @@ Fixtures
     A factory: ``start_omero_devserver(catalogue="demo.yaml", read_only=False,
     tile_delay_ms=0, ssl=False, extra_args=())`` starts a separate dev server,
     stopped after the test.
+``omero_rois_server`` (session scope)
+    A dev server (no SSL) of ``test_infra/catalogues/rois.yaml``: ROIs with every shape
+    type and annotations of every type; ``catalogue`` holds its records.
 ``omero_conn``
     A BlitzGateway connected to ``omero_server`` as root, group context -1.
 ``omero_cli``
@@ -278,6 +281,15 @@ def start_omero_devserver(tmp_path):
 
     yield start
     for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def omero_rois_server(tmp_path_factory):
+    server = start_devserver(tmp_path_factory.mktemp("omero-rois"), catalogue="rois.yaml")
+    try:
+        yield server
+    finally:
         server.stop()
 
 

@@ -30,12 +30,16 @@ Counting queries: the IConfig value ``omero.devserver.query_count`` is the numbe
 queries answered since start (``omero.devserver.tile_count`` the tiles read); or
 count the lines of ``queries.log``. The fixture's ``query_count()`` reads the file.
 
-Modules: ``ice`` (servant plumbing), ``catalogue`` (YAML spec -> records), ``pixels``
-(generator), ``security`` (permissions), ``sessions``, ``model`` (records -> omero
-model objects, unloaded collections), ``hql`` (the query table), ``store`` and
-``writes`` (annotations, persisted), ``services/*`` (one per OMERO service),
-``router`` (Glacier2), ``tls``, ``logs``, ``server`` and ``__main__``.
+Modules: ``ice`` (servant plumbing), ``catalogue`` (YAML spec -> records), ``shapes``
+(ROIs, shapes, mask bits in the catalogue), ``annotation_specs`` (annotation types in
+the catalogue), ``pixels`` (generator), ``security`` (permissions), ``sessions``,
+``model`` and ``roi_model`` (records -> omero model objects, unloaded collections),
+``hql`` (the query table) with ``hql_rois`` and ``hql_annotations`` (more patterns,
+registered into it), ``store`` and ``writes`` (annotations, persisted), ``services/*``
+(one per OMERO service), ``router`` (Glacier2), ``tls``, ``logs``, ``server`` and
+``__main__``.
 
-Only ``catalogue`` and ``pixels`` may be imported by test processes; everything else
-runs in the server process (it must import Ice its own way first).
+Only ``catalogue``, ``shapes``, ``annotation_specs`` and ``pixels`` may be imported by
+test processes; everything else runs in the server process (it must import Ice its own
+way first).
 """

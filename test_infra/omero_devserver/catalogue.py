@@ -38,7 +38,13 @@ skipping every explicit id. Images (keys follow OMERO's field names):
   pixels: false        # an image without pixels
   fileset: {id: 3, files: [alice_3/.../slide.ndpi]}   # or a fileset id; series: 0
   annotations: [{ns: jax.org/public/zarr, values: {zarr_path: "https://..."}}]
+  rois: [{name: cell, shapes: [{type: Rectangle, x: 0, y: 0, width: 9, height: 9}]}]
 ```
+
+Annotations of every OMERO type (Tag, Comment, Boolean, Long, Double, Term, Map) and
+the top-level ``annotations:`` list that images share by ``{ref: id}``: see
+``annotation_specs.py``. ROIs with every shape type, mask bits and ROI generators: see
+``shapes.py``.
 
 Generators keep big specs short: any list of images accepts an item with ``count``
 (``name`` and string values are ``str.format`` templates over ``i`` = 0..count-1 and
@@ -56,6 +62,8 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 import yaml
+
+from . import annotation_specs, shapes
 
 PIXEL_TYPES = ("int8", "uint8", "int16", "uint16", "int32", "uint32",
                "float", "double", "bit")
@@ -152,8 +160,13 @@ class Pixels:
 @dataclass(eq=False)
 class Annotation(Entity):
     ns: Optional[str] = None
-    values: List[Tuple[str, str]] = field(default_factory=list)
+    values: List[Tuple[str, str]] = field(default_factory=list)    # MapAnnotation
     image_ids: List[int] = field(default_factory=list)
+    kind: str = "MapAnnotation"                  # annotation_specs.KINDS
+    value: object = None                         # the value of the other kinds
+    name: Optional[str] = None
+    description: Optional[str] = None
+    links: List[Tuple[str, int]] = field(default_factory=list)    # (parent type, id)
 
 
 @dataclass(eq=False)
@@ -167,6 +180,7 @@ class Image(Entity):
     datasets: List["Dataset"] = field(default_factory=list)
     well_samples: List["WellSample"] = field(default_factory=list)
     annotations: List[Annotation] = field(default_factory=list)
+    rois: List[shapes.Roi] = field(default_factory=list)
 
 
 @dataclass(eq=False)
@@ -267,6 +281,8 @@ class Catalogue:
     filesets: Dict[int, Fileset] = field(default_factory=dict)
     annotations: Dict[int, Annotation] = field(default_factory=dict)
     pixels: Dict[int, Image] = field(default_factory=dict)   # pixels id -> image
+    rois: Dict[int, shapes.Roi] = field(default_factory=dict)
+    shapes: Dict[int, shapes.Shape] = field(default_factory=dict)
 
     def user(self, name_or_id) -> User:
         for u in self.users.values():
@@ -298,7 +314,7 @@ class Catalogue:
             "Project": self.projects, "Dataset": self.datasets, "Image": self.images,
             "Screen": self.screens, "Plate": self.plates, "Well": self.wells,
             "WellSample": self.well_samples, "PlateAcquisition": self.acquisitions,
-            "Fileset": self.filesets,
+            "Fileset": self.filesets, "Roi": self.rois,
         }.get(kind)
         if table is None:
             raise KeyError(kind)
@@ -338,12 +354,14 @@ class _Loader:
         "sizeC", "sizeT", "type", "physicalSize", "channels", "levels", "tileSize",
         "pattern", "value", "pyramid", "pixels", "pixelsId", "fileset", "series",
         "acquisitionDate", "annotations", "defaultZ", "defaultT", "model", "seed",
+        "rois",
     }
 
     def __init__(self, path: Path):
         self.path = path
         self.cat = Catalogue(path=path)
         self.entities: Dict[str, list] = {}
+        self.shared: Dict[int, Annotation] = {}     # top-level annotations by id
         self.pixels_offset = 100
 
     # -- helpers ---------------------------------------------------------------
@@ -378,7 +396,7 @@ class _Loader:
         with open(self.path) as f:
             spec = yaml.safe_load(f) or {}
         unknown = set(spec) - {"groups", "users", "config", "configDefaults",
-                               "settings", "projects",
+                               "settings", "projects", "annotations",
                                "datasets", "images", "screens", "plates", "filesets"}
         if unknown:
             self.fail("top level", "unknown keys %s" % sorted(unknown))
@@ -408,6 +426,8 @@ class _Loader:
                                     (spec.get("configDefaults") or {}).items()}
 
         root = Entity(owner=0, group=0)
+        for a in spec.get("annotations") or []:
+            self.shared_annotation(a, root)
         for fs in spec.get("filesets") or []:
             self.fileset(fs, root, "filesets")
         for p in spec.get("projects") or []:
@@ -492,6 +512,13 @@ class _Loader:
             fileset.images.append(img)
         for a in spec.get("annotations") or []:
             self.annotation(a, img, where)
+        pix = img.pixels
+        dims = (pix.size_x, pix.size_y, pix.size_z) if pix is not None else (1, 1, 1)
+        try:
+            for r in shapes.expand_rois(spec.get("rois") or [], *dims):
+                self.roi(r, img, where)
+        except shapes.ShapeError as e:
+            self.fail(where, str(e))
         return img
 
     def pixels(self, spec, where) -> Pixels:
@@ -570,18 +597,49 @@ class _Loader:
                 return f
         self.fail(where, "fileset %d is not defined (list it under filesets:)" % fid)
 
-    def annotation(self, spec, image, where):
-        owner, group = self.owner_group(spec, image, where)
-        values = spec.get("values") or {}
-        pairs = (list(values.items()) if isinstance(values, dict)
-                 else [tuple(p) for p in values])
-        ann = self.add("Annotation", Annotation(owner=owner, group=group,
-                                                ns=spec.get("ns"),
-                                                values=[(str(k), str(v))
-                                                        for k, v in pairs]),
+    def annotation(self, spec, parent, where, parent_type="Image"):
+        """An annotation linked to ``parent`` (an Image or a Roi): new, or a shared one
+        of the top-level list (``{ref: id}``)."""
+        if "ref" in spec:
+            ann = self.shared.get(spec["ref"])
+            if ann is None or set(spec) != {"ref"}:
+                self.fail(where, "{ref: id} names an annotation of the top-level "
+                          "annotations: list, and nothing else (%r)" % (spec,))
+        else:
+            ann = self._new_annotation(spec, parent, where)
+        if parent_type == "Image":
+            parent.annotations.append(ann)
+        ann._parents.append((parent_type, parent))
+
+    def _new_annotation(self, spec, parent, where) -> Annotation:
+        owner, group = self.owner_group(spec, parent, where)
+        try:
+            fields = annotation_specs.parse(spec)
+        except annotation_specs.AnnotationSpecError as e:
+            self.fail(where, str(e))
+        ann = self.add("Annotation", Annotation(owner=owner, group=group, **fields),
                        spec.get("id"))
-        image.annotations.append(ann)
-        ann._images = [image]
+        ann._parents = []
+        return ann
+
+    def shared_annotation(self, spec, root):
+        if spec.get("id") is None:
+            self.fail("annotations", "a shared annotation needs an id (images link it "
+                      "with {ref: id})")
+        self.shared[int(spec["id"])] = self._new_annotation(spec, root, "annotations")
+
+    def roi(self, spec, image, where):
+        try:
+            roi = shapes.parse_roi(spec)
+        except shapes.ShapeError as e:
+            self.fail(where, "ROI %s: %s" % (spec.get("name", ""), e))
+        roi.owner, roi.group, roi.image = image.owner, image.group, image
+        self.add("Roi", roi, spec.get("id"))
+        for shape in roi.shapes:
+            self.add("Shape", shape, shape.id)
+        image.rois.append(roi)
+        for a in spec.get("annotations") or []:
+            self.annotation(a, roi, where, "Roi")
 
     def screen(self, spec, parent):
         owner, group = self.owner_group(spec, parent, "screen %s" % spec.get("name"))
@@ -694,7 +752,8 @@ class _Loader:
                   "Plate": self.cat.plates, "Well": self.cat.wells,
                   "WellSample": self.cat.well_samples,
                   "PlateAcquisition": self.cat.acquisitions,
-                  "Fileset": self.cat.filesets, "Annotation": self.cat.annotations}
+                  "Fileset": self.cat.filesets, "Annotation": self.cat.annotations,
+                  "Roi": self.cat.rois, "Shape": self.cat.shapes}
         for kind, records in self.entities.items():
             table = tables.get(kind)
             if table is None:
@@ -702,7 +761,8 @@ class _Loader:
             for r in records:
                 table[r.id] = r
         for ann in self.cat.annotations.values():
-            ann.image_ids = [i.id for i in getattr(ann, "_images", [])]
+            ann.links = [(kind, parent.id) for kind, parent in ann._parents]
+            ann.image_ids = [pid for kind, pid in ann.links if kind == "Image"]
         for img in self.cat.images.values():
             if img.pixels is not None:
                 if img.pixels.id in self.cat.pixels:

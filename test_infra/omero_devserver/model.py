@@ -22,6 +22,7 @@ import omero.model
 from omero.rtypes import rbool, rdouble, rint, rlong, rstring, rtime
 
 from . import catalogue as cat
+from .annotation_specs import VALUE_FIELDS
 from .security import Caller
 from .store import AnnotationRecord, LinkRecord, Store
 
@@ -233,12 +234,19 @@ class Builder:
 
     # -- annotations -----------------------------------------------------------------
     def annotation(self, a: AnnotationRecord, fetch=()):
-        obj = self._new(M.MapAnnotationI, a.id, a.owner, a.group, fetch)
+        """The annotation's own class (TagAnnotationI, ...) with its value field."""
+        obj = self._new(getattr(M, a.kind + "I"), a.id, a.owner, a.group, fetch)
         obj.setVersion(rint(a.version))
         obj.setNs(rstring(a.ns) if a.ns is not None else None)
         obj.setName(rstring(a.name) if a.name else None)
         obj.setDescription(rstring(a.description) if a.description else None)
-        obj.setMapValue([M.NamedValue(k, v) for k, v in a.values])
+        if a.kind == "MapAnnotation":
+            obj.setMapValue([M.NamedValue(k, v) for k, v in a.values])
+        else:
+            name, kind = VALUE_FIELDS[a.kind]
+            wrap = {str: rstring, bool: rbool, int: rlong, float: rdouble}[kind]
+            setter = getattr(obj, "set" + name[0].upper() + name[1:])    # setTextValue
+            setter(wrap(a.value) if a.value is not None else None)
         return obj
 
     def link(self, link: LinkRecord, fetch=()):
@@ -247,7 +255,7 @@ class Builder:
         obj.setParent(getattr(M, "%sI" % link.parent_type)(link.parent_id, False))
         ann = self.store.annotations[link.child_id]
         obj.setChild(self.annotation(ann, {"owner"} & set(fetch))
-                     if "child" in fetch else M.MapAnnotationI(ann.id, False))
+                     if "child" in fetch else getattr(M, ann.kind + "I")(ann.id, False))
         return obj
 
     def container_link(self, cls, link_id, parent_cls, parent, child_cls, child,

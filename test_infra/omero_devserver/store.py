@@ -23,7 +23,7 @@ STATE_FILE = "state.json"
 @dataclass
 class AnnotationRecord:
     id: int
-    kind: str                     # "MapAnnotation"
+    kind: str                     # annotation_specs.KINDS: "MapAnnotation", ...
     ns: Optional[str]
     values: List[Tuple[str, str]]
     owner: int
@@ -32,12 +32,13 @@ class AnnotationRecord:
     created: int = 0              # ms since epoch
     name: Optional[str] = None
     description: Optional[str] = None
+    value: object = None          # textValue, boolValue, ... of the kinds but Map
 
 
 @dataclass
 class LinkRecord:
     id: int
-    parent_type: str              # "Image", "Dataset", ...
+    parent_type: str              # "Image", "Roi", "Dataset", ...
     parent_id: int
     child_id: int
     owner: int
@@ -70,10 +71,10 @@ class Store:
         link_id = 1
         for ann in catalogue.annotations.values():
             store.annotations[ann.id] = AnnotationRecord(
-                ann.id, "MapAnnotation", ann.ns, list(ann.values), ann.owner, ann.group,
-                created=now)
-            for image_id in ann.image_ids:
-                store.links[link_id] = LinkRecord(link_id, "Image", image_id, ann.id,
+                ann.id, ann.kind, ann.ns, list(ann.values), ann.owner, ann.group,
+                created=now, name=ann.name, description=ann.description, value=ann.value)
+            for parent_type, parent_id in ann.links:
+                store.links[link_id] = LinkRecord(link_id, parent_type, parent_id, ann.id,
                                                   ann.owner, ann.group, now)
                 link_id += 1
         return store

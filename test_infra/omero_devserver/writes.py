@@ -17,6 +17,7 @@ import omero
 import omero.model
 from omero.rtypes import unwrap
 
+from .annotation_specs import CLASS_NAMES, is_a
 from .security import Caller
 from .store import AnnotationRecord, LinkRecord
 
@@ -64,7 +65,7 @@ class Writer:
 
     def delete(self, kind: str, ids: List[int]) -> Dict[str, List[int]]:
         """Delete annotations (with their links) or annotation links."""
-        deleted = {"ome.model.annotations.MapAnnotation": []}
+        deleted: Dict[str, List[int]] = {}
         with self.store.lock:
             if kind.endswith("AnnotationLink"):
                 for lid in ids:
@@ -72,23 +73,24 @@ class Writer:
                     self._check_edit(link.owner, link.group, "%s:Id_%d" % (kind, lid))
                     del self.store.links[lid]
                     deleted.setdefault("ome.model.annotations.%s" % kind, []).append(lid)
-            elif kind in ("Annotation", "MapAnnotation"):
+            elif kind in CLASS_NAMES:       # polymorphic: Annotation names every kind
                 for aid in ids:
                     ann = self.store.annotations.get(aid)
-                    if ann is None or not self.caller.can_read(ann.owner, ann.group):
+                    if (ann is None or not is_a(ann.kind, kind)
+                            or not self.caller.can_read(ann.owner, ann.group)):
                         raise omero.ValidationException(
                             None, None, "No row with the given identifier exists: "
                             "[Annotation#%d]" % aid)
                     self._check_edit(ann.owner, ann.group,
-                                     "ome.model.annotations.MapAnnotation:Id_%d" % aid)
+                                     "ome.model.annotations.%s:Id_%d" % (ann.kind, aid))
                 for aid in ids:
                     for link in [x for x in self.store.links.values()
                                  if x.child_id == aid]:
                         del self.store.links[link.id]
                         deleted.setdefault("ome.model.annotations.%sAnnotationLink"
                                            % link.parent_type, []).append(link.id)
-                    del self.store.annotations[aid]
-                    deleted["ome.model.annotations.MapAnnotation"].append(aid)
+                    kind_of = self.store.annotations.pop(aid).kind
+                    deleted.setdefault("ome.model.annotations.%s" % kind_of, []).append(aid)
             else:
                 raise omero.ApiUsageException(
                     None, None, "omero devserver: deleting %s is not supported" % kind)
@@ -108,7 +110,8 @@ class Writer:
             return rec
         aid = obj.getId().getValue()
         rec = self.store.annotations.get(aid)
-        if rec is None or not self.caller.can_read(rec.owner, rec.group):
+        if (rec is None or rec.kind != "MapAnnotation"       # only MapAnnotations here
+                or not self.caller.can_read(rec.owner, rec.group)):
             raise omero.ValidationException(
                 None, None, "No row with the given identifier exists: "
                 "[MapAnnotation#%d]" % aid)

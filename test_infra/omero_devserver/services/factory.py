@@ -18,6 +18,7 @@ from .container import ContainerService
 from .query import QueryService
 from .raw_pixels import RawPixelsStoreService
 from .rendering import RenderingEngineService
+from .roi import RoiService
 from .session import SessionService
 from .update import UpdateService
 
@@ -31,6 +32,7 @@ STATELESS = {
     "getUpdateService": ("omero.api.IUpdate", A.IUpdate, A.IUpdatePrx, UpdateService),
     "getContainerService": ("omero.api.IContainer", A.IContainer, A.IContainerPrx,
                             ContainerService),
+    "getRoiService": ("omero.api.IRoi", A.IRoi, A.IRoiPrx, RoiService),
 }
 
 

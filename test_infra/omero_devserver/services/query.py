@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import omero
 
-from .. import hql
+from .. import hql, hql_annotations, hql_rois  # noqa: F401 (these register patterns)
+from .. import roi_model
+from ..annotation_specs import CLASS_NAMES, is_a
 from .base import Service
 
 # class names as clients send them ("ImageI", "omero.model.Image", "Image") -> record
@@ -23,8 +25,8 @@ def class_name(klass: str) -> str:
     return name[:-1] if name.endswith("I") and name[:-1] in _KNOWN else name
 
 
-_KNOWN = set(_BUILDERS) | {"Pixels", "Experimenter", "ExperimenterGroup", "Annotation",
-                           "MapAnnotation"}
+_KNOWN = set(_BUILDERS) | {"Pixels", "Experimenter", "ExperimenterGroup",
+                           "Roi"} | set(CLASS_NAMES)
 
 
 class QueryService(Service):
@@ -67,11 +69,17 @@ class QueryService(Service):
             return b.experimenter(oid) if oid in self.cat.users else None
         if name == "ExperimenterGroup":
             return b.experimenter_group(oid) if oid in self.cat.groups else None
-        if name in ("Annotation", "MapAnnotation"):
+        if name in CLASS_NAMES:            # polymorphic, as HQL: TextAnnotation finds tags
             ann = self.store.annotations.get(oid)
-            if ann is None or not caller.can_read(ann.owner, ann.group):
+            if (ann is None or not is_a(ann.kind, name)
+                    or not caller.can_read(ann.owner, ann.group)):
                 return None
             return b.annotation(ann)
+        if name == "Roi":                  # shapes not loaded: IQuery.get fetches nothing
+            roi = self.cat.rois.get(oid)
+            if roi is None or not caller.can_read(roi.owner, roi.group):
+                return None
+            return roi_model.roi_object(b, roi)
         raise omero.ApiUsageException(
             None, None, "omero devserver: IQuery.get/find of %s is not supported" % klass)
 
