@@ -13,9 +13,10 @@ from google.cloud import batch_v1
 from omero_cli_ngff import exit_codes
 from omero_cli_ngff.remote import (DEST_MOUNT, REPO_MOUNT, BatchSettings, Bf2rawOptions,
                                    FilesetJob, GoogleBatchEngine, JobFailed, JobRefused,
-                                   RemoteConfigError, RemoteUnavailable, WaitTimeout,
-                                   job_id_is_valid)
+                                   OutputUnreadable, RemoteConfigError, RemoteUnavailable,
+                                   WaitTimeout, job_id_is_valid)
 from omero_cli_ngff.storage import fetch_metadata, parse_destination
+from test_infra.batch_runner import TEST_IMAGE
 from test_infra.fake_gcs import free_port
 
 OPTIONS = Bf2rawOptions.from_settings("0.5", "zstd", level=5, chunk=512, shard=2048)
@@ -56,17 +57,24 @@ def test_job_spec_content(batch_stub, engine, dest):
     task = job.task_groups[0].task_spec
     assert job.task_groups[0].task_count == 1 and task.max_retry_count == 0
     container = task.runnables[0].container
-    assert container.image_uri == "docker.io/openmicroscopy/bioformats2raw:0.12.1"
+    assert container.image_uri == TEST_IMAGE              # configured once (environment)
     assert not container.entrypoint                       # the image's own entrypoint
     assert list(container.commands) == OPTIONS.args(
         f"{REPO_MOUNT}/user_2/2024-01/01/12-00-00.000/slide one.ndpi",
         f"{DEST_MOUNT}/fs-12.ome.zarr")
-    assert "--ngff-version" in container.commands and "0.5" in container.commands
+    commands = list(container.commands)
+    assert commands[commands.index("--ngff-version") + 1] == "0.5"
+    assert commands[commands.index("--log-level") + 1] == "WARN"
+    assert [commands[commands.index(f) + 1] for f in
+            ("--tile-width", "--shard-width", "--shard-height", "--shard-depth")] == \
+        ["512", "2048", "2048", "1"]
     volumes = {v.mount_path: v for v in task.volumes}
     assert volumes[REPO_MOUNT].gcs.remote_path == "repo-bucket/OMERO/ManagedRepository"
-    assert "-o ro" in volumes[REPO_MOUNT].mount_options
+    assert list(volumes[REPO_MOUNT].mount_options) == ["-o ro", "--implicit-dirs"]
     assert volumes[DEST_MOUNT].gcs.remote_path == f"{dest.bucket}/data/0.5"
-    assert f"{REPO_MOUNT}:{REPO_MOUNT}:ro" in container.volumes
+    assert not any("allow_other" in o for v in task.volumes for o in v.mount_options)
+    assert list(container.volumes) == [f"{REPO_MOUNT}:{REPO_MOUNT}:ro",
+                                       f"{DEST_MOUNT}:{DEST_MOUNT}:rw"]
     assert job.labels["app"] == "omero-ngff" and job.labels["omero-fileset"] == "12"
     assert job.labels["attempt"] == "1" and job.labels["ngff-version"] == "0-5"
     assert job.labels["omero-image"] == "101"
@@ -202,8 +210,8 @@ def test_refused_job_is_a_clear_error(batch_stub, engine):
 
 def test_unreachable_api(dest):
     engine = GoogleBatchEngine(BatchSettings(
-        "p", "us-central1", "gs://repo-bucket", api_endpoint=f"http://127.0.0.1:{free_port()}"),
-        dest, OPTIONS, api_deadline=1.0)
+        "p", "us-central1", "gs://repo-bucket", image=TEST_IMAGE,
+        api_endpoint=f"http://127.0.0.1:{free_port()}"), dest, OPTIONS, api_deadline=1.0)
     t0 = time.monotonic()
     with pytest.raises(RemoteUnavailable):
         engine.submit(JOB)
@@ -308,12 +316,13 @@ def test_failed_job_collect_names_the_logs(batch_stub, engine):
 
 
 def test_succeeded_without_output_is_an_error(batch_stub, engine):
-    batch_stub.on_success = None                  # the job "succeeded" but wrote nothing
+    batch_stub.write_outputs = False              # the job "succeeded" but wrote no image
     sub = engine.submit(JOB)
     batch_stub.succeed(sub.status.job_id)
-    with pytest.raises(Exception) as err:
+    with pytest.raises(OutputUnreadable) as err:
         engine.collect(JOB)
     assert "holds no OME-Zarr image" in str(err.value)
+    assert err.value.exit_code == exit_codes.UNSOUND
 
 
 def test_status_and_delete(batch_stub, engine):
