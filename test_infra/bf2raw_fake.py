@@ -78,7 +78,7 @@ class _Writer:
     def group(self, path: str, payload: Optional[dict] = None):
         url = f"{self.base}/{path}" if path else self.base
         g = self.zarr.open_group(url, mode="w", zarr_format=3 if self.v3 else 2,
-                                 storage_options=self.so)
+                                 storage_options=self.so or None)
         if payload is not None:
             g.attrs.update({"ome": payload} if self.v3 else payload)
         return g
