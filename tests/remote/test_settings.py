@@ -55,3 +55,20 @@ def test_the_engine_refuses_to_start_without_an_image(gcs_emulator, bucket, monk
     assert err.value.exit_code == exit_codes.USAGE
     monkeypatch.setenv(IMAGE_ENV, ENV)
     assert GoogleBatchEngine(settings, dest, Bf2rawOptions()).image == ENV
+
+
+def test_the_client_floor_has_every_job_state_the_code_uses():
+    """setup.cfg's google-cloud-batch floor: 0.17.34 is the first release whose
+    batch_v1 JobStatus.State has CANCELLATION_IN_PROGRESS and CANCELLED (0.17.33 has
+    neither; checked on the published wheels)."""
+    import re
+    from pathlib import Path
+
+    from google.cloud import batch_v1
+
+    from omero_cli_ngff.remote.status import ACTIVE_STATES, RETRY_STATES, TERMINAL_STATES
+    setup = (Path(__file__).resolve().parents[2] / "setup.cfg").read_text()
+    floor = re.search(r"google-cloud-batch>=([\d.]+)", setup).group(1)
+    assert tuple(int(n) for n in floor.split(".")) >= (0, 17, 34)
+    names = set(batch_v1.JobStatus.State.__members__)
+    assert ACTIVE_STATES | RETRY_STATES | TERMINAL_STATES <= names
