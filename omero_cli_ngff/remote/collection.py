@@ -91,11 +91,27 @@ class OutputCollector:
         except OutputUnreadable as err:
             raise OutputUnreadable(f"fileset {job.fileset_id}: job {status.job_id}: "
                                    f"{self.destination.join(job.output)}: {err}") from None
-        missing: List[str] = [f"series {s} ({p})" for s, p in sorted(mapping.items())
-                              if not (group_attrs(read, p) or {}).get("multiscales")]
+        missing: List[str] = []
+        for s, path in sorted(mapping.items()):
+            version = _ngff_version(group_attrs(read, path) or {})
+            if version is None:
+                missing.append(f"series {s} ({path})")
+            elif version != self.ngff_version:
+                raise OutputUnreadable(f"fileset {job.fileset_id}: job {status.job_id} "
+                                       f"wrote NGFF {version} at {path}, not "
+                                       f"{self.ngff_version}")
         if not mapping or missing:
             raise OutputUnreadable(f"fileset {job.fileset_id}: job {status.job_id}: "
                                    f"{self.destination.join(job.output)} has no image for "
                                    + (", ".join(missing[:5]) if missing else "any series"))
         base = job.output.strip("/")
         return {s: f"{base}/{p}" for s, p in mapping.items()}
+
+
+def _ngff_version(attrs: dict) -> Optional[str]:
+    """The NGFF version of an image group's attributes, None when it is no image."""
+    multiscales = attrs.get("multiscales")
+    if not isinstance(multiscales, list) or not multiscales:
+        return None
+    first = multiscales[0] if isinstance(multiscales[0], dict) else {}
+    return str(attrs.get("version") or first.get("version") or "")

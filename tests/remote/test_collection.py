@@ -9,7 +9,7 @@ from google.cloud import batch_v1
 
 from omero_cli_ngff import exit_codes
 from omero_cli_ngff.remote import (Bf2rawOptions, ConverterRefused, FilesetJob, JobFailed,
-                                   column_name, row_name)
+                                   OutputUnreadable, column_name, row_name)
 from omero_cli_ngff.storage import fetch_metadata
 from test_infra.batch_runner import StubImage
 from test_infra.batch_stub import PlateShape
@@ -137,3 +137,11 @@ def test_api_jobs_carry_their_image(batch_stub, engine):
     sub = engine.submit(JOB)
     assert sub.status.image == engine.image
     assert isinstance(engine.get(sub.name), batch_v1.Job)
+
+
+def test_output_in_another_ngff_version_is_unreadable(batch_stub, dest):
+    engine_05 = make_engine(batch_stub, dest)
+    run_to_end(batch_stub, engine_05)                                   # writes 0.5
+    engine_04 = make_engine(batch_stub, dest, Bf2rawOptions.from_settings("0.4", "blosc"))
+    with pytest.raises(OutputUnreadable, match="wrote NGFF 0.5 at 0, not 0.4"):
+        engine_04.collect_series(JOB, engine_05.latest(JOB))

@@ -212,11 +212,11 @@ def test_list_our_jobs(batch_stub, engine):
     batch_stub.fail(subs[0].status.job_id)
     retry = engine.submit(FilesetJob(3, "u/3.tif", "fs-3.ome.zarr"))
     # a job that is not ours, in the same project
-    batch_stub.client().create_job(parent="projects/test-project/locations/us-central1",
-                                   job_id="someone-else", job=batch_v1.Job(
-                                       task_groups=[batch_v1.TaskGroup(task_spec=batch_v1.TaskSpec(
-                                           runnables=[batch_v1.Runnable(script=batch_v1.Runnable.Script(
-                                               text="echo hi"))]))]))
+    script = batch_v1.Runnable(script=batch_v1.Runnable.Script(text="echo hi"))
+    batch_stub.client().create_job(
+        parent="projects/test-project/locations/us-central1", job_id="someone-else",
+        job=batch_v1.Job(task_groups=[batch_v1.TaskGroup(
+            task_spec=batch_v1.TaskSpec(runnables=[script]))]))
     listed = engine.list(page_size=2)                          # exercises paging
     assert [(s.fileset_id, s.attempt, s.state) for s in listed] == [
         (1, 1, "QUEUED"), (2, 1, "QUEUED"), (3, 1, "FAILED"), (3, 2, "QUEUED")]
