@@ -3,14 +3,21 @@ google-cloud-batch client (``transport="rest"``): create, get, list (filter on l
 and state, paging), delete. Jobs are stored as the JSON the client sent; the test drives
 their states (QUEUED -> SCHEDULED -> RUNNING -> SUCCEEDED / FAILED).
 
-When a job succeeds, a hook writes what bioformats2raw would have written at the job's
-output location in the object-store emulator: a bioformats2raw-layout OME-Zarr (root
-group with ``bioformats2raw.layout: 3``, series groups ``0/``, ``1/``... with NGFF
-multiscales, ``OME/METADATA.ome.xml``), in the NGFF version the job's command asks for.
+Strict where real Batch is (see the modules for each rule's source):
+- test_infra.batch_rules: job specs refused at creation (job ids, task groups,
+  runnables, labels, volumes and gcsfuse mount options, container volumes, locations);
+- test_infra.batch_runner: how a run ends (the image must exist in ``images``,
+  ``commands`` follow the image's ENTRYPOINT, a non-root container cannot use a
+  gcsfuse mount without ``-o allow_other``, bioformats2raw refuses options it does not
+  have) and what it writes: bioformats2raw 0.12's layout (test_infra.bf2raw_fake),
+  plates included, plus the recipe's version record.
 
     stub = BatchStub(gcs_endpoint="http://127.0.0.1:PORT").start()
     client = stub.client()                  # BatchServiceClient against the stub
-    stub.succeed(job_id) / stub.fail(job_id, "exit code 1") / stub.set_state(...)
+    stub.images[uri] = StubImage(...)       # images that exist (default: TEST_IMAGE)
+    stub.plate = PlateShape(rows=2, columns=3, fields=2)   # outputs are plates
+    stub.complete(job_id)                   # run it: SUCCEEDED or FAILED, as it would end
+    stub.fail(job_id, "exit code 1") / stub.set_state(job_id, "RUNNING")  # states only
     stub.auto_advance = True                # every GET moves a job one state on
 """
 
@@ -27,12 +34,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Dict, Optional
 
 from test_infra.background_http import BackgroundHttpServer
+from test_infra.batch_rules import refusal
+from test_infra.batch_runner import FakeRunner, StubImage, default_images
+from test_infra.bf2raw_fake import PlateShape, write_bf2raw_output
 
 os.environ.setdefault("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false")
 
-__all__ = ["BatchStub", "write_bf2raw_output", "job_output_location", "STATES"]
+__all__ = ["BatchStub", "write_bf2raw_output", "job_output_location", "STATES",
+           "StubImage", "PlateShape"]
 
-JOB_ID_RE = re.compile(r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
 STATES = ("STATE_UNSPECIFIED", "QUEUED", "SCHEDULED", "RUNNING", "SUCCEEDED", "FAILED",
           "DELETION_IN_PROGRESS", "CANCELLATION_IN_PROGRESS", "CANCELLED")
 NEXT_STATE = {"QUEUED": "SCHEDULED", "SCHEDULED": "RUNNING", "RUNNING": "SUCCEEDED"}
@@ -45,12 +55,12 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def job_output_location(job: dict) -> Optional[tuple]:
-    """(bucket, key prefix) the job's bioformats2raw writes to, from its command's
-    second argument and its GCS volumes; None when it writes elsewhere."""
+def job_output_location(job: dict, path: Optional[str] = None) -> Optional[tuple]:
+    """(bucket, key prefix) of a container path (default: the job's output, its
+    command's second argument) under one of its GCS volumes; None elsewhere."""
     try:
         task = job["taskGroups"][0]["taskSpec"]
-        out = task["runnables"][0]["container"]["commands"][1]
+        out = path or task["runnables"][0]["container"]["commands"][1]
     except (KeyError, IndexError):
         return None
     for vol in task.get("volumes", []):
@@ -61,68 +71,6 @@ def job_output_location(job: dict) -> Optional[tuple]:
             key = "/".join(p for p in (prefix, out[len(mount) + 1:]) if p)
             return bucket, key
     return None
-
-
-def _option(commands: list, flag: str, default: Optional[str] = None) -> Optional[str]:
-    try:
-        return commands[commands.index(flag) + 1]
-    except (ValueError, IndexError):
-        return default
-
-
-def write_bf2raw_output(store_url: str, ngff_version: str = "0.5", series: int = 2,
-                        size: int = 64, storage_options: Optional[dict] = None) -> None:
-    """Write a small bioformats2raw-layout OME-Zarr at ``store_url`` (any fsspec URL):
-    ``series`` images of size x size uint8, two pyramid levels, 5D (t, c, z, y, x)."""
-    import numpy as np
-    import zarr
-
-    v3 = ngff_version != "0.4"
-    fmt = 3 if v3 else 2
-    so = storage_options or {}
-    base = store_url.rstrip("/")
-
-    def attrs(payload: dict) -> dict:
-        return {"ome": {"version": ngff_version, **payload}} if v3 else payload
-
-    root = zarr.open_group(base, mode="w", zarr_format=fmt, storage_options=so)
-    root.attrs.update(attrs({"bioformats2raw.layout": 3}))
-    axes = [{"name": "t", "type": "time"}, {"name": "c", "type": "channel"},
-            {"name": "z", "type": "space", "unit": "micrometer"},
-            {"name": "y", "type": "space", "unit": "micrometer"},
-            {"name": "x", "type": "space", "unit": "micrometer"}]
-    for s in range(series):
-        g = zarr.open_group(f"{base}/{s}", mode="w", zarr_format=fmt, storage_options=so)
-        datasets = []
-        for level in range(2):
-            n = size >> level
-            kw = dict(shape=(1, 1, 1, n, n), chunks=(1, 1, 1, min(n, 32), min(n, 32)),
-                      dtype="uint8")
-            if v3:
-                kw["shards"] = (1, 1, 1, n, n)
-            arr = g.create_array(str(level), **kw)
-            yy, xx = np.mgrid[0:n, 0:n]
-            arr[0, 0, 0] = ((yy + xx) * (s + 1) % 256).astype("uint8")
-            datasets.append({"path": str(level), "coordinateTransformations": [
-                {"type": "scale", "scale": [1.0, 1.0, 1.0, 2.0 ** level, 2.0 ** level]}]})
-        ms = {"name": f"series {s}", "axes": axes, "datasets": datasets}
-        if not v3:
-            ms["version"] = ngff_version
-        g.attrs.update(attrs({"multiscales": [ms], "omero": {
-            "channels": [{"label": "ch0", "color": "FFFFFF", "active": True,
-                          "window": {"start": 0, "end": 255, "min": 0, "max": 255}}]}}))
-    ome = zarr.open_group(f"{base}/OME", mode="w", zarr_format=fmt, storage_options=so)
-    ome.attrs.update(attrs({"series": [str(s) for s in range(series)]}))
-    images = "".join(
-        f'<Image ID="Image:{s}" Name="series {s}"><Pixels ID="Pixels:{s}" '
-        f'DimensionOrder="XYZCT" Type="uint8" SizeX="{size}" SizeY="{size}" SizeZ="1" '
-        f'SizeC="1" SizeT="1"><Channel ID="Channel:{s}:0" SamplesPerPixel="1"/>'
-        f'<MetadataOnly/></Pixels></Image>' for s in range(series))
-    xml = ('<?xml version="1.0" encoding="UTF-8"?><OME xmlns='
-           '"http://www.openmicroscopy.org/Schemas/OME/2016-06">' + images + "</OME>")
-    import fsspec
-    with fsspec.open(f"{base}/OME/METADATA.ome.xml", "w", **so) as f:
-        f.write(xml)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -196,15 +144,21 @@ class BatchStub(BackgroundHttpServer):
                  port: int = 0, series: int = 2):
         self.gcs_endpoint = gcs_endpoint
         self.host, self.port = host, port
+        self.images: Dict[str, StubImage] = default_images()   # what the registry holds
         self.series = series                       # default series count of outputs
         self.series_for: Dict[str, int] = {}       # job id -> series count
+        self.plate: Optional[PlateShape] = None    # outputs are this plate instead
+        self.plates_for: Dict[str, PlateShape] = {}
+        self.series_attribute = True               # OME group lists the series groups
+        self.size = 64                             # pixels per side of each image
+        self.write_outputs = True                  # False: jobs "succeed" writing no image
         self.jobs: Dict[str, dict] = {}
         self.created: list = []                    # job ids, in creation order
         self.requests: list = []                   # (method, path, body, headers)
         self.auto_advance = False                  # every GET moves a job one state on
         self.outcome: Callable[[str, dict], str] = lambda job_id, job: "SUCCEEDED"
-        self.on_success: Optional[Callable[[str, dict], None]] = self.write_output
         self.fail_create: Optional[tuple] = None   # (status, STATUS, message) once
+        self.runner = FakeRunner(self)
         self._lock = threading.RLock()
         self._server: Optional[_Server] = None
 
@@ -229,6 +183,10 @@ class BatchStub(BackgroundHttpServer):
             transport="rest", credentials=AnonymousCredentials(),
             client_options=ClientOptions(api_endpoint=self.endpoint))
 
+    def storage_options(self) -> dict:
+        endpoint = self.gcs_endpoint or os.environ.get("STORAGE_EMULATOR_HOST")
+        return {"token": "anon", "endpoint_url": endpoint}
+
     # -- driving states ---------------------------------------------------------------------
 
     def _job(self, job_id_or_name: str) -> dict:
@@ -238,14 +196,12 @@ class BatchStub(BackgroundHttpServer):
         return self._job(job_id)["status"]["state"]
 
     def set_state(self, job_id: str, state: str, description: Optional[str] = None) -> None:
-        """Move a job to ``state`` (SUCCEEDED first runs the output hook)."""
+        """Move a job to ``state`` and nothing else (`complete` runs it)."""
         if state not in STATES:
             raise ValueError(state)
         with self._lock:
             job = self._job(job_id)
             old = job["status"]["state"]
-            if state == "SUCCEEDED" and old != "SUCCEEDED" and self.on_success:
-                self.on_success(job_id.rsplit("/", 1)[-1], job)
             job["status"]["state"] = state
             job["status"].setdefault("statusEvents", []).append({
                 "type": "STATUS_CHANGED", "eventTime": _now(),
@@ -255,36 +211,32 @@ class BatchStub(BackgroundHttpServer):
     def run(self, job_id: str) -> None:
         self.set_state(job_id, "RUNNING")
 
-    def succeed(self, job_id: str) -> None:
-        self.set_state(job_id, "SUCCEEDED")
+    def complete(self, job_id: str) -> str:
+        """Run the job to its end (test_infra.batch_runner): it writes its output and
+        SUCCEEDS, or FAILS as the real run would. Returns the final state."""
+        with self._lock:
+            job_id = job_id.rsplit("/", 1)[-1]
+            outcome = self.runner.run(job_id, self._job(job_id))
+            self.set_state(job_id, outcome.state, outcome.description or None)
+            return outcome.state
+
+    def succeed(self, job_id: str) -> str:
+        """`complete`: the job succeeds unless the runner's rules fail it."""
+        return self.complete(job_id)
 
     def fail(self, job_id: str, message: str = "Task failed with exit code 1") -> None:
         self.set_state(job_id, "FAILED", message)
 
     def advance(self, job_id: str) -> str:
         with self._lock:
-            state = self.state(job_id)
-            nxt = NEXT_STATE.get(state)
+            nxt = NEXT_STATE.get(self.state(job_id))
+            if nxt == "SUCCEEDED" and self.outcome(job_id, self._job(job_id)) == "SUCCEEDED":
+                return self.complete(job_id)
             if nxt == "SUCCEEDED":
-                nxt = self.outcome(job_id, self._job(job_id))
-            if nxt:
-                self.set_state(job_id, nxt, None if nxt != "FAILED" else
-                               "Task failed with exit code 1")
+                self.fail(job_id)
+            elif nxt:
+                self.set_state(job_id, nxt)
             return self.state(job_id)
-
-    # -- the output hook -----------------------------------------------------------------
-
-    def write_output(self, job_id: str, job: dict) -> None:
-        """Write a bioformats2raw-layout OME-Zarr where the job writes, in the emulator."""
-        loc = job_output_location(job)
-        if loc is None:
-            return
-        commands = job["taskGroups"][0]["taskSpec"]["runnables"][0]["container"]["commands"]
-        endpoint = self.gcs_endpoint or os.environ.get("STORAGE_EMULATOR_HOST")
-        so = {"token": "anon", "endpoint_url": endpoint}
-        write_bf2raw_output(f"gs://{loc[0]}/{loc[1]}",
-                            _option(commands, "--ngff-version", "0.4"),
-                            self.series_for.get(job_id, self.series), storage_options=so)
 
     # -- REST handlers (return status, payload) ---------------------------------------------
 
@@ -298,16 +250,12 @@ class BatchStub(BackgroundHttpServer):
                 status, state, message = self.fail_create
                 self.fail_create = None
                 return status, {"status": state, "message": message}
-            if not JOB_ID_RE.match(job_id or ""):
-                return 400, {"status": "INVALID_ARGUMENT",
-                             "message": f"job_id {job_id!r} does not match "
-                                        "^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$"}
+            refused = refusal(region, job_id, body)
+            if refused:
+                return 400, {"status": "INVALID_ARGUMENT", "message": refused}
             if job_id in self.jobs:
                 return 409, {"status": "ALREADY_EXISTS",
                              "message": f"Job {job_id} already exists"}
-            groups = body.get("taskGroups") or []
-            if not groups or not groups[0].get("taskSpec", {}).get("runnables"):
-                return 400, {"status": "INVALID_ARGUMENT", "message": "no runnables"}
             job = dict(body)
             job.update(name=f"projects/{project}/locations/{region}/jobs/{job_id}",
                        uid=f"{job_id[:40]}-{uuid.uuid4().hex[:8]}", createTime=_now(),

@@ -1,19 +1,23 @@
 """bioformats2raw command lines with the same NGFF settings as a local conversion.
 
-Options used (checked against glencoesoftware/bioformats2raw's Converter and its CLI
-tests, 0.12 era; picocli, so option order does not matter):
+Options used (glencoesoftware/bioformats2raw Converter.java, 0.12; picocli, so option
+order does not matter):
 
   INPUT OUTPUT                      positional: file to convert, output Zarr folder
-  --ngff-version 0.4|0.5            0.5 writes Zarr v3 (default 0.4)
+  --ngff-version 0.4|0.5            0.5 writes Zarr v3 (default 0.4; new in 0.12.0)
   -c/--compression raw|zlib|blosc|gzip|zstd
                                     gzip and zstd need 0.5; zlib is Zarr v2 only
   --compression-properties K=V      repeatable; blosc: cname, clevel, shuffle, blocksize;
                                     zlib/gzip: level (0-9); zstd: level (-7..22), checksum
   --tile-width/--tile-height N      chunk size in X/Y (also the read tile size)
   --chunk-depth N                   chunk size in Z
-  --shard-width/--shard-height/--shard-depth N   shard size (0.5 only; multiples of the chunk)
+  --shard-width/--shard-height/--shard-depth N   shard size (Zarr v3 only; multiples of
+                                    the chunk). Defaults 1024 x 1024 x 1: a 0.5 output is
+                                    sharded unless the shard is given as the chunk, so
+                                    0.5 command lines always give all three.
   --resolutions N | --target-min-size N          pyramid levels
-  --max-workers N, --series 0,1,... --memo-directory DIR, --overwrite, --log-level LEVEL
+  --max-workers N, --series 0,1,... --memo-directory DIR, --overwrite
+  --log-level LEVEL                 WARN: at INFO it logs several lines per chunk
 """
 
 from __future__ import annotations
@@ -21,10 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional, Tuple
 
-__all__ = ["Bf2rawOptions", "DEFAULT_IMAGE", "COMPRESSIONS"]
-
-# the OME-built image (conda package + micromamba); its entrypoint runs bioformats2raw
-DEFAULT_IMAGE = "docker.io/openmicroscopy/bioformats2raw:0.12.1"
+__all__ = ["Bf2rawOptions", "COMPRESSIONS"]
 
 COMPRESSIONS = ("raw", "zlib", "blosc", "gzip", "zstd")
 V3_ONLY = ("gzip", "zstd")
@@ -50,7 +51,7 @@ class Bf2rawOptions:
     max_workers: Optional[int] = None
     series: Optional[Tuple[int, ...]] = None
     memo_directory: str = "/tmp"
-    log_level: str = "INFO"
+    log_level: str = "WARN"
     extra_args: Tuple[str, ...] = field(default=())
 
     def __post_init__(self):
@@ -65,6 +66,9 @@ class Bf2rawOptions:
             raise ValueError(f"{self.compression} needs NGFF 0.5 (Zarr v3)")
         if self.ngff_version == "0.5" and self.compression in V2_ONLY:
             raise ValueError("zlib is Zarr v2 only: use gzip with NGFF 0.5")
+        for name in ("tile_width", "tile_height", "chunk_depth"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive")
         shards = (self.shard_width, self.shard_height, self.shard_depth)
         if any(s is not None for s in shards):
             if self.ngff_version != "0.5":
@@ -74,9 +78,6 @@ class Bf2rawOptions:
                 if shard is not None and (shard <= 0 or shard % chunk):
                     raise ValueError(f"shard size {shard} in {axis} is not a multiple of "
                                      f"the chunk size {chunk}")
-        for name in ("tile_width", "tile_height", "chunk_depth"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be positive")
         if self.resolutions is not None and self.target_min_size is not None:
             raise ValueError("give either resolutions or target_min_size")
 
@@ -114,12 +115,20 @@ class Bf2rawOptions:
             raise ValueError(f"codec {codec!r} has no bioformats2raw equivalent")
         tile = chunk or 1024
         shard_kw = {}
-        if shard and ngff_version == "0.5":
+        if shard and ngff_version == "0.5":   # none asked: one chunk per shard (shards())
             shard_kw = dict(shard_width=shard, shard_height=shard)
         return cls(ngff_version=ngff_version, compression=compression,
                    compression_properties=tuple(props), tile_width=tile, tile_height=tile,
                    target_min_size=min_level_size, max_workers=workers, **shard_kw,
                    **kwargs)
+
+    def shards(self) -> Optional[Tuple[int, int, int]]:
+        """(width, height, depth) of the shards bioformats2raw is told to write: the
+        chunk where none was given (unsharded); None for Zarr v2 (0.4)."""
+        if self.ngff_version != "0.5":
+            return None
+        return (self.shard_width or self.tile_width, self.shard_height or self.tile_height,
+                self.shard_depth or self.chunk_depth)
 
     def args(self, input_path: str, output_path: str) -> list:
         """The argument list (no shell involved, so paths need no quoting)."""
@@ -129,10 +138,11 @@ class Bf2rawOptions:
             a += ["--compression-properties", f"{key}={value}"]
         a += ["--tile-width", str(self.tile_width), "--tile-height", str(self.tile_height),
               "--chunk-depth", str(self.chunk_depth)]
-        for flag, value in (("--shard-width", self.shard_width),
-                            ("--shard-height", self.shard_height),
-                            ("--shard-depth", self.shard_depth),
-                            ("--resolutions", self.resolutions),
+        shards = self.shards()
+        if shards:
+            a += ["--shard-width", str(shards[0]), "--shard-height", str(shards[1]),
+                  "--shard-depth", str(shards[2])]
+        for flag, value in (("--resolutions", self.resolutions),
                             ("--target-min-size", self.target_min_size),
                             ("--max-workers", self.max_workers)):
             if value is not None:
@@ -149,6 +159,6 @@ class Bf2rawOptions:
         return {"ngff": self.ngff_version, "compression": self.compression,
                 "props": [list(p) for p in self.compression_properties],
                 "tile": [self.tile_width, self.tile_height, self.chunk_depth],
-                "shard": [self.shard_width, self.shard_height, self.shard_depth],
+                "shard": list(self.shards() or ()),
                 "levels": [self.resolutions, self.target_min_size],
                 "series": list(self.series or ()), "extra": list(self.extra_args)}

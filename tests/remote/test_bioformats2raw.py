@@ -88,3 +88,25 @@ def test_series_and_resolutions():
     args = Bf2rawOptions(series=(0, 2), resolutions=4).args("i", "o")
     assert value(args, "--series") == "0,2" and value(args, "--resolutions") == "4"
     assert "--target-min-size" not in args
+
+
+def test_ngff_05_always_gives_shards_one_chunk_each_when_unsharded():
+    args = Bf2rawOptions.from_settings("0.5", "zstd", chunk=512).args("i", "o")
+    # bioformats2raw's own default is 1024 x 1024 x 1 shards (Converter --shard-*)
+    assert [value(args, f) for f in ("--tile-width", "--tile-height", "--chunk-depth")] == \
+        ["512", "512", "1"]
+    assert [value(args, f) for f in ("--shard-width", "--shard-height", "--shard-depth")] == \
+        ["512", "512", "1"]
+    sharded = Bf2rawOptions.from_settings("0.5", "zstd", chunk=512, shard=2048)
+    assert sharded.shards() == (2048, 2048, 1)
+    assert sharded.canonical() != Bf2rawOptions.from_settings("0.5", "zstd",
+                                                              chunk=512).canonical()
+    assert Bf2rawOptions(ngff_version="0.5", tile_width=256, tile_height=128,
+                         chunk_depth=4).shards() == (256, 128, 4)
+    assert Bf2rawOptions.from_settings("0.4", "blosc", chunk=512).shards() is None
+
+
+def test_logs_at_warn():
+    # at INFO bioformats2raw logs several lines per chunk (Converter.processChunk)
+    args = Bf2rawOptions.from_settings("0.5", "zstd").args("i", "o")
+    assert value(args, "--log-level") == "WARN"

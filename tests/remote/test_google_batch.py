@@ -13,38 +13,13 @@ from google.cloud import batch_v1
 from omero_cli_ngff import exit_codes
 from omero_cli_ngff.remote import (DEST_MOUNT, REPO_MOUNT, BatchSettings, Bf2rawOptions,
                                    FilesetJob, GoogleBatchEngine, JobFailed, JobRefused,
-                                   RemoteConfigError, RemoteUnavailable, WaitTimeout,
-                                   job_id_is_valid)
+                                   OutputUnreadable, RemoteConfigError, RemoteUnavailable,
+                                   WaitTimeout, job_id_is_valid)
 from omero_cli_ngff.storage import fetch_metadata, parse_destination
+from test_infra.batch_runner import TEST_IMAGE
 from test_infra.fake_gcs import free_port
 
-OPTIONS = Bf2rawOptions.from_settings("0.5", "zstd", level=5, chunk=512, shard=2048)
-JOB = FilesetJob(fileset_id=12, repo_path="user_2/2024-01/01/12-00-00.000/slide one.ndpi",
-                 output="fs-12.ome.zarr", image_ids=(101, 102))
-
-
-@pytest.fixture
-def dest(gcs_emulator, bucket):
-    return parse_destination(f"gs://{bucket}/data/0.5")
-
-
-def make_engine(stub, dest, options=OPTIONS, **settings):
-    kw = dict(project="test-project", region="us-central1",
-              repository="gs://repo-bucket/OMERO/ManagedRepository",
-              api_endpoint=stub.endpoint)
-    kw.update(settings)
-    return GoogleBatchEngine(BatchSettings(**kw), dest, options, api_deadline=2.0)
-
-
-@pytest.fixture
-def engine(batch_stub, dest):
-    return make_engine(batch_stub, dest)
-
-
-def sent_job(stub, job_id) -> batch_v1.Job:
-    """The job as the stub received it, parsed back into the client's type."""
-    body = next(b for m, p, b, h in stub.requests if m == "POST" and f"jobId={job_id}" in p)
-    return batch_v1.Job.from_json(json.dumps(body), ignore_unknown_fields=True)
+from tests.remote.engine_helpers import JOB, OPTIONS, make_engine, sent_job
 
 
 # -- the job spec --------------------------------------------------------------------------
@@ -56,17 +31,24 @@ def test_job_spec_content(batch_stub, engine, dest):
     task = job.task_groups[0].task_spec
     assert job.task_groups[0].task_count == 1 and task.max_retry_count == 0
     container = task.runnables[0].container
-    assert container.image_uri == "docker.io/openmicroscopy/bioformats2raw:0.12.1"
+    assert container.image_uri == TEST_IMAGE              # configured once (environment)
     assert not container.entrypoint                       # the image's own entrypoint
     assert list(container.commands) == OPTIONS.args(
         f"{REPO_MOUNT}/user_2/2024-01/01/12-00-00.000/slide one.ndpi",
         f"{DEST_MOUNT}/fs-12.ome.zarr")
-    assert "--ngff-version" in container.commands and "0.5" in container.commands
+    commands = list(container.commands)
+    assert commands[commands.index("--ngff-version") + 1] == "0.5"
+    assert commands[commands.index("--log-level") + 1] == "WARN"
+    assert [commands[commands.index(f) + 1] for f in
+            ("--tile-width", "--shard-width", "--shard-height", "--shard-depth")] == \
+        ["512", "2048", "2048", "1"]
     volumes = {v.mount_path: v for v in task.volumes}
     assert volumes[REPO_MOUNT].gcs.remote_path == "repo-bucket/OMERO/ManagedRepository"
-    assert "-o ro" in volumes[REPO_MOUNT].mount_options
+    assert list(volumes[REPO_MOUNT].mount_options) == ["-o ro", "--implicit-dirs"]
     assert volumes[DEST_MOUNT].gcs.remote_path == f"{dest.bucket}/data/0.5"
-    assert f"{REPO_MOUNT}:{REPO_MOUNT}:ro" in container.volumes
+    assert not any("allow_other" in o for v in task.volumes for o in v.mount_options)
+    assert list(container.volumes) == [f"{REPO_MOUNT}:{REPO_MOUNT}:ro",
+                                       f"{DEST_MOUNT}:{DEST_MOUNT}:rw"]
     assert job.labels["app"] == "omero-ngff" and job.labels["omero-fileset"] == "12"
     assert job.labels["attempt"] == "1" and job.labels["ngff-version"] == "0-5"
     assert job.labels["omero-image"] == "101"
@@ -202,8 +184,8 @@ def test_refused_job_is_a_clear_error(batch_stub, engine):
 
 def test_unreachable_api(dest):
     engine = GoogleBatchEngine(BatchSettings(
-        "p", "us-central1", "gs://repo-bucket", api_endpoint=f"http://127.0.0.1:{free_port()}"),
-        dest, OPTIONS, api_deadline=1.0)
+        "p", "us-central1", "gs://repo-bucket", image=TEST_IMAGE,
+        api_endpoint=f"http://127.0.0.1:{free_port()}"), dest, OPTIONS, api_deadline=1.0)
     t0 = time.monotonic()
     with pytest.raises(RemoteUnavailable):
         engine.submit(JOB)
@@ -230,11 +212,11 @@ def test_list_our_jobs(batch_stub, engine):
     batch_stub.fail(subs[0].status.job_id)
     retry = engine.submit(FilesetJob(3, "u/3.tif", "fs-3.ome.zarr"))
     # a job that is not ours, in the same project
-    batch_stub.client().create_job(parent="projects/test-project/locations/us-central1",
-                                   job_id="someone-else", job=batch_v1.Job(
-                                       task_groups=[batch_v1.TaskGroup(task_spec=batch_v1.TaskSpec(
-                                           runnables=[batch_v1.Runnable(script=batch_v1.Runnable.Script(
-                                               text="echo hi"))]))]))
+    script = batch_v1.Runnable(script=batch_v1.Runnable.Script(text="echo hi"))
+    batch_stub.client().create_job(
+        parent="projects/test-project/locations/us-central1", job_id="someone-else",
+        job=batch_v1.Job(task_groups=[batch_v1.TaskGroup(
+            task_spec=batch_v1.TaskSpec(runnables=[script]))]))
     listed = engine.list(page_size=2)                          # exercises paging
     assert [(s.fileset_id, s.attempt, s.state) for s in listed] == [
         (1, 1, "QUEUED"), (2, 1, "QUEUED"), (3, 1, "FAILED"), (3, 2, "QUEUED")]
@@ -308,12 +290,13 @@ def test_failed_job_collect_names_the_logs(batch_stub, engine):
 
 
 def test_succeeded_without_output_is_an_error(batch_stub, engine):
-    batch_stub.on_success = None                  # the job "succeeded" but wrote nothing
+    batch_stub.write_outputs = False              # the job "succeeded" but wrote no image
     sub = engine.submit(JOB)
     batch_stub.succeed(sub.status.job_id)
-    with pytest.raises(Exception) as err:
+    with pytest.raises(OutputUnreadable) as err:
         engine.collect(JOB)
     assert "holds no OME-Zarr image" in str(err.value)
+    assert err.value.exit_code == exit_codes.UNSOUND
 
 
 def test_status_and_delete(batch_stub, engine):
