@@ -110,7 +110,10 @@ def _remote(parser: Any) -> None:
                         help="convert with bioformats2raw jobs on a batch engine")
     remote.add_argument("--batch-project")
     remote.add_argument("--batch-region", default="us-central1")
-    remote.add_argument("--batch-image", default=None, help="container image")
+    remote.add_argument("--batch-image", default=None,
+                        help="container image built from containers/bioformats2raw (no "
+                        "default: else $OMERO_NGFF_BATCH_IMAGE, else the server's "
+                        "omero.client.ngff.batch_image)")
     remote.add_argument("--batch-machine-type", default="e2-standard-4")
     remote.add_argument("--batch-endpoint", default=None,
                         help="API endpoint (default: Google's)")

@@ -8,7 +8,8 @@ from typing import Any
 
 from ..errors import UsageError
 from ..model.reporting import Renderer
-from ..remote import BatchSettings
+from ..omero_io.config import client_config
+from ..remote import IMAGE_CONFIG_KEY, IMAGE_ENV, BatchSettings, resolve_image
 from ..workflows.publish_remote import COLUMNS, RemoteOptions, RemoteResult, publish_remote
 
 
@@ -18,15 +19,24 @@ def run_remote(session: Any, args: Namespace, out: Renderer, dest: Any,
     if not (args.batch_project and args.repository_bucket):
         raise UsageError("--remote google-batch needs --batch-project and "
                          "--repository-bucket")
+    image = resolve_image(args.batch_image, _configured_image(session, args.batch_image))
     batch = BatchSettings(project=args.batch_project, region=args.batch_region,
-                          repository=args.repository_bucket,
+                          repository=args.repository_bucket, image=image,
                           machine_type=args.batch_machine_type,
-                          api_endpoint=args.batch_endpoint,
-                          **({"image": args.batch_image} if args.batch_image else {}))
+                          api_endpoint=args.batch_endpoint)
     options = RemoteOptions(**common, batch=batch, wait=args.wait)
     result = publish_remote(session, options, dest, out)
     render(out, result)
     return result.code
+
+
+def _configured_image(session: Any, option: str | None) -> str | None:
+    """The image kept in the server's configuration, read only when neither the option
+    nor the environment gives one (reading it logs in)."""
+    import os
+    if option or os.environ.get(IMAGE_ENV):
+        return None
+    return client_config(session.conn).get(IMAGE_CONFIG_KEY)
 
 
 def render(out: Renderer, result: RemoteResult) -> None:

@@ -36,7 +36,8 @@ from ..model.reporting import Reporter
 from ..ngff.spec import WriteOptions
 from ..omero_io import annotations, targets
 from ..omero_io.query import QueryRunner
-from ..remote import BatchSettings, Bf2rawOptions, FilesetJob, GoogleBatchEngine
+from ..remote import (BatchSettings, Bf2rawOptions, ConverterRefused, FilesetJob,
+                      GoogleBatchEngine)
 from ..storage.probe import Prober
 from ..checks.agreement import check_agreement
 from . import published_copy
@@ -124,7 +125,7 @@ def publish_remote(session: Any, options: RemoteOptions, dest: Any,
         if fs.action == "running" and not fs.status:
             fs.status = "running"
         if fs.action == "collect" and not fs.status:
-            _collect(session.conn, dest, options, fs)
+            _collect(session.conn, dest, options, engine, fs)
         result.codes.add(fs.code)
     for fs in plans:
         result.rows.append(_row(fs, dest, fs.status))
@@ -216,6 +217,10 @@ def _decide(fs: FilesetPlan, options: RemoteOptions, dest: Any, engine: GoogleBa
     else:
         fs.action = "submit"
         if last is not None and last.failed:
+            refused = engine.failure(job, last)
+            if isinstance(refused, ConverterRefused):   # the same image would fail again
+                fs.status, fs.code, fs.message = "failed", refused.exit_code, one_line(refused)
+                return
             fs.message = (f"attempt {last.attempt} {last.state}: "
                           f"{last.last_event or 'no event'}; logs: {last.logs_url}")
             fs.job = engine.job_id(job, last.attempt + 1)
@@ -256,17 +261,19 @@ def _wait(reporter: Reporter, engine: GoogleBatchEngine, conn: Any,
         if st.succeeded:
             fs.action, fs.status = "collect", ""
         else:
-            fs.status = "failed"
-            fs.code = exit_codes.REMOTE
-            fs.message = (f"job {st.job_id} {st.state}: {st.last_event or 'no event'}; "
-                          f"logs: {st.logs_url}")
+            assert fs.spec is not None
+            err = engine.failure(fs.spec, st)
+            fs.status, fs.code, fs.message = "failed", err.exit_code, one_line(err)
 
 
-def _collect(conn: Any, dest: Any, options: RemoteOptions, fs: FilesetPlan) -> None:
+def _collect(conn: Any, dest: Any, options: RemoteOptions, engine: GoogleBatchEngine,
+             fs: FilesetPlan) -> None:
     """Check each series over HTTP against OMERO, then annotate every image."""
     version = options.write.ngff_version
     try:
-        urls = {record.id: _checked_series(dest, version, fs, record)
+        assert fs.spec is not None
+        groups = engine.collect_series(fs.spec)      # series -> group (plates: row/col/field)
+        urls = {record.id: _checked_series(dest, version, fs, record, groups)
                 for record in fs.records}
         for record in fs.records:
             values = annotation_values(urls[record.id], version)
@@ -285,9 +292,13 @@ def _collect(conn: Any, dest: Any, options: RemoteOptions, fs: FilesetPlan) -> N
         fs.status, fs.message, fs.code = "failed", one_line(err), code
 
 
-def _checked_series(dest: Any, version: str, fs: FilesetPlan, record: ImageRecord) -> str:
+def _checked_series(dest: Any, version: str, fs: FilesetPlan, record: ImageRecord,
+                    groups: dict[int, str]) -> str:
     """The URL of the record's series, read back and agreeing with OMERO."""
-    url = dest.public_url(paths.group_path(fs.root, record.series))
+    if record.series not in groups:
+        raise CollectFailed(f"Image:{record.id}: job {fs.job} wrote no series "
+                            f"{record.series} (found {sorted(groups)})")
+    url = dest.public_url(groups[record.series])
     try:
         remote = published_copy.read(url, version)
     except Exception as err:
