@@ -9,6 +9,11 @@ from ..model import Builder
 from ..security import Caller
 
 
+def read_only_error() -> "omero.ApiUsageException":
+    """What a read-only OMERO answers to a write (EventHandler.invoke)."""
+    return omero.ApiUsageException(None, None, "This instance is read-only")
+
+
 class Service:
     def __init__(self, server, session):
         self.server = server
@@ -72,10 +77,10 @@ class Service:
         return Builder(self.cat, caller or self.caller(current), self.store)
 
     def refuse_if_read_only(self):
+        """A write on a read-only server: omero-server EventHandler.invoke refuses every
+        method whose transaction is not read-only, before the method runs."""
         if self.server.options.read_only:
-            raise omero.SecurityViolation(
-                None, None, "This OMERO server is read-only "
-                "(omero.cluster.read_only=true): writes are refused")
+            raise read_only_error()
 
     # every stateless service answers these the same way
     def getCurrentEventContext(self, current):

@@ -13,7 +13,7 @@ from .. import sudo
 from ..ice import make_servant
 from .admin import AdminService
 from .base import Service
-from .commands import Handle, run_request
+from .commands import Handle
 from .config import ConfigService
 from .container import ContainerService
 from .query import QueryService
@@ -80,13 +80,15 @@ class ServiceFactory(Service):
 
     # -- commands --------------------------------------------------------------------
     def submit(self, req, current):
-        rsp, status = run_request(self.server, self.caller(current), req)
+        """The request runs in the background (commands.Handle)."""
         ident = Ice.Identity(name="omero.cmd.Handle-%s" % uuidlib.uuid4(),
                              category=self.session.uuid)
-        impl = Handle(self.server, self.session, self.adapter, ident, req, rsp, status)
+        impl = Handle(self.server, self.session, self.adapter, ident, req)
         self.session.identities.append(ident)
-        return omero.cmd.HandlePrx.uncheckedCast(
+        prx = omero.cmd.HandlePrx.uncheckedCast(
             self.adapter.add(make_servant(omero.cmd.Handle, impl), ident))
+        impl.start()
+        return prx
 
     # -- session plumbing --------------------------------------------------------------
     def setCallback(self, callback, current):
