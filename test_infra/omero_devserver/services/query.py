@@ -5,6 +5,7 @@ from __future__ import annotations
 import omero
 
 from .. import hql
+from .. import hql_children  # noqa: F401  (registers BlitzGateway's container queries)
 from .base import Service
 
 # class names as clients send them ("ImageI", "omero.model.Image", "Image") -> record
