@@ -9,7 +9,14 @@ resolution-levels
     strict: ``RawPixelsStore.setResolutionLevel`` raises ``omero.InternalException`` for
     pixels served by ROMIO (no original file, no pyramid), even for level 0, as the
     real ``RomioPixelBuffer.setResolutionLevel`` does. lenient: level 0 is accepted.
-    The plugin calls setResolutionLevel for every image, so it fails on those images.
+    The plugin calls setResolutionLevel before reading tiles of every image and
+    retries InternalException as transient, so strict mode fails every image without
+    a fileset and with one level (demo images 3-10, publish.yaml 40-47). Failing when
+    strict (2026-11-30): tests/commands/test_export.py (6 tests),
+    test_publish_failures.py::test_kill_9_mid_publish_then_rerun and
+    ::test_two_concurrent_publishes_end_consistent, and every test of
+    tests/commands/test_verify.py (its fixture publishes). The plugin must call
+    setResolutionLevel only when ``getResolutionLevels() > 1`` and not retry it.
 """
 
 from __future__ import annotations

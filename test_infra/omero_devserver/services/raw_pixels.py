@@ -3,9 +3,9 @@
 Resolution levels use OMERO's numbering: ``getResolutionLevels() - 1`` is full
 resolution (the level a store starts at), 0 the smallest; ``getResolutionDescriptions``
 lists the sizes from full resolution down. What a level change and the tile size
-depend on, the pixel buffer OMERO would read through, is in ``pixel_buffers.py``. An image flagged ``pyramid: pending``
-raises MissingPyramidException from setPixelsId, as a real server does while it
-builds a pyramid. ``--tile-delay-ms`` adds a sleep per tile (a real server's decode
+depend on, the pixel buffer OMERO would read through, is in ``pixel_buffers.py``.
+An image flagged ``pyramid: pending`` raises MissingPyramidException from
+setPixelsId, as a real server does while it builds a pyramid. ``--tile-delay-ms`` adds a sleep per tile (a real server's decode
 cost); the sleep and numpy release the GIL, so concurrent readers proceed in parallel.
 ``--tile-cache-mib`` keeps generated tiles, so benchmarks measure the delay, not the
 generator.
