@@ -120,6 +120,33 @@ def v2_compressor(name: str, level: Optional[int], dtype):
     return None
 
 
+class StableGZip:
+    """numcodecs' GZip with a zero modification time in the gzip header (numcodecs writes
+    the current time there): the same chunk always encodes to the same bytes, so that a
+    resumed image equals an uninterrupted one. Readers decode it as any gzip stream."""
+
+    def __init__(self, level: int):
+        self.level = level
+
+    def encode(self, buf) -> bytes:
+        import gzip
+        import io
+
+        from numcodecs.compat import ensure_contiguous_ndarray
+        out = io.BytesIO()
+        with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=self.level, mtime=0) as f:
+            f.write(ensure_contiguous_ndarray(buf))
+        return out.getvalue()
+
+
+def chunk_compressor(name: str, level: Optional[int], dtype):
+    """What encodes one chunk's bytes for either format (None for ``none``): the v2
+    compressor, whose settings v3_compressors repeats, with gzip made reproducible."""
+    if name == "gzip":
+        return StableGZip(_level(name, level))
+    return v2_compressor(name, level, dtype)
+
+
 def describe(name: str, level: Optional[int]) -> str:
     """``blosc-zstd:5`` style label (for plans, records and reports)."""
     lvl = _level(name, level)

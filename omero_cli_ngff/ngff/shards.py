@@ -65,7 +65,7 @@ class ChunkEncoder:
         self.dtype = np.dtype(dtype).newbyteorder("<")
         # one compressor for both formats: v3_compressors has the same settings, and for
         # a typed array Blosc's typesize (v3's explicit one) is the item size
-        self._compressor = codecs.v2_compressor(compression, level, self.dtype)
+        self._compressor = codecs.chunk_compressor(compression, level, self.dtype)
 
     def encode(self, chunk: np.ndarray) -> bytes:
         """`chunk` has the full chunk shape (the caller pads edge chunks with the fill value), any

@@ -6,6 +6,8 @@ import argparse
 import signal
 import sys
 
+from . import fidelity
+
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
@@ -30,6 +32,13 @@ def parse_args(argv=None):
     p.add_argument("--max-message-kb", type=int, default=250000,
                    help="largest reply (getPlane, getTile), as Ice.MessageSizeMax")
     p.add_argument("--threads", type=int, default=8, help="server thread pool size")
+    p.add_argument("--delete-ms", type=float, default=100.0,
+                   help="how long a Delete2 request runs before it answers (a real "
+                        "server's deletes are asynchronous and take time)")
+    p.add_argument("--strict", action="append", default=[], choices=fidelity.NAMES,
+                   help="behave as the real server in this respect (see fidelity.py)")
+    p.add_argument("--lenient", action="append", default=[], choices=fidelity.NAMES,
+                   help="the older, lenient behaviour in this respect (see fidelity.py)")
     p.add_argument("-v", "--verbose", action="store_true", help="log calls to stderr")
     return p.parse_args(argv)
 
@@ -42,7 +51,8 @@ def main(argv=None):
         port=args.port, ssl_port=args.ssl_port, read_only=args.read_only,
         tile_delay_ms=args.tile_delay_ms,
         tile_cache_mib=args.tile_cache_mib, max_message_kb=args.max_message_kb,
-        tile_faults=args.tile_faults,
+        tile_faults=args.tile_faults, delete_ms=args.delete_ms,
+        lenient=fidelity.lenient_set(args.strict, args.lenient),
         threads=args.threads, verbose=args.verbose))
     server.start()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -36,6 +36,11 @@ skipping every explicit id. Images (keys follow OMERO's field names):
                        # fluorescence (uint16)
   pyramid: pending     # getTile raises MissingPyramidException
   pixels: false        # an image without pixels
+  pixelBuffer: romio   # bioformats (default with a fileset), pyramid (default without a
+                       # fileset and levels > 1), romio (default otherwise: no original
+                       # file, one level; see pixel_buffers.py)
+  tileSize: [[512, 512], [256, 256]]   # or one tile per level, full resolution first
+  renderingDef: false  # no rendering settings yet: a client must create them (a write)
   fileset: {id: 3, files: [alice_3/.../slide.ndpi]}   # or a fileset id; series: 0
   annotations: [{ns: jax.org/public/zarr, values: {zarr_path: "https://..."}}]
   rois: [{name: cell, shapes: [{type: Rectangle, x: 0, y: 0, width: 9, height: 9}]}]
@@ -45,6 +50,9 @@ Annotations of every OMERO type (Tag, Comment, Boolean, Long, Double, Term, Map)
 the top-level ``annotations:`` list that images share by ``{ref: id}``: see
 ``annotation_specs.py``. ROIs with every shape type, mask bits and ROI generators: see
 ``shapes.py``.
+An image may be linked into more containers than the one that defines it: an item
+``{link: ID}`` in a dataset's ``images`` links the image with that (explicit) id,
+defined anywhere else in the spec (another dataset, ``images:``, a plate's wells).
 
 Generators keep big specs short: any list of images accepts an item with ``count``
 (``name`` and string values are ``str.format`` templates over ``i`` = 0..count-1 and
@@ -64,6 +72,7 @@ from typing import Dict, List, Optional, Tuple
 import yaml
 
 from . import annotation_specs, shapes
+from . import pixel_buffers as pb
 
 PIXEL_TYPES = ("int8", "uint8", "int16", "uint16", "int32", "uint32",
                "float", "double", "bit")
@@ -136,7 +145,10 @@ class Pixels:
     physical: Dict[str, Tuple[float, str]] = field(default_factory=dict)
     channels: List[Channel] = field(default_factory=list)
     levels: int = 1
-    tile_size: Tuple[int, int] = (256, 256)
+    tile_size: Tuple[int, int] = (256, 256)       # full resolution's
+    tile_sizes: List[Tuple[int, int]] = field(default_factory=list)   # per level
+    buffer: str = "bioformats"   # pixel_buffers.KINDS: how OMERO reads these pixels
+    rendering_def: bool = True   # rendering settings exist (of the owner)
     pattern: str = "ramp"
     pattern_value: float = 0
     pyramid_pending: bool = False
@@ -355,6 +367,7 @@ class _Loader:
         "pattern", "value", "pyramid", "pixels", "pixelsId", "fileset", "series",
         "acquisitionDate", "annotations", "defaultZ", "defaultT", "model", "seed",
         "rois",
+        "pixelBuffer", "renderingDef",
     }
 
     def __init__(self, path: Path):
@@ -363,6 +376,7 @@ class _Loader:
         self.entities: Dict[str, list] = {}
         self.shared: Dict[int, Annotation] = {}     # top-level annotations by id
         self.pixels_offset = 100
+        self.pending_links: list = []       # (dataset, image id, where) of {link: ID}
 
     # -- helpers ---------------------------------------------------------------
     def fail(self, where, msg):
@@ -464,7 +478,13 @@ class _Loader:
             self.images(item, ds, ds, "dataset %s" % ds.name)
 
     def images(self, spec, parent, dataset, where):
-        """One image spec, or a generator item (with ``count``)."""
+        """One image spec, a generator item (with ``count``), or a ``{link: ID}``."""
+        if "link" in spec:
+            if dataset is None or set(spec) != {"link"}:
+                self.fail(where, "{link: ID} links an image into a dataset, and has no "
+                          "other keys")
+            self.pending_links.append((dataset, int(spec["link"]), where))
+            return []
         if "count" not in spec:
             img = self.image(spec, parent, where)
             if dataset is not None:
@@ -510,6 +530,8 @@ class _Loader:
         if fileset is not None:
             img.fileset = fileset
             fileset.images.append(img)
+        if img.pixels is not None:
+            self.pixel_buffer(spec, img, where)
         for a in spec.get("annotations") or []:
             self.annotation(a, img, where)
         pix = img.pixels
@@ -544,7 +566,12 @@ class _Loader:
             self.fail(where, "pattern %s needs type %s" % (pix.pattern,
                                                           REALISTIC_TYPES[pix.pattern]))
         if "tileSize" in spec:
-            pix.tile_size = tuple(int(v) for v in spec["tileSize"])
+            tiles = spec["tileSize"]
+            if tiles and isinstance(tiles[0], (list, tuple)):
+                pix.tile_sizes = [(int(w), int(h)) for w, h in tiles]
+            else:
+                pix.tile_sizes = [(int(tiles[0]), int(tiles[1]))]
+            pix.tile_size = pix.tile_sizes[0]
         elif pix.levels == 1:
             # an image without a pyramid: OMERO serves row stripes of the full width
             pix.tile_size = (min(pix.size_x, 1024), min(pix.size_y, 1024))
@@ -573,7 +600,28 @@ class _Loader:
                 coefficient=float(cs.get("coefficient", 1.0)),
                 emission_wave=cs.get("emissionWave")))
         pix.model = "greyscale" if spec.get("model") == "greyscale" else "rgb"
+        pix.rendering_def = bool(spec.get("renderingDef", True))
         return pix
+
+    def pixel_buffer(self, spec, img, where):
+        """How OMERO reads these pixels (pixel_buffers.py), and the tiles that follow."""
+        pix = img.pixels
+        kind = spec.get("pixelBuffer") or pb.default_kind(img.fileset is not None,
+                                                          pix.levels)
+        if kind not in pb.KINDS:
+            self.fail(where, "pixelBuffer %r is not one of %s" % (kind, pb.KINDS))
+        if kind == pb.ROMIO:
+            if pix.levels != 1:
+                self.fail(where, "a ROMIO pixel buffer has one level, not %d (give the "
+                          "image a fileset, or pixelBuffer: pyramid)" % pix.levels)
+            if "tileSize" in spec:
+                self.fail(where, "a ROMIO pixel buffer (no fileset, one level) has a "
+                          "fixed tile: full width, 1 MiB of rows; drop tileSize or give "
+                          "the image a fileset")
+            pix.tile_size = pb.romio_tile(pix.size_x, pix.size_y, pix.bytes_per_pixel)
+        pix.buffer = kind
+        if not pix.tile_sizes:
+            pix.tile_sizes = [pix.tile_size]
 
     def fileset(self, spec, parent, where) -> "Fileset":
         owner, group = self.owner_group(spec, parent, where)
@@ -719,6 +767,7 @@ class _Loader:
                         nxt += 1
                     r.id = nxt
                     used.add(nxt)
+        self.resolve_links()
         link = 1
         for p in self.entities.get("Project", []):
             for d in p.datasets:
@@ -745,6 +794,19 @@ class _Loader:
                 img.pixels.id = int(pid) if pid is not None else img.id + self.pixels_offset
                 if img.pixels.seed < 0:
                     img.pixels.seed = img.id
+
+    def resolve_links(self):
+        """Link the images named by ``{link: ID}`` items into their datasets."""
+        images = {i.id: i for i in self.entities.get("Image", [])}
+        for dataset, image_id, where in self.pending_links:
+            img = images.get(image_id)
+            if img is None:
+                self.fail(where, "{link: %d}: no image with that id" % image_id)
+            if img in dataset.images:
+                self.fail(where, "{link: %d}: already in dataset %s" % (image_id,
+                                                                         dataset.name))
+            dataset.images.append(img)
+            img.datasets.append(dataset)
 
     def index(self):
         tables = {"Project": self.cat.projects, "Dataset": self.cat.datasets,

@@ -106,6 +106,9 @@ def _make_call(service, op, impl, secret, quiet):
                 log.info("%s.%s(%s) group=%s", service, op,
                      "***" if secret else ", ".join(_brief(a) for a in args),
                      ctx.get("omero.group", "-"))
+        guard = getattr(impl, "guard_call", None)
+        if guard is not None:
+            guard(current)        # checks made before every call (services/base.py)
         fn = getattr(impl, op, None)
         if fn is None:
             log.warning("UNIMPLEMENTED %s.%s", service, op)

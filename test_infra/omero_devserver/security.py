@@ -75,6 +75,9 @@ class Caller:
         return (p[2] != "r" and p[4] != "r" and owner != self.user.id
                 and (self.admin or self.leads(group)))
 
+    def graph_critical(self, owner: int, group: int) -> bool:
+        return self._graph_critical(owner, group)
+
     def _allowed(self, owner: int, group: int, rights: str) -> bool:
         if self.admin or self.leads(group):
             return True

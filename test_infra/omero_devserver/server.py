@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from . import ice  # noqa: F401  (must come before Ice)
+from . import fidelity, ice  # noqa: F401  (ice must come before Ice)
 import Ice  # noqa: E402
 
 from .catalogue import load_catalogue  # noqa: E402
@@ -40,6 +40,14 @@ class Options:
     max_message_kb: int = 250000          # omero.constants.MESSAGESIZEMAX
     threads: int = 8
     verbose: bool = False
+    delete_ms: float = 100.0              # how long a Delete2 request runs
+    lenient: frozenset = fidelity.LENIENT_BY_DEFAULT   # see fidelity.py
+
+    def strict(self, behaviour: str) -> bool:
+        """Whether to behave as the real server in this respect (fidelity.py)."""
+        if behaviour not in fidelity.NAMES:
+            raise KeyError(behaviour)
+        return behaviour not in self.lenient
 
     @property
     def max_message_bytes(self) -> int:
@@ -59,6 +67,7 @@ class DevServer:
         self.query_log = QueryLog(self.state_dir)
         self.db_uuid = str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, str(self.catalogue.path)))
         self.tile_count = 0
+        self.created_rendering_defs = set()   # pixels ids given settings by clients
         self._tile_lock = threading.Lock()
         self._tile_cache: OrderedDict = OrderedDict()
         self._tile_cache_bytes = 0
@@ -136,7 +145,8 @@ class DevServer:
                 o.ssl_port = info.port
         info = {"pid": os.getpid(), "host": o.host, "port": o.port,
                 "ssl_port": o.ssl_port, "catalogue": str(self.catalogue.path),
-                "read_only": o.read_only}
+                "read_only": o.read_only, "lenient": sorted(o.lenient),
+                "delete_ms": o.delete_ms}
         if self.state_dir is not None:
             tmp = self.state_dir / (INFO_FILE + ".tmp")
             tmp.write_text(json.dumps(info))

@@ -43,6 +43,8 @@ class Session:
     closed: bool = False
     detached: bool = False
     glacier_refs: int = 0
+    sudoer: Optional[User] = None            # who made it (``omero login --sudo``)
+    sudo_groups: Optional[frozenset] = None  # a group-sudo session's groups (sudo.py)
     identities: list = field(default_factory=list)   # servants to remove on close
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -91,14 +93,17 @@ class Sessions:
         log.info("login %s: session #%d", user.name, s.number)
         return s
 
-    def create_for(self, user: User, group: int) -> Session:
-        """A session for another user, made by an admin (`omero login --sudo`)."""
+    def create_for(self, user: User, group: int, sudoer: Optional[User] = None,
+                   sudo_groups: Optional[frozenset] = None) -> Session:
+        """A session for another user (`omero login --sudo`, see sudo.py)."""
         with self.lock:
             self.counter += 1
             s = Session(str(uuidlib.uuid4()), self.counter, user, group,
-                        int(time.time() * 1000))
+                        int(time.time() * 1000), agent="OMERO.sudo", sudoer=sudoer,
+                        sudo_groups=sudo_groups)
             self.by_uuid[s.uuid] = s
-        log.info("sudo: session #%d for %s", s.number, user.name)
+        log.info("sudo: session #%d for %s%s", s.number, user.name,
+                 "" if sudo_groups is None else " (group-sudo %s)" % sorted(sudo_groups))
         return s
 
     def get(self, key: str) -> Optional[Session]:
@@ -127,8 +132,8 @@ def event_context(s: Session, catalogue: Catalogue) -> "omero.sys.EventContext":
     ec.sessionUuid = s.uuid
     ec.userId = user.id
     ec.userName = user.name
-    ec.sudoerId = None
-    ec.sudoerName = None
+    ec.sudoerId = rlong(s.sudoer.id) if s.sudoer else None
+    ec.sudoerName = rstring(s.sudoer.name) if s.sudoer else None
     ec.groupId = group.id
     ec.groupName = group.name
     ec.isAdmin = user.admin

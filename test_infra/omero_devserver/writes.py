@@ -1,10 +1,12 @@
 """Writes: MapAnnotations and their links to objects, with OMERO's rules.
 
-- nothing is written by a read-only server (SecurityViolation, see base.Service);
+- nothing is written by a read-only server (ApiUsageException, see base.Service);
 - new objects go into the group of the call context, which must not be -1
   (SecurityViolation), and a link's parent must be in that group;
 - linking needs the annotate permission on the parent ("Group is rw----. Cannot link
-  to object: ..."), changing or deleting an annotation the edit permission;
+  to object: ..."), changing or deleting an annotation the edit permission; an admin
+  or group owner linking to others' data in a private group gets a
+  ReadOnlyGroupSecurityViolation (OMERO's "graph critical" rule);
 - updates carry the version they read: a stale one raises OptimisticLockException.
 """
 
@@ -148,6 +150,15 @@ class Writer:
                 None, None, "No row with the given identifier exists: [Link#%d]" % lid)
         return link
 
+    def _graph_critical_error(self, what, group):
+        """omero-server OmeroInterceptor.evaluateLinkages (ticket:1769): an admin or
+        group owner linking to another user's data in a private group."""
+        g = self.cat.groups[group]
+        return omero.ReadOnlyGroupSecurityViolation(
+            None, None, "Cannot link to %s\nCurrent user (%s) is an admin or the owner "
+            "of\nthe private group (%s=%s). It is not allowed to\nlink to users' data."
+            % (what, self.caller.user.name, g.name, g.permissions))
+
     def _save_link(self, obj, group) -> LinkRecord:
         parent_type = _short(obj)[:-len("AnnotationLink")]
         if parent_type not in LINKABLE:
@@ -170,6 +181,8 @@ class Writer:
             raise omero.SecurityViolation(
                 None, None, "Cannot link to %s in group %d from the context of group %d"
                 % (what, parent.group, group))
+        if self.caller.graph_critical(parent.owner, parent.group):
+            raise self._graph_critical_error(what, parent.group)
         if not self.caller.can_annotate(parent.owner, parent.group):
             raise omero.SecurityViolation(
                 None, None, "Group is %s. Cannot link to object: %s"

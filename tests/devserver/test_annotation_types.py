@@ -195,11 +195,12 @@ def test_delete_typed_annotations_reports_their_class(start_omero_devserver):
     conn = server.connect("alice")
     try:
         req = omero.cmd.Delete2(targetObjects={"TagAnnotation": [11], "Annotation": [500]})
-        handle = conn.c.sf.submit(req, conn.SERVICE_OPTS)
+        # Delete2 is asynchronous (omero-blitz HandleI): wait for its response
+        callback = conn.c.submit(req, 40, 50, ctx=conn.SERVICE_OPTS)
         try:
-            deleted = handle.getResponse().deletedObjects
+            deleted = callback.getResponse().deletedObjects
         finally:
-            handle.close()
+            callback.close(True)
         assert sorted(deleted["ome.model.annotations.TagAnnotation"]) == [11, 500]
         assert len(deleted["ome.model.annotations.ImageAnnotationLink"]) == 4
         assert list(conn.getAnnotationLinks("Image", ann_ids=[11, 500])) == []

@@ -1,5 +1,5 @@
 """Writes on the dev server: MapAnnotations, links, updates, deletes, permissions,
-persistence across a restart, and the read-only mode."""
+persistence across a restart (the read-only mode: test_read_only.py)."""
 
 import omero
 import pytest
@@ -186,25 +186,5 @@ def test_annotations_survive_a_restart(start_omero_devserver):
         # and new ids continue after the old ones
         again = annotate(conn, 2, [["x", "y"]])
         assert again.getId() > ann.getId()
-    finally:
-        conn.close()
-
-
-def test_read_only_server_refuses_every_write(start_omero_devserver):
-    server = start_omero_devserver(read_only=True)
-    conn = server.connect("alice")
-    try:
-        assert conn.getConfigService().getConfigValue("omero.cluster.read_only") == "true"
-        assert conn.getObject("Image", 1).getName() == "rgb-slide.ndpi"   # reads work
-        with pytest.raises(omero.SecurityViolation):
-            annotate(conn, 1, [["a", "b"]])
-        ma = omero.model.MapAnnotationI(1, False)
-        with pytest.raises(omero.SecurityViolation):
-            conn.getUpdateService().deleteObject(ma, {"omero.group": "3"})
-        handle = conn.c.sf.submit(omero.cmd.Delete2(targetObjects={"Annotation": [1]}),
-                                  conn.SERVICE_OPTS)
-        assert isinstance(handle.getResponse(), omero.cmd.ERR)
-        handle.close()
-        assert len(list(conn.getObject("Image", 1).listAnnotations())) == 1
     finally:
         conn.close()

@@ -107,9 +107,10 @@ def test_client_config_and_insecure_router(omero_devserver):
         cfg = conn.getConfigService()
         assert cfg.getConfigValue("omero.router.insecure").startswith(
             "OMERO.Glacier2/router:tcp -p %d" % omero_devserver.port)
-        assert cfg.getClientConfigValues()["omero.ngff.demo"] == "true"
+        assert cfg.getClientConfigValues()["omero.client.ui.tree.type_order"] == \
+            "tagset,tag,project,dataset,screen,plate,acquisition,image"
         assert cfg.getClientConfigDefaults()["omero.client.viewer.roi_limit"] == "2000"
-        assert cfg.getConfigValue("omero.cluster.read_only") == "false"
+        assert cfg.getConfigValue("omero.cluster.read_only.runtime.db") == "false"
         with pytest.raises(omero.SecurityViolation):
             cfg.getConfigValue("omero.db.pass")
     finally:

@@ -1,35 +1,41 @@
 """IConfig: server configuration, client configuration, versions.
 
-``omero.router.insecure`` tells BlitzGateway and the CLI where the plain TCP router
-is, as on a real server (``@omero.host@`` is replaced by the client). The catalogue's
-``config`` answers ``getConfigValue`` and ``getClientConfigValues``; its
+Who may read which key follows OMERO's declared preferences (``preferences.py``):
+``getConfigValue`` of an undeclared key (the catalogue's ``config`` may hold any) is
+for admins only, ``getConfigValues``/``getClientConfigValues`` list declared keys
+only. ``omero.router.insecure`` tells BlitzGateway and the CLI where the plain TCP
+router is (``@omero.host@`` is replaced by the client). The catalogue's
 ``configDefaults`` answer ``getClientConfigDefaults``. ``omero.devserver.*`` keys
 describe the dev server itself (see the package docstring).
 """
 
 from __future__ import annotations
 
-import re
+import time
 
 import omero
 
+from .. import preferences as prefs
 from .base import Service
 
 VERSION = "5.6.14-devserver"
-SECRET = re.compile(r"(pass|secret|key|token|credential)", re.IGNORECASE)
 
 
 class ConfigService(Service):
     def _values(self):
         srv = self.server
+        ro = "true" if srv.options.read_only else "false"
         values = {
             "omero.router.insecure":
                 "OMERO.Glacier2/router:tcp -p %d -h @omero.host@" % srv.options.port,
             "omero.version": VERSION,
             "omero.db.uuid": srv.db_uuid,
-            "omero.cluster.read_only": "true" if srv.options.read_only else "false",
-            "omero.cluster.read_only.db": "true" if srv.options.read_only else "false",
-            "omero.cluster.read_only.repo": "true" if srv.options.read_only else "false",
+            # the configured flags (undeclared: admins only) and the effective ones
+            "omero.cluster.read_only": ro,
+            "omero.cluster.read_only.db": ro,
+            "omero.cluster.read_only.repo": ro,
+            "omero.cluster.read_only.runtime.db": ro,
+            "omero.cluster.read_only.runtime.repo": ro,
             "omero.pixeldata.max_plane_width": "3192",
             "omero.pixeldata.max_plane_height": "3192",
             "omero.devserver.catalogue": str(self.cat.path),
@@ -39,27 +45,33 @@ class ConfigService(Service):
         values.update(self.cat.config)
         return values
 
+    def _admin(self):
+        return self.session.user.admin
+
     def getConfigValue(self, key, current):
-        if SECRET.search(key) and not key.startswith("omero.client."):
-            raise omero.SecurityViolation(None, None, "Cannot read %s" % key)
-        return self._values().get(key, "")
+        if not key:
+            return ""
+        if not prefs.can_read(key, self._admin()):
+            # ConfigImpl.getConfigValue
+            raise omero.SecurityViolation(None, None, "Cannot read configuration: " + key)
+        return prefs.value(self._values(), key)
 
     def getConfigValues(self, regex, current):
-        pattern = re.compile(regex)
-        return {k: v for k, v in self._values().items()
-                if pattern.search(k) and not SECRET.search(k)}
-
-    def getConfigDefaults(self, current):
-        return {}
+        return prefs.matching_declared(self._values(), regex, self._admin())
 
     def getClientConfigValues(self, current):
-        return dict(self.cat.config)
+        return self.getConfigValues(r"^omero\.client\.", current)
+
+    def getConfigDefaults(self, current):
+        if not self._admin():      # @RolesAllowed("system")
+            raise omero.SecurityViolation(None, None, "getConfigDefaults: admins only")
+        return dict(self.cat.config_defaults)
 
     def getClientConfigDefaults(self, current):
         return dict(self.cat.config_defaults)
 
     def getPublicConfigValues(self, current):
-        return dict(self.cat.config)
+        return self.getClientConfigValues(current)
 
     def getVersion(self, current):
         return VERSION
@@ -68,7 +80,6 @@ class ConfigService(Service):
         return self.server.db_uuid
 
     def getServerTime(self, current):
-        import time
         return omero.rtypes.rtime(int(time.time() * 1000))
 
     getDatabaseTime = getServerTime

@@ -2,9 +2,10 @@
 
 Resolution levels use OMERO's numbering: ``getResolutionLevels() - 1`` is full
 resolution (the level a store starts at), 0 the smallest; ``getResolutionDescriptions``
-lists the sizes from full resolution down. An image flagged ``pyramid: pending``
-raises MissingPyramidException from setPixelsId, as a real server does while it
-builds a pyramid. ``--tile-delay-ms`` adds a sleep per tile (a real server's decode
+lists the sizes from full resolution down. What a level change and the tile size
+depend on, the pixel buffer OMERO would read through, is in ``pixel_buffers.py``.
+An image flagged ``pyramid: pending`` raises MissingPyramidException from
+setPixelsId, as a real server does while it builds a pyramid. ``--tile-delay-ms`` adds a sleep per tile (a real server's decode
 cost); the sleep and numpy release the GIL, so concurrent readers proceed in parallel.
 ``--tile-cache-mib`` keeps generated tiles, so benchmarks measure the delay, not the
 generator.
@@ -17,6 +18,7 @@ import time
 import omero
 import omero.api
 
+from .. import pixel_buffers as pb
 from .. import pixels as gen
 from .base import Service
 
@@ -54,6 +56,11 @@ class RawPixelsStoreService(Service):
 
     def setResolutionLevel(self, level, current):
         pix = self._pix()
+        if pix.buffer == pb.ROMIO and (self.server.options.strict("resolution-levels")
+                                       or level != 0):
+            # RomioPixelBuffer.setResolutionLevel, mapped by IceMapper.handleException
+            raise omero.InternalException(None, pb.ROMIO_EXCEPTION_CLASS,
+                                          pb.ROMIO_LEVEL_REFUSED)
         if not 0 <= level < pix.levels:
             raise omero.ApiUsageException(
                 None, None, "resolution level %d is not in 0..%d" % (level, pix.levels - 1))
@@ -66,9 +73,10 @@ class RawPixelsStoreService(Service):
         return self._pix().levels > 1
 
     def getTileSize(self, current):
+        """The current level's tile (BfPixelBuffer.getTileSize: the reader's optimal
+        tile at its current resolution; RomioPixelBuffer: see pixel_buffers.py)."""
         pix = self._pix()
-        sx, sy = pix.level_sizes[self.index]
-        return [min(pix.tile_size[0], sx), min(pix.tile_size[1], sy)]
+        return pb.level_tile(pix.tile_sizes, pix.level_sizes[self.index], self.index)
 
     # -- sizes -------------------------------------------------------------------------
     def getByteWidth(self, current):

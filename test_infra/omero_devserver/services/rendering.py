@@ -51,23 +51,47 @@ class RenderingEngineService(Service):
 
     # -- lookup and load ---------------------------------------------------------------
     def lookupPixels(self, pid, current):
-        self.image = self.readable_pixels(pid, current)
+        # RenderingBean.lookupPixels reads the pixels description only: a pyramid
+        # still being built shows up at load(), when the pixel buffer is opened
+        self.image = self.readable_image(pid, current)
 
     def lookupRenderingDef(self, pid, current):
-        self._img()
-        return True
+        """False when neither the caller nor the image's owner has rendering settings
+        (RenderingBean.lookupRenderingDef, PixelsImpl.retrieveRndSettings)."""
+        return self._has_settings()
+
+    def _has_settings(self):
+        pix = self._img().pixels
+        return pix.rendering_def or pix.id in self.server.created_rendering_defs
 
     def loadRenderingDef(self, rdid, current):
         self._img()
 
     def resetDefaultSettings(self, save, current):
+        """RenderingBean.internalReset: with ``save`` (and no settings looked up) new
+        settings are created and saved, a write (refused by a read-only server)."""
+        if save:
+            self.refuse_if_read_only()
+            self.server.created_rendering_defs.add(self._img().pixels.id)
+            return self._img().pixels.id
         self.load(current)
+        return self._img().pixels.id
 
     def getRenderingDefId(self, current):
+        if not self._has_settings():
+            raise omero.ApiUsageException(None, None, "No rendering definition loaded")
         return self._img().pixels.id
 
     def load(self, current):
-        pix = self._img().pixels
+        """RenderingBean.load opens the pixel buffer: MissingPyramidException while the
+        pyramid is built; without rendering settings it refuses."""
+        img = self._img()
+        if not self._has_settings():
+            raise omero.ApiUsageException(
+                None, None, "No rendering definition loaded: call lookupRenderingDef, "
+                "or resetDefaultSettings(True) to create one")
+        self.check_pyramid(img)
+        pix = img.pixels
         self.channels = [copy.copy(c) for c in pix.channels]
         self.default_z, self.default_t = pix.default_z, pix.default_t
         self.model = pix.model
