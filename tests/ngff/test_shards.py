@@ -402,6 +402,9 @@ def test_memory_sink_goes_through_set():
     sink.abort()
 
 
+@pytest.mark.object_store
+
+
 def test_gcs_round_trip_through_spool_sink(gcs_emulator, bucket, gcs_objects, tmp_path,
                                            monkeypatch):
     from omero_cli_ngff.storage import parse_destination

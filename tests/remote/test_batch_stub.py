@@ -11,6 +11,8 @@ from test_infra.batch_runner import StubImage
 
 from tests.remote.engine_helpers import JOB, make_engine
 
+pytestmark = [pytest.mark.object_store]
+
 PARENT = "projects/test-project/locations/us-central1"
 NON_ROOT = "registry.example/micromamba/bioformats2raw:0.12.1"
 

@@ -16,6 +16,8 @@ from test_infra.batch_stub import PlateShape
 
 from tests.remote.engine_helpers import JOB, make_engine
 
+pytestmark = [pytest.mark.object_store]
+
 OLD_IMAGE = "registry.example/omero-ngff/bioformats2raw:0.11.0"
 BARE_IMAGE = "registry.example/upstream/bioformats2raw:0.12.1"
 

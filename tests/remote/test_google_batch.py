@@ -21,6 +21,8 @@ from test_infra.fake_gcs import free_port
 
 from tests.remote.engine_helpers import JOB, OPTIONS, make_engine, sent_job
 
+pytestmark = [pytest.mark.object_store]
+
 
 # -- the job spec --------------------------------------------------------------------------
 

@@ -46,6 +46,9 @@ def test_image_references(image, valid):
     assert image_is_valid(image) is valid
 
 
+@pytest.mark.object_store
+
+
 def test_the_engine_refuses_to_start_without_an_image(gcs_emulator, bucket, monkeypatch):
     monkeypatch.delenv(IMAGE_ENV, raising=False)
     dest = parse_destination(f"gs://{bucket}/data")

@@ -33,6 +33,9 @@ def write_image(store, shape=(2, 64, 64), chunks=(1, 16, 16), shards=(1, 32, 32)
     return data
 
 
+@pytest.mark.object_store
+
+
 def test_sharded_zarr_v3_roundtrip_through_destination(gcs_emulator, bucket, gcs_objects):
     dest = parse_destination(f"gs://{bucket}/data/0.5")
     data = write_image(dest.zarr_store("123.ome.zarr"))
@@ -57,6 +60,9 @@ def test_sharded_zarr_v3_roundtrip_through_destination(gcs_emulator, bucket, gcs
     assert dest.remove("123.ome.zarr") and gcs_objects(bucket) == []
 
 
+@pytest.mark.object_store
+
+
 def test_list_names_on_gcs(gcs_emulator, bucket):
     dest = parse_destination(f"gs://{bucket}/p")
     dest.write_bytes("pending/b.json", b"{}")
@@ -64,6 +70,9 @@ def test_list_names_on_gcs(gcs_emulator, bucket):
     dest.write_bytes("pending/deeper/c.json", b"{}")
     assert dest.list_names("pending") == ["a.json", "b.json", "deeper"]
     assert dest.list_names("none") == []
+
+
+@pytest.mark.object_store
 
 
 def test_preflight_ok_leaves_nothing_behind(gcs_emulator, bucket, gcs_objects):
@@ -75,12 +84,18 @@ def test_preflight_ok_leaves_nothing_behind(gcs_emulator, bucket, gcs_objects):
     assert all("CORS not checked" in w for w in report.warnings)   # emulator: no cors
 
 
+@pytest.mark.object_store
+
+
 def test_preflight_missing_bucket(gcs_emulator):
     dest = parse_destination("gs://no-such-bucket-here/p")
     with pytest.raises(DestinationNotFound) as err:
         dest.preflight()
     assert "no-such-bucket-here" in str(err.value)
     assert err.value.exit_code == exit_codes.DESTINATION
+
+
+@pytest.mark.object_store
 
 
 def test_preflight_read_only_bucket(read_only_bucket, gcs_objects):
@@ -110,6 +125,9 @@ def test_preflight_unknown_host():
         dest.preflight()
 
 
+@pytest.mark.object_store
+
+
 def test_preflight_storage_server_errors_are_not_read_only(fault_proxy, bucket):
     fault_proxy.fail(503, method="POST", path="^/upload/")
     dest = parse_destination(f"gs://{bucket}/p", endpoint_url=fault_proxy.url, policy=FAST)
@@ -117,6 +135,9 @@ def test_preflight_storage_server_errors_are_not_read_only(fault_proxy, bucket):
         dest.preflight()
     assert type(err.value).__name__ == "DestinationError" and "503" in str(err.value)
     assert fault_proxy.count("POST", "^/upload/") == FAST.attempts
+
+
+@pytest.mark.object_store
 
 
 def test_preflight_warns_when_public_url_is_not_public(fault_proxy, bucket, gcs_objects):
@@ -129,6 +150,9 @@ def test_preflight_warns_when_public_url_is_not_public(fault_proxy, bucket, gcs_
     assert gcs_objects(bucket) == []
 
 
+@pytest.mark.object_store
+
+
 def test_preflight_warns_when_public_url_maps_elsewhere(gcs_emulator, bucket):
     dest = parse_destination(f"gs://{bucket}/p",
                              public_url=f"{gcs_emulator.url}/{bucket}/other", policy=FAST)
@@ -137,12 +161,18 @@ def test_preflight_warns_when_public_url_maps_elsewhere(gcs_emulator, bucket):
     assert any("does not serve" in w for w in report.warnings)
 
 
+@pytest.mark.object_store
+
+
 def test_preflight_warns_when_probe_cannot_be_deleted(fault_proxy, bucket, gcs_objects):
     fault_proxy.fail(403, method="DELETE")
     dest = parse_destination(f"gs://{bucket}/p", endpoint_url=fault_proxy.url, policy=FAST)
     report = dest.preflight()
     assert any("create but not delete" in w for w in report.warnings)
     assert len(gcs_objects(bucket)) == 1          # the probe stayed, as the warning says
+
+
+@pytest.mark.object_store
 
 
 def test_cors_from_bucket_metadata(fault_proxy, bucket):
@@ -162,6 +192,9 @@ def test_cors_from_bucket_metadata(fault_proxy, bucket):
     assert "neuroglancer" in warnings[0] and "Range" in warnings[1]
 
 
+@pytest.mark.object_store
+
+
 def test_cors_unreadable_bucket_metadata(fault_proxy, bucket):
     fault_proxy.fail(403, method="GET", path=rf"^/storage/v1/b/{bucket}(\?|$)")
     dest = parse_destination(f"gs://{bucket}/p", endpoint_url=fault_proxy.url, policy=FAST)
@@ -170,6 +203,8 @@ def test_cors_unreadable_bucket_metadata(fault_proxy, bucket):
 
 
 # -- retries of the data path (gcsfs) ------------------------------------------------------
+
+@pytest.mark.object_store
 
 def test_upload_503_is_retried(fault_proxy, bucket, gcs_objects, fast_gcsfs_retries):
     fault_proxy.fail(503, method="POST", path="^/upload/", times=1)
@@ -180,6 +215,9 @@ def test_upload_503_is_retried(fault_proxy, bucket, gcs_objects, fast_gcsfs_retr
     assert fault_proxy.count(action="respond") == 1
 
 
+@pytest.mark.object_store
+
+
 def test_dropped_upload_connection_is_retried(fault_proxy, bucket, gcs_objects,
                                               fast_gcsfs_retries):
     fault_proxy.drop(method="POST", path="^/upload/", times=1)
@@ -187,6 +225,9 @@ def test_dropped_upload_connection_is_retried(fault_proxy, bucket, gcs_objects,
     dest.write_bytes("x", b"1")
     assert gcs_objects(bucket) == ["p/x"]
     assert fault_proxy.count(action="drop") == 1
+
+
+@pytest.mark.object_store
 
 
 def test_persistent_upload_failure_is_a_clear_error(fault_proxy, bucket,
@@ -201,6 +242,9 @@ def test_persistent_upload_failure_is_a_clear_error(fault_proxy, bucket,
     assert fault_proxy.count("POST", "^/upload/") == 6               # gcsfs' retries
 
 
+@pytest.mark.object_store
+
+
 def test_persistent_failure_while_writing_zarr(fault_proxy, bucket, fast_gcsfs_retries):
     dest = parse_destination(f"gs://{bucket}/p", endpoint_url=fault_proxy.url)
     # the two zarr.json pass, then every upload (the shards) loses its connection
@@ -209,6 +253,9 @@ def test_persistent_failure_while_writing_zarr(fault_proxy, bucket, fast_gcsfs_r
         with dest.translate_errors("writing image 1"):
             write_image(dest.zarr_store("1.ome.zarr"))
     assert str(err.value).startswith("writing image 1")
+
+
+@pytest.mark.object_store
 
 
 def test_read_only_while_writing_zarr(read_only_bucket):
@@ -224,6 +271,9 @@ def test_unreachable_while_writing(fast_gcsfs_retries):
                              endpoint_url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(DestinationUnreachable):
         dest.write_bytes("x", b"1")
+
+
+@pytest.mark.object_store
 
 
 def test_restart_keeps_data_with_filesystem_backend(restartable_gcs):
@@ -297,10 +347,16 @@ def test_service_account_file_is_used_and_never_shown(no_google_credentials, tmp
     assert "\n" not in str(err.value)
 
 
+@pytest.mark.object_store
+
+
 def test_emulator_means_anonymous(gcs_emulator):
     creds = resolve_gcs_credentials()
     assert creds.anonymous and gcs_emulator.url in creds.description
     assert resolve_gcs_credentials(anonymous=True).description == "anonymous"
+
+
+@pytest.mark.object_store
 
 
 def test_objects_written_by_others_are_listed(gcs_emulator, bucket):
