@@ -27,7 +27,7 @@ __all__ = ["GoogleBatchEngine"]
 class GoogleBatchEngine:
     """Build, submit, find, poll and collect bioformats2raw jobs.
 
-    ``destination`` is a storage `Destination` with scheme gs (the jobs write there
+    ``destination`` is a storage `Destination` in a GCS bucket (the jobs write there
     through a GCS volume); ``options`` the conversion settings shared by the run. The
     image is ``settings.image``, else the environment's (`resolve_image`): without one
     the engine refuses to start (RemoteConfigError, a usage error).
@@ -35,7 +35,7 @@ class GoogleBatchEngine:
 
     def __init__(self, settings: BatchSettings, destination, options: Bf2rawOptions,
                  client=None, call_timeout: float = 60.0, api_deadline: float = 60.0):
-        if getattr(destination, "scheme", None) != "gs":
+        if getattr(destination, "bucket", None) is None:       # Batch mounts a bucket
             raise RemoteConfigError("remote conversion writes to gs:// destinations only, "
                                     f"not {getattr(destination, 'url', destination)}")
         self.settings = settings

@@ -34,8 +34,6 @@ def write_image(store, shape=(2, 64, 64), chunks=(1, 16, 16), shards=(1, 32, 32)
 
 
 @pytest.mark.object_store
-
-
 def test_sharded_zarr_v3_roundtrip_through_destination(gcs_emulator, bucket, gcs_objects):
     dest = parse_destination(f"gs://{bucket}/data/0.5")
     data = write_image(dest.zarr_store("123.ome.zarr"))
@@ -61,20 +59,6 @@ def test_sharded_zarr_v3_roundtrip_through_destination(gcs_emulator, bucket, gcs
 
 
 @pytest.mark.object_store
-
-
-def test_list_names_on_gcs(gcs_emulator, bucket):
-    dest = parse_destination(f"gs://{bucket}/p")
-    dest.write_bytes("pending/b.json", b"{}")
-    dest.write_bytes("pending/a.json", b"{}")
-    dest.write_bytes("pending/deeper/c.json", b"{}")
-    assert dest.list_names("pending") == ["a.json", "b.json", "deeper"]
-    assert dest.list_names("none") == []
-
-
-@pytest.mark.object_store
-
-
 def test_preflight_ok_leaves_nothing_behind(gcs_emulator, bucket, gcs_objects):
     dest = parse_destination(f"gs://{bucket}/some/prefix")
     report = dest.preflight()
@@ -85,8 +69,6 @@ def test_preflight_ok_leaves_nothing_behind(gcs_emulator, bucket, gcs_objects):
 
 
 @pytest.mark.object_store
-
-
 def test_preflight_missing_bucket(gcs_emulator):
     dest = parse_destination("gs://no-such-bucket-here/p")
     with pytest.raises(DestinationNotFound) as err:
@@ -96,8 +78,6 @@ def test_preflight_missing_bucket(gcs_emulator):
 
 
 @pytest.mark.object_store
-
-
 def test_preflight_read_only_bucket(read_only_bucket, gcs_objects):
     proxy, name = read_only_bucket
     dest = parse_destination(f"gs://{name}/p", endpoint_url=proxy.url, policy=FAST)
@@ -126,8 +106,6 @@ def test_preflight_unknown_host():
 
 
 @pytest.mark.object_store
-
-
 def test_preflight_storage_server_errors_are_not_read_only(fault_proxy, bucket):
     fault_proxy.fail(503, method="POST", path="^/upload/")
     dest = parse_destination(f"gs://{bucket}/p", endpoint_url=fault_proxy.url, policy=FAST)
@@ -138,8 +116,6 @@ def test_preflight_storage_server_errors_are_not_read_only(fault_proxy, bucket):
 
 
 @pytest.mark.object_store
-
-
 def test_preflight_warns_when_public_url_is_not_public(fault_proxy, bucket, gcs_objects):
     # writes through the API pass; the public GET of what we wrote answers 403
     fault_proxy.fail(403, method="GET", path=rf"^/{bucket}/")
@@ -151,8 +127,6 @@ def test_preflight_warns_when_public_url_is_not_public(fault_proxy, bucket, gcs_
 
 
 @pytest.mark.object_store
-
-
 def test_preflight_warns_when_public_url_maps_elsewhere(gcs_emulator, bucket):
     dest = parse_destination(f"gs://{bucket}/p",
                              public_url=f"{gcs_emulator.url}/{bucket}/other", policy=FAST)
@@ -162,8 +136,6 @@ def test_preflight_warns_when_public_url_maps_elsewhere(gcs_emulator, bucket):
 
 
 @pytest.mark.object_store
-
-
 def test_preflight_warns_when_probe_cannot_be_deleted(fault_proxy, bucket, gcs_objects):
     fault_proxy.fail(403, method="DELETE")
     dest = parse_destination(f"gs://{bucket}/p", endpoint_url=fault_proxy.url, policy=FAST)
@@ -173,8 +145,6 @@ def test_preflight_warns_when_probe_cannot_be_deleted(fault_proxy, bucket, gcs_o
 
 
 @pytest.mark.object_store
-
-
 def test_cors_from_bucket_metadata(fault_proxy, bucket):
     good = [{"origin": ["*"], "method": ["GET"], "responseHeader": ["Range", "Content-Type"]}]
     rule = fault_proxy.respond(200, json_body={"name": bucket, "cors": good}, method="GET",
@@ -193,8 +163,6 @@ def test_cors_from_bucket_metadata(fault_proxy, bucket):
 
 
 @pytest.mark.object_store
-
-
 def test_cors_unreadable_bucket_metadata(fault_proxy, bucket):
     fault_proxy.fail(403, method="GET", path=rf"^/storage/v1/b/{bucket}(\?|$)")
     dest = parse_destination(f"gs://{bucket}/p", endpoint_url=fault_proxy.url, policy=FAST)
@@ -205,7 +173,6 @@ def test_cors_unreadable_bucket_metadata(fault_proxy, bucket):
 # -- retries of the data path (gcsfs) ------------------------------------------------------
 
 @pytest.mark.object_store
-
 def test_upload_503_is_retried(fault_proxy, bucket, gcs_objects, fast_gcsfs_retries):
     fault_proxy.fail(503, method="POST", path="^/upload/", times=1)
     dest = parse_destination(f"gs://{bucket}/p", endpoint_url=fault_proxy.url)
@@ -216,8 +183,6 @@ def test_upload_503_is_retried(fault_proxy, bucket, gcs_objects, fast_gcsfs_retr
 
 
 @pytest.mark.object_store
-
-
 def test_dropped_upload_connection_is_retried(fault_proxy, bucket, gcs_objects,
                                               fast_gcsfs_retries):
     fault_proxy.drop(method="POST", path="^/upload/", times=1)
@@ -228,8 +193,6 @@ def test_dropped_upload_connection_is_retried(fault_proxy, bucket, gcs_objects,
 
 
 @pytest.mark.object_store
-
-
 def test_persistent_upload_failure_is_a_clear_error(fault_proxy, bucket,
                                                    fast_gcsfs_retries):
     fault_proxy.fail(503, method="POST", path="^/upload/")
@@ -243,8 +206,6 @@ def test_persistent_upload_failure_is_a_clear_error(fault_proxy, bucket,
 
 
 @pytest.mark.object_store
-
-
 def test_persistent_failure_while_writing_zarr(fault_proxy, bucket, fast_gcsfs_retries):
     dest = parse_destination(f"gs://{bucket}/p", endpoint_url=fault_proxy.url)
     # the two zarr.json pass, then every upload (the shards) loses its connection
@@ -256,8 +217,6 @@ def test_persistent_failure_while_writing_zarr(fault_proxy, bucket, fast_gcsfs_r
 
 
 @pytest.mark.object_store
-
-
 def test_read_only_while_writing_zarr(read_only_bucket):
     proxy, name = read_only_bucket
     dest = parse_destination(f"gs://{name}/p", endpoint_url=proxy.url)
@@ -274,8 +233,6 @@ def test_unreachable_while_writing(fast_gcsfs_retries):
 
 
 @pytest.mark.object_store
-
-
 def test_restart_keeps_data_with_filesystem_backend(restartable_gcs):
     restartable_gcs.create_bucket("persist")
     dest = parse_destination("gs://persist/p")
@@ -348,8 +305,6 @@ def test_service_account_file_is_used_and_never_shown(no_google_credentials, tmp
 
 
 @pytest.mark.object_store
-
-
 def test_emulator_means_anonymous(gcs_emulator):
     creds = resolve_gcs_credentials()
     assert creds.anonymous and gcs_emulator.url in creds.description
@@ -357,8 +312,6 @@ def test_emulator_means_anonymous(gcs_emulator):
 
 
 @pytest.mark.object_store
-
-
 def test_objects_written_by_others_are_listed(gcs_emulator, bucket):
     # a bioformats2raw-like layout written object by object, as another tool would
     meta = {"zarr_format": 3, "node_type": "group", "attributes": {"ome": {

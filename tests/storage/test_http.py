@@ -28,8 +28,6 @@ def published(gcs_emulator, bucket):
 
 
 @pytest.mark.object_store
-
-
 def test_ok_for_both_versions(gcs_emulator, published):
     base = f"{gcs_emulator.url}/{published}/p"
     assert fetch_metadata(f"{base}/a.ome.zarr/", "0.5", policy=FAST) == V05
@@ -40,8 +38,6 @@ def test_ok_for_both_versions(gcs_emulator, published):
 
 
 @pytest.mark.object_store
-
-
 def test_not_found_is_definite(gcs_emulator, published):
     url = f"{gcs_emulator.url}/{published}/p/gone.ome.zarr/"
     with pytest.raises(FetchNotFound) as err:
@@ -55,8 +51,6 @@ def test_not_found_is_definite(gcs_emulator, published):
 
 
 @pytest.mark.object_store
-
-
 def test_forbidden_is_not_definite(fault_proxy, published):
     fault_proxy.fail(403, method="GET")
     with pytest.raises(FetchForbidden) as err:
@@ -66,8 +60,6 @@ def test_forbidden_is_not_definite(fault_proxy, published):
 
 
 @pytest.mark.object_store
-
-
 def test_server_error_retried_then_reported(fault_proxy, published):
     url = f"{fault_proxy.url}/{published}/p/a.ome.zarr/"
     fault_proxy.fail(503, method="GET", times=2)
@@ -81,8 +73,6 @@ def test_server_error_retried_then_reported(fault_proxy, published):
 
 
 @pytest.mark.object_store
-
-
 def test_dropped_connection_retried_then_reported(fault_proxy, published):
     url = f"{fault_proxy.url}/{published}/p/a.ome.zarr/"
     fault_proxy.drop(method="GET", times=1, when="mid")
@@ -95,8 +85,6 @@ def test_dropped_connection_retried_then_reported(fault_proxy, published):
 
 
 @pytest.mark.object_store
-
-
 def test_timeout_is_not_definite_and_not_retried(fault_proxy, published):
     fault_proxy.delay(1.5, method="GET")
     t0 = time.monotonic()
@@ -128,8 +116,6 @@ def test_corrupt_metadata_is_definite(fault_proxy, published, body):
 
 
 @pytest.mark.object_store
-
-
 def test_validation_can_be_turned_off(fault_proxy, published):
     fault_proxy.respond(200, json_body={"anything": 1}, method="GET", path="zarr.json")
     doc = fetch_metadata(f"{fault_proxy.url}/{published}/p/a.ome.zarr/", "0.5",
