@@ -81,52 +81,30 @@ def show(out: Renderer, result: VerifyResult, args: Namespace) -> None:
               f"{summary['warnings']} with warnings, {summary['unsound']} unsound, "
               f"{summary['not_published']} not published")
     if published:
-        _table(out, "Published copies", ["image", "name", "NGFF", "status", "errors",
-                                         "warnings", "URL"], rows, footer)
+        out.table("Published copies", ["image", "name", "NGFF", "status", "errors",
+                                       "warnings", "URL"], rows, footer, caption_left=True)
     else:
-        out.out.print(footer)
+        out.text(footer)
     for r in published:
         for p in sorted(r.problems, key=lambda p: not p.is_error):   # errors first
-            colour = "red" if p.is_error else "yellow"
-            out.out.print(f"Image:{r.record.id} [{colour}]{p.severity}[/{colour}] "
-                          f"{p.code}: ", end="")
-            out.out.print(p.message, markup=False)
+            out.problem(r.record.id, p.severity, p.code, p.message)
     for f in fixes:
         if args.dry_run and not f.error:
-            out.out.print(f"would remove annotation {f.annotation_id} of "
-                          f"Image:{f.image_id} ({f.reason})", markup=False)
+            out.text(f"would remove annotation {f.annotation_id} of Image:{f.image_id} "
+                     f"({f.reason})")
         elif f.done:
-            out.out.print(f"removed annotation {f.annotation_id} of Image:{f.image_id} "
-                          f"({f.reason}): publish it again to repair", markup=False)
+            out.text(f"removed annotation {f.annotation_id} of Image:{f.image_id} "
+                     f"({f.reason}): publish it again to repair")
         else:
-            out.out.print(f"annotation {f.annotation_id} of Image:{f.image_id} kept: "
-                          f"{f.error}", markup=False)
+            out.text(f"annotation {f.annotation_id} of Image:{f.image_id} kept: {f.error}")
     if orphans:
-        _table(out, f"Zarr groups under {args.orphans} no image points at",
-               ["URL", "NGFF", "size", "objects"],
-               [[o.url, o.ngff_version, _size(o.size), o.objects] for o in orphans],
-               f"{len(orphans)} orphans, {_size(sum(o.size or 0 for o in orphans))}; "
-               "nothing was deleted")
+        out.table(f"Zarr groups under {args.orphans} no image points at",
+                  ["URL", "NGFF", "size", "objects"],
+                  [[o.url, o.ngff_version, _size(o.size), o.objects] for o in orphans],
+                  f"{len(orphans)} orphans, {_size(sum(o.size or 0 for o in orphans))}; "
+                  "nothing was deleted", caption_left=True)
     elif args.orphans:
-        out.out.print(f"No orphans under {args.orphans}", markup=False)
-
-
-def _table(out: Any, title, columns, rows, footer=""):
-    from rich.table import Table
-    table = Table(title=title, caption=footer or None, caption_justify="left")
-    width = out.out.width
-    for i, column in enumerate(columns):
-        if column == "URL":     # folded, never cut, and wide enough to read
-            longest = max([len(str(r[i] or "")) for r in rows] + [3])
-            table.add_column(column, overflow="fold",
-                             min_width=min(longest, max(20, width // 2 - 10)))
-        elif column in ("image", "NGFF", "errors", "warnings", "status", "size"):
-            table.add_column(column, no_wrap=True)
-        else:
-            table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(*["" if v is None else str(v) for v in row])
-    out.out.print(table)
+        out.text(f"No orphans under {args.orphans}")
 
 
 def _size(n: Optional[int]) -> str:
