@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Optional
 from urllib.parse import urlsplit
 
-from ..model.annotation import (CONVERSION_DATE, KEYS, NGFF_VERSION, ZARR_PATH, PublishedCopy,
-                                normalise_url)
+from ..model.annotation import (
+    CONVERSION_DATE,
+    KEYS,
+    NGFF_VERSION,
+    ZARR_PATH,
+    PublishedCopy,
+    normalise_url,
+)
 from ..model.ngff_versions import KNOWN, LATEST, version_key
 from .problems import ERROR, WARNING, Problem
 
@@ -19,9 +24,9 @@ class ParsedCopy:
     """An annotation read as far as it can be: None where a value is missing or bad."""
 
     copy: PublishedCopy
-    url: Optional[str] = None            # an http(s) URL, normalised to end with '/'
-    version: Optional[str] = None        # a known NGFF version
-    date: Optional[str] = None
+    url: str | None = None            # an http(s) URL, normalised to end with '/'
+    version: str | None = None        # a known NGFF version
+    date: str | None = None
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -100,7 +105,7 @@ def check_annotations(copies: list[PublishedCopy],
     return parsed, problems
 
 
-def check_outdated(version: Optional[str], wanted: Optional[str]) -> list[Problem]:
+def check_outdated(version: str | None, wanted: str | None) -> list[Problem]:
     """Published at an older NGFF version than `wanted` (an error when asked for),
     or than the latest (a warning)."""
     if version is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 ERROR, WARNING = "error", "warning"
 
@@ -15,8 +14,8 @@ class Problem:
     code: str
     message: str
     severity: str = ERROR
-    annotation_id: Optional[int] = None
-    url: Optional[str] = None
+    annotation_id: int | None = None
+    url: str | None = None
     # True when the annotation may be removed by --fix: the data is definitely gone
     # (the metadata document answers 404) or corrupt (invalid JSON / NGFF).
     fixable: bool = False

@@ -5,7 +5,7 @@ how a viewer names its storage. Plain values: every layer may use them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def of_zarr_format(zarr_format: int) -> NgffVersion:
     return V05 if zarr_format == 3 else V04
 
 
-def find(name: Optional[str]) -> Optional[NgffVersion]:
+def find(name: str | None) -> NgffVersion | None:
     return VERSIONS.get(str(name)) if name is not None else None
 
 

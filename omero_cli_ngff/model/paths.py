@@ -18,7 +18,6 @@ writes to the slot the annotation does not point at.
 from __future__ import annotations
 
 import string
-from typing import Optional
 
 from .. import exit_codes
 from ..errors import NgffError, UsageError
@@ -56,7 +55,7 @@ def fields(template: str) -> list[str]:
         if name not in PLACEHOLDERS or spec or conversion:
             raise TemplateError(
                 f"--path-template {template!r}: unknown placeholder {{{name}}}; use "
-                + ", ".join("{%s}" % p for p in PLACEHOLDERS))
+                + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS))
         names.append(name)
     return names
 
@@ -161,7 +160,7 @@ def slots(root: str) -> tuple[str, str]:
     return primary_slot(root), alt_slot(root)
 
 
-def other_slot(root: str, current: Optional[str]) -> str:
+def other_slot(root: str, current: str | None) -> str:
     """The slot to write: the one of `root`'s two that `current` does not occupy."""
     primary, alt = slots(root)
     return alt if current == primary else primary
@@ -172,7 +171,7 @@ def group_path(root: str, series: int = 0) -> str:
     return f"{root}/{int(series)}"
 
 
-def root_of_group(relpath: str) -> tuple[str, Optional[int]]:
+def root_of_group(relpath: str) -> tuple[str, int | None]:
     """Inverse of group_path: (`root`, series) for `root/N`, (relpath, None) otherwise."""
     head, _, tail = relpath.rstrip("/").rpartition("/")
     if head and tail.isdigit():

@@ -5,8 +5,6 @@ Plain facts shared by the writer (what to store) and the checks (what to expect)
 
 from __future__ import annotations
 
-from typing import Optional, Tuple
-
 import numpy as np
 
 
@@ -52,7 +50,7 @@ _CONVERTED = {  # unit -> (NGFF unit, factor)
 }
 
 
-def ngff_length(value: float, unit: str) -> Tuple[float, Optional[str]]:
+def ngff_length(value: float, unit: str) -> tuple[float, str | None]:
     """(value, OMERO unit name or symbol) -> (value, NGFF unit name or None).
 
     None means a unit NGFF cannot express (PIXEL, REFERENCEFRAME): the caller then

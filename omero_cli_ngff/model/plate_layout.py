@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass, field
-from typing import Optional
 
 
 @dataclass
 class WellLayout:
     row: str
     column: str
-    fields: list[tuple[int, Optional[int]]] = field(default_factory=list)   # (image, acquisition)
+    fields: list[tuple[int, int | None]] = field(default_factory=list)   # (image, acquisition)
 
 
 @dataclass

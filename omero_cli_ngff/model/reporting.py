@@ -6,8 +6,9 @@ which draws both; `SILENT` is for callers that want neither (tests, benchmarks).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, ContextManager, Iterator, Protocol
+from typing import Any, ContextManager, Protocol
 
 
 class Progress(Protocol):

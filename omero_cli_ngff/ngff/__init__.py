@@ -11,13 +11,20 @@ Modules: ``spec`` (inputs/outputs), ``layout`` (levels, chunks, shards, memory p
 layout), ``plate`` (HCS), ``validate`` (checks and read-back), ``errors``.
 """
 
-from .errors import (StoreError, InvalidSpecError, WriterError, NoSpaceError, SourceError,
-                     TargetExistsError, UnsupportedPixelTypeError)
-from .spec import ImageSpec, Progress, TileSource, WriteOptions, WriteResult
-from .writer import plan_for, write_image
+from .errors import (
+                     InvalidSpecError,
+                     NoSpaceError,
+                     SourceError,
+                     StoreError,
+                     TargetExistsError,
+                     UnsupportedPixelTypeError,
+                     WriterError,
+)
 from .ome_xml import ome_xml, write_bioformats2raw
 from .plate import FieldSpec, PlateResult, PlateSpec, WellSpec, write_plate
+from .spec import ImageSpec, Progress, TileSource, WriteOptions, WriteResult
 from .validate import read_level, validate
+from .writer import plan_for, write_image
 
 __all__ = [
     "ImageSpec", "TileSource", "WriteOptions", "WriteResult", "Progress",

@@ -53,8 +53,6 @@ their size; the sensor noise of the glass sets the floor (about 2.3 bits per pix
 
 from __future__ import annotations
 
-from typing import Optional
-
 import numpy as np
 
 from .errors import InvalidSpecError
@@ -68,7 +66,7 @@ BLOSC_BLOCKSIZE = 1 << 20
 _RANGES = {"blosc-lz4": (0, 9), "blosc-zstd": (0, 9), "zstd": (-7, 22), "gzip": (0, 9)}
 
 
-def check_compression(name: str, level: Optional[int]) -> None:
+def check_compression(name: str, level: int | None) -> None:
     """InvalidSpecError unless ``name``/``level`` are a valid pair."""
     if name not in COMPRESSIONS:
         raise InvalidSpecError(
@@ -80,12 +78,12 @@ def check_compression(name: str, level: Optional[int]) -> None:
         raise InvalidSpecError(f"compression level {level} out of range {lo}..{hi} for {name}")
 
 
-def _level(name: str, level: Optional[int]) -> Optional[int]:
+def _level(name: str, level: int | None) -> int | None:
     check_compression(name, level)
     return DEFAULT_LEVELS[name] if level is None else int(level)
 
 
-def v3_compressors(name: str, level: Optional[int], dtype) -> tuple:
+def v3_compressors(name: str, level: int | None, dtype) -> tuple:
     """The ``compressors`` of a Zarr v3 array (inside the sharding codec)."""
     from zarr.codecs import BloscCodec, GzipCodec, ZstdCodec
 
@@ -102,7 +100,7 @@ def v3_compressors(name: str, level: Optional[int], dtype) -> tuple:
     return ()
 
 
-def v2_compressor(name: str, level: Optional[int], dtype):
+def v2_compressor(name: str, level: int | None, dtype):
     """The numcodecs compressor of a Zarr v2 array (None for ``none``)."""
     import numcodecs
 
@@ -139,7 +137,7 @@ class StableGZip:
         return out.getvalue()
 
 
-def chunk_compressor(name: str, level: Optional[int], dtype):
+def chunk_compressor(name: str, level: int | None, dtype):
     """What encodes one chunk's bytes for either format (None for ``none``): the v2
     compressor, whose settings v3_compressors repeats, with gzip made reproducible."""
     if name == "gzip":
@@ -147,7 +145,7 @@ def chunk_compressor(name: str, level: Optional[int], dtype):
     return v2_compressor(name, level, dtype)
 
 
-def describe(name: str, level: Optional[int]) -> str:
+def describe(name: str, level: int | None) -> str:
     """``blosc-zstd:5`` style label (for plans, records and reports)."""
     lvl = _level(name, level)
     return name if lvl is None else f"{name}:{lvl}"

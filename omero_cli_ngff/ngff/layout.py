@@ -32,10 +32,9 @@ partial chunks.
 
 from __future__ import annotations
 
-import math
 import os
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
-from typing import Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -45,7 +44,7 @@ BASE_MEMORY = 200 * 1024 ** 2
 #: copy and the downsampling temporaries
 CHUNK_COST = 3
 
-Shape5 = Tuple[int, int, int, int, int]
+Shape5 = tuple[int, int, int, int, int]
 
 
 def cpu_threads() -> int:
@@ -73,7 +72,7 @@ class LevelPlan:
     shape: Shape5
     chunks: Shape5
     shards: Shape5
-    source_level: Optional[int]
+    source_level: int | None
 
     @property
     def size_y(self) -> int:
@@ -128,7 +127,7 @@ class LevelPlan:
             n *= min((s + 1) * k, g) - s * k
         return n
 
-    def chunk_region(self, chunk: Shape5) -> Tuple[int, int, int, int]:
+    def chunk_region(self, chunk: Shape5) -> tuple[int, int, int, int]:
         """(y0, y1, x0, x1) of a chunk, clipped to the level."""
         cy, cx = self.chunks[3], self.chunks[4]
         y, x = chunk[3], chunk[4]
@@ -146,7 +145,7 @@ class LevelPlan:
 class ImagePlan:
     """Everything decided before writing; stored in the resume record."""
 
-    levels: Tuple[LevelPlan, ...]
+    levels: tuple[LevelPlan, ...]
     dtype: str
     ngff_version: str
     compression: str
@@ -158,27 +157,27 @@ class ImagePlan:
         return d
 
     @classmethod
-    def from_json(cls, d: dict) -> "ImagePlan":
+    def from_json(cls, d: dict) -> ImagePlan:
         levels = tuple(LevelPlan(index=lv["index"], shape=tuple(lv["shape"]),
                                  chunks=tuple(lv["chunks"]), shards=tuple(lv["shards"]),
                                  source_level=lv["source_level"]) for lv in d["levels"])
         return cls(levels=levels, dtype=d["dtype"], ngff_version=d["ngff_version"],
                    compression=d["compression"], estimated_memory=d.get("estimated_memory", 0))
 
-    def same_image(self, other: "ImagePlan") -> bool:
+    def same_image(self, other: ImagePlan) -> bool:
         """Same shapes, dtype and version (what makes an existing target 'identical')."""
         return (self.dtype == other.dtype and self.ngff_version == other.ngff_version
                 and [lv.shape for lv in self.levels] == [lv.shape for lv in other.levels])
 
 
-def _halves(n: int) -> Tuple[int, int]:
+def _halves(n: int) -> tuple[int, int]:
     return n // 2, (n + 1) // 2
 
 
 def level_sizes(size_y: int, size_x: int, min_level_size: int,
-                source_levels: Sequence[Tuple[int, int]] = ()) -> List[Tuple[int, int, Optional[int]]]:
+                source_levels: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int, int | None]]:
     """[(size_y, size_x, source level index or None)] from full resolution down."""
-    out: List[Tuple[int, int, Optional[int]]] = [(size_y, size_x, 0)]
+    out: list[tuple[int, int, int | None]] = [(size_y, size_x, 0)]
     src = [(int(a), int(b)) for a, b in source_levels]
     while max(out[-1][0], out[-1][1]) > min_level_size:
         py, px, _ = out[-1]
@@ -218,7 +217,7 @@ def shard_shape(shape: Shape5, chunks: Shape5, itemsize: int, shard_bytes: int,
     return (st, sc, sz, sy, sx)
 
 
-def side_candidates(shape: Shape5, chunks: Shape5) -> List[int]:
+def side_candidates(shape: Shape5, chunks: Shape5) -> list[int]:
     """Power-of-two multiples of the chunk, up to the first covering the whole level."""
     biggest = max(shape[3], shape[4])
     sides = [max(chunks[3], chunks[4])]
@@ -267,16 +266,16 @@ def _with_shards(lv: LevelPlan, shards: Shape5) -> LevelPlan:
 
 def plan_image(shape: Shape5, dtype, *, ngff_version: str = "0.5",
                compression: str = "blosc-zstd:1", chunk_size: int = 1024,
-               shard_size: Optional[int] = None, shard_bytes: int = 384 * 1024 ** 2,
+               shard_size: int | None = None, shard_bytes: int = 384 * 1024 ** 2,
                min_level_size: int = 256, workers: int = 8, memory_budget: int = 1024 ** 3,
-               source_levels: Sequence[Tuple[int, int]] = ()) -> ImagePlan:
+               source_levels: Sequence[tuple[int, int]] = ()) -> ImagePlan:
     """The complete plan of one image (see the module docstring). ``shard_size`` fixes
     the y/x side of every level's shards (clipped to the level); planes still fill
     ``shard_bytes``."""
     t, c, z, y, x = shape
     dt = np.dtype(dtype)
     sizes = level_sizes(y, x, min_level_size, source_levels or [(y, x)])
-    levels: List[LevelPlan] = []
+    levels: list[LevelPlan] = []
     for k, (ly, lx, src) in enumerate(sizes):
         lshape = (t, c, z, ly, lx)
         chunks = level_chunks(lshape, chunk_size)
@@ -325,7 +324,7 @@ def morton_key(row: int, col: int) -> int:
     return (_spread_bits(row) << 1) | _spread_bits(col)
 
 
-def morton_order(grid_y: int, grid_x: int) -> List[Tuple[int, int]]:
+def morton_order(grid_y: int, grid_x: int) -> list[tuple[int, int]]:
     """The positions of a grid in Z-order (``morton_key``)."""
     return sorted(((r, c) for r in range(grid_y) for c in range(grid_x)),
                   key=lambda rc: morton_key(*rc))

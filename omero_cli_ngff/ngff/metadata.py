@@ -8,19 +8,19 @@ writer decides when (after all data: readers take multiscales as "complete").
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-from ..model.records import ChannelInfo, RenderingInfo
 from ..model.pixel_types import ngff_length
+from ..model.records import ChannelInfo, RenderingInfo
 from .spec import AXES, ImageSpec
 
 _RGB = ["FF0000", "00FF00", "0000FF"]
 _DEFAULT_COLORS = ["FFFFFF"]
 
 
-def axes(spec: ImageSpec) -> List[dict]:
+def axes(spec: ImageSpec) -> list[dict]:
     """t, c, z, y, x with types and, where known, the NGFF unit of each spatial axis."""
     units = {"z": spec.physical_z, "y": spec.physical_y, "x": spec.physical_x}
     out = []
@@ -35,7 +35,7 @@ def axes(spec: ImageSpec) -> List[dict]:
     return out
 
 
-def base_scale(spec: ImageSpec) -> List[float]:
+def base_scale(spec: ImageSpec) -> list[float]:
     """Physical size per axis at full resolution (1 where unknown)."""
     def v(p):
         if p is None:
@@ -46,7 +46,7 @@ def base_scale(spec: ImageSpec) -> List[float]:
     return [1.0, 1.0, v(spec.physical_z), v(spec.physical_y), v(spec.physical_x)]
 
 
-def level_scales(spec: ImageSpec, n_levels: int) -> List[List[float]]:
+def level_scales(spec: ImageSpec, n_levels: int) -> list[list[float]]:
     """One scale per level: y and x double at each level, t/c/z unchanged."""
     base = base_scale(spec)
     return [base[:3] + [base[3] * 2 ** k, base[4] * 2 ** k] for k in range(n_levels)]
@@ -94,7 +94,7 @@ def _color(c: str) -> str:
     return c[:6] if len(c) >= 6 else "FFFFFF"
 
 
-def omero_block(spec: ImageSpec, version: str, image_id: Optional[int] = None) -> dict:
+def omero_block(spec: ImageSpec, version: str, image_id: int | None = None) -> dict:
     """The NGFF ``omero`` block (transitional metadata, read by OMERO and viewers)."""
     r = spec.rendering or default_rendering(spec)
     chans = list(r.channels)
@@ -134,7 +134,7 @@ def wrap(version: str, attrs: dict) -> dict:
 
 
 def image_attrs(spec: ImageSpec, paths: Sequence[str], version: str,
-                image_id: Optional[int] = None) -> dict:
+                image_id: int | None = None) -> dict:
     return wrap(version, {"multiscales": [multiscale(spec, paths, version)],
                           "omero": omero_block(spec, version, image_id)})
 

@@ -11,14 +11,14 @@ everything under it is complete.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence, Tuple
+from collections.abc import Sequence
 
 import zarr
 
+from ..model.pixel_types import ngff_length
 from . import metadata as md
 from . import store as st
 from .errors import UnsupportedPixelTypeError
-from ..model.pixel_types import ngff_length
 from .spec import ImageSpec, ProgressCallback, TileSource, WriteOptions
 from .writer import write_image
 
@@ -84,11 +84,11 @@ def write_ome_group(store, images: Sequence[ImageSpec], version: str, root: str 
     group.attrs.update(md.wrap(version, {"series": [str(i) for i in range(len(images))]}))
 
 
-def write_bioformats2raw(dest, images: Sequence[Tuple[ImageSpec, TileSource]],
-                         options: Optional[WriteOptions] = None,
-                         progress: Optional[ProgressCallback] = None, *,
-                         storage_options: Optional[dict] = None, path: str = "",
-                         image_ids: Optional[Sequence[Optional[int]]] = None) -> list:
+def write_bioformats2raw(dest, images: Sequence[tuple[ImageSpec, TileSource]],
+                         options: WriteOptions | None = None,
+                         progress: ProgressCallback | None = None, *,
+                         storage_options: dict | None = None, path: str = "",
+                         image_ids: Sequence[int | None] | None = None) -> list:
     """Write ``images`` as series ``0``, ``1``... of a bioformats2raw layout at
     ``dest``/``path``; returns one ``WriteResult`` per image."""
     options = options or WriteOptions()
@@ -113,7 +113,7 @@ def write_bioformats2raw(dest, images: Sequence[Tuple[ImageSpec, TileSource]],
     return results
 
 
-def read_ome_xml(dest, path: str = "", storage_options: Optional[dict] = None):
+def read_ome_xml(dest, path: str = "", storage_options: dict | None = None):
     """The ``ome_types.OME`` of a bioformats2raw layout (None if there is none)."""
     from ome_types import from_xml
 

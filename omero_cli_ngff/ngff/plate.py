@@ -10,8 +10,8 @@ images are complete.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import List, Optional, Sequence
 
 import zarr
 
@@ -30,15 +30,15 @@ class FieldSpec:
 
     spec: ImageSpec
     source: TileSource
-    acquisition: Optional[int] = None
-    image_id: Optional[int] = None
+    acquisition: int | None = None
+    image_id: int | None = None
 
 
 @dataclass
 class WellSpec:
     row: str
     column: str
-    fields: List[FieldSpec] = field(default_factory=list)
+    fields: list[FieldSpec] = field(default_factory=list)
 
 
 @dataclass
@@ -81,9 +81,9 @@ def _check(plate: PlateSpec) -> None:
         seen.add((w.row, w.column))
 
 
-def write_plate(dest, plate: PlateSpec, options: Optional[WriteOptions] = None,
-                progress: Optional[ProgressCallback] = None, *,
-                storage_options: Optional[dict] = None, path: str = "") -> PlateResult:
+def write_plate(dest, plate: PlateSpec, options: WriteOptions | None = None,
+                progress: ProgressCallback | None = None, *,
+                storage_options: dict | None = None, path: str = "") -> PlateResult:
     """Write a plate at ``dest``/``path`` (see the module docstring)."""
     _check(plate)
     options = options or WriteOptions()

@@ -23,14 +23,14 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from typing import Iterable, List, Optional, Set, Tuple
+from collections.abc import Iterable
 
 from zarr.abc.store import Store
 
 from . import store as st
 
 RECORD_DIR = ".ngff-progress"
-Key = Tuple[int, int, int, int, int, int]        # level, t, c, z, row, col
+Key = tuple[int, int, int, int, int, int]        # level, t, c, z, row, col
 
 
 def record_prefix(image_path: str) -> str:
@@ -42,8 +42,8 @@ class ResumeRecord:
         self.store = store
         self.prefix = record_prefix(image_path)
         self.interval = interval
-        self.done: Set[Key] = set()
-        self._pending: List[Key] = []
+        self.done: set[Key] = set()
+        self._pending: list[Key] = []
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._session = uuid.uuid4().hex[:8]
@@ -51,13 +51,13 @@ class ResumeRecord:
         self._last_flush = time.monotonic()
 
     # -- reading --------------------------------------------------------------------
-    def read_plan(self) -> Optional[dict]:
+    def read_plan(self) -> dict | None:
         return st.get_json(self.store, self.prefix + "plan.json")
 
     def exists(self) -> bool:
         return st.any_key(self.store, self.prefix)
 
-    def load(self) -> Set[Key]:
+    def load(self) -> set[Key]:
         """Read every segment into ``done`` and compact them into one segment."""
         keys = sorted(k for k in st.list_prefix(self.store, self.prefix)
                       if k.rsplit("/", 1)[-1].startswith("done-"))

@@ -39,7 +39,6 @@ import os
 import tempfile
 import threading
 import uuid
-from typing import List, Optional, Tuple
 
 import google_crc32c
 import numpy as np
@@ -59,7 +58,7 @@ class ChunkEncoder:
     compresses with a per-call context off the main thread, under its lock on it) and
     release the GIL while compressing."""
 
-    def __init__(self, compression: str, level: Optional[int], dtype, zarr_format: int):
+    def __init__(self, compression: str, level: int | None, dtype, zarr_format: int):
         if zarr_format not in (2, 3):
             raise ValueError(f"zarr_format must be 2 or 3, not {zarr_format!r}")
         self.dtype = np.dtype(dtype).newbyteorder("<")
@@ -120,7 +119,7 @@ def check_sharding(array) -> None:
 
 # -- sinks --------------------------------------------------------------------------------
 
-def open_sink(store, key: str, chunks_per_shard: Tuple[int, ...]) -> "ShardSink":
+def open_sink(store, key: str, chunks_per_shard: tuple[int, ...]) -> ShardSink:
     """A sink for the shard object at ``key`` (relative to the store root) of the
     writer's CountingStore, suited to the store underneath (see the module docstring)."""
     cps = tuple(int(n) for n in chunks_per_shard)
@@ -160,7 +159,7 @@ def _destination_error(exc: Exception, key: str) -> StoreError:
 class ShardSink:
     """Collects one shard's encoded chunks in arrival order and its index."""
 
-    def __init__(self, store, key: str, chunks_per_shard: Tuple[int, ...]):
+    def __init__(self, store, key: str, chunks_per_shard: tuple[int, ...]):
         self.store = store
         self.key = key
         self.chunks_per_shard = tuple(chunks_per_shard)
@@ -168,10 +167,10 @@ class ShardSink:
         self._size = 0              # bytes appended so far = offset of the next chunk
         self._added = 0
         self._closed = False
-        self._failed: Optional[StoreError] = None
+        self._failed: StoreError | None = None
         self._lock = threading.Lock()
 
-    def add(self, position: Tuple[int, ...], data: bytes) -> None:
+    def add(self, position: tuple[int, ...], data: bytes) -> None:
         """Thread-safe. `position` = the chunk's index inside the shard (len ==
         len(chunks_per_shard)), each at most once (ValueError on a repeat or out of
         range). Appends data now."""
@@ -240,7 +239,7 @@ class MemorySink(ShardSink):
 
     def __init__(self, store, key, chunks_per_shard):
         super().__init__(store, key, chunks_per_shard)
-        self._parts: List[bytes] = []
+        self._parts: list[bytes] = []
 
     def _append(self, data):
         self._parts.append(data)
@@ -262,7 +261,7 @@ class _FileSink(ShardSink):
     def __init__(self, store, key, chunks_per_shard):
         super().__init__(store, key, chunks_per_shard)
         self._file = None
-        self._path: Optional[str] = None
+        self._path: str | None = None
 
     def _open(self):
         raise NotImplementedError

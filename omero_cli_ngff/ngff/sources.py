@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Optional, Sequence, Tuple
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -16,8 +16,8 @@ class ArraySource:
     to simulate a failure in the middle of a write. ``reads`` counts the reads.
     """
 
-    def __init__(self, array: np.ndarray, tile_size: Tuple[int, int] = (256, 256),
-                 pyramid: Sequence[np.ndarray] = (), fail_after: Optional[int] = None):
+    def __init__(self, array: np.ndarray, tile_size: tuple[int, int] = (256, 256),
+                 pyramid: Sequence[np.ndarray] = (), fail_after: int | None = None):
         if array.ndim != 5:
             raise ValueError("ArraySource needs a 5D (t, c, z, y, x) array")
         self.arrays = [array] + list(pyramid)

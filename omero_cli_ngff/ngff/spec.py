@@ -14,8 +14,9 @@ nothing: chunks are 1 along t, c and z.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Protocol, Sequence, Tuple, Union, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -52,10 +53,10 @@ class ImageSpec:
     size_c: int = 1
     size_z: int = 1
     size_t: int = 1
-    physical_x: Optional[PhysicalSize] = None
-    physical_y: Optional[PhysicalSize] = None
-    physical_z: Optional[PhysicalSize] = None
-    rendering: Optional[RenderingInfo] = None
+    physical_x: PhysicalSize | None = None
+    physical_y: PhysicalSize | None = None
+    physical_z: PhysicalSize | None = None
+    rendering: RenderingInfo | None = None
     dimension_order: str = "XYZCT"       # for OME-XML only; the array is always tczyx
 
     def __post_init__(self):
@@ -80,7 +81,7 @@ class ImageSpec:
         return {"float32": "float", "float64": "double"}.get(dt.name, dt.name)
 
     @property
-    def shape(self) -> Tuple[int, int, int, int, int]:
+    def shape(self) -> tuple[int, int, int, int, int]:
         return (self.size_t, self.size_c, self.size_z, self.size_y, self.size_x)
 
 
@@ -94,8 +95,8 @@ class TileSource(Protocol):
     and must be thread-safe (each worker thread may call it concurrently).
     """
 
-    levels: Sequence[Tuple[int, int]]
-    tile_size: Tuple[int, int]
+    levels: Sequence[tuple[int, int]]
+    tile_size: tuple[int, int]
 
     def read(self, level: int, t: int, c: int, z: int,
              y: int, x: int, h: int, w: int) -> np.ndarray: ...
@@ -116,16 +117,16 @@ class WriteOptions:
 
     ngff_version: str = "0.5"
     chunk_size: int = 1024
-    shard_size: Optional[int] = None
+    shard_size: int | None = None
     shard_bytes: int = 384 * 1024 ** 2
     compression: str = "blosc-zstd"
-    compression_level: Optional[int] = None
+    compression_level: int | None = None
     min_level_size: int = 256
     workers: int = 8
     memory_budget: int = 1024 ** 3
     overwrite: bool = False
     write_empty_chunks: bool = False
-    fill_value: Union[int, float, None] = None
+    fill_value: int | float | None = None
     record_interval: float = 2.0
 
     def __post_init__(self):
@@ -172,13 +173,13 @@ class WriteResult:
 
     url: str
     ngff_version: str
-    level_shapes: Tuple[Tuple[int, ...], ...]
-    chunk_shapes: Tuple[Tuple[int, ...], ...]
-    shard_shapes: Tuple[Optional[Tuple[int, ...]], ...]
+    level_shapes: tuple[tuple[int, ...], ...]
+    chunk_shapes: tuple[tuple[int, ...], ...]
+    shard_shapes: tuple[tuple[int, ...] | None, ...]
     objects_written: int
     bytes_written: int
     seconds: float
     resumed: bool = False
     already_complete: bool = False
     tiles_read: int = 0
-    levels_from_source: Tuple[int, ...] = field(default=())
+    levels_from_source: tuple[int, ...] = field(default=())

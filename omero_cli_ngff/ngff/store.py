@@ -13,14 +13,15 @@ import errno
 import json
 import os
 import threading
-from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
+from collections.abc import Iterable
+from typing import Any, Union
 
 from zarr.abc.store import Store
 from zarr.core.buffer import default_buffer_prototype
 from zarr.core.sync import sync
 from zarr.storage import FsspecStore, LocalStore, WrapperStore
 
-from .errors import StoreError, NoSpaceError
+from .errors import NoSpaceError, StoreError
 
 Dest = Union[str, os.PathLike, Store]
 
@@ -29,8 +30,8 @@ def is_url(dest: str) -> bool:
     return "://" in dest and not dest.startswith("file://")
 
 
-def open_store(dest: Dest, storage_options: Optional[Dict[str, Any]] = None,
-               read_only: bool = False) -> Tuple[Store, str]:
+def open_store(dest: Dest, storage_options: dict[str, Any] | None = None,
+               read_only: bool = False) -> tuple[Store, str]:
     """(store, printable url) for a destination; StoreError if it cannot be opened."""
     if isinstance(dest, Store):
         return dest, _store_url(dest)
@@ -61,7 +62,7 @@ def _store_url(store: Store) -> str:
     return repr(store)
 
 
-def local_root(store: Store) -> Optional[str]:
+def local_root(store: Store) -> str | None:
     """The directory of a local store (also through wrappers), else None."""
     inner = getattr(store, "_store", None)
     if inner is not None and isinstance(store, WrapperStore):
@@ -119,12 +120,12 @@ class CountingStore(WrapperStore):
 
 # -- small synchronous helpers -----------------------------------------------------------
 
-def get_bytes(store: Store, key: str) -> Optional[bytes]:
+def get_bytes(store: Store, key: str) -> bytes | None:
     buf = sync(store.get(key, prototype=default_buffer_prototype()))
     return None if buf is None else buf.to_bytes()
 
 
-def get_json(store: Store, key: str) -> Optional[dict]:
+def get_json(store: Store, key: str) -> dict | None:
     b = get_bytes(store, key)
     return None if b is None else json.loads(b)
 
@@ -142,7 +143,7 @@ def set_json(store: Store, key: str, obj: Any) -> None:
     set_bytes(store, key, json.dumps(obj, indent=2).encode())
 
 
-def list_prefix(store: Store, prefix: str) -> List[str]:
+def list_prefix(store: Store, prefix: str) -> list[str]:
     async def collect():
         return [k async for k in store.list_prefix(prefix)]
 

@@ -8,8 +8,6 @@ store. Used by the tests and by the ``verify`` command.
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
-
 import numpy as np
 
 from .record import RECORD_DIR
@@ -17,7 +15,7 @@ from .record import RECORD_DIR
 KINDS = ("image", "plate", "well", "bioformats2raw")
 
 
-def open_group(target, storage_options: Optional[dict] = None, path: str = ""):
+def open_group(target, storage_options: dict | None = None, path: str = ""):
     """(zarr.Group, zarr_format) of an existing group, read-only."""
     import zarr
     from zarr.abc.store import Store
@@ -46,7 +44,7 @@ def ome_attrs(group) -> dict:
     return attrs.get("ome", attrs)
 
 
-def detect(group, fmt: int) -> Tuple[Optional[str], Optional[str]]:
+def detect(group, fmt: int) -> tuple[str | None, str | None]:
     """(NGFF version, kind) of a group from its attributes (None where unknown)."""
     ome = ome_attrs(group)
     kind = None
@@ -77,7 +75,7 @@ def _model(version: str, kind: str):
             "bioformats2raw": m.BioFormats2Raw}[kind]
 
 
-def _pydantic_problems(exc: Exception) -> List[str]:
+def _pydantic_problems(exc: Exception) -> list[str]:
     errors = getattr(exc, "errors", None)
     if callable(errors):
         try:
@@ -88,7 +86,7 @@ def _pydantic_problems(exc: Exception) -> List[str]:
     return [f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"]
 
 
-def _image_checks(group, check_data: bool) -> List[str]:
+def _image_checks(group, check_data: bool) -> list[str]:
     problems = []
     ome = ome_attrs(group)
     try:
@@ -148,9 +146,9 @@ def _record_present(group) -> bool:
         return False
 
 
-def validate(target, version: Optional[str] = None, *, kind: Optional[str] = None,
-             storage_options: Optional[dict] = None, path: str = "",
-             check_data: bool = True) -> List[str]:
+def validate(target, version: str | None = None, *, kind: str | None = None,
+             storage_options: dict | None = None, path: str = "",
+             check_data: bool = True) -> list[str]:
     """Problems of the OME-Zarr group at ``target``/``path`` ([] when sound).
 
     ``version``: expected NGFF version ('0.4'/'0.5'; None accepts either); ``kind``:
@@ -185,7 +183,7 @@ def validate(target, version: Optional[str] = None, *, kind: Optional[str] = Non
     return problems
 
 
-def read_level(target, level: int = 0, storage_options: Optional[dict] = None) -> np.ndarray:
+def read_level(target, level: int = 0, storage_options: dict | None = None) -> np.ndarray:
     """Pixels of one level as ome-zarr-py's ``Reader`` sees them (an independent
     reader, for read-back checks). ``target``: local path, URL or zarr store."""
     from ome_zarr.io import parse_url

@@ -46,7 +46,6 @@ import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import zarr
@@ -56,9 +55,8 @@ from . import metadata as md
 from . import shards as sh
 from . import store as st
 from .downsample import downsample_mean2
-from .errors import InvalidSpecError, WriterError, SourceError, TargetExistsError
-from .layout import (ImagePlan, LevelPlan, chunks_in_flight, cpu_threads, morton_key,
-                     plan_image)
+from .errors import InvalidSpecError, SourceError, TargetExistsError, WriterError
+from .layout import ImagePlan, LevelPlan, chunks_in_flight, cpu_threads, morton_key, plan_image
 from .record import RECORD_DIR, ResumeRecord
 from .spec import ImageSpec, Progress, ProgressCallback, TileSource, WriteOptions, WriteResult
 
@@ -79,9 +77,9 @@ def plan_for(spec: ImageSpec, source: TileSource, options: WriteOptions) -> Imag
                       source_levels=levels)
 
 
-def write_image(dest, spec: ImageSpec, source: TileSource, options: Optional[WriteOptions] = None,
-                progress: Optional[ProgressCallback] = None, *, storage_options: Optional[dict] = None,
-                path: str = "", image_id: Optional[int] = None) -> WriteResult:
+def write_image(dest, spec: ImageSpec, source: TileSource, options: WriteOptions | None = None,
+                progress: ProgressCallback | None = None, *, storage_options: dict | None = None,
+                path: str = "", image_id: int | None = None) -> WriteResult:
     """Write one image as an OME-Zarr multiscales group and return what was done.
 
     ``dest``: a zarr store, a local folder, or an fsspec URL (``gs://bucket/x.ome.zarr``;
@@ -127,8 +125,8 @@ class ImageWriter:
     """One image write (see the module docstring). Use ``write_image``."""
 
     def __init__(self, store, url: str, spec: ImageSpec, source: TileSource, options: WriteOptions,
-                 progress: Optional[ProgressCallback] = None, path: str = "",
-                 image_id: Optional[int] = None):
+                 progress: ProgressCallback | None = None, path: str = "",
+                 image_id: int | None = None):
         self.path = path.strip("/")
         self.store = st.CountingStore(store, uncounted=(RECORD_DIR,))
         self.url = url.rstrip("/") + ("/" + self.path if self.path else "")
@@ -140,8 +138,8 @@ class ImageWriter:
         fill = options.fill_value if options.fill_value is not None else 0
         self.fill = np.array(fill).astype(self.dtype).item()
         self._lock = threading.Lock()
-        self._partials: Dict[tuple, _Partial] = {}
-        self._open: Dict[tuple, _OpenShard] = {}
+        self._partials: dict[tuple, _Partial] = {}
+        self._open: dict[tuple, _OpenShard] = {}
         self._abort = threading.Event()
         self.tiles_read = 0
         self.pixels_done = 0
@@ -189,14 +187,14 @@ class ImageWriter:
     def _key(self, *parts: str) -> str:
         return st.join(self.path, *parts)
 
-    def _existing_format(self) -> Optional[int]:
+    def _existing_format(self) -> int | None:
         if st.get_bytes(self.store, self._key("zarr.json")) is not None:
             return 3
         if st.get_bytes(self.store, self._key(".zgroup")) is not None:
             return 2
         return None
 
-    def _inspect_target(self, plan: ImagePlan) -> Tuple[str, ImagePlan]:
+    def _inspect_target(self, plan: ImagePlan) -> tuple[str, ImagePlan]:
         """'fresh', 'resume' (with the recorded plan) or 'complete'; TargetExistsError
         for anything else that is in the way."""
         prefix = self.path + "/" if self.path else ""
@@ -294,10 +292,10 @@ class ImageWriter:
         return arr
 
     # -- passes ------------------------------------------------------------------------
-    def _passes(self) -> List[List[int]]:
+    def _passes(self) -> list[list[int]]:
         """Levels grouped by pass: a level the source offers, then the levels computed
         from it."""
-        out: List[List[int]] = []
+        out: list[list[int]] = []
         for lv in self.plan.levels:
             if lv.source_level is not None or not out:
                 out.append([lv.index])
@@ -305,7 +303,7 @@ class ImageWriter:
                 out[-1].append(lv.index)
         return out
 
-    def _children(self, k: int, chunk: tuple) -> List[tuple]:
+    def _children(self, k: int, chunk: tuple) -> list[tuple]:
         """The chunks of level k-1 that chunk ``chunk`` of level k is computed from."""
         lv, up = self.plan.levels[k], self.plan.levels[k - 1]
         y0, y1, x0, x1 = lv.chunk_region(chunk)
@@ -315,7 +313,7 @@ class ImageWriter:
         t, c, z = chunk[:3]
         return [(t, c, z, a, b) for a in ys for b in xs]
 
-    def _tasks(self, levels: List[int]) -> List[Tuple[str, int, tuple]]:
+    def _tasks(self, levels: list[int]) -> list[tuple[str, int, tuple]]:
         """The ordered reads of a pass: ('source', top, chunk) for every chunk of the top
         level's unrecorded shards; on resume also ('store', k, chunk) for each recorded
         chunk that a missing chunk of level k+1 is made from. Order: the top level's
@@ -350,7 +348,7 @@ class ImageWriter:
         keyed.sort(key=lambda kv: kv[0])
         return [task for _, task in keyed]
 
-    def _run_pass(self, levels: List[int]) -> None:
+    def _run_pass(self, levels: list[int]) -> None:
         self._pass_bottom = levels[-1]
         tasks = self._tasks(levels)
         if not tasks:
@@ -358,7 +356,7 @@ class ImageWriter:
         window = threading.Semaphore(chunks_in_flight(self.options.workers))
         self._pending = 0
         self._idle = threading.Condition()
-        self._error: Optional[BaseException] = None
+        self._error: BaseException | None = None
         try:
             for kind, k, chunk in tasks:
                 while not window.acquire(timeout=0.2):
@@ -433,7 +431,7 @@ class ImageWriter:
                 self._error = exc
         self._abort.set()
 
-    def _tile_size(self) -> Tuple[int, int]:
+    def _tile_size(self) -> tuple[int, int]:
         ts = self.source.tile_size
         if np.isscalar(ts):
             return int(ts), int(ts)

@@ -14,10 +14,9 @@ import pytest
 from omero_cli_ngff.checks import agreement, annotation, pixels
 from omero_cli_ngff.checks.problems import Problem
 from omero_cli_ngff.model.annotation import PublishedCopy
-from omero_cli_ngff.workflows import published_copy
 from omero_cli_ngff.model.records import ImageRecord, PhysicalSize
 from omero_cli_ngff.storage import HttpPolicy
-
+from omero_cli_ngff.workflows import published_copy
 from tests.helpers.verify import FolderServer, ramp, write_copy
 
 SHAPE = (1, 2, 3, 64, 96)      # t, c, z, y, x
@@ -295,6 +294,7 @@ def test_a_slow_server_is_a_timeout_not_fixable(served):
 
 def test_fix_on_a_read_only_server_changes_nothing_and_says_so():
     import omero
+
     from omero_cli_ngff.workflows.verify import ImageReport, fix
 
     class ReadOnlyConn:

@@ -7,9 +7,16 @@ import numpy as np
 import pytest
 
 from omero_cli_ngff.ngff.downsample import downsample_mean2
-from omero_cli_ngff.ngff.layout import (BASE_MEMORY, chunks_in_flight, estimate_memory,
-                                        level_chunks, level_sizes, morton_order, plan_image,
-                                        shard_shape)
+from omero_cli_ngff.ngff.layout import (
+    BASE_MEMORY,
+    chunks_in_flight,
+    estimate_memory,
+    level_chunks,
+    level_sizes,
+    morton_order,
+    plan_image,
+    shard_shape,
+)
 
 
 def test_levels_halve_down_to_min_size():

@@ -4,12 +4,22 @@ import numpy as np
 import pytest
 import zarr
 
-from omero_cli_ngff.ngff import (FieldSpec, ImageSpec, InvalidSpecError, PlateSpec, WellSpec,
-                                 WriteOptions, ome_xml, read_level, validate,
-                                 write_bioformats2raw, write_plate)
+from omero_cli_ngff.model.records import ChannelInfo, PhysicalSize, RenderingInfo
+from omero_cli_ngff.ngff import (
+    FieldSpec,
+    ImageSpec,
+    InvalidSpecError,
+    PlateSpec,
+    WellSpec,
+    WriteOptions,
+    ome_xml,
+    read_level,
+    validate,
+    write_bioformats2raw,
+    write_plate,
+)
 from omero_cli_ngff.ngff.ome_xml import read_ome_xml
 from omero_cli_ngff.ngff.sources import ArraySource
-from omero_cli_ngff.model.records import ChannelInfo, PhysicalSize, RenderingInfo
 
 
 def small(seed, shape=(1, 2, 1, 200, 150), dtype=np.uint16):

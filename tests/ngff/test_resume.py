@@ -5,18 +5,24 @@ compared chunk by chunk; nothing looks complete before it is."""
 
 import json
 import os
-from pathlib import Path
 import random
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
 import zarr
 
-from omero_cli_ngff.ngff import (ImageSpec, TargetExistsError, WriteOptions, read_level,
-                                 validate, write_image)
+from omero_cli_ngff.ngff import (
+    ImageSpec,
+    TargetExistsError,
+    WriteOptions,
+    read_level,
+    validate,
+    write_image,
+)
 from omero_cli_ngff.ngff.sources import ArraySource
 
 SHAPE = (1, 2, 1, 1000, 700)

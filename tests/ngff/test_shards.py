@@ -20,7 +20,7 @@ from zarr.storage import FsspecStore, LocalStore, MemoryStore, WrapperStore
 
 from omero_cli_ngff.ngff import codecs, shards
 from omero_cli_ngff.ngff import store as st
-from omero_cli_ngff.ngff.errors import StoreError, WriterError, NoSpaceError
+from omero_cli_ngff.ngff.errors import NoSpaceError, StoreError, WriterError
 
 SHAPE = (1, 3, 5, 100, 90)      # partial edge chunks; the last shards stick out
 CHUNKS = (1, 1, 1, 32, 32)

@@ -8,14 +8,22 @@ import pytest
 import zarr
 from zarr.storage import MemoryStore
 
-from omero_cli_ngff.ngff import (ImageSpec, InvalidSpecError, SourceError, TargetExistsError,
-                                 UnsupportedPixelTypeError, WriteOptions, read_level, validate,
-                                 write_image)
+from omero_cli_ngff.model.records import ChannelInfo, PhysicalSize, RenderingInfo
+from omero_cli_ngff.ngff import (
+    ImageSpec,
+    InvalidSpecError,
+    SourceError,
+    TargetExistsError,
+    UnsupportedPixelTypeError,
+    WriteOptions,
+    read_level,
+    validate,
+    write_image,
+)
 from omero_cli_ngff.ngff.codecs import COMPRESSIONS
 from omero_cli_ngff.ngff.downsample import downsample_mean2
 from omero_cli_ngff.ngff.errors import StoreError
 from omero_cli_ngff.ngff.sources import ArraySource
-from omero_cli_ngff.model.records import ChannelInfo, PhysicalSize, RenderingInfo
 
 SHAPE = (1, 3, 2, 1000, 700)
 
