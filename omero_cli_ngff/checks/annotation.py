@@ -38,21 +38,22 @@ class ParsedCopy:
         """The data can be checked: a URL to read and a version to read it as."""
         return self.url is not None and self.version is not None
 
+    def add(self, code: str, message: str, severity: str = ERROR) -> None:
+        """One more problem of this annotation."""
+        self.problems.append(Problem(code, message, severity, annotation_id=self.annotation_id))
+
 
 def parse_copy(copy: PublishedCopy) -> ParsedCopy:
     parsed = ParsedCopy(copy)
     aid = copy.annotation_id
-
-    def problem(code: str, message: str, severity: str = ERROR) -> None:
-        parsed.problems.append(Problem(code, message, severity, annotation_id=aid))
-
+    problem = parsed.add
     keys = [k for k, _ in copy.pairs]
     for key in KEYS:
         if key not in keys:
             problem("missing-key", f"annotation {aid} has no '{key}'")
         elif len({v for k, v in copy.pairs if k == key}) > 1:
             problem("ambiguous-key", f"annotation {aid} has several different '{key}' values")
-    _parse_url(parsed, copy, keys, problem)
+    _parse_url(parsed, keys)
 
     version = (copy.get(NGFF_VERSION) or "").strip()
     if version in KNOWN:
@@ -73,7 +74,8 @@ def parse_copy(copy: PublishedCopy) -> ParsedCopy:
     return parsed
 
 
-def _parse_url(parsed: ParsedCopy, copy: PublishedCopy, keys: list[str], problem) -> None:
+def _parse_url(parsed: ParsedCopy, keys: list[str]) -> None:
+    copy, problem = parsed.copy, parsed.add
     raw_url = (copy.get(ZARR_PATH) or "").strip()
     if raw_url:
         parts = urlsplit(raw_url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 ERROR, WARNING = "error", "warning"
 
@@ -24,7 +25,7 @@ class Problem:
     def is_error(self) -> bool:
         return self.severity == ERROR
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "severity": self.severity, "message": self.message,
                 "annotation_id": self.annotation_id, "url": self.url,
                 "fixable": self.fixable}

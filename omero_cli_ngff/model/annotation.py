@@ -4,7 +4,7 @@ and what one annotation in the namespace says (plain values, no OMERO)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 DEFAULT_NAMESPACE = "jax.org/public/zarr"
 ZARR_PATH, NGFF_VERSION, CONVERSION_DATE = "zarr_path", "ngff_version", "zarr_conversion_date"
@@ -41,10 +41,11 @@ class PublishedCopy:
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
-def annotation_values(zarr_path: str, ngff_version: str, date: str | None = None) -> dict:
+def annotation_values(zarr_path: str, ngff_version: str,
+                      date: str | None = None) -> dict[str, str]:
     return {ZARR_PATH: zarr_path, NGFF_VERSION: ngff_version,
             CONVERSION_DATE: date or now_iso()}
 

@@ -18,6 +18,7 @@ writes to the slot the annotation does not point at.
 from __future__ import annotations
 
 import string
+from collections.abc import Callable
 
 from .. import exit_codes
 from ..errors import NgffError, UsageError
@@ -80,7 +81,7 @@ def _repo_path(record: ImageRecord) -> str:
     return record.repo_path
 
 
-def values(record: ImageRecord, ngff_version: str) -> dict:
+def values(record: ImageRecord, ngff_version: str) -> dict[str, object]:
     return {
         "ngff_version": ngff_version,
         "image_id": record.id,
@@ -93,7 +94,7 @@ def values(record: ImageRecord, ngff_version: str) -> dict:
     }
 
 
-def _need(value, record, name):
+def _need(value: int | None, record: ImageRecord, name: str) -> int:
     if value is None:
         raise MissingValue(f"Image:{record.id} has no {name} (the template needs {{{name}}})")
     return value
@@ -102,10 +103,10 @@ def _need(value, record, name):
 class _Lazy:
     """A value computed only when the template uses it."""
 
-    def __init__(self, fn):
+    def __init__(self, fn: Callable[[], object]) -> None:
         self.fn = fn
 
-    def __format__(self, spec):
+    def __format__(self, spec: str) -> str:
         return format(self.fn(), spec)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -20,7 +21,7 @@ class PlateLayout:
     rows: list[str]
     columns: list[str]
     wells: list[WellLayout] = field(default_factory=list)
-    acquisitions: list[dict] = field(default_factory=list)   # NGFF acquisition dicts
+    acquisitions: list[dict[str, Any]] = field(default_factory=list)   # NGFF acquisition dicts
 
     @property
     def image_ids(self) -> list[int]:

@@ -53,10 +53,10 @@ class PublishedImage:
     @property
     def axes(self) -> list[str]:
         axes = self.multiscale.get("axes") or []
-        return [a.get("name") if isinstance(a, dict) else str(a) for a in axes]
+        return [str(a.get("name")) if isinstance(a, dict) else str(a) for a in axes]
 
     def axis_units(self) -> dict[str, str | None]:
-        return {a.get("name"): a.get("unit") for a in self.multiscale.get("axes") or []
+        return {str(a.get("name")): a.get("unit") for a in self.multiscale.get("axes") or []
                 if isinstance(a, dict)}
 
     def declared_version(self) -> str | None:

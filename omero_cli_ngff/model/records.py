@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class ImageRecord:
         perms = self.group_permissions or "rw----"
         return perms[2] != "r"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -73,7 +74,7 @@ class ChannelInfo:
 class RenderingInfo:
     """Image-level rendering settings (the NGFF `omero.rdefs` block)."""
 
-    channels: list = field(default_factory=list)   # of ChannelInfo
+    channels: list[ChannelInfo] = field(default_factory=list)
     default_z: int = 0
     default_t: int = 0
     model: str = "color"              # "color" or "greyscale"

@@ -48,9 +48,9 @@ class _OpenShard:
 class Pyramid:
     """The finished chunks of one image write (see the module docstring).
 
-    ``dtype``, ``fill``: the arrays' dtype and fill value (edge chunks are padded with it; chunks holding
-    only it are skipped unless the options write empty chunks). ``pixels_done``: the
-    pixels of the shards already recorded, for progress.
+    ``dtype``, ``fill``: the arrays' dtype and fill value (edge chunks are padded with
+    it; chunks holding only it are skipped unless the options write empty chunks).
+    ``pixels_done``: the pixels of the shards already recorded, for progress.
     """
 
     def __init__(self, target: Target, plan: ImagePlan, record: ResumeRecord,

@@ -21,13 +21,15 @@ class ArraySource:
         if array.ndim != 5:
             raise ValueError("ArraySource needs a 5D (t, c, z, y, x) array")
         self.arrays = [array] + list(pyramid)
-        self.levels = [tuple(a.shape[-2:]) for a in self.arrays]
-        self.tile_size = tuple(tile_size)
+        self.levels = [(a.shape[-2], a.shape[-1]) for a in self.arrays]
+        th, tw = tile_size
+        self.tile_size = (th, tw)
         self.fail_after = fail_after
         self.reads = 0
         self._lock = threading.Lock()
 
-    def read(self, level, t, c, z, y, x, h, w):
+    def read(self, level: int, t: int, c: int, z: int, y: int, x: int, h: int,
+             w: int) -> np.ndarray:
         with self._lock:
             self.reads += 1
             n = self.reads

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
+from numpy.typing import DTypeLike
 
+from ..model.ngff_versions import ngff_version
 from ..model.pixel_types import OMERO_PIXEL_TYPES, UnsupportedPixelType
 from ..model.pixel_types import stored_dtype as _stored_dtype
 from ..model.records import PhysicalSize, RenderingInfo
@@ -28,7 +30,7 @@ from .errors import InvalidSpecError, UnsupportedPixelTypeError
 AXES = ("t", "c", "z", "y", "x")
 
 
-def stored_dtype(dtype) -> np.dtype:
+def stored_dtype(dtype: DTypeLike) -> np.dtype[Any]:
     """The numpy dtype the array is written with, or UnsupportedPixelTypeError."""
     try:
         return _stored_dtype(dtype)
@@ -47,7 +49,7 @@ class ImageSpec:
     """
 
     name: str
-    dtype: object
+    dtype: DTypeLike
     size_x: int
     size_y: int
     size_c: int = 1
@@ -59,14 +61,14 @@ class ImageSpec:
     rendering: RenderingInfo | None = None
     dimension_order: str = "XYZCT"       # for OME-XML only; the array is always tczyx
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for n in ("size_x", "size_y", "size_c", "size_z", "size_t"):
             v = getattr(self, n)
             if not isinstance(v, (int, np.integer)) or v < 1:
                 raise InvalidSpecError(f"{self.name!r}: {n} must be a positive integer, not {v!r}")
 
     @property
-    def numpy_dtype(self) -> np.dtype:
+    def numpy_dtype(self) -> np.dtype[Any]:
         """The dtype of the stored array (``bit``/bool become uint8)."""
         return stored_dtype(self.dtype)
 
@@ -95,8 +97,11 @@ class TileSource(Protocol):
     and must be thread-safe (each worker thread may call it concurrently).
     """
 
-    levels: Sequence[tuple[int, int]]
-    tile_size: tuple[int, int]
+    @property
+    def levels(self) -> Sequence[tuple[int, int]]: ...
+
+    @property
+    def tile_size(self) -> tuple[int, int]: ...
 
     def read(self, level: int, t: int, c: int, z: int,
              y: int, x: int, h: int, w: int) -> np.ndarray: ...
@@ -111,8 +116,8 @@ class WriteOptions:
     shards (see ``layout.plan_image``). ``shard_bytes``: the most uncompressed bytes in
     one shard, which spans channels and z planes up to it. ``record_interval``: seconds
     between flushes of the resume record (0: after every shard; shards finished after
-    the last flush are written again by a rerun, with the same content). ``fill_value`` with ``write_empty_chunks=False``
-    skips chunks that hold only that value.
+    the last flush are written again by a rerun, with the same content). ``fill_value``
+    with ``write_empty_chunks=False`` skips chunks that hold only that value.
     """
 
     ngff_version: str = "0.5"
@@ -129,9 +134,10 @@ class WriteOptions:
     fill_value: int | float | None = None
     record_interval: float = 2.0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.ngff_version not in ("0.4", "0.5"):
-            raise InvalidSpecError(f"ngff_version must be '0.4' or '0.5', not {self.ngff_version!r}")
+            raise InvalidSpecError(
+                f"ngff_version must be '0.4' or '0.5', not {self.ngff_version!r}")
         if self.chunk_size < 16 or self.chunk_size % 16:
             raise InvalidSpecError(f"chunk_size must be a multiple of 16, not {self.chunk_size}")
         if self.shard_size is not None and (
@@ -146,8 +152,8 @@ class WriteOptions:
         check_compression(self.compression, self.compression_level)
 
     @property
-    def zarr_format(self) -> int:
-        return 3 if self.ngff_version == "0.5" else 2
+    def zarr_format(self) -> Literal[2, 3]:
+        return ngff_version(self.ngff_version).zarr_format
 
 
 @dataclass(frozen=True)

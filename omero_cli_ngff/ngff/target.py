@@ -15,6 +15,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 import zarr
 
+from ..model.ngff_versions import of_zarr_format
 from . import codecs as cd
 from . import metadata as md
 from . import shards as sh
@@ -82,7 +83,7 @@ class Target:
                                     f"written by this tool; use overwrite to replace it")
         return "fresh", plan
 
-    def _existing_format(self) -> int | None:
+    def _existing_format(self) -> Literal[2, 3] | None:
         if st.get_bytes(self.store, self.key("zarr.json")) is not None:
             return 3
         if st.get_bytes(self.store, self.key(".zgroup")) is not None:
@@ -96,11 +97,14 @@ class Target:
             ms = ome.get("multiscales")
             if not ms:
                 return None
-            version = ome.get("version") or ms[0].get("version") or ("0.5" if fmt == 3 else "0.4")
+            version = (ome.get("version") or ms[0].get("version")
+                       or of_zarr_format(fmt).name)
             shapes: list[tuple[int, ...]] = []
             dtype = None
             for ds in ms[0]["datasets"]:
                 arr = group[ds["path"]]
+                if not isinstance(arr, zarr.Array):
+                    raise TypeError(f"{ds['path']} is a group, not an array")
                 shapes.append(tuple(arr.shape))
                 dtype = arr.dtype
             return ExistingImage(version, shapes, dtype)

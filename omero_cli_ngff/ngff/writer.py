@@ -48,9 +48,11 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from dataclasses import replace
+from typing import Any, NamedTuple
 
 import numpy as np
+import zarr
 from zarr.abc.store import Store
 
 from . import codecs as cd
@@ -64,7 +66,7 @@ from .schedule import Task, passes, tasks
 from .spec import ImageSpec, ProgressCallback, TileSource, WriteOptions, WriteResult
 from .target import Target
 
-__all__ = ["ImageWriter", "plan_for", "write_image"]
+__all__ = ["Collection", "ImageWriter", "open_collection", "plan_for", "write_image"]
 
 
 def plan_for(spec: ImageSpec, source: TileSource, options: WriteOptions) -> ImagePlan:
@@ -98,6 +100,28 @@ def write_image(dest: st.Dest, spec: ImageSpec, source: TileSource,
     store, url = st.open_store(dest, storage_options)
     return ImageWriter(store, url, spec, source, options, progress, path=path,
                        image_id=image_id).run()
+
+
+class Collection(NamedTuple):
+    """The root group of several images (a plate, a bioformats2raw layout), opened."""
+
+    store: Store
+    url: str                        # of the store
+    prefix: str                     # the root group's path in the store
+    per_image: WriteOptions         # the options of each image (overwrite done here)
+
+
+def open_collection(dest: st.Dest, options: WriteOptions,
+                    storage_options: dict[str, Any] | None, path: str) -> Collection:
+    """Open ``dest``, clear ``path`` there if the options say overwrite, and create
+    the root group of a collection of images."""
+    store, url = st.open_store(dest, storage_options)
+    prefix = path.strip("/")
+    if options.overwrite and st.any_key(store, prefix + "/" if prefix else ""):
+        st.delete_prefix(store, prefix + "/" if prefix else "")
+    per_image = replace(options, overwrite=False)
+    zarr.open_group(store, path=prefix, mode="a", zarr_format=options.zarr_format)
+    return Collection(store, url, prefix, per_image)
 
 
 class _Aborted(Exception):
@@ -182,9 +206,9 @@ class ImageWriter:
         try:
             for task in todo:
                 while not window.acquire(timeout=0.2):
-                    if self._error is not None:
+                    if self._failed():
                         break
-                if self._error is not None:
+                if self._failed():
                     break
                 with self._idle:
                     self._pending += 1
@@ -217,13 +241,15 @@ class ImageWriter:
             if kind == "store":
                 data = np.asarray(self.arrays[k][t, c, z, y0:y1, x0:x1])
             else:
+                level = lv.source_level
+                assert level is not None        # a pass reads the source at its top level
                 data = np.empty((y1 - y0, x1 - x0), self.dtype)
                 th, tw = self._tile_size()
                 for ty in range((y0 // th) * th, y1, th):
                     for tx in range((x0 // tw) * tw, x1, tw):
                         ry0, ry1 = max(ty, y0), min(ty + th, y1)
                         rx0, rx1 = max(tx, x0), min(tx + tw, x1)
-                        self._read_tile(data, lv.source_level, t, c, z,
+                        self._read_tile(data, level, t, c, z,
                                         ry0, rx0, ry1 - ry0, rx1 - rx0, y0, x0)
             self._encoders.submit(self._encode_chunk, k, chunk, data, kind == "source", window)
             handed = True
@@ -256,13 +282,18 @@ class ImageWriter:
                 self._error = exc
         self._abort.set()
 
+    def _failed(self) -> bool:
+        """Whether a reader or encoder thread failed (they set ``_error``)."""
+        return self._error is not None
+
     def _tile_size(self) -> tuple[int, int]:
         ts: Any = self.source.tile_size        # a sequence, or one number for both
-        if np.isscalar(ts):
+        scalar: bool = np.isscalar(ts)
+        if scalar:
             return int(ts), int(ts)
         return max(1, int(ts[0])), max(1, int(ts[1]))
 
-    def _read_tile(self, buf: np.ndarray, level: int | None, t: int, c: int, z: int, y: int,
+    def _read_tile(self, buf: np.ndarray, level: int, t: int, c: int, z: int, y: int,
                    x: int, h: int, w: int, y0: int, x0: int) -> None:
         if self._abort.is_set():
             raise _Aborted()
