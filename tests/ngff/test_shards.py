@@ -341,7 +341,9 @@ def test_no_space_while_appending(tmp_path, monkeypatch):
         def close(self):
             self.f.close()
 
-    monkeypatch.setattr(shards, "open", lambda *a: FullFile(open(*a)), raising=False)
+    # the sink closes the file it opens
+    monkeypatch.setattr(shards, "open", lambda *a: FullFile(open(*a)),  # noqa: SIM115
+                        raising=False)
     sink = shards.open_sink(store, "0/c/0/0", (2,))
     with pytest.raises(NoSpaceError) as err:
         sink.add((0,), b"abc")
