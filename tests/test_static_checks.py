@@ -13,8 +13,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 LINTED = [
     "omero_cli_ngff/ngff", "omero_cli_ngff/model", "omero_cli_ngff/checks",
-    "omero_cli_ngff/errors.py", "omero_cli_ngff/exit_codes.py",
-    "tests/ngff", "tests/model", "tests/checks",
+    "omero_cli_ngff/errors.py", "omero_cli_ngff/exit_codes.py", "omero_cli_ngff/cli",
+    "omero_cli_ngff/commands", "omero_cli_ngff/remote", "omero_cli_ngff/__init__.py",
+    "omero_cli_ngff/__main__.py",
+    "tests/ngff", "tests/model", "tests/checks", "tests/remote", "tests/golden",
+    "tests/cli", "tests/helpers", "tests/conftest.py", "tests/test_import_layers.py",
     "tests/test_code_shape.py", "tests/test_static_checks.py",
 ]
 

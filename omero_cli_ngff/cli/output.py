@@ -11,13 +11,13 @@ import csv
 import io
 import json
 import sys
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any
 
 from rich import filesize
 from rich.console import Console
-from rich.progress import (BarColumn, Progress, ProgressColumn, TextColumn,
-                           TimeRemainingColumn)
+from rich.progress import BarColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 # Columns (by their key) that hold URLs, and columns whose values are short.
@@ -43,7 +43,7 @@ class Output:
     # -- results -----------------------------------------------------------------------
 
     def table(self, title: str, columns: list[str], rows: list[list[Any]],
-              footer: str = "", headers: Optional[dict[str, str]] = None,
+              footer: str = "", headers: dict[str, str] | None = None,
               caption_left: bool = False) -> None:
         """Rows in the style: a table for people (`headers` renames its columns), a JSON
         list of objects, CSV with a header, or plain tab-separated lines."""
