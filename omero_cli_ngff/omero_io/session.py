@@ -44,7 +44,15 @@ class Session:
         return conn
 
     def close(self) -> None:
-        if self._conn is not None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        client = conn.c
+        try:
             # hard=False: keep the CLI's stored session for the next command
-            self._conn.close(hard=False)
-            self._conn = None
+            conn.close(hard=False)
+        except Exception:
+            # a lost server: closing its services fails before BlitzGateway frees the
+            # client, whose communicator would then outlive the command
+            if client is not None:
+                client.__del__()

@@ -12,8 +12,11 @@ def invoke(argv, capsys=None):
 
     cli = CLI()
     cli.loadplugins()
-    with contextlib.suppress(NonZeroReturnCode):
-        cli.invoke(list(argv), strict=True)
+    try:
+        with contextlib.suppress(NonZeroReturnCode):
+            cli.invoke(list(argv), strict=True)
+    finally:
+        cli.close()                 # as omero's own launcher does: frees the client
     out, err = capsys.readouterr() if capsys is not None else ("", "")
     return cli.rv, out, err
 
