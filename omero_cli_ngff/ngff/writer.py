@@ -396,7 +396,7 @@ class ImageWriter:
                 data = np.asarray(self.arrays[k][t, c, z, y0:y1, x0:x1])
             else:
                 data = np.empty((y1 - y0, x1 - x0), self.dtype)
-                th, tw = self._tile_size()
+                th, tw = self._tile_size(lv.source_level)
                 for ty in range((y0 // th) * th, y1, th):
                     for tx in range((x0 // tw) * tw, x1, tw):
                         ry0, ry1 = max(ty, y0), min(ty + th, y1)
@@ -433,8 +433,10 @@ class ImageWriter:
                 self._error = exc
         self._abort.set()
 
-    def _tile_size(self) -> Tuple[int, int]:
-        ts = self.source.tile_size
+    def _tile_size(self, level: int = 0) -> Tuple[int, int]:
+        # a source whose tile differs per level (OMERO's readers) says so
+        per_level = getattr(self.source, "level_tile_size", None)
+        ts = per_level(level) if per_level is not None else self.source.tile_size
         if np.isscalar(ts):
             return int(ts), int(ts)
         return max(1, int(ts[0])), max(1, int(ts[1]))

@@ -106,5 +106,8 @@ class _LazySource:
     def tile_size(self):
         return self.opener.open(self.record).tile_size
 
+    def level_tile_size(self, level):
+        return self.opener.open(self.record).level_tile_size(level)
+
     def read(self, *region):
         return self.opener.open(self.record).read(*region)
