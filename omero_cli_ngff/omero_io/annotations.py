@@ -21,7 +21,8 @@ def read(conn, image_ids: list[int], namespace: str,
          runner: QueryRunner | None = None) -> dict[int, list[PublishedCopy]]:
     """Image id -> the map annotations of the namespace linked to it (batched).
 
-    Two projections per 1,000 images (the links, then the pairs of their annotations);
+    Per 1,000 images: a projection of the links, then the annotations themselves (their
+    pairs in the order of the list, as omero-py's MapAnnotationWrapper reads them);
     `can_edit` follows OMERO's rule (permissions.py) from the annotation's owner and
     group, with one query for the permissions of the groups met.
     """
@@ -29,11 +30,8 @@ def read(conn, image_ids: list[int], namespace: str,
     links = runner.rows(queries.ANNOTATION_LINKS, image_ids, ns=namespace)
     if not links:
         return {}
-    pairs: dict[int, list[tuple[int, str, str]]] = {}
-    for ann_id, index, name, value in runner.rows(queries.MAP_VALUES,
-                                                  {row[2] for row in links}):
-        pairs.setdefault(ann_id, []).append((index if index is not None else 0,
-                                             name, value))
+    pairs = {ann.getId().getValue(): [(nv.name, nv.value) for nv in ann.getMapValue() or []]
+             for ann in runner.objects(queries.MAP_ANNOTATIONS, {row[2] for row in links})}
     caller = Caller.of(conn)
     groups = GroupInfo(runner).load({row[4] for row in links})
     out: dict[int, list[PublishedCopy]] = {}
@@ -42,9 +40,7 @@ def read(conn, image_ids: list[int], namespace: str,
         copy = PublishedCopy(
             image_id=image_id, annotation_id=ann_id, link_id=link_id, group_id=group_id,
             owner_id=owner_id, can_edit=caller.can_edit(owner_id, group_id, perms),
-            pairs=[(k, v) for _, k, v in sorted(pairs.get(ann_id, []),
-                                                 key=lambda p: p[0])],
-        )
+            pairs=list(pairs.get(ann_id, [])))
         out.setdefault(image_id, []).append(copy)
     return out
 

@@ -58,13 +58,23 @@ class QueryRunner:
                 offset += PAGE
         return out
 
-    def objects(self, hql: str, ids: Iterable[int] | None = None, **strings) -> list:
-        """Model objects, batched over ids (each batch is at most BATCH objects)."""
+    def objects(self, hql: str, ids: Iterable[int] | None = None, page: int | None = None,
+                **strings) -> list:
+        """Model objects, batched over ids; with `page`, each call answers at most that
+        many objects (the query must be ordered)."""
         out = []
         for batch in self._batches(ids):
-            self._count()
-            out.extend(self._query.findAllByQuery(hql, self._params(batch, **strings),
-                                                  ALL_GROUPS))
+            offset = 0
+            while True:
+                params = self._params(batch, **strings)
+                if page:
+                    params.page(offset, page)
+                self._count()
+                found = self._query.findAllByQuery(hql, params, ALL_GROUPS)
+                out.extend(found)
+                if not page or len(found) < page:
+                    break
+                offset += page
         return out
 
     @staticmethod
