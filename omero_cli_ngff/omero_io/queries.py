@@ -120,6 +120,17 @@ ANNOTATION_VALUES = (
     " where a.ns = :ns and l.parent.id in (:ids) order by l.id"
 )
 
+# Channels of images for the NGFF `omero` block, in channel order (index() of the
+# Pixels' list of channels, as omero-py's ImageWrapper.getChannelLabels): index, name,
+# emission wavelength (value only, as the gateway reads it), colour, statistics.
+CHANNELS = (
+    "select img.id, index(chan), lc.name, lc.emissionWave.value, chan.red, chan.green,"
+    " chan.blue, si.globalMin, si.globalMax from Pixels p join p.image as img"
+    " join p.channels as chan join chan.logicalChannel as lc"
+    " left outer join chan.statsInfo as si where img.id in (:ids)"
+    " order by img.id, index(chan)"
+)
+
 # The plates of screens (export writes one NGFF plate per OMERO plate).
 SCREEN_PLATES = (
     "select distinct l.child.id from ScreenPlateLink l"

@@ -384,6 +384,30 @@ def annotation_values(q: Query):
     return rows
 
 
+@pattern("CHANNELS",
+         r"select img\.id, index\(chan\), lc\.name, lc\.emissionWave\.value, chan\.red,"
+         r" chan\.green, chan\.blue, si\.globalMin, si\.globalMax from Pixels p"
+         r" join p\.image as img join p\.channels as chan"
+         r" join chan\.logicalChannel as lc left outer join chan\.statsInfo as si"
+         r" where img\.id in \(:ids\) order by img\.id, index\(chan\)")
+def channels(q: Query):
+    """The channels the catalogue describes, as model.Builder.channel builds them."""
+    rows = []
+    for img in (q.get("Image", i) for i in sorted(set(q.ids()))):
+        if img is None or img.pixels is None:
+            continue
+        low, high = cat.type_range(img.pixels.pixel_type)
+        for c, spec in enumerate(img.pixels.channels):
+            red, green, blue = (int(spec.color[i:i + 2], 16) for i in (0, 2, 4))
+            rows.append(Row([to_rtype(img.id), omero.rtypes.rint(c), to_rtype(spec.name),
+                             omero.rtypes.rdouble(spec.emission_wave)
+                             if spec.emission_wave is not None else None,
+                             omero.rtypes.rint(red), omero.rtypes.rint(green),
+                             omero.rtypes.rint(blue), omero.rtypes.rdouble(low),
+                             omero.rtypes.rdouble(high)], img.owner, img.group))
+    return rows
+
+
 @pattern("PLATE_LAYOUT",
          r"select ws from WellSample ws join fetch ws\.well w join fetch w\.plate p"
          r" left outer join fetch ws\.plateAcquisition where p\.id in \(:ids\)"
