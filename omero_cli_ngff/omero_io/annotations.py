@@ -2,6 +2,8 @@
 
 One MapAnnotation per image in the namespace; other namespaces are never touched.
 Writes go to the image's own group (OMERO refuses writes under `omero.group=-1`).
+Duplicates are deleted with OMERO's Delete2, which is asynchronous: the request is
+waited for (DELETE_TIMEOUT seconds) and its answer checked (refusals.py).
 """
 
 from __future__ import annotations
@@ -13,9 +15,25 @@ from omero.rtypes import rstring
 
 from . import queries
 from ..model.annotation import KEYS, ZARR_PATH, PublishedCopy
-from ..errors import PermissionRefused, one_line
+from ..errors import NgffError
 from .query import QueryRunner
 from .permissions import Caller, GroupInfo
+from .refusals import DeleteFailed, delete_refusal, write_refusal
+
+# How long a Delete2 request may take (a real server may need seconds under load), and
+# how often omero-py's callback looks in meanwhile (it is also told when it is done).
+DELETE_TIMEOUT = 120.0
+DELETE_POLL_MS = 500
+
+
+class DuplicatesLeft(NgffError):
+    """The annotation was written, but duplicates of it could not be removed."""
+
+    def __init__(self, annotation_id: int, foreign: list, cause: NgffError):
+        super().__init__(f"annotated (annotation {annotation_id}), but {cause}",
+                         cause.exit_code)
+        self.annotation_id = annotation_id
+        self.foreign = foreign
 
 def read(conn, image_ids: list[int], namespace: str,
          runner: QueryRunner | None = None) -> dict[int, list[PublishedCopy]]:
@@ -99,7 +117,9 @@ def write(conn, image_id: int, group_id: int, namespace: str, values: dict,
 
     Updates the first editable annotation (or creates one), then deletes the other
     editable duplicates. Returns the annotation id and the duplicates left because the
-    user may not edit them (for the caller to report).
+    user may not edit them (for the caller to report). A refused write raises the
+    refusal (refusals.py); duplicates that could not be deleted raise DuplicatesLeft,
+    after the annotation was written.
     """
     editable = [c for c in existing if c.can_edit]
     foreign = [c for c in existing if not c.can_edit]
@@ -112,7 +132,6 @@ def write(conn, image_id: int, group_id: int, namespace: str, values: dict,
             ann = conn.getQueryService().get("MapAnnotation", keep.annotation_id, ctx)
             ann.setMapValue(pairs)
             ann_id = update.saveAndReturnObject(ann, ctx).getId().getValue()
-            remove(conn, editable[1:])
         else:
             ann = MapAnnotationI()
             ann.setNs(rstring(namespace))
@@ -122,24 +141,51 @@ def write(conn, image_id: int, group_id: int, namespace: str, values: dict,
             link.setChild(ann)
             saved = update.saveAndReturnObject(link, ctx)
             ann_id = saved.getChild().getId().getValue()
-    except omero.ReadOnlyGroupSecurityViolation as err:
-        raise PermissionRefused(
-            f"Image:{image_id}: the server is read-only ({one_line(err)})") from None
-    except omero.SecurityViolation as err:
-        raise PermissionRefused(
-            f"Image:{image_id}: not allowed to annotate ({one_line(err)})") from None
+    except omero.ServerError as err:
+        refusal = write_refusal(err, f"Image:{image_id}")
+        if refusal is None:
+            raise
+        raise refusal from None
+    if editable[1:]:
+        try:
+            remove(conn, editable[1:])
+        except NgffError as err:
+            raise DuplicatesLeft(ann_id, foreign, err) from None
     return ann_id, foreign
 
 
-def remove(conn, copies: list[PublishedCopy]) -> None:
-    """Delete annotations (and so their links) with the server's own Delete2 request."""
+def remove(conn, copies: list[PublishedCopy], timeout: float = DELETE_TIMEOUT) -> None:
+    """Delete annotations (and so their links) with the server's own Delete2 request,
+    one request per group, each waited for and checked: DeleteFailed, ServerReadOnly
+    or PermissionRefused when not everything was deleted."""
     by_group: dict[int, list[int]] = {}
     for copy in copies:
         by_group.setdefault(copy.group_id, []).append(copy.annotation_id)
     for group_id, ids in by_group.items():
-        saved = conn.SERVICE_OPTS.getOmeroGroup()
-        conn.SERVICE_OPTS.setOmeroGroup(group_id)
-        try:
-            conn.deleteObjects("Annotation", ids, wait=True)
-        finally:
-            conn.SERVICE_OPTS.setOmeroGroup(saved)
+        _delete(conn, group_id, ids, timeout)
+
+
+def _delete(conn, group_id: int, ids: list[int], timeout: float) -> None:
+    import omero.cmd      # after omero.gateway, which loads the model it needs
+
+    what = "annotation " + ", ".join(str(i) for i in ids)
+    loops = max(1, int(timeout * 1000 / DELETE_POLL_MS))
+    request = omero.cmd.Delete2(targetObjects={"Annotation": ids})
+    try:
+        callback = conn.c.submit(request, loops, DELETE_POLL_MS, failonerror=True,
+                                 ctx={"omero.group": str(group_id)}, failontimeout=True)
+    except omero.CmdError as err:
+        raise delete_refusal(err.err, what) from None
+    except omero.LockTimeout:
+        raise DeleteFailed(f"{what}: the delete did not finish within {timeout:.0f} s "
+                           "(cancelled; run again)") from None
+    try:
+        response = callback.getResponse()
+    finally:
+        callback.close(True)
+    deleted = set(getattr(response, "deletedObjects", {}).get(
+        "ome.model.annotations.MapAnnotation", []))
+    left = [i for i in ids if i not in deleted]
+    if left:
+        raise DeleteFailed(f"{what}: the server answered but did not delete "
+                           + ", ".join(str(i) for i in left))
