@@ -154,7 +154,7 @@ def write(conn, image_id: int, group_id: int, namespace: str, values: dict,
     return ann_id, foreign
 
 
-def remove(conn, copies: list[PublishedCopy], timeout: float = DELETE_TIMEOUT) -> None:
+def remove(conn, copies: list[PublishedCopy], timeout: float | None = None) -> None:
     """Delete annotations (and so their links) with the server's own Delete2 request,
     one request per group, each waited for and checked: DeleteFailed, ServerReadOnly
     or PermissionRefused when not everything was deleted."""
@@ -162,7 +162,7 @@ def remove(conn, copies: list[PublishedCopy], timeout: float = DELETE_TIMEOUT) -
     for copy in copies:
         by_group.setdefault(copy.group_id, []).append(copy.annotation_id)
     for group_id, ids in by_group.items():
-        _delete(conn, group_id, ids, timeout)
+        _delete(conn, group_id, ids, DELETE_TIMEOUT if timeout is None else timeout)
 
 
 def _delete(conn, group_id: int, ids: list[int], timeout: float) -> None:
