@@ -131,6 +131,19 @@ CHANNELS = (
     " order by img.id, index(chan)"
 )
 
+# Publish defaults kept on a group (config.py): the map annotations of ":ns" linked to
+# the group, with their owners (only an admin's or a group owner's count).
+GROUP_DEFAULTS = (
+    "select a.id, a.details.owner.id from ExperimenterGroupAnnotationLink l join l.child a"
+    " where l.parent.id in (:ids) and a.ns = :ns and a.class = MapAnnotation order by a.id"
+)
+
+# Members of groups: (group, user, is an owner of the group).
+GROUP_MEMBERS = (
+    "select m.parent.id, m.child.id, m.owner from GroupExperimenterMap m"
+    " where m.parent.id in (:ids) order by m.id"
+)
+
 # The plates of screens (export writes one NGFF plate per OMERO plate).
 SCREEN_PLATES = (
     "select distinct l.child.id from ScreenPlateLink l"

@@ -408,6 +408,40 @@ def channels(q: Query):
     return rows
 
 
+@pattern("GROUP_DEFAULTS",
+         r"select a\.id, a\.details\.owner\.id from ExperimenterGroupAnnotationLink l"
+         r" join l\.child a where l\.parent\.id in \(:ids\) and a\.ns = :ns"
+         r" and a\.class = MapAnnotation order by a\.id")
+def group_defaults(q: Query):
+    """Map annotations of a namespace linked to groups, as the caller may read them."""
+    ids, ns, found = set(q.ids()), q.param("ns"), {}
+    for link in list(q.store.links.values()):
+        ann = q.store.annotations.get(link.child_id)
+        if (link.parent_type != "ExperimenterGroup" or link.parent_id not in ids
+                or ann is None or ann.kind != "MapAnnotation" or ann.ns != ns):
+            continue
+        if q.caller.can_read(link.owner, link.group) and \
+                q.caller.can_read(ann.owner, ann.group):
+            found[ann.id] = Row([to_rtype(ann.id), to_rtype(ann.owner)], ann.owner,
+                                ann.group)
+    return [found[i] for i in sorted(found)]
+
+
+@pattern("GROUP_MEMBERS",
+         r"select m\.parent\.id, m\.child\.id, m\.owner from GroupExperimenterMap m"
+         r" where m\.parent\.id in \(:ids\) order by m\.id")
+def group_members(q: Query):
+    """GroupExperimenterMap is a system type, readable by every user; admins are the
+    members of the system group (id 0)."""
+    ids, rows = set(q.ids()), []
+    for user in sorted(q.cat.users.values(), key=lambda u: u.id):
+        for gid in list(user.groups) + ([0] if user.admin else []):
+            if gid in ids:
+                rows.append(Row([to_rtype(gid), to_rtype(user.id),
+                                 omero.rtypes.rbool(gid in user.leads)]))
+    return rows
+
+
 @pattern("PLATE_LAYOUT",
          r"select ws from WellSample ws join fetch ws\.well w join fetch w\.plate p"
          r" left outer join fetch ws\.plateAcquisition where p\.id in \(:ids\)"
