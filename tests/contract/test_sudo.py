@@ -1,0 +1,43 @@
+"""--sudo: an admin acting as a member writes as that member; a group owner's sudo
+session (restricted by OMERO to the groups the owner leads, no omero.group=-1) runs
+every query in those groups."""
+
+from tests.contract.conftest import FLAT, admin_name, need_user
+from tests.helpers.cli import invoke, json_rows
+from tests.helpers.verify import FolderServer
+
+
+def sudo_args(server, user, sudoer):
+    return ["-s", server.connect_host, "-p", str(server.port), "-u", user,
+            "--sudo", sudoer, "-w", need_user(server, sudoer)]
+
+
+def test_admin_sudo_writes_as_the_member(contract_server, content, connect, cli_env,
+                                         capsys, namespace):
+    dest = cli_env / "dest"
+    dest.mkdir()
+    image_id = content.images[FLAT]
+    with FolderServer(dest) as www:
+        rv, out, err = invoke(["ngff", "publish", f"Image:{image_id}", "--dest", str(dest),
+                               "--public-url", www.url, "--namespace", namespace,
+                               "--style", "json",
+                               *sudo_args(contract_server, "alice",
+                                          admin_name(contract_server))], capsys)
+    assert rv == 0, err
+    image = connect("alice").getObject("Image", image_id)
+    (ann,) = list(image.listAnnotations(ns=namespace))
+    assert ann.getDetails().getOwner().getOmeName() == "alice"
+
+
+def test_group_owner_sudo_resolves_and_reads(contract_server, content, cli_env, capsys):
+    rv, out, err = invoke(["ngff", "locate", f"Project:{content.project}",
+                           f"Screen:{content.screen}", "--missing", "--style", "json",
+                           *sudo_args(contract_server, "alice", "olga")], capsys)
+    assert rv == 0, err
+    assert sorted(r["image_id"] for r in json_rows(out)) == sorted(
+        content.dataset_images + content.plate_images)
+    rv, out, err = invoke(["ngff", "export", f"Image:{content.images[FLAT]}", "--output",
+                           str(cli_env / "out"), "--style", "json",
+                           *sudo_args(contract_server, "alice", "olga")], capsys)
+    assert rv == 0, err
+    assert [r["status"] for r in json_rows(out)] == ["written"]
