@@ -30,18 +30,24 @@ def duplicate(world, image_id, user="alice"):
     assert len(world.copies([image_id])[image_id]) == 2
 
 
+def republish_with_a_duplicate(world):
+    """Publish Image:3, add a duplicate annotation, publish again: (rv, row, stderr)."""
+    rv, rows, err = world.publish("Image:3")
+    assert rv == 0, err
+    duplicate(world, 3)
+    rv, rows, err = world.publish("Image:3")
+    return rv, by_image(rows)[3], err
+
+
 def test_a_delete_slower_than_the_gateways_wait_still_happens(
         start_omero_devserver, gcs_emulator, bucket, capsys, monkeypatch, tmp_path):
     """Each Delete2 takes 6.5 s: the duplicate is merged and really deleted."""
     env_isolated(monkeypatch, tmp_path)
     world = world_of(start_omero_devserver, gcs_emulator, bucket, capsys,
                      ["--delete-ms", "6500"])
-    rv, rows, err = world.publish("Image:3")
+    rv, row, err = republish_with_a_duplicate(world)
     assert rv == 0, err
-    duplicate(world, 3)
-    rv, rows, err = world.publish("Image:3")
-    assert rv == 0, err
-    assert by_image(rows)[3]["status"] == "restored"
+    assert row["status"] == "restored"
     assert len(world.copies([3])[3]) == 1
 
 
@@ -54,12 +60,8 @@ def test_a_failed_delete_is_reported_on_the_image(
     monkeypatch.setattr(annotations, "DELETE_TIMEOUT", 1.0)
     world = world_of(start_omero_devserver, gcs_emulator, bucket, capsys,
                      ["--delete-ms", "3000"])
-    rv, rows, err = world.publish("Image:3")
-    assert rv == 0, err
-    duplicate(world, 3)
-    rv, rows, err = world.publish("Image:3")
+    rv, row, err = republish_with_a_duplicate(world)
     assert rv == exit_codes.PARTIAL_FAILURE
-    row = by_image(rows)[3]
     assert row["status"] == "restored"
     assert "did not finish within 1 s" in row["message"]
     assert "Image:3: annotated (annotation" in err and "Traceback" not in err

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.publish import env_isolated
+from tests.helpers.verify import FolderServer
 from test_infra.omero_fixtures import (OmeroTestServer, real_server_from_env,
                                        start_devserver)
 
@@ -35,38 +37,37 @@ PYRAMID, FLAT = "ngff-contract-pyramid", "ngff-contract-flat"
 pytestmark = pytest.mark.devserver
 
 
+def _devserver(tmp_path_factory, name: str, **kwargs):
+    """A dev server of the contract content, stopped when the generator closes."""
+    server = start_devserver(tmp_path_factory.mktemp(name), catalogue=CATALOGUE, **kwargs)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture(scope="session")
 def contract_server(tmp_path_factory):
     real = real_server_from_env()
     if real is not None:
         yield real
         return
-    server = start_devserver(tmp_path_factory.mktemp("contract"), catalogue=CATALOGUE,
-                             ssl=True)
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from _devserver(tmp_path_factory, "contract", ssl=True)
 
 
 @pytest.fixture(scope="session")
 def read_only_server(contract_server, tmp_path_factory):
     """A read-only server, or None against a real OMERO without one given."""
-    if not contract_server.is_devserver:
-        spec = os.environ.get(READ_ONLY_ENV)
-        if not spec:
-            yield None
-            return
-        host, _, port = spec.rpartition(":")
-        yield OmeroTestServer(host=host, port=int(port), users=contract_server.users,
-                              is_devserver=False, read_only=True)
+    if contract_server.is_devserver:
+        yield from _devserver(tmp_path_factory, "contract-ro", read_only=True)
         return
-    server = start_devserver(tmp_path_factory.mktemp("contract-ro"), catalogue=CATALOGUE,
-                             read_only=True)
-    try:
-        yield server
-    finally:
-        server.stop()
+    spec = os.environ.get(READ_ONLY_ENV)
+    if not spec:
+        yield None
+        return
+    host, _, port = spec.rpartition(":")
+    yield OmeroTestServer(host=host, port=int(port), users=contract_server.users,
+                          is_devserver=False, read_only=True)
 
 
 def need_user(server: OmeroTestServer, name: str) -> str:
@@ -148,12 +149,19 @@ def content(contract_server) -> Content:
 
 @pytest.fixture
 def cli_env(monkeypatch, tmp_path):
-    """A private OMERO session folder and user folder for the real CLI."""
-    monkeypatch.setenv("OMERO_SESSIONDIR", str(tmp_path / "sessions"))
-    monkeypatch.setenv("OMERO_USERDIR", str(tmp_path / "userdir"))
-    monkeypatch.delenv("OMERODIR", raising=False)
+    """A private OMERO session folder and user folder for the real CLI, no defaults."""
+    env_isolated(monkeypatch, tmp_path)
     monkeypatch.delenv("OMERO_NGFF_DEFAULTS", raising=False)
     return tmp_path
+
+
+@pytest.fixture
+def www(cli_env):
+    """(a destination folder, the FolderServer publishing it over HTTP)."""
+    dest = cli_env / "dest"
+    dest.mkdir()
+    with FolderServer(dest) as server:
+        yield dest, server
 
 
 @pytest.fixture

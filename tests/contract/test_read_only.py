@@ -5,8 +5,7 @@ import pytest
 
 from omero_cli_ngff.omero_io.refusals import READ_ONLY_KEY, server_is_read_only
 from tests.contract.conftest import FLAT
-from tests.helpers.cli import invoke
-from tests.helpers.verify import FolderServer
+from tests.contract.test_annotate_delete import publish
 
 
 def servers(contract_server, read_only_server):
@@ -22,17 +21,14 @@ def test_any_user_reads_the_flag(contract_server, read_only_server, connect):
         assert conn.canCreate() is not server.read_only           # stock omero-py
 
 
-def test_publish_on_a_read_only_server_changes_nothing(read_only_server, content,
-                                                       cli_env, capsys):
+def test_publish_on_a_read_only_server_changes_nothing(read_only_server, content, www,
+                                                       capsys):
     if read_only_server is None:
         pytest.fail("no read-only server: give OMERO_NGFF_TEST_READ_ONLY_SERVER "
                     "(see tests/contract/conftest.py)")
-    dest = cli_env / "dest"
-    dest.mkdir()
-    with FolderServer(dest) as www:
-        rv, _, err = invoke(["ngff", "publish", f"Image:{content.images[FLAT]}",
-                             "--dest", str(dest), "--public-url", www.url,
-                             *read_only_server.cli_login_args("alice")], capsys)
+    rv, _, err = publish(read_only_server, capsys, www, content.images[FLAT],
+                         "test.omero-cli-ngff/contract/read-only",
+                         read_only_server.cli_login_args("alice"))
     assert rv == 8, err
     assert "read-only" in err and "Traceback" not in err
-    assert list(dest.iterdir()) == []
+    assert list(www[0].iterdir()) == []

@@ -3,8 +3,8 @@ session (restricted by OMERO to the groups the owner leads, no omero.group=-1) r
 every query in those groups."""
 
 from tests.contract.conftest import FLAT, admin_name, need_user
+from tests.contract.test_annotate_delete import publish
 from tests.helpers.cli import invoke, json_rows
-from tests.helpers.verify import FolderServer
 
 
 def sudo_args(server, user, sudoer):
@@ -12,18 +12,13 @@ def sudo_args(server, user, sudoer):
             "--sudo", sudoer, "-w", need_user(server, sudoer)]
 
 
-def test_admin_sudo_writes_as_the_member(contract_server, content, connect, cli_env,
+def test_admin_sudo_writes_as_the_member(contract_server, content, connect, www,
                                          capsys, namespace):
-    dest = cli_env / "dest"
-    dest.mkdir()
     image_id = content.images[FLAT]
-    with FolderServer(dest) as www:
-        rv, out, err = invoke(["ngff", "publish", f"Image:{image_id}", "--dest", str(dest),
-                               "--public-url", www.url, "--namespace", namespace,
-                               "--style", "json",
-                               *sudo_args(contract_server, "alice",
-                                          admin_name(contract_server))], capsys)
+    rv, rows, err = publish(contract_server, capsys, www, image_id, namespace,
+                            sudo_args(contract_server, "alice", admin_name(contract_server)))
     assert rv == 0, err
+    assert [r["status"] for r in rows] == ["published"]
     image = connect("alice").getObject("Image", image_id)
     (ann,) = list(image.listAnnotations(ns=namespace))
     assert ann.getDetails().getOwner().getOmeName() == "alice"

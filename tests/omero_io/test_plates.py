@@ -1,13 +1,12 @@
 """Plate layouts in pages small enough for any plate (issue #12, point 8: the 64 MB Ice
 message limit of a real server), and fileset files in the order of the fileset."""
 
-import textwrap
-
 import pytest
 
 from omero_cli_ngff.model.objects import ObjectRef
 from omero_cli_ngff.omero_io import plates, targets
 from omero_cli_ngff.omero_io.query import QueryRunner
+from tests.helpers.servers import devserver_of
 
 pytestmark = pytest.mark.devserver
 
@@ -31,11 +30,7 @@ screens:
 
 @pytest.fixture(scope="module")
 def conn(tmp_path_factory):
-    from test_infra.omero_fixtures import start_devserver
-    folder = tmp_path_factory.mktemp("plates")
-    spec = folder / "plates.yaml"
-    spec.write_text(textwrap.dedent(CATALOGUE))
-    server = start_devserver(folder / "state", catalogue=spec)
+    server = devserver_of(tmp_path_factory, "plates", CATALOGUE)
     c = server.connect("alice")
     yield c
     c.close()

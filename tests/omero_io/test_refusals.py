@@ -1,7 +1,6 @@
 """Each refusal of OMERO reported for what it is (issue #12, points 1, 4 and 6), against
 the dev server's behaviours that follow OMERO 5.6 (tests/devserver cite the sources)."""
 
-import textwrap
 import time
 
 import pytest
@@ -15,41 +14,46 @@ from omero_cli_ngff.omero_io.refusals import (DeleteFailed, ServerReadOnly,
                                               server_is_read_only)
 from tests.devserver.test_graph_critical import CATALOGUE as CRITICAL
 from tests.devserver.test_group_sudo import CATALOGUE as GROUP_SUDO, sudo
-from test_infra.omero_fixtures import start_devserver
+from tests.helpers.servers import devserver_of
 
 pytestmark = pytest.mark.devserver
 NS = DEFAULT_NAMESPACE
 VALUES = annotation_values("https://example.org/x.ome.zarr/0/", "0.5")
 
 
-def started(tmp_path_factory, name, catalogue=None, **kwargs):
-    folder = tmp_path_factory.mktemp(name)
-    spec = None
-    if catalogue is not None:
-        spec = folder / f"{name}.yaml"
-        spec.write_text(textwrap.dedent(catalogue))
-    return start_devserver(folder / "state", catalogue=spec, **kwargs)
-
-
 @pytest.fixture(scope="module")
 def read_only(tmp_path_factory):
-    srv = started(tmp_path_factory, "read-only", read_only=True)
+    srv = devserver_of(tmp_path_factory, "read-only", read_only=True)
     yield srv
     srv.stop()
 
 
 @pytest.fixture(scope="module")
 def critical(tmp_path_factory):
-    srv = started(tmp_path_factory, "critical", CRITICAL)
+    srv = devserver_of(tmp_path_factory, "critical", CRITICAL)
     yield srv
     srv.stop()
 
 
 @pytest.fixture(scope="module")
 def slow(tmp_path_factory):
-    srv = started(tmp_path_factory, "slow", extra_args=["--delete-ms", "1500"])
+    srv = devserver_of(tmp_path_factory, "slow", extra_args=["--delete-ms", "1500"])
     yield srv
     srv.stop()
+
+
+@pytest.fixture
+def connect():
+    """connect(server, user) -> a BlitzGateway, closed at the end of the test."""
+    opened = []
+
+    def open_conn(server, user):
+        opened.append(server.connect(user))
+        return opened[-1]
+
+    yield open_conn
+    for conn in opened:
+        conn.close()
 
 
 def annotate(conn, image_id, values=None):
@@ -73,14 +77,10 @@ def test_the_runtime_flag_tells_a_read_only_server(read_only, omero_devserver):
             conn.close()
 
 
-def test_a_write_on_a_read_only_server(read_only):
+def test_a_write_on_a_read_only_server(read_only, connect):
     """ApiUsageException("This instance is read-only") -> ServerReadOnly, exit 8."""
-    conn = read_only.connect("alice")
-    try:
-        with pytest.raises(ServerReadOnly) as err:
-            annotations.write(conn, 1, 3, NS, VALUES, [])
-    finally:
-        conn.close()
+    with pytest.raises(ServerReadOnly) as err:
+        annotations.write(connect(read_only, "alice"), 1, 3, NS, VALUES, [])
     assert err.value.exit_code == exit_codes.PERMISSION
     assert "Image:1: the OMERO server is read-only" in str(err.value)
 
@@ -98,28 +98,20 @@ def test_a_delete_on_a_read_only_server(read_only):
 
 
 @pytest.mark.parametrize("user", ["root", "lena"])
-def test_graph_critical_is_not_a_read_only_server(critical, user):
+def test_graph_critical_is_not_a_read_only_server(critical, connect, user):
     """ReadOnlyGroupSecurityViolation: an admin or the group's owner linking to
     another user's data in a private group; the server is writable."""
-    conn = critical.connect(user)
-    try:
-        with pytest.raises(PermissionRefused) as err:
-            annotations.write(conn, 1, 3, NS, VALUES, [])
-    finally:
-        conn.close()
+    with pytest.raises(PermissionRefused) as err:
+        annotations.write(connect(critical, user), 1, 3, NS, VALUES, [])
     assert not isinstance(err.value, ServerReadOnly)
     message = str(err.value)
     assert "ReadOnlyGroupSecurityViolation" in message and "private group" in message
     assert "server is read-only" not in message
 
 
-def test_a_member_not_granted_is_told_so(critical):
-    conn = critical.connect("lena")
-    try:
-        with pytest.raises(PermissionRefused) as err:
-            annotations.write(conn, 4, 5, NS, VALUES, [])
-    finally:
-        conn.close()
+def test_a_member_not_granted_is_told_so(critical, connect):
+    with pytest.raises(PermissionRefused) as err:
+        annotations.write(connect(critical, "lena"), 4, 5, NS, VALUES, [])
     assert not isinstance(err.value, ServerReadOnly)
     assert "not allowed (SecurityViolation: Group is rwr---" in str(err.value)
 
@@ -170,7 +162,7 @@ def test_a_refused_delete_is_a_permission_error(slow):
 def test_duplicates_left_after_the_write(tmp_path_factory):
     """A group owner's --sudo session writes the annotation but cannot delete the
     duplicates (Delete2 runs in all groups): DuplicatesLeft says both."""
-    server = started(tmp_path_factory, "group-sudo", GROUP_SUDO)
+    server = devserver_of(tmp_path_factory, "group-sudo", GROUP_SUDO)
     try:
         conn = sudo(server, "olga", "alice")
         try:

@@ -2,7 +2,6 @@
 the server has none to offer (issue #12, point 7)."""
 
 import json
-import textwrap
 
 import pytest
 
@@ -10,7 +9,7 @@ from omero_cli_ngff.model.objects import ObjectRef
 from omero_cli_ngff.omero_io import targets
 from omero_cli_ngff.omero_io.rendering import default_color, rendering_info
 from tests.helpers.export import run_export
-from test_infra.omero_fixtures import start_devserver
+from tests.helpers.servers import devserver_of
 
 pytestmark = pytest.mark.devserver
 
@@ -30,11 +29,8 @@ images:
 
 @pytest.fixture(scope="module", params=["read-write", "read-only"])
 def server(request, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("rendering-" + request.param)
-    spec = folder / "rendering.yaml"
-    spec.write_text(textwrap.dedent(CATALOGUE))
-    srv = start_devserver(folder / "state", catalogue=spec,
-                          read_only=request.param == "read-only")
+    srv = devserver_of(tmp_path_factory, "rendering-" + request.param, CATALOGUE,
+                       read_only=request.param == "read-only")
     yield srv
     srv.stop()
 

@@ -13,17 +13,16 @@ import pytest
 from omero_cli_ngff.model.objects import ObjectRef
 from omero_cli_ngff.omero_io import targets
 from omero_cli_ngff.omero_io.tile_source import OmeroTileSource, PixelSourceError
-from tests.devserver.test_resolution_levels import write_catalogue
+from tests.devserver.test_resolution_levels import CATALOGUE
 from tests.helpers.export import run_export
-from test_infra.omero_fixtures import start_devserver
+from tests.helpers.servers import devserver_of
 
 pytestmark = pytest.mark.devserver
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("tile-source")
-    srv = start_devserver(folder / "state", catalogue=write_catalogue(folder))
+    srv = devserver_of(tmp_path_factory, "tile-source", CATALOGUE)
     yield srv
     srv.stop()
 
