@@ -83,14 +83,14 @@ def read_values(runner: QueryRunner, image_ids: list[int],
 
 def images_by_url(runner: QueryRunner, url: str, namespace: str) -> list[int]:
     """Ids of the images whose annotation of the namespace has exactly this zarr_path."""
-    return [row[0] for row in runner.rows(queries.IMAGES_BY_URL, None, ns=namespace,
-                                          key=ZARR_PATH, url=url)]
+    rows = runner.rows(queries.IMAGES_BY_URL, None, ns=namespace, key=ZARR_PATH, url=url)
+    return list(dict.fromkeys(row[0] for row in rows))     # once, even group by group
 
 
 def annotated_urls(runner: QueryRunner, namespace: str) -> list[str]:
     """Every zarr_path of the namespace the user can read, in any group."""
-    return [row[0] for row in runner.rows(queries.ANNOTATED_URLS, None, ns=namespace,
-                                          key=ZARR_PATH) if row and row[0]]
+    rows = runner.rows(queries.ANNOTATED_URLS, None, ns=namespace, key=ZARR_PATH)
+    return list(dict.fromkeys(row[0] for row in rows if row and row[0]))
 
 
 def _group_ctx(conn, group_id: int) -> dict:

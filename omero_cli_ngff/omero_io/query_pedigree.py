@@ -127,6 +127,17 @@ PEDIGREE: dict[str, tuple[Source, ...]] = {
 }
 
 
+# What a pedigree does not show: forms whose evidence is the server's code rather than
+# a client sending the same query.
+GAPS: dict[str, str] = {
+    "PHYSICAL_SIZES": "projects whole Length fields (p.physicalSizeX): no client code found "
+                      "doing so; omero-blitz IceMapper turns a projected unit into a map "
+                      "{value, unit, symbol} (read from its source, not run on a server)",
+    "CHANNELS": "projects lc.emissionWave.value as omero-py's getChannelLabels does "
+                "(the unit ignored, as there)",
+}
+
+
 _ALIAS_PATH = re.compile(r"\b([a-z]\w*)((?:\.\w+)+)")
 
 

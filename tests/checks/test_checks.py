@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from omero_cli_ngff.checks import agreement, annotation, pixels
-from omero_cli_ngff.checks.problems import Problem
 from omero_cli_ngff.model.annotation import PublishedCopy
 from omero_cli_ngff.workflows import published_copy
 from omero_cli_ngff.model.records import ImageRecord, PhysicalSize

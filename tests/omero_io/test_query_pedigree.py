@@ -47,3 +47,8 @@ def test_old_forms_would_fail_their_pedigree():
 
 def test_no_query_indexes_map_values():
     assert not [name for name, hql in QUERIES.items() if "index(mv" in hql.replace(" ", "")]
+
+
+def test_gaps_name_known_queries():
+    from omero_cli_ngff.omero_io.query_pedigree import GAPS
+    assert set(GAPS) <= set(QUERIES)
