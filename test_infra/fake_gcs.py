@@ -31,6 +31,8 @@ from typing import Optional
 
 import requests
 
+from test_infra.server_markers import forbidden
+
 os.environ.setdefault("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false")
 
 __all__ = [
@@ -108,6 +110,7 @@ class FakeGcs:
     def start(self) -> "FakeGcs":
         if self.running:
             return self
+        forbidden("object_store")
         if self.data_dir:
             os.makedirs(self.data_dir, exist_ok=True)
         # stderr to a temporary file: a pipe nobody reads could fill up and block it.

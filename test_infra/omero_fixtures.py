@@ -50,6 +50,7 @@ from typing import Dict, List, Optional
 import pytest
 
 from test_infra.omero_devserver.catalogue import DEMO_CATALOGUE, load_catalogue
+from test_infra.server_markers import forbidden
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENV_SERVER = "OMERO_NGFF_TEST_SERVER"
@@ -141,6 +142,7 @@ class OmeroTestServer:
     # -- process -----------------------------------------------------------------------
     def start(self, port: int = 0, ssl_port: Optional[int] = None):
         assert self.is_devserver
+        forbidden("devserver")
         self.state_dir.mkdir(parents=True, exist_ok=True)
         info_file = self.state_dir / "server.json"
         if info_file.exists():

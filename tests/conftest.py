@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 pytest_plugins = [
+    "test_infra.server_markers",
     "test_infra.omero_fixtures",
     "test_infra.gcs_fixtures",
     "test_infra.batch_fixtures",

@@ -1,12 +1,14 @@
-"""The plugin's storage layer (no OMERO here): destinations (local folder, gs://,
-memory://), Zarr stores, public URLs, preflight and CORS checks, and plain-HTTP checks
-of published copies.
+"""The plugin's storage layer (no OMERO here): destinations (an abstract `Destination`
+with one class per backend: `GcsDestination`, `FolderDestination`, `MemoryDestination`),
+Zarr stores, public URLs, preflight and CORS checks, claims and the journal, and
+plain-HTTP checks of published copies.
 
     from omero_cli_ngff.storage import parse_destination, fetch_metadata
     dest = parse_destination("gs://bucket/data/0.5")
     dest.preflight()                         # raises a DestinationError subclass
     store = dest.zarr_store("123.ome.zarr")
-    url = dest.public_url("123.ome.zarr")    # https://storage.googleapis.com/bucket/data/0.5/123.ome.zarr/
+    url = dest.public_url("123.ome.zarr")
+    # https://storage.googleapis.com/bucket/data/0.5/123.ome.zarr/
     fetch_metadata(url, "0.5")               # raises a FetchError subclass
 """
 
@@ -16,8 +18,13 @@ os.environ.setdefault("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false")   # before a
 
 from .cors import NEEDED_HEADERS, VIEWER_ORIGINS, evaluate_cors  # noqa: E402
 from .credentials import GcsCredentials, resolve_gcs_credentials  # noqa: E402
-from .destination import (Destination, PreflightReport, ZarrGroupInfo,  # noqa: E402
-                          parse_destination, storage_error)
+from .base import Destination, DestinationOptions, Versioned, ZarrGroupInfo  # noqa: E402
+from .destination import BACKENDS, parse_destination  # noqa: E402
+from .folder import FolderDestination  # noqa: E402
+from .gcs import GcsDestination  # noqa: E402
+from .memory import MemoryDestination  # noqa: E402
+from .preflight import PreflightReport  # noqa: E402
+from .translate import storage_error  # noqa: E402
 from .errors import (BucketNotFound, CredentialsError, DestinationError,  # noqa: E402
                      DestinationNotFound, DestinationUnreachable, FetchCorrupt,
                      FetchDropped, FetchError, FetchForbidden, FetchHttpError,
@@ -29,6 +36,8 @@ from .http import (HttpPolicy, MetadataProbe, fetch_metadata, metadata_file,  # 
 
 __all__ = [
     "Destination", "parse_destination", "ZarrGroupInfo", "PreflightReport", "storage_error",
+    "DestinationOptions", "Versioned", "BACKENDS", "GcsDestination", "FolderDestination",
+    "MemoryDestination",
     "GcsCredentials", "resolve_gcs_credentials",
     "evaluate_cors", "VIEWER_ORIGINS", "NEEDED_HEADERS",
     "HttpPolicy", "MetadataProbe", "fetch_metadata", "probe_metadata", "metadata_file",

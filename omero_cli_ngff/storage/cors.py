@@ -4,7 +4,7 @@ viewers people use on published OME-Zarr."""
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
 
 __all__ = ["VIEWER_ORIGINS", "NEEDED_HEADERS", "evaluate_cors", "CORS_EXAMPLE"]
 
@@ -28,16 +28,16 @@ def _norm_origin(origin: str) -> str:
     return origin.strip().rstrip("/").lower()
 
 
-def _rule_allows(rule: dict, origin: str, method: str = "GET") -> bool:
+def _rule_allows(rule: dict[str, Any], origin: str, method: str = "GET") -> bool:
     origins = [_norm_origin(o) for o in rule.get("origin") or []]
     methods = [m.strip().upper() for m in rule.get("method") or []]
     return ("*" in origins or _norm_origin(origin) in origins) and \
         ("*" in methods or method in methods)
 
 
-def evaluate_cors(cors: Optional[list], bucket: str = "the bucket",
-                  origins: Optional[dict] = None,
-                  needed_headers: Iterable[str] = NEEDED_HEADERS) -> list:
+def evaluate_cors(cors: Optional[list[Any]], bucket: str = "the bucket",
+                  origins: Optional[dict[str, str]] = None,
+                  needed_headers: Iterable[str] = NEEDED_HEADERS) -> list[str]:
     """Warnings (strings) about viewers that could not read the bucket; [] when all can."""
     origins = VIEWER_ORIGINS if origins is None else origins
     needed = list(needed_headers)
@@ -46,7 +46,8 @@ def evaluate_cors(cors: Optional[list], bucket: str = "the bucket",
         return [f"{bucket} has no CORS configuration: browser viewers ({names}) cannot "
                 f"read the published images; set one, e.g. `gcloud storage buckets update "
                 f"gs://BUCKET --cors-file=cors.json` with {CORS_EXAMPLE}"]
-    no_rule, missing_by_headers = [], {}
+    no_rule: list[str] = []
+    missing_by_headers: dict[tuple[str, ...], list[str]] = {}
     for name, origin in origins.items():
         rules = [r for r in cors if isinstance(r, dict) and _rule_allows(r, origin)]
         if not rules:
@@ -58,12 +59,12 @@ def evaluate_cors(cors: Optional[list], bucket: str = "the bucket",
         missing = tuple(h for h in needed if h.lower() not in allowed)
         if missing:
             missing_by_headers.setdefault(missing, []).append(name)
-    warnings = []
+    warnings: list[str] = []
     if no_rule:
         warnings.append(f"CORS of {bucket} allows no GET from {', '.join(no_rule)}: "
                         "these viewers cannot read the published images")
-    for missing, names in missing_by_headers.items():
-        warnings.append(f"CORS of {bucket} does not list the header(s) {', '.join(missing)} "
-                        f"for {', '.join(names)}: sharded (NGFF 0.5) reads use Range "
+    for headers, viewers in missing_by_headers.items():
+        warnings.append(f"CORS of {bucket} does not list the header(s) {', '.join(headers)} "
+                        f"for {', '.join(viewers)}: sharded (NGFF 0.5) reads use Range "
                         "requests that browsers preflight; add them to responseHeader")
     return warnings

@@ -56,7 +56,8 @@ class GcsCredentials:
     def anonymous(self) -> bool:
         return self.credentials is None
 
-    def gcsfs_token(self):
+    def gcsfs_token(self) -> Any:
+        """gcsfs' ``token``: "anon", or the google.auth credentials object."""
         return "anon" if self.credentials is None else self.credentials
 
     def __repr__(self) -> str:                 # never show the credential object

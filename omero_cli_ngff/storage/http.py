@@ -8,7 +8,7 @@ import json
 import random
 import time
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 import requests
 import urllib3.exceptions
@@ -39,11 +39,11 @@ class HttpPolicy:
         """Seconds to wait before try number ``attempt`` (1-based; 0 for the first)."""
         if attempt <= 1:
             return 0.0
-        base = min(self.backoff * 2 ** (attempt - 2), self.max_backoff)
+        base = min(self.backoff * 2.0 ** (attempt - 2), self.max_backoff)
         return base * (0.75 + 0.5 * random.random())
 
     @property
-    def timeout(self):
+    def timeout(self) -> tuple[float, float]:
         return (self.connect_timeout, self.read_timeout)
 
 
@@ -53,25 +53,27 @@ DEFAULT_POLICY = HttpPolicy()
 def _is_unreachable(exc: BaseException) -> bool:
     """Connection refused / DNS failure / no route: the host is not there."""
     seen = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, (urllib3.exceptions.NewConnectionError,
-                            urllib3.exceptions.NameResolutionError,
-                            ConnectionRefusedError)):
+    current: Optional[BaseException] = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (urllib3.exceptions.NewConnectionError,
+                                urllib3.exceptions.NameResolutionError,
+                                ConnectionRefusedError)):
             return True
-        if isinstance(exc, urllib3.exceptions.MaxRetryError) and exc.reason is not None:
-            exc = exc.reason
+        if isinstance(current, urllib3.exceptions.MaxRetryError) \
+                and current.reason is not None:
+            current = current.reason
             continue
-        exc = exc.__cause__ or exc.__context__ or (exc.args[0] if exc.args and
-                                                   isinstance(exc.args[0], BaseException)
-                                                   else None)
+        current = current.__cause__ or current.__context__ or (
+            current.args[0] if current.args and isinstance(current.args[0], BaseException)
+            else None)
     return False
 
 
 def request_with_retries(method: str, url: str, *, session: Optional[requests.Session] = None,
                          policy: HttpPolicy = DEFAULT_POLICY,
                          sleep: Callable[[float], None] = time.sleep,
-                         **kwargs) -> requests.Response:
+                         **kwargs: Any) -> requests.Response:
     """One HTTP exchange with bounded retries. Returns the last response (any status:
     retryable statuses are retried first); raises FetchUnreachable, FetchTimeout or
     FetchDropped when no complete response came."""
@@ -147,9 +149,7 @@ def _group_url(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def _check_multiscales(url: str, ngff_version: str, doc) -> None:
-    if not isinstance(doc, dict):
-        raise FetchCorrupt(url, "metadata is not a JSON object")
+def _check_multiscales(url: str, ngff_version: str, doc: dict[str, Any]) -> None:
     if metadata_file(ngff_version) == "zarr.json":
         if doc.get("zarr_format") != 3 or doc.get("node_type") != "group":
             raise FetchCorrupt(url, "not a Zarr v3 group")
@@ -164,7 +164,8 @@ def _check_multiscales(url: str, ngff_version: str, doc) -> None:
 
 def fetch_metadata(url_of_group: str, ngff_version: str = "0.5", *,
                    session: Optional[requests.Session] = None,
-                   policy: HttpPolicy = DEFAULT_POLICY, validate: bool = True) -> dict:
+                   policy: HttpPolicy = DEFAULT_POLICY,
+                   validate: bool = True) -> dict[str, Any]:
     """GET the group metadata of an image (``zarr.json`` for 0.5, ``.zattrs`` for 0.4)
     under ``url_of_group`` and return it parsed. Raises a FetchError subclass:
     FetchNotFound / FetchCorrupt (definite), FetchForbidden, FetchServerError,
@@ -176,6 +177,8 @@ def fetch_metadata(url_of_group: str, ngff_version: str = "0.5", *,
         doc = json.loads(response.content)
     except ValueError:
         raise FetchCorrupt(url, "metadata is not valid JSON") from None
+    if not isinstance(doc, dict):
+        raise FetchCorrupt(url, "metadata is not a JSON object")
     if validate:
         _check_multiscales(url, ngff_version, doc)
     return doc
@@ -191,10 +194,11 @@ class MetadataProbe:
     definite: bool = False          # True: proves the copy missing/broken
     status: Optional[int] = None
     message: str = ""
-    metadata: Optional[dict] = None
+    metadata: Optional[dict[str, Any]] = None
 
 
-def probe_metadata(url_of_group: str, ngff_version: str = "0.5", **kwargs) -> MetadataProbe:
+def probe_metadata(url_of_group: str, ngff_version: str = "0.5",
+                   **kwargs: Any) -> MetadataProbe:
     try:
         doc = fetch_metadata(url_of_group, ngff_version, **kwargs)
     except FetchError as exc:

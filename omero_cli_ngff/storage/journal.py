@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import posixpath
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Optional
+
+from .base import Destination
 
 PENDING_DIR = ".omero-ngff/pending"
 
@@ -38,10 +40,11 @@ class Pending:
 
 
 def journal_path(image_id: int) -> str:
+    """The journal entry of an image, relative to the destination."""
     return f"{PENDING_DIR}/{image_id}.json"
 
 
-def read_journal(dest: Any) -> dict[int, Pending]:
+def read_journal(dest: Destination) -> dict[int, Pending]:
     """Image id -> its journal entry (one listing of the destination)."""
     out: dict[int, Pending] = {}
     for name in dest.list_names(PENDING_DIR):
@@ -53,13 +56,13 @@ def read_journal(dest: Any) -> dict[int, Pending]:
     return out
 
 
-def read_entry(dest: Any, image_id: int) -> Optional[Pending]:
+def read_entry(dest: Destination, image_id: int) -> Optional[Pending]:
     return Pending.parse(dest.read_bytes(journal_path(image_id)))
 
 
-def listed_ids(dest: Any, folder: str) -> set[int]:
+def listed_ids(dest: Destination, folder: str) -> set[int]:
     """Image ids named by the objects of a plugin folder (journal, claims): one listing."""
-    out = set()
+    out: set[int] = set()
     for name in dest.list_names(folder):
         base = posixpath.basename(name).split(".")[0]
         if base.isdigit():

@@ -3,7 +3,6 @@ Found and reported, never deleted."""
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass
 from typing import Any, Optional
 from urllib.parse import unquote, urlsplit
@@ -47,9 +46,7 @@ def find_orphans(dest: Any, annotated_urls: list[str]) -> list[Orphan]:
     """
     exact = {normalise_url(u) for u in annotated_urls}
     parts = [_url_parts(u) for u in annotated_urls]
-    folder = posixpath.basename(dest.prefix.rstrip("/")) if dest.prefix else ""
-    if dest.scheme == "gs" and not dest.prefix.strip("/"):
-        folder = dest.bucket
+    folder = dest.root_name
     orphans = []
     for group in dest.list_groups(sizes=True):
         public = None

@@ -22,7 +22,7 @@ from ..errors import one_line
 from ..model.annotation import annotation_values
 from ..model.objects import ObjectRef
 from ..model.reporting import Progress, Reporter
-from ..ngff.spec import WriteOptions, WriteResult
+from ..ngff.spec import WriteResult
 from ..omero_io import annotations, targets
 from ..omero_io.query import QueryRunner
 from ..omero_io.refusals import require_writable
@@ -34,21 +34,14 @@ from .failures import exit_code_of, summary_code
 from .plan import (FAIL, PUBLISH, REFUSE, RESTORE, SKIP, UPDATE, WORK, PlanSettings,
                    PublishPlan, make_plan)
 from .publish_check import CheckFailed, CopyUnreadable, check_copy
+from .publish_options import PublishChoices
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class PublishOptions:
-    refs: list[ObjectRef]
-    write: WriteOptions
-    template: str
-    namespace: str
-    force: bool = False
-    keep_old: bool = False
-    dry_run: bool = False
-    allow_private: bool = False
-    parallel_images: int = 2
+@dataclass(kw_only=True)
+class PublishOptions(PublishChoices):
+    parallel_images: int = 2        # images converted at once
 
 
 @dataclass

@@ -30,10 +30,8 @@ from .. import exit_codes
 from ..errors import NgffError, UsageError, one_line
 from ..model import paths
 from ..model.annotation import annotation_values
-from ..model.objects import ObjectRef
 from ..model.records import ImageRecord
 from ..model.reporting import Reporter
-from ..ngff.spec import WriteOptions
 from ..omero_io import annotations, targets
 from ..omero_io.query import QueryRunner
 from ..omero_io.refusals import require_writable
@@ -44,6 +42,7 @@ from ..checks.agreement import check_agreement
 from . import published_copy
 from .failures import exit_code_of, summary_code
 from .plan import PlanSettings, current_copy, refusal, root_in_dest
+from .publish_options import PublishChoices
 
 log = logging.getLogger(__name__)
 
@@ -56,18 +55,10 @@ class CollectFailed(NgffError):
     exit_code = exit_codes.UNSOUND
 
 
-@dataclass
-class RemoteOptions:
-    refs: list[ObjectRef]
-    write: WriteOptions
-    template: str
-    namespace: str
+@dataclass(kw_only=True)
+class RemoteOptions(PublishChoices):
     batch: BatchSettings
-    force: bool = False
-    keep_old: bool = False
-    dry_run: bool = False
-    allow_private: bool = False
-    wait: bool = False
+    wait: bool = False              # wait for the jobs, then collect
 
 
 @dataclass

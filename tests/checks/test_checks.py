@@ -13,10 +13,9 @@ import pytest
 
 from omero_cli_ngff.checks import agreement, annotation, pixels
 from omero_cli_ngff.model.annotation import PublishedCopy
-from omero_cli_ngff.workflows import published_copy
 from omero_cli_ngff.model.records import ImageRecord, PhysicalSize
 from omero_cli_ngff.storage import HttpPolicy
-
+from omero_cli_ngff.workflows import published_copy
 from tests.helpers.verify import FolderServer, ramp, write_copy
 
 SHAPE = (1, 2, 3, 64, 96)      # t, c, z, y, x
@@ -102,8 +101,8 @@ def test_tile_plan_is_reproducible_distinct_and_inside():
     assert a == pixels.tile_plan(shape, (256, 256), 10, seed=5)
     assert a != pixels.tile_plan(shape, (256, 256), 10, seed=6)
     assert len(set(a)) == 10
-    for t, c, z, y, x, h, w in a:
-        assert 0 <= y and y + h <= 1000 and 0 <= x and x + w <= 700 and h > 0 and w > 0
+    for _, _, _, y, x, h, w in a:
+        assert y >= 0 and y + h <= 1000 and x >= 0 and x + w <= 700 and h > 0 and w > 0
     assert len(pixels.tile_plan({"t": 1, "c": 1, "z": 1, "y": 10, "x": 10},
                                 (256, 256), 5, 0)) == 1
 
@@ -156,11 +155,13 @@ def test_invalid_json_metadata_is_corrupt_and_fixable(served):
 def test_invalid_ngff_is_reported_and_fixable(served):
     path, url = fresh(served, "badngff.zarr")
     meta_path = os.path.join(path, "zarr.json")
-    meta = json.load(open(meta_path))
+    with open(meta_path) as f:
+        meta = json.load(f)
     meta["attributes"]["ome"]["multiscales"][0]["axes"][0]["type"] = "space"  # 2 x... no
     meta["attributes"]["ome"]["multiscales"][0]["axes"] = \
         meta["attributes"]["ome"]["multiscales"][0]["axes"][:2]       # 2 axes, 5-D arrays
-    json.dump(meta, open(meta_path, "w"))
+    with open(meta_path, "w") as f:
+        json.dump(meta, f)
     problems = check_data(url, "0.5")[1]
     assert problems and all(p.code == "invalid-ngff" and p.fixable for p in problems)
 

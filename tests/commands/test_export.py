@@ -20,6 +20,9 @@ from tests.helpers.export import expected_level, run_export
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.devserver
+
+
 def test_dataset_export_is_faithful_at_every_level(omero_devserver, tmp_path, capsys):
     rc, rows, err = run_export(omero_devserver, capsys, "Dataset:1", "--output",
                                str(tmp_path), "--chunk-size", "256")
@@ -37,6 +40,9 @@ def test_dataset_export_is_faithful_at_every_level(omero_devserver, tmp_path, ca
     for level in (1, 2):
         got = read_level(str(tmp_path / "1.ome.zarr" / "0"), level)
         np.testing.assert_array_equal(got, expected_level(omero_devserver, 1, level))
+
+
+@pytest.mark.devserver
 
 
 def test_metadata_carries_units_channels_and_ome_xml(omero_devserver, tmp_path, capsys):
@@ -58,6 +64,9 @@ def test_metadata_carries_units_channels_and_ome_xml(omero_devserver, tmp_path, 
     assert 'SizeZ="5"' in xml and "DAPI" in xml
 
 
+@pytest.mark.devserver
+
+
 def test_shards_span_channels_and_planes_up_to_shard_bytes(omero_devserver, tmp_path, capsys):
     """Image:2 is 256 x 192, 5 z, 3 c, uint16: by default one shard holds the whole
     level; --shard-bytes 200KiB leaves room for two 96 KiB planes (64-pixel chunks)."""
@@ -75,6 +84,9 @@ def test_shards_span_channels_and_planes_up_to_shard_bytes(omero_devserver, tmp_
     np.testing.assert_array_equal(level0[:], expected_level(omero_devserver, 2))
 
 
+@pytest.mark.devserver
+
+
 def test_ngff_04_is_zarr_v2_with_slash_keys(omero_devserver, tmp_path, capsys):
     rc, _, err = run_export(omero_devserver, capsys, "Image:10", "--output", str(tmp_path),
                             "--ngff-version", "0.4")
@@ -85,11 +97,17 @@ def test_ngff_04_is_zarr_v2_with_slash_keys(omero_devserver, tmp_path, capsys):
     assert (image / "0" / "0" / "0" / "0" / "0" / "0").exists()
 
 
+@pytest.mark.devserver
+
+
 def test_rerun_finds_complete_images_and_writes_nothing(omero_devserver, tmp_path, capsys):
     run_export(omero_devserver, capsys, "Image:1", "--output", str(tmp_path))
     rc, rows, _ = run_export(omero_devserver, capsys, "Image:1", "--output", str(tmp_path))
     assert rc == 0
     assert rows[0]["status"] == "complete" and rows[0]["objects"] == 0
+
+
+@pytest.mark.devserver
 
 
 def test_names_by_image_name(omero_devserver, tmp_path, capsys):
@@ -106,6 +124,7 @@ def test_names_by_image_name(omero_devserver, tmp_path, capsys):
     (["Image:13"], exit_codes.PARTIAL_FAILURE, "still building the pyramid"),
     (["Image:10,15,13"], exit_codes.PARTIAL_FAILURE, "has no pixels"),
 ])
+@pytest.mark.devserver
 def test_bad_images_get_one_line_and_their_exit_code(omero_devserver, tmp_path, capsys,
                                                      objects, code, words):
     rc, rows, err = run_export(omero_devserver, capsys, *objects, "--output", str(tmp_path))
@@ -117,6 +136,9 @@ def test_bad_images_get_one_line_and_their_exit_code(omero_devserver, tmp_path, 
         assert [r["status"] for r in rows if r["image"] == 10] == ["written"]
 
 
+@pytest.mark.devserver
+
+
 def test_unwritable_destination_fails_before_converting(omero_devserver, tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
@@ -124,6 +146,9 @@ def test_unwritable_destination_fails_before_converting(omero_devserver, tmp_pat
                                str(blocker / "out"))
     assert rc == exit_codes.DESTINATION
     assert rows == [] and "Traceback" not in err
+
+
+@pytest.mark.devserver
 
 
 def test_a_user_cannot_export_another_groups_private_image(omero_devserver, tmp_path,
@@ -134,6 +159,12 @@ def test_a_user_cannot_export_another_groups_private_image(omero_devserver, tmp_
     rc, _, _ = run_export(omero_devserver, capsys, "Image:30", "--output", str(tmp_path),
                           user="bob")
     assert rc == 0
+
+
+
+
+@pytest.mark.object_store
+@pytest.mark.devserver
 
 
 def test_export_to_the_object_store(omero_devserver, gcs_emulator, bucket, capsys):
@@ -154,6 +185,7 @@ def _export_process(server, output, *extra):
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
+@pytest.mark.devserver
 @pytest.mark.parametrize("kill_after_shards", [7])
 def test_killed_export_resumes_to_the_same_result(start_omero_devserver, tmp_path,
                                                   kill_after_shards):
@@ -181,6 +213,9 @@ def test_killed_export_resumes_to_the_same_result(start_omero_devserver, tmp_pat
     for level in range(3):
         np.testing.assert_array_equal(read_level(str(shards), level),
                                       expected_level(server, 1, level))
+
+
+@pytest.mark.devserver
 
 
 def test_a_screen_becomes_one_ngff_plate_per_omero_plate(omero_devserver, tmp_path, capsys):
@@ -211,6 +246,9 @@ def test_plate_axis_names_follow_omero_conventions():
     assert axis_names(2, None) == ["1", "2"]
 
 
+@pytest.mark.devserver
+
+
 def test_transient_tile_failures_are_retried(start_omero_devserver, tmp_path, capsys):
     """Every 7th tile read fails on the server: the export retries and stays exact."""
     server = start_omero_devserver(extra_args=["--tile-faults", "7"])
@@ -219,6 +257,9 @@ def test_transient_tile_failures_are_retried(start_omero_devserver, tmp_path, ca
     assert rc == 0, err
     got = read_level(str(tmp_path / "2.ome.zarr" / "0"), 0)
     np.testing.assert_array_equal(got, expected_level(server, 2))
+
+
+@pytest.mark.devserver
 
 
 def test_a_full_disk_is_one_line_and_a_rerun_repairs_it(omero_devserver, tmp_path, capsys,
@@ -252,6 +293,9 @@ def test_a_full_disk_is_one_line_and_a_rerun_repairs_it(omero_devserver, tmp_pat
     assert rc == 0, err
     np.testing.assert_array_equal(read_level(str(tmp_path / "1.ome.zarr" / "0"), 0),
                                   expected_level(omero_devserver, 1))
+
+
+@pytest.mark.devserver
 
 
 def test_log_file_keeps_the_details(omero_devserver, tmp_path, capsys):

@@ -115,6 +115,9 @@ def rows_of(out):
     return {int(r["image_id"]): r for r in json.loads(out)}
 
 
+@pytest.mark.devserver
+
+
 def test_table_shows_each_copy_and_closes_with_counts(locate):
     rv, out, _ = locate("Dataset:1")
     assert rv == 0
@@ -127,6 +130,9 @@ def test_table_shows_each_copy_and_closes_with_counts(locate):
     assert any(line.startswith("Image:3 error bad-url: zarr_path 'somewhere else'")
                for line in lines)
     assert any(line.startswith("Image:4 error duplicate-annotation") for line in lines)
+
+
+@pytest.mark.devserver
 
 
 def test_json_reports_malformed_and_duplicated_annotations(locate):
@@ -151,10 +157,16 @@ def test_json_reports_malformed_and_duplicated_annotations(locate):
     assert one["problems"] == ""
 
 
+@pytest.mark.devserver
+
+
 def test_csv_for_scripts(locate):
     rv, out, _ = locate("Image:1,2", "--style", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [r["url"] for r in rows] == [f"{BASE}/1.ome.zarr/0/", f"{BASE}/2.ome.zarr/0/"]
+
+
+@pytest.mark.devserver
 
 
 def test_urls_one_per_line_for_piping(locate):
@@ -163,6 +175,9 @@ def test_urls_one_per_line_for_piping(locate):
     assert out.splitlines() == [f"{BASE}/1.ome.zarr/0/", f"{BASE}/2.ome.zarr/0/",
                                 f"{BASE}/4.ome.zarr/0/", f"{BASE}/4b.ome.zarr/0/"]
     assert "Image:3" in err          # the malformed one is named on stderr
+
+
+@pytest.mark.devserver
 
 
 def test_missing_lists_images_without_a_copy(locate):
@@ -175,6 +190,9 @@ def test_missing_lists_images_without_a_copy(locate):
     assert "336 images: 335 published, 1 missing" in out
 
 
+@pytest.mark.devserver
+
+
 def test_another_namespace(locate):
     rv, out, _ = locate("Image:1,2", "--namespace", OLD_NS, "--urls")
     assert out.splitlines() == ["https://old.example.org/1/"]
@@ -185,6 +203,7 @@ def test_another_namespace(locate):
     ("validator", f"https://ome.github.io/ome-ngff-validator/?source={BASE}/1.ome.zarr/0/"),
     ("neuroglancer", "https://neuroglancer-demo.appspot.com/#!"),
 ])
+@pytest.mark.devserver
 def test_viewer_links(locate, viewer, start):
     rv, out, _ = locate("Image:1", "--viewer", viewer, "--urls")
     [link] = out.splitlines()
@@ -194,6 +213,9 @@ def test_viewer_links(locate, viewer, start):
         assert state["layers"][0]["source"] == f"zarr3://{BASE}/1.ome.zarr/0"
     rv, out, _ = locate("Image:1", "--viewer", viewer, "--style", "json")
     assert json.loads(out)[0]["viewer"] == link
+
+
+@pytest.mark.devserver
 
 
 def test_reverse_lookup_with_or_without_the_slash(locate):
@@ -208,9 +230,15 @@ def test_reverse_lookup_with_or_without_the_slash(locate):
     assert "good.ndpi" in out
 
 
+@pytest.mark.devserver
+
+
 def test_reverse_lookup_of_an_unknown_url_is_not_found(locate):
     rv, _, err = locate(f"{BASE}/nothing.ome.zarr/0/")
     assert rv == exit_codes.NOT_FOUND and "no image points at" in err
+
+
+@pytest.mark.devserver
 
 
 def test_unknown_object_is_not_found_in_one_line(locate):
@@ -220,10 +248,16 @@ def test_unknown_object_is_not_found_in_one_line(locate):
         ["Error: Image:777: does not exist or is not readable"]
 
 
+@pytest.mark.devserver
+
+
 def test_some_unknown_objects_still_show_the_others(locate):
     rv, out, err = locate("Image:1,777", "--urls")
     assert rv == exit_codes.NOT_FOUND
     assert out.splitlines() == [f"{BASE}/1.ome.zarr/0/"] and "Image:777" in err
+
+
+@pytest.mark.devserver
 
 
 def test_private_data_of_others_is_not_found(locate):
@@ -239,6 +273,9 @@ def test_a_bad_object_is_a_usage_error_before_connecting(capsys):
     assert rv == exit_codes.USAGE and "Traceback" not in err
 
 
+@pytest.mark.devserver
+
+
 def test_queries_do_not_grow_with_the_number_of_images(server, locate):
     def cost(obj):
         before = server.query_count()
@@ -250,6 +287,9 @@ def test_queries_do_not_grow_with_the_number_of_images(server, locate):
     large, n_large = cost("Dataset:2")
     assert (n_small, n_large) == (30, 300)
     assert large == small <= 6
+
+
+@pytest.mark.devserver
 
 
 def test_the_projections_locate_sends(server):
@@ -270,6 +310,9 @@ def test_the_projections_locate_sends(server):
     assert {r[2] for r in rows[:3]} == {"zarr_path", "ngff_version", "zarr_conversion_date"}
     assert rows[-1][2:] == [None, None]                     # an annotation without pairs
     assert len({r[1] for r in rows if r[0] == 4}) == 2      # two annotations on image 4
+
+
+@pytest.mark.devserver
 
 
 def test_reverse_lookup_of_a_bucket_url(locate, monkeypatch):

@@ -11,6 +11,8 @@ from tests.helpers.publish import (CATALOGUE, SMALL, World, assert_no_secrets,
                              assert_nothing_orphaned, assert_published_once, by_image,
                              env_isolated)
 
+pytestmark = [pytest.mark.devserver, pytest.mark.object_store]
+
 
 @pytest.fixture
 def world(start_omero_devserver, gcs_emulator, bucket, capsys, monkeypatch, tmp_path):

@@ -20,6 +20,8 @@ from tests.helpers.publish import (CATALOGUE, MANY, World, assert_no_secrets,
                              assert_nothing_orphaned, assert_published_once,
                              env_isolated)
 
+pytestmark = [pytest.mark.devserver, pytest.mark.object_store]
+
 REPO = Path(__file__).resolve().parents[2]
 
 

@@ -12,6 +12,8 @@ from omero_cli_ngff import exit_codes
 from tests.helpers.publish import (CATALOGUE, World, assert_no_secrets, assert_published_once,
                              env_isolated)
 
+pytestmark = [pytest.mark.devserver, pytest.mark.object_store]
+
 REPO = "gs://repo-bucket/ManagedRepository"
 
 

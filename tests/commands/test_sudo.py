@@ -1,5 +1,7 @@
 """`--sudo`: an admin acts as another user; what is written belongs to that user."""
 
+import pytest
+
 import json
 
 from tests.helpers.cli import invoke
@@ -8,10 +10,15 @@ from omero_cli_ngff.model.annotation import DEFAULT_NAMESPACE, annotation_values
 from omero_cli_ngff import exit_codes
 from tests.helpers.publish import CATALOGUE, env_isolated
 
+pytestmark = [pytest.mark.devserver]
+
 
 def sudo_args(server, user):
     return ["-s", server.connect_host, "-p", str(server.port), "-u", user,
             "--sudo", "root", "-w", server.password("root")]
+
+
+@pytest.mark.object_store
 
 
 def test_publish_with_sudo_writes_as_the_user(start_omero_devserver, gcs_emulator, bucket,

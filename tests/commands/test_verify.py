@@ -27,6 +27,8 @@ from test_infra.omero_fixtures import start_devserver
 from tests.helpers.cli import invoke
 from tests.helpers.verify import FolderServer, image_pixels, write_copy
 
+pytestmark = [pytest.mark.devserver]
+
 NS = DEFAULT_NAMESPACE
 DATE = "2024-03-01T10:00:00+00:00"
 

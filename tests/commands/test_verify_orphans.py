@@ -1,5 +1,7 @@
 """verify --orphans: Zarr groups under a prefix that no annotation points at."""
 
+import pytest
+
 from omero_cli_ngff.storage import parse_destination
 from omero_cli_ngff.workflows.orphans import find_orphans
 
@@ -33,6 +35,9 @@ def test_nothing_annotated_means_every_group_is_an_orphan(tmp_path):
     orphans = find_orphans(parse_destination(str(tmp_path)), [])
     assert len(orphans) == 4
     assert all(o.objects > 0 for o in orphans)
+
+
+@pytest.mark.object_store
 
 
 def test_bucket_orphans_match_the_public_url(gcs_emulator, bucket):

@@ -34,7 +34,6 @@ PROJECT, DATASET = "ngff-contract", "ngff-contract-dataset"
 SCREEN, PLATE = "ngff-contract-screen", "ngff-contract-plate"
 PYRAMID, FLAT = "ngff-contract-pyramid", "ngff-contract-flat"
 
-pytestmark = pytest.mark.devserver
 
 
 def _devserver(tmp_path_factory, name: str, **kwargs):

@@ -1,12 +1,15 @@
 """Annotate and delete: what the plugin writes is what stock omero-py reads back, and
 duplicates it removes are gone (Delete2 waited for and checked)."""
 
+import pytest
 import requests
 from omero.gateway import MapAnnotationWrapper
 
 from omero_cli_ngff.omero_io import annotations
 from tests.contract.conftest import FLAT, PYRAMID
 from tests.helpers.cli import invoke, json_rows
+
+pytestmark = pytest.mark.devserver   # the dev server, unless a real one is given
 
 
 def stock_annotations(conn, image_id, ns):

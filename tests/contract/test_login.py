@@ -1,8 +1,12 @@
 """Login and session reuse: `omero login` once, then the plugin's commands run on the
 stored session without credentials, and leave it for the next command."""
 
+import pytest
+
 from tests.contract.conftest import need_user
 from tests.helpers.cli import invoke, json_rows
+
+pytestmark = pytest.mark.devserver   # the dev server, unless a real one is given
 
 
 def test_commands_reuse_the_stored_session(contract_server, content, cli_env, capsys):

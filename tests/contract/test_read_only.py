@@ -7,6 +7,8 @@ from omero_cli_ngff.omero_io.refusals import READ_ONLY_KEY, server_is_read_only
 from tests.contract.conftest import FLAT
 from tests.contract.test_annotate_delete import publish
 
+pytestmark = pytest.mark.devserver   # the dev server, unless a real one is given
+
 
 def servers(contract_server, read_only_server):
     return [s for s in (contract_server, read_only_server) if s is not None]

@@ -5,6 +5,8 @@ import pytest
 from tests.contract.conftest import PYRAMID
 from tests.helpers.cli import invoke, json_rows
 
+pytestmark = pytest.mark.devserver   # the dev server, unless a real one is given
+
 
 def located(server, capsys, *objects):
     rv, out, err = invoke(["ngff", "locate", *objects, "--missing", "--style", "json",

@@ -2,9 +2,13 @@
 session (restricted by OMERO to the groups the owner leads, no omero.group=-1) runs
 every query in those groups."""
 
+import pytest
+
 from tests.contract.conftest import FLAT, admin_name, need_user
 from tests.contract.test_annotate_delete import publish
 from tests.helpers.cli import invoke, json_rows
+
+pytestmark = pytest.mark.devserver   # the dev server, unless a real one is given
 
 
 def sudo_args(server, user, sudoer):

@@ -10,6 +10,8 @@ from omero_cli_ngff.omero_io.tile_source import WIRE_DTYPES, OmeroTileSource
 from tests.contract.conftest import FLAT, PYRAMID
 from tests.helpers.export import run_export
 
+pytestmark = pytest.mark.devserver   # the dev server, unless a real one is given
+
 
 def stock_levels(conn, record):
     """[(size_y, size_x, tile_h, tile_w, {corner: tile})] per level, full resolution

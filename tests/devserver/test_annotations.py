@@ -6,6 +6,8 @@ import pytest
 from omero.gateway import MapAnnotationWrapper
 from omero.rtypes import rstring, unwrap
 
+pytestmark = [pytest.mark.devserver]
+
 NS = "test.devserver/annotations"
 
 

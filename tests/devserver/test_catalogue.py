@@ -87,6 +87,9 @@ def test_spec_errors_say_what_is_wrong(tmp_path, spec, message):
     assert message in str(err.value)
 
 
+@pytest.mark.devserver
+
+
 def test_bench_catalogue_serves_ten_thousand_images(start_omero_devserver):
     server = start_omero_devserver(catalogue="bench.yaml")
     conn = server.connect("alice")

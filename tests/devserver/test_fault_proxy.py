@@ -17,6 +17,9 @@ def obj(gcs_emulator, bucket):
     return bucket, "dir/data.bin", data
 
 
+@pytest.mark.object_store
+
+
 def test_get_head_and_ranges_pass_through(fault_proxy, obj):
     bucket, name, data = obj
     url = f"{fault_proxy.url}/{bucket}/{name}"
@@ -36,6 +39,9 @@ def test_get_head_and_ranges_pass_through(fault_proxy, obj):
     assert fault_proxy.count(path="nope") == 1
 
 
+@pytest.mark.object_store
+
+
 def test_chunked_request_body_and_query_strings(fault_proxy, gcs_emulator, bucket):
     def body():                       # a generator makes requests send it chunked
         yield b"hello "
@@ -46,6 +52,9 @@ def test_chunked_request_body_and_query_strings(fault_proxy, gcs_emulator, bucke
     assert get_object(gcs_emulator.url, bucket, "a b/c.txt") == b"hello world"
     assert fault_proxy.log[-1].path.startswith("/upload/storage/v1/b/")
     assert "uploadType=media" in fault_proxy.log[-1].path
+
+
+@pytest.mark.object_store
 
 
 def test_gcsfs_through_the_proxy_including_resumable_uploads(fault_proxy, gcs_emulator,
@@ -65,6 +74,9 @@ def test_gcsfs_through_the_proxy_including_resumable_uploads(fault_proxy, gcs_em
     assert fault_proxy.count("POST", r"uploadType=resumable.*upload_id=") >= 2
 
 
+@pytest.mark.object_store
+
+
 def test_fail_next_n_then_pass(fault_proxy, obj):
     bucket, name, data = obj
     url = f"{fault_proxy.url}/{bucket}/{name}"
@@ -76,11 +88,17 @@ def test_fail_next_n_then_pass(fault_proxy, obj):
     assert fault_proxy.count(action="respond") == 2 and fault_proxy.count(action="pass") == 1
 
 
+@pytest.mark.object_store
+
+
 def test_fault_body_is_gcs_style_json(fault_proxy, obj):
     bucket, name, _ = obj
     fault_proxy.fail(403, path=name)
     r = requests.get(f"{fault_proxy.url}/{bucket}/{name}")
     assert r.status_code == 403 and r.json()["error"]["code"] == 403
+
+
+@pytest.mark.object_store
 
 
 def test_method_filter_skip_and_always(fault_proxy, obj):
@@ -94,11 +112,17 @@ def test_method_filter_skip_and_always(fault_proxy, obj):
     assert [requests.get(url).status_code for _ in range(3)] == [200, 404, 200]
 
 
+@pytest.mark.object_store
+
+
 def test_respond_canned(fault_proxy, bucket):
     fault_proxy.respond(200, json_body={"name": bucket, "cors": []}, method="GET",
                         path=rf"^/storage/v1/b/{bucket}$")
     assert requests.get(f"{fault_proxy.url}/storage/v1/b/{bucket}").json()["cors"] == []
     assert "cors" not in requests.get(f"{fault_proxy.url}/storage/v1/b/{bucket}/o").json()
+
+
+@pytest.mark.object_store
 
 
 def test_delay(fault_proxy, obj):
@@ -113,6 +137,9 @@ def test_delay(fault_proxy, obj):
         requests.get(f"{fault_proxy.url}/{bucket}/{name}", timeout=0.5)
 
 
+@pytest.mark.object_store
+
+
 def test_drop_before_answer(fault_proxy, obj):
     bucket, name, data = obj
     fault_proxy.drop(path=name, times=1)
@@ -120,6 +147,9 @@ def test_drop_before_answer(fault_proxy, obj):
         requests.get(f"{fault_proxy.url}/{bucket}/{name}")
     assert requests.get(f"{fault_proxy.url}/{bucket}/{name}").content == data
     assert fault_proxy.count(action="drop") == 1
+
+
+@pytest.mark.object_store
 
 
 def test_drop_mid_body(fault_proxy, obj):
@@ -134,6 +164,9 @@ def test_unreachable_upstream_is_502():
     with FaultProxy(f"http://127.0.0.1:{free_port()}") as proxy:
         r = requests.get(f"{proxy.url}/anything")
         assert r.status_code == 502 and proxy.count(action="error") == 1
+
+
+@pytest.mark.object_store
 
 
 def test_stopped_proxy_refuses_connections(gcs_emulator):

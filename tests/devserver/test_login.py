@@ -4,6 +4,8 @@ import Glacier2
 import omero
 import pytest
 
+pytestmark = [pytest.mark.devserver]
+
 
 def test_cli_login_tcp_then_hql(omero_server, omero_cli, capsys):
     cli = omero_cli(["login", *omero_server.cli_login_args("alice")])

@@ -66,6 +66,7 @@ def test_generator_costs_nothing_for_huge_images():
     assert time.perf_counter() - t0 < 0.5
 
 
+@pytest.mark.devserver
 @pytest.mark.parametrize("image_id", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
 def test_tiles_equal_the_generator_for_every_pixel_type(store, image_id):
     pix = DEMO.image(image_id).pixels
@@ -87,6 +88,9 @@ def test_tiles_equal_the_generator_for_every_pixel_type(store, image_id):
         assert expected_tile(image_id, 0, 0, 0, 0, 0, pix.size_x, pix.size_y).min() < 0
 
 
+@pytest.mark.devserver
+
+
 def test_plane_and_sizes(store):
     rps = store(2)
     assert rps.getPlaneSize() == 256 * 192 * 2
@@ -96,6 +100,9 @@ def test_plane_and_sizes(store):
         rps.getTile(5, 0, 0, 0, 0, 10, 10)    # z out of range
     with pytest.raises(omero.ApiUsageException):
         rps.getTile(0, 0, 0, 250, 0, 10, 10)  # beyond the right edge
+
+
+@pytest.mark.devserver
 
 
 def test_resolution_levels_use_omero_numbering(store):
@@ -117,6 +124,9 @@ def test_resolution_levels_use_omero_numbering(store):
                           expected_tile(1, 0, 0, 0, 256, 128, 100, 50, level=1))
 
 
+@pytest.mark.devserver
+
+
 def test_huge_image_tiles_and_plane_refused(store):
     rps = store(14)
     assert rps.getResolutionLevels() == 8
@@ -131,6 +141,9 @@ def test_huge_image_tiles_and_plane_refused(store):
     assert len(rps.getPlane(0, 0, 0)) == 1562 * 781
 
 
+@pytest.mark.devserver
+
+
 def test_missing_pyramid(alice):
     rps = alice.c.sf.createRawPixelsStore()
     try:
@@ -139,6 +152,9 @@ def test_missing_pyramid(alice):
         assert err.value.pixelsID == DEMO.image(13).pixels.id
     finally:
         rps.close()
+
+
+@pytest.mark.devserver
 
 
 def test_other_groups_pixels_are_refused(alice):
@@ -150,6 +166,9 @@ def test_other_groups_pixels_are_refused(alice):
         rps.close()
 
 
+@pytest.mark.devserver
+
+
 def test_gateway_pixels_api(alice):
     img = alice.getObject("Image", 7)
     plane = img.getPrimaryPixels().getPlane(0, 1, 0)
@@ -157,6 +176,9 @@ def test_gateway_pixels_api(alice):
     assert np.array_equal(plane, expected_tile(7, 0, 1, 0, 0, 0, 96, 64))
     tile = img.getPrimaryPixels().getTile(0, 0, 0, (10, 20, 30, 5))
     assert np.array_equal(tile, expected_tile(7, 0, 0, 0, 10, 20, 30, 5))
+
+
+@pytest.mark.devserver
 
 
 def test_small_message_limit_and_tile_delay(start_omero_devserver):
@@ -210,6 +232,9 @@ def test_realistic_patterns_are_subsampled_at_levels_and_look_real():
     assert (stack > 1000).mean() < 0.1
     assert not np.array_equal(stack, expected_tile(13, 4, 1, 0, 0, 0, 1024, 1024,
                                                    catalogue=BENCH))
+
+
+@pytest.mark.devserver
 
 
 def test_slide_tiles_served_equal_the_generator_and_look_like_a_slide(

@@ -8,6 +8,8 @@ from omero.rtypes import rlong, rstring, unwrap
 from omero_cli_ngff.model.objects import CONTAINER_TYPES
 from omero_cli_ngff.omero_io import queries as Q
 
+pytestmark = [pytest.mark.devserver]
+
 NS_DEMO = "openmicroscopy.org/omero/client/mapAnnotation"
 
 

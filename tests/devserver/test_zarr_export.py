@@ -1,11 +1,15 @@
 """omero-cli-zarr runs against the dev server: `omero zarr export Image:N`."""
 
+import pytest
+
 import json
 
 import numpy as np
 import zarr
 
 from test_infra.omero_devserver.pixels import expected_tile
+
+pytestmark = [pytest.mark.devserver]
 
 
 def test_omero_zarr_export_writes_the_right_pixels(omero_devserver, omero_cli, tmp_path,

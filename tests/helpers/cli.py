@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 
@@ -11,10 +12,8 @@ def invoke(argv, capsys=None):
 
     cli = CLI()
     cli.loadplugins()
-    try:
+    with contextlib.suppress(NonZeroReturnCode):
         cli.invoke(list(argv), strict=True)
-    except NonZeroReturnCode:
-        pass
     out, err = capsys.readouterr() if capsys is not None else ("", "")
     return cli.rv, out, err
 

@@ -115,6 +115,7 @@ def server(tmp_path_factory):
     srv.stop()
 
 
+@pytest.mark.devserver
 @pytest.mark.parametrize("user", ["alice", "carol", "lena", "root"])
 def test_records_and_copies_agree_with_the_servers_objects(server, user):
     conn = server.connect(user)
@@ -136,6 +137,9 @@ def test_records_and_copies_agree_with_the_servers_objects(server, user):
         assert ("private" in seen) == (user != "carol")      # nothing of alice's shared
     finally:
         conn.close()
+
+
+@pytest.mark.devserver
 
 
 def test_copies_carry_their_pairs_in_order(server):

@@ -10,6 +10,8 @@ from omero_cli_ngff.model.annotation import DEFAULT_NAMESPACE, annotation_values
 from omero_cli_ngff import exit_codes
 from omero_cli_ngff.model.objects import parse_objects
 
+pytestmark = [pytest.mark.devserver]
+
 PLATE_IMAGES = list(range(101, 113))
 
 

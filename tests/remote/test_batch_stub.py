@@ -8,8 +8,9 @@ from google.cloud import batch_v1
 
 from omero_cli_ngff.remote import DEST_MOUNT, REPO_MOUNT, VERSION_RECORD
 from test_infra.batch_runner import StubImage
-
 from tests.remote.engine_helpers import JOB, make_engine
+
+pytestmark = [pytest.mark.object_store]
 
 PARENT = "projects/test-project/locations/us-central1"
 NON_ROOT = "registry.example/micromamba/bioformats2raw:0.12.1"

@@ -3,9 +3,16 @@
 import pytest
 
 from omero_cli_ngff import exit_codes
-from omero_cli_ngff.remote import (IMAGE_CONFIG_KEY, IMAGE_ENV, BatchSettings, Bf2rawOptions,
-                                   GoogleBatchEngine, RemoteConfigError, image_is_valid,
-                                   resolve_image)
+from omero_cli_ngff.remote import (
+    IMAGE_CONFIG_KEY,
+    IMAGE_ENV,
+    BatchSettings,
+    Bf2rawOptions,
+    GoogleBatchEngine,
+    RemoteConfigError,
+    image_is_valid,
+    resolve_image,
+)
 from omero_cli_ngff.storage import parse_destination
 
 OPTION = "us-central1-docker.pkg.dev/proj/ngff/bioformats2raw:0.12.1-1"
@@ -46,6 +53,9 @@ def test_image_references(image, valid):
     assert image_is_valid(image) is valid
 
 
+@pytest.mark.object_store
+
+
 def test_the_engine_refuses_to_start_without_an_image(gcs_emulator, bucket, monkeypatch):
     monkeypatch.delenv(IMAGE_ENV, raising=False)
     dest = parse_destination(f"gs://{bucket}/data")
@@ -71,4 +81,4 @@ def test_the_client_floor_has_every_job_state_the_code_uses():
     floor = re.search(r"google-cloud-batch>=([\d.]+)", setup).group(1)
     assert tuple(int(n) for n in floor.split(".")) >= (0, 17, 34)
     names = set(batch_v1.JobStatus.State.__members__)
-    assert ACTIVE_STATES | RETRY_STATES | TERMINAL_STATES <= names
+    assert names >= ACTIVE_STATES | RETRY_STATES | TERMINAL_STATES

@@ -1,11 +1,11 @@
-"""Storage layer without any server: parsing, paths, public URLs, listing, removal,
-local preflight, CORS evaluation and error translation."""
+"""Storage layer without any server: parsing, paths, public URLs, listing of
+bioformats2raw layouts, local preflight, CORS evaluation and error translation (what
+every backend does alike is in the conformance suite, test_backends.py)."""
 
 import errno
 import os
 import uuid
 
-import numpy as np
 import pytest
 import zarr
 
@@ -16,6 +16,8 @@ from omero_cli_ngff.storage import (CredentialsError, DestinationError,
                                     HttpPolicy, ReadOnlyDestination, StorageWriteError,
                                     evaluate_cors, metadata_file, parse_destination,
                                     storage_error)
+
+from .conformance import image_v2, image_v3
 
 
 @pytest.fixture
@@ -134,25 +136,6 @@ def test_malformed_public_url(bad, no_emulator):
 
 # -- memory / local operations ----------------------------------------------------------------
 
-def _image_v3(store, version="0.5"):
-    g = zarr.open_group(store, mode="w", zarr_format=3)
-    g.attrs["ome"] = {"version": version, "multiscales": [
-        {"axes": [{"name": "y", "type": "space"}, {"name": "x", "type": "space"}],
-         "datasets": [{"path": "0", "coordinateTransformations": [
-             {"type": "scale", "scale": [1.0, 1.0]}]}]}]}
-    a = g.create_array("0", shape=(64, 64), chunks=(16, 16), shards=(32, 32), dtype="uint8")
-    a[:] = np.arange(64 * 64, dtype="uint16").reshape(64, 64) % 251
-    return g
-
-
-def _image_v2(store):
-    g = zarr.open_group(store, mode="w", zarr_format=2)
-    g.attrs["multiscales"] = [{"version": "0.4", "datasets": [{"path": "0"}],
-                               "axes": [{"name": "y"}, {"name": "x"}]}]
-    g.create_array("0", shape=(8, 8), chunks=(4, 4), dtype="uint8")[:] = 3
-    return g
-
-
 @pytest.fixture
 def mem_dest():
     from fsspec.implementations.memory import MemoryFileSystem
@@ -164,15 +147,15 @@ def mem_dest():
 
 
 def test_list_groups_finds_images_of_both_versions_and_bf2raw_series(mem_dest):
-    _image_v3(mem_dest.zarr_store("a/1.ome.zarr"))
-    _image_v2(mem_dest.zarr_store("b/2.ome.zarr"))
+    image_v3(mem_dest.zarr_store("a/1.ome.zarr"))
+    image_v2(mem_dest.zarr_store("b/2.ome.zarr"))
     root = zarr.open_group(mem_dest.zarr_store("c/fs9.ome.zarr"), mode="w", zarr_format=3)
     root.attrs["bioformats2raw.layout"] = 3
     for series in ("0", "1"):
-        _image_v3(mem_dest.zarr_store(f"c/fs9.ome.zarr/{series}"))
+        image_v3(mem_dest.zarr_store(f"c/fs9.ome.zarr/{series}"))
     zarr.open_group(mem_dest.zarr_store("c/fs9.ome.zarr/OME"), mode="w", zarr_format=3)
     # a labels image inside an image group is part of that image, not another image
-    _image_v3(mem_dest.zarr_store("a/1.ome.zarr/labels/cells"))
+    image_v3(mem_dest.zarr_store("a/1.ome.zarr/labels/cells"))
     mem_dest.write_bytes("notes/readme.txt", b"not zarr")
 
     groups = mem_dest.list_groups(sizes=True)
@@ -189,46 +172,13 @@ def test_list_groups_finds_images_of_both_versions_and_bf2raw_series(mem_dest):
     assert mem_dest.list_groups(max_depth=1) == []
 
 
-def test_exists_remove_usage(mem_dest):
-    _image_v3(mem_dest.zarr_store("old.ome.zarr"))
-    _image_v3(mem_dest.zarr_store("keep.ome.zarr"))
-    size, count = mem_dest.usage("old.ome.zarr")
-    assert size == mem_dest.du("old.ome.zarr") > 0 and count >= 3
-    assert mem_dest.exists("old.ome.zarr") and mem_dest.exists("old.ome.zarr/zarr.json")
-    assert mem_dest.remove("old.ome.zarr") is True
-    assert not mem_dest.exists("old.ome.zarr")
-    assert mem_dest.remove("old.ome.zarr") is False
-    assert mem_dest.exists("keep.ome.zarr")
-    assert mem_dest.usage("old.ome.zarr") == (0, 0)
-    with pytest.raises(InvalidDestination):
-        mem_dest.remove("")
-    with pytest.raises(InvalidDestination):
-        mem_dest.remove("/")
-
-
-def test_list_names(mem_dest):
-    mem_dest.write_bytes("pending/2.json", b"{}")
-    mem_dest.write_bytes("pending/1.json", b"{}")
-    mem_dest.write_bytes("pending/sub/x", b"")
-    assert mem_dest.list_names("pending") == ["1.json", "2.json", "sub"]
-    assert mem_dest.list_names("nothing") == []
-
-
-def test_zarr_store_read_only(mem_dest):
-    _image_v3(mem_dest.zarr_store("img"))
-    ro = zarr.open_group(mem_dest.zarr_store("img", read_only=True), mode="r")
-    assert ro["0"][5, 5] == (5 * 64 + 5) % 251
-    with pytest.raises(Exception):
-        ro["0"][0, 0] = 1
-
-
 def test_local_destination_roundtrip_and_preflight(tmp_path):
     d = parse_destination(str(tmp_path / "new-folder"))
     report = d.preflight()
     assert os.path.isdir(tmp_path / "new-folder")
     assert os.listdir(tmp_path / "new-folder") == []          # probe removed
     assert report.warnings == []
-    _image_v3(d.zarr_store("i.ome.zarr"))
+    image_v3(d.zarr_store("i.ome.zarr"))
     assert os.path.isfile(tmp_path / "new-folder/i.ome.zarr/zarr.json")
     assert [g.relpath for g in d.list_groups()] == ["i.ome.zarr"]
     assert d.read_bytes("i.ome.zarr/zarr.json").startswith(b"{")
@@ -329,16 +279,6 @@ def test_storage_error_mapping():
         assert str(err).startswith("writing gs://b/x")
     assert storage_error(ValueError("a bug"), "x") is None
     assert storage_error(FileNotFoundError("x"), "reading", write=False) is None
-
-
-def test_translate_errors_context(mem_dest):
-    with pytest.raises(StorageWriteError) as err:
-        with mem_dest.translate_errors("writing shard 0/0/0"):
-            raise OSError(errno.ENOSPC, "No space left on device")
-    assert "writing shard 0/0/0" in str(err.value)
-    with pytest.raises(KeyError):                   # bugs pass through untouched
-        with mem_dest.translate_errors("x"):
-            raise KeyError("bug")
 
 
 def test_metadata_file_names():

@@ -33,6 +33,7 @@ def write_image(store, shape=(2, 64, 64), chunks=(1, 16, 16), shards=(1, 32, 32)
     return data
 
 
+@pytest.mark.object_store
 def test_sharded_zarr_v3_roundtrip_through_destination(gcs_emulator, bucket, gcs_objects):
     dest = parse_destination(f"gs://{bucket}/data/0.5")
     data = write_image(dest.zarr_store("123.ome.zarr"))
@@ -57,15 +58,7 @@ def test_sharded_zarr_v3_roundtrip_through_destination(gcs_emulator, bucket, gcs
     assert dest.remove("123.ome.zarr") and gcs_objects(bucket) == []
 
 
-def test_list_names_on_gcs(gcs_emulator, bucket):
-    dest = parse_destination(f"gs://{bucket}/p")
-    dest.write_bytes("pending/b.json", b"{}")
-    dest.write_bytes("pending/a.json", b"{}")
-    dest.write_bytes("pending/deeper/c.json", b"{}")
-    assert dest.list_names("pending") == ["a.json", "b.json", "deeper"]
-    assert dest.list_names("none") == []
-
-
+@pytest.mark.object_store
 def test_preflight_ok_leaves_nothing_behind(gcs_emulator, bucket, gcs_objects):
     dest = parse_destination(f"gs://{bucket}/some/prefix")
     report = dest.preflight()
@@ -75,6 +68,7 @@ def test_preflight_ok_leaves_nothing_behind(gcs_emulator, bucket, gcs_objects):
     assert all("CORS not checked" in w for w in report.warnings)   # emulator: no cors
 
 
+@pytest.mark.object_store
 def test_preflight_missing_bucket(gcs_emulator):
     dest = parse_destination("gs://no-such-bucket-here/p")
     with pytest.raises(DestinationNotFound) as err:
@@ -83,6 +77,7 @@ def test_preflight_missing_bucket(gcs_emulator):
     assert err.value.exit_code == exit_codes.DESTINATION
 
 
+@pytest.mark.object_store
 def test_preflight_read_only_bucket(read_only_bucket, gcs_objects):
     proxy, name = read_only_bucket
     dest = parse_destination(f"gs://{name}/p", endpoint_url=proxy.url, policy=FAST)
@@ -110,6 +105,7 @@ def test_preflight_unknown_host():
         dest.preflight()
 
 
+@pytest.mark.object_store
 def test_preflight_storage_server_errors_are_not_read_only(fault_proxy, bucket):
     fault_proxy.fail(503, method="POST", path="^/upload/")
     dest = parse_destination(f"gs://{bucket}/p", endpoint_url=fault_proxy.url, policy=FAST)
@@ -119,6 +115,7 @@ def test_preflight_storage_server_errors_are_not_read_only(fault_proxy, bucket):
     assert fault_proxy.count("POST", "^/upload/") == FAST.attempts
 
 
+@pytest.mark.object_store
 def test_preflight_warns_when_public_url_is_not_public(fault_proxy, bucket, gcs_objects):
     # writes through the API pass; the public GET of what we wrote answers 403
     fault_proxy.fail(403, method="GET", path=rf"^/{bucket}/")
@@ -129,6 +126,7 @@ def test_preflight_warns_when_public_url_is_not_public(fault_proxy, bucket, gcs_
     assert gcs_objects(bucket) == []
 
 
+@pytest.mark.object_store
 def test_preflight_warns_when_public_url_maps_elsewhere(gcs_emulator, bucket):
     dest = parse_destination(f"gs://{bucket}/p",
                              public_url=f"{gcs_emulator.url}/{bucket}/other", policy=FAST)
@@ -137,6 +135,7 @@ def test_preflight_warns_when_public_url_maps_elsewhere(gcs_emulator, bucket):
     assert any("does not serve" in w for w in report.warnings)
 
 
+@pytest.mark.object_store
 def test_preflight_warns_when_probe_cannot_be_deleted(fault_proxy, bucket, gcs_objects):
     fault_proxy.fail(403, method="DELETE")
     dest = parse_destination(f"gs://{bucket}/p", endpoint_url=fault_proxy.url, policy=FAST)
@@ -145,6 +144,7 @@ def test_preflight_warns_when_probe_cannot_be_deleted(fault_proxy, bucket, gcs_o
     assert len(gcs_objects(bucket)) == 1          # the probe stayed, as the warning says
 
 
+@pytest.mark.object_store
 def test_cors_from_bucket_metadata(fault_proxy, bucket):
     good = [{"origin": ["*"], "method": ["GET"], "responseHeader": ["Range", "Content-Type"]}]
     rule = fault_proxy.respond(200, json_body={"name": bucket, "cors": good}, method="GET",
@@ -162,6 +162,7 @@ def test_cors_from_bucket_metadata(fault_proxy, bucket):
     assert "neuroglancer" in warnings[0] and "Range" in warnings[1]
 
 
+@pytest.mark.object_store
 def test_cors_unreadable_bucket_metadata(fault_proxy, bucket):
     fault_proxy.fail(403, method="GET", path=rf"^/storage/v1/b/{bucket}(\?|$)")
     dest = parse_destination(f"gs://{bucket}/p", endpoint_url=fault_proxy.url, policy=FAST)
@@ -171,6 +172,7 @@ def test_cors_unreadable_bucket_metadata(fault_proxy, bucket):
 
 # -- retries of the data path (gcsfs) ------------------------------------------------------
 
+@pytest.mark.object_store
 def test_upload_503_is_retried(fault_proxy, bucket, gcs_objects, fast_gcsfs_retries):
     fault_proxy.fail(503, method="POST", path="^/upload/", times=1)
     dest = parse_destination(f"gs://{bucket}/p", endpoint_url=fault_proxy.url)
@@ -180,6 +182,7 @@ def test_upload_503_is_retried(fault_proxy, bucket, gcs_objects, fast_gcsfs_retr
     assert fault_proxy.count(action="respond") == 1
 
 
+@pytest.mark.object_store
 def test_dropped_upload_connection_is_retried(fault_proxy, bucket, gcs_objects,
                                               fast_gcsfs_retries):
     fault_proxy.drop(method="POST", path="^/upload/", times=1)
@@ -189,6 +192,7 @@ def test_dropped_upload_connection_is_retried(fault_proxy, bucket, gcs_objects,
     assert fault_proxy.count(action="drop") == 1
 
 
+@pytest.mark.object_store
 def test_persistent_upload_failure_is_a_clear_error(fault_proxy, bucket,
                                                    fast_gcsfs_retries):
     fault_proxy.fail(503, method="POST", path="^/upload/")
@@ -201,6 +205,7 @@ def test_persistent_upload_failure_is_a_clear_error(fault_proxy, bucket,
     assert fault_proxy.count("POST", "^/upload/") == 6               # gcsfs' retries
 
 
+@pytest.mark.object_store
 def test_persistent_failure_while_writing_zarr(fault_proxy, bucket, fast_gcsfs_retries):
     dest = parse_destination(f"gs://{bucket}/p", endpoint_url=fault_proxy.url)
     # the two zarr.json pass, then every upload (the shards) loses its connection
@@ -211,6 +216,7 @@ def test_persistent_failure_while_writing_zarr(fault_proxy, bucket, fast_gcsfs_r
     assert str(err.value).startswith("writing image 1")
 
 
+@pytest.mark.object_store
 def test_read_only_while_writing_zarr(read_only_bucket):
     proxy, name = read_only_bucket
     dest = parse_destination(f"gs://{name}/p", endpoint_url=proxy.url)
@@ -226,6 +232,7 @@ def test_unreachable_while_writing(fast_gcsfs_retries):
         dest.write_bytes("x", b"1")
 
 
+@pytest.mark.object_store
 def test_restart_keeps_data_with_filesystem_backend(restartable_gcs):
     restartable_gcs.create_bucket("persist")
     dest = parse_destination("gs://persist/p")
@@ -297,12 +304,14 @@ def test_service_account_file_is_used_and_never_shown(no_google_credentials, tmp
     assert "\n" not in str(err.value)
 
 
+@pytest.mark.object_store
 def test_emulator_means_anonymous(gcs_emulator):
     creds = resolve_gcs_credentials()
     assert creds.anonymous and gcs_emulator.url in creds.description
     assert resolve_gcs_credentials(anonymous=True).description == "anonymous"
 
 
+@pytest.mark.object_store
 def test_objects_written_by_others_are_listed(gcs_emulator, bucket):
     # a bioformats2raw-like layout written object by object, as another tool would
     meta = {"zarr_format": 3, "node_type": "group", "attributes": {"ome": {

@@ -27,6 +27,7 @@ def published(gcs_emulator, bucket):
     return bucket
 
 
+@pytest.mark.object_store
 def test_ok_for_both_versions(gcs_emulator, published):
     base = f"{gcs_emulator.url}/{published}/p"
     assert fetch_metadata(f"{base}/a.ome.zarr/", "0.5", policy=FAST) == V05
@@ -36,6 +37,7 @@ def test_ok_for_both_versions(gcs_emulator, published):
     assert probe.ok and probe.kind == "ok" and probe.metadata == V05
 
 
+@pytest.mark.object_store
 def test_not_found_is_definite(gcs_emulator, published):
     url = f"{gcs_emulator.url}/{published}/p/gone.ome.zarr/"
     with pytest.raises(FetchNotFound) as err:
@@ -48,6 +50,7 @@ def test_not_found_is_definite(gcs_emulator, published):
     assert (probe.ok, probe.kind, probe.definite) == (False, "not_found", True)
 
 
+@pytest.mark.object_store
 def test_forbidden_is_not_definite(fault_proxy, published):
     fault_proxy.fail(403, method="GET")
     with pytest.raises(FetchForbidden) as err:
@@ -56,6 +59,7 @@ def test_forbidden_is_not_definite(fault_proxy, published):
     assert fault_proxy.count() == 1                       # 403 is not retried
 
 
+@pytest.mark.object_store
 def test_server_error_retried_then_reported(fault_proxy, published):
     url = f"{fault_proxy.url}/{published}/p/a.ome.zarr/"
     fault_proxy.fail(503, method="GET", times=2)
@@ -68,6 +72,7 @@ def test_server_error_retried_then_reported(fault_proxy, published):
     assert not err.value.definite and fault_proxy.count() == FAST.attempts
 
 
+@pytest.mark.object_store
 def test_dropped_connection_retried_then_reported(fault_proxy, published):
     url = f"{fault_proxy.url}/{published}/p/a.ome.zarr/"
     fault_proxy.drop(method="GET", times=1, when="mid")
@@ -79,6 +84,7 @@ def test_dropped_connection_retried_then_reported(fault_proxy, published):
     assert not err.value.definite and "after 3 attempts" in str(err.value)
 
 
+@pytest.mark.object_store
 def test_timeout_is_not_definite_and_not_retried(fault_proxy, published):
     fault_proxy.delay(1.5, method="GET")
     t0 = time.monotonic()
@@ -100,6 +106,7 @@ def test_unreachable_host_is_fast_and_not_definite():
                                   json.dumps({"zarr_format": 3, "node_type": "array"}).encode(),
                                   json.dumps({"zarr_format": 3, "node_type": "group",
                                               "attributes": {}}).encode()])
+@pytest.mark.object_store
 def test_corrupt_metadata_is_definite(fault_proxy, published, body):
     fault_proxy.respond(200, body=body, headers={"Content-Type": "application/json"},
                         method="GET", path="zarr.json")
@@ -108,6 +115,7 @@ def test_corrupt_metadata_is_definite(fault_proxy, published, body):
     assert err.value.definite
 
 
+@pytest.mark.object_store
 def test_validation_can_be_turned_off(fault_proxy, published):
     fault_proxy.respond(200, json_body={"anything": 1}, method="GET", path="zarr.json")
     doc = fetch_metadata(f"{fault_proxy.url}/{published}/p/a.ome.zarr/", "0.5",

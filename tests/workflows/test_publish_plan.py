@@ -96,6 +96,9 @@ def test_old_claims_are_stale(tmp_path):
     assert b.acquire(3) is None
 
 
+@pytest.mark.object_store
+
+
 def test_gcs_claims_use_generation_preconditions(gcs_emulator, bucket):
     dest = parse_destination(f"gs://{bucket}/p")
     a, b = Claims(dest), Claims(dest)

@@ -1,0 +1,169 @@
+"""A local folder (a path or file:// URL): files on this machine, served by a web server
+at --public-url when the copies are to be public.
+
+Exclusive creation writes a temporary file (``O_CREAT | O_EXCL``) and hard-links it
+into place: link(2) fails when the name exists, like O_EXCL, and readers never see a
+half-written file (where hard links are refused, O_EXCL on the name itself). A
+conditional replace or delete first renames the file aside - of racing renames of one
+file exactly one succeeds - then checks that what it moved is the version it was asked
+about, and puts it back when not. The version of a file is a digest of its content.
+Temporary and set-aside files are hidden ('.' names) beside the file.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import posixpath
+import urllib.parse
+import uuid
+from typing import TYPE_CHECKING, Optional
+
+from .base import DestinationOptions, content_version
+from .errors import DestinationNotFound, InvalidDestination, ReadOnlyDestination
+from .fsspec_backed import FileSystem, FsspecDestination
+
+if TYPE_CHECKING:
+    from zarr.storage import LocalStore
+
+__all__ = ["FolderDestination"]
+
+_NO_HARD_LINKS = (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK)
+
+
+class FolderDestination(FsspecDestination):
+    """A local folder; ``prefix`` is its absolute path."""
+
+    scheme = "file"
+    is_local = True
+
+    @classmethod
+    def from_url(cls, text: str, parts: urllib.parse.SplitResult,
+                 options: DestinationOptions) -> FolderDestination:
+        if parts.netloc not in ("", "localhost"):
+            raise InvalidDestination(f"{text}: file:// URLs name a local path "
+                                     "(file:///abs/path)")
+        return cls(os.path.abspath(urllib.parse.unquote(parts.path)), options.public_url,
+                   policy=options.policy)
+
+    @classmethod
+    def from_path(cls, text: str, options: DestinationOptions) -> FolderDestination:
+        """The folder a plain path names ('~' expanded, made absolute)."""
+        return cls(os.path.abspath(os.path.expanduser(text)), options.public_url,
+                   policy=options.policy)
+
+    def _make_fs(self) -> FileSystem:
+        from fsspec.implementations.local import LocalFileSystem
+        return LocalFileSystem()
+
+    def zarr_store(self, relpath: str = "", read_only: bool = False) -> LocalStore:
+        from zarr.storage import LocalStore
+        return LocalStore(self.fs_path(relpath), read_only=read_only)
+
+    def write_bytes(self, relpath: str, data: bytes) -> None:
+        with self.translate_errors("writing " + self.join(relpath)):
+            os.makedirs(posixpath.dirname(self.fs_path(relpath)), exist_ok=True)
+        super().write_bytes(relpath, data)
+
+    # -- exclusive and conditional writes ------------------------------------------------
+
+    def create_exclusive(self, relpath: str, data: bytes) -> Optional[str]:
+        with self.translate_errors("creating " + self.join(relpath)):
+            path = self.fs_path(relpath)
+            os.makedirs(posixpath.dirname(path), exist_ok=True)
+            return _create(path, data)
+
+    def replace_if(self, relpath: str, data: bytes, version: str) -> Optional[str]:
+        # the file is absent for a moment: a creator may win then, and we give way
+        with self.translate_errors("replacing " + self.join(relpath)):
+            path = self.fs_path(relpath)
+            aside = _set_aside(path, version)
+            if aside is None:
+                return None
+            try:
+                return _create(path, data)
+            finally:
+                os.unlink(aside)
+
+    def delete_if(self, relpath: str, version: str) -> bool:
+        with self.translate_errors("deleting " + self.join(relpath)):
+            aside = _set_aside(self.fs_path(relpath), version)
+            if aside is None:
+                return False
+            os.unlink(aside)
+            return True
+
+    # -- checks ---------------------------------------------------------------------------
+
+    def _prepare_root(self) -> None:
+        root = self.prefix
+        parent = os.path.dirname(root.rstrip("/")) or "/"
+        if os.path.isdir(root):
+            return
+        if not os.path.isdir(parent):
+            raise DestinationNotFound(f"{self.url}: the parent folder {parent} "
+                                      "does not exist")
+        try:
+            os.makedirs(root, exist_ok=True)
+        except PermissionError:
+            raise ReadOnlyDestination(f"{self.url}: cannot create the folder "
+                                      "(permission denied)") from None
+
+    def cors_warnings(self) -> list[str]:
+        return [f"CORS of {self.url} depends on the web server serving "
+                f"{self.public_base or 'it'}: it must allow GET/HEAD with Range from "
+                "the viewers' origins (or *)"]
+
+
+def _beside(path: str, tag: str) -> str:
+    """A hidden name of our own next to ``path``."""
+    folder, name = posixpath.split(path)
+    return posixpath.join(folder, f".{name}.{tag}-{uuid.uuid4().hex[:12]}")
+
+
+def _create(path: str, data: bytes) -> Optional[str]:
+    """Create ``path`` with ``data`` unless it exists: its version, or None."""
+    tmp = _beside(path, "new")
+    with open(tmp, "xb") as fh:
+        fh.write(data)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        return None
+    except OSError as exc:
+        if exc.errno not in _NO_HARD_LINKS:
+            raise
+        return _create_in_place(path, data)
+    finally:
+        os.unlink(tmp)
+    return content_version(data)
+
+
+def _create_in_place(path: str, data: bytes) -> Optional[str]:
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        return None
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    return content_version(data)
+
+
+def _set_aside(path: str, version: str) -> Optional[str]:
+    """Rename ``path`` to a name of our own if it is at ``version``: the new name, or
+    None (absent, or another version: then it is put back if its place is free)."""
+    aside = _beside(path, "aside")
+    try:
+        os.rename(path, aside)
+    except FileNotFoundError:
+        return None                               # gone: another run was first
+    with open(aside, "rb") as fh:
+        moved = fh.read()
+    if content_version(moved) == version:
+        return aside
+    try:
+        os.link(aside, path)                      # not ours to remove: put it back
+    except FileExistsError:
+        pass
+    os.unlink(aside)
+    return None
