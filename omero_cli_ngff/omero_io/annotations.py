@@ -13,11 +13,11 @@ import omero.gateway  # noqa: F401  (loads the generated model classes)
 from omero.model import ImageAnnotationLinkI, ImageI, MapAnnotationI, NamedValue
 from omero.rtypes import rstring
 
-from . import queries
-from ..model.annotation import KEYS, ZARR_PATH, PublishedCopy
 from ..errors import NgffError
-from .query import QueryRunner
+from ..model.annotation import KEYS, ZARR_PATH, PublishedCopy
+from . import queries
 from .permissions import Caller, GroupInfo
+from .query import QueryRunner
 from .refusals import DeleteFailed, delete_refusal, write_refusal
 
 # How long a Delete2 request may take (a real server may need seconds under load), and
@@ -166,7 +166,7 @@ def remove(conn, copies: list[PublishedCopy], timeout: float | None = None) -> N
 
 
 def _delete(conn, group_id: int, ids: list[int], timeout: float) -> None:
-    import omero.cmd      # after omero.gateway, which loads the model it needs
+    import omero.cmd  # after omero.gateway, which loads the model it needs
 
     what = "annotation " + ", ".join(str(i) for i in ids)
     loops = max(1, int(timeout * 1000 / DELETE_POLL_MS))

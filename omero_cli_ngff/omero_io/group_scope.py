@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import threading
 import weakref
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import omero
 
@@ -21,7 +22,7 @@ ALL_GROUPS = {"omero.group": "-1"}
 GROUP_SUDO_REFUSAL = "Group-sudo session cannot change context!"
 T = TypeVar("T")
 
-_SCOPES: "weakref.WeakKeyDictionary[Any, GroupScope]" = weakref.WeakKeyDictionary()
+_SCOPES: weakref.WeakKeyDictionary[Any, GroupScope] = weakref.WeakKeyDictionary()
 _SCOPES_LOCK = threading.Lock()
 
 
@@ -40,7 +41,7 @@ class GroupScope:
         self._lock = threading.Lock()
 
     @classmethod
-    def of(cls, conn: Any) -> "GroupScope":
+    def of(cls, conn: Any) -> GroupScope:
         """The one scope of a connection (shared by every runner over it)."""
         with _SCOPES_LOCK:
             scope = _SCOPES.get(conn)

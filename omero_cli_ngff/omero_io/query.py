@@ -4,7 +4,7 @@ the session may read (group_scope.py: all at once, or one by one where -1 is ref
 from __future__ import annotations
 
 import threading
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from omero.rtypes import rlist, rlong, rstring, unwrap
 from omero.sys import ParametersI

@@ -19,7 +19,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import omero
 
@@ -62,7 +62,7 @@ def is_read_only(err: BaseException) -> bool:
         READ_ONLY_MESSAGE in (getattr(err, "message", "") or "")
 
 
-def write_refusal(err: BaseException, what: str) -> Optional[NgffError]:
+def write_refusal(err: BaseException, what: str) -> NgffError | None:
     """The error to report for a refused write of `what` (None: not a refusal)."""
     message = one_line(err)
     if is_read_only(err):

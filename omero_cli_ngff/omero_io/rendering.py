@@ -21,8 +21,9 @@ range), every channel active, Z in the middle, the first T; greyscale for one ch
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from typing import Any, Optional
+from typing import Any
 
 import omero
 
@@ -43,7 +44,7 @@ RED, GREEN, BLUE = "FF0000", "00FF00", "0000FF"
 
 
 def rendering_info(conn: Any, record: ImageRecord,
-                   runner: Optional[QueryRunner] = None) -> RenderingInfo:
+                   runner: QueryRunner | None = None) -> RenderingInfo:
     """Channel labels, colours, windows and defaults, without writing anything."""
     channels = channel_rows(runner or QueryRunner(conn), [record.id]).get(record.id, [])
     info = _from_engine(conn, record, channels)
@@ -82,7 +83,7 @@ def default_color(row: list, index: int) -> str:
     return (RED, BLUE)[index] if index < 2 else GREEN
 
 
-def _window(record: ImageRecord, row: Optional[list]) -> tuple[float, float]:
+def _window(record: ImageRecord, row: list | None) -> tuple[float, float]:
     low, high = TYPE_RANGES.get(record.pixel_type or "", (0, 255))
     if row is not None and row[6] is not None and row[7] is not None:
         low, high = row[6], row[7]
@@ -104,7 +105,7 @@ def default_rendering(record: ImageRecord, channels: list[list]) -> RenderingInf
 
 
 def _from_engine(conn: Any, record: ImageRecord,
-                 channels: list[list]) -> Optional[RenderingInfo]:
+                 channels: list[list]) -> RenderingInfo | None:
     """The engine's settings, or None when the server has no engine to offer."""
     ctx = {"omero.group": str(record.group_id)}
     engine = None
@@ -122,10 +123,8 @@ def _from_engine(conn: Any, record: ImageRecord,
         return None
     finally:
         if engine is not None:
-            try:
+            with contextlib.suppress(Exception):   # a dead service: nothing to free
                 engine.close(ctx)
-            except Exception:     # closing a dead service: nothing left to free
-                pass
 
 
 def _read_engine(engine, ctx: dict, record: ImageRecord,

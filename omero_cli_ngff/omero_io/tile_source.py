@@ -28,12 +28,12 @@ import queue
 import threading
 import time
 
-import numpy as np
 import Ice
+import numpy as np
 import omero
 
-from ..errors import NgffError, one_line
 from .. import exit_codes
+from ..errors import NgffError, one_line
 from ..model.records import ImageRecord
 
 log = logging.getLogger(__name__)

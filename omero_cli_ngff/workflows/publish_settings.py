@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import configparser
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 from ..errors import UsageError
 from ..model.annotation import DEFAULT_NAMESPACE
@@ -37,7 +38,7 @@ DEFAULTS_FILE = "ngff-defaults.ini"
 @dataclass
 class Settings:
     dest: str
-    public_url: Optional[str]
+    public_url: str | None
     namespace: str
     source: str = "command line"         # where the destination came from
 
@@ -50,8 +51,8 @@ class Source:
     values: dict[str, str] = field(default_factory=dict)
 
 
-def resolve_settings(conn: Callable[[], Any], dest: Optional[str],
-                     public_url: Optional[str], namespace: Optional[str]) -> Settings:
+def resolve_settings(conn: Callable[[], Any], dest: str | None,
+                     public_url: str | None, namespace: str | None) -> Settings:
     """The values given, completed from the defaults (`conn` gives the connection,
     asked for only when a value is missing); no destination: usage error."""
     given = Source("command line", {k: v for k, v in (
@@ -71,7 +72,7 @@ def resolve_settings(conn: Callable[[], Any], dest: Optional[str],
     return Settings(chosen_dest, public, chosen_ns, chosen.name)
 
 
-def configured_value(conn: Callable[[], Any], key: str) -> Optional[str]:
+def configured_value(conn: Callable[[], Any], key: str) -> str | None:
     """The first default of `key` (e.g. ``batch_image``), or None."""
     source = first(configured_sources(conn), key)
     return source.values[key].strip() if source else None
@@ -90,7 +91,7 @@ def configured_sources(conn: Callable[[], Any]) -> list[Source]:
     ]
 
 
-def local_defaults(path: Optional[Path] = None) -> Source:
+def local_defaults(path: Path | None = None) -> Source:
     """The local defaults file (section ``[defaults]``, keys of CONFIG_KEYS)."""
     path = path or defaults_path()
     parser = configparser.ConfigParser()
@@ -111,14 +112,14 @@ def defaults_path() -> Path:
     return Path(base).expanduser() / DEFAULTS_FILE
 
 
-def first(sources: list[Source], key: str) -> Optional[Source]:
+def first(sources: list[Source], key: str) -> Source | None:
     for source in sources:
         if source.values.get(key, "").strip():
             return source
     return None
 
 
-def _public_url_of(sources: list[Source], dest: str) -> Optional[str]:
+def _public_url_of(sources: list[Source], dest: str) -> str | None:
     """A public URL kept with this destination (never one of another destination)."""
     for source in sources:
         values = source.values

@@ -5,8 +5,12 @@ an admin), the server's configuration (admins only on OMERO 5.6), in this order.
 import textwrap
 
 import pytest
-from omero.model import ExperimenterGroupAnnotationLinkI, ExperimenterGroupI, MapAnnotationI
-from omero.model import NamedValue
+from omero.model import (
+    ExperimenterGroupAnnotationLinkI,
+    ExperimenterGroupI,
+    MapAnnotationI,
+    NamedValue,
+)
 from omero.rtypes import rstring
 
 from omero_cli_ngff import exit_codes

@@ -23,10 +23,9 @@ from pathlib import Path
 
 import pytest
 
+from test_infra.omero_fixtures import OmeroTestServer, real_server_from_env, start_devserver
 from tests.helpers.publish import env_isolated
 from tests.helpers.verify import FolderServer
-from test_infra.omero_fixtures import (OmeroTestServer, real_server_from_env,
-                                       start_devserver)
 
 CATALOGUE = Path(__file__).resolve().parent / "contract.yaml"
 READ_ONLY_ENV = "OMERO_NGFF_TEST_READ_ONLY_SERVER"

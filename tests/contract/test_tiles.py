@@ -52,7 +52,7 @@ def test_every_level_as_stock_omero_py_reads_it(content, connect, name):
     expected = stock_levels(conn, record)
     with OmeroTileSource(conn, record) as source:
         assert source.levels == [(sy, sx) for sy, sx, *_ in expected]
-        for level, (sy, sx, th, tw, corners) in enumerate(expected):
+        for level, (_, _, th, tw, corners) in enumerate(expected):
             assert source.level_tile_size(level) == (th, tw)
             for (y, x, h, w), tile in corners.items():
                 got = source.read(level, 0, record.size_c - 1, 0, y, x, h, w)

@@ -10,10 +10,10 @@ from omero_cli_ngff import exit_codes
 from omero_cli_ngff.errors import PermissionRefused
 from omero_cli_ngff.model.annotation import DEFAULT_NAMESPACE, annotation_values
 from omero_cli_ngff.omero_io import annotations
-from omero_cli_ngff.omero_io.refusals import (DeleteFailed, ServerReadOnly,
-                                              server_is_read_only)
+from omero_cli_ngff.omero_io.refusals import DeleteFailed, ServerReadOnly, server_is_read_only
 from tests.devserver.test_graph_critical import CATALOGUE as CRITICAL
-from tests.devserver.test_group_sudo import CATALOGUE as GROUP_SUDO, sudo
+from tests.devserver.test_group_sudo import CATALOGUE as GROUP_SUDO
+from tests.devserver.test_group_sudo import sudo
 from tests.helpers.servers import devserver_of
 
 pytestmark = pytest.mark.devserver

@@ -91,6 +91,7 @@ def test_export_of_every_pixel_buffer_is_exact(server, tmp_path, capsys, image_i
     """Through the real CLI: ROMIO, Bio-Formats with levels, a legacy pyramid and a
     single-level Bio-Formats file all export, every level equal to OMERO's."""
     import zarr
+
     from tests.helpers.export import expected_level
 
     rc, rows, err = run_export(server, capsys, f"Image:{image_id}", "--output",
