@@ -244,7 +244,7 @@ class ImageWriter:
                 level = lv.source_level
                 assert level is not None        # a pass reads the source at its top level
                 data = np.empty((y1 - y0, x1 - x0), self.dtype)
-                th, tw = self._tile_size()
+                th, tw = self._tile_size(level)
                 for ty in range((y0 // th) * th, y1, th):
                     for tx in range((x0 // tw) * tw, x1, tw):
                         ry0, ry1 = max(ty, y0), min(ty + th, y1)
@@ -286,8 +286,10 @@ class ImageWriter:
         """Whether a reader or encoder thread failed (they set ``_error``)."""
         return self._error is not None
 
-    def _tile_size(self) -> tuple[int, int]:
-        ts: Any = self.source.tile_size        # a sequence, or one number for both
+    def _tile_size(self, level: int = 0) -> tuple[int, int]:
+        # a source whose tile differs per level (OMERO's readers) says so
+        per_level = getattr(self.source, "level_tile_size", None)
+        ts: Any = per_level(level) if per_level is not None else self.source.tile_size
         scalar: bool = np.isscalar(ts)
         if scalar:
             return int(ts), int(ts)

@@ -4,7 +4,8 @@ command when it closes."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 from omero.cli import NonZeroReturnCode
 
@@ -21,7 +22,7 @@ class Session:
 
     def __init__(self, login: Callable[[], Any]):
         self._login = login
-        self._conn: Optional[Any] = None
+        self._conn: Any | None = None
 
     @property
     def conn(self) -> Any:

@@ -34,6 +34,7 @@ from ..model.records import ImageRecord
 from ..model.reporting import Reporter
 from ..omero_io import annotations, targets
 from ..omero_io.query import QueryRunner
+from ..omero_io.refusals import require_writable
 from ..remote import (BatchSettings, Bf2rawOptions, ConverterRefused, FilesetJob,
                       GoogleBatchEngine)
 from ..storage.probe import Prober
@@ -103,6 +104,7 @@ def publish_remote(session: Any, options: RemoteOptions, dest: Any,
         raise UsageError(f"remote conversion: {err}") from None
     engine = GoogleBatchEngine(options.batch, dest, bf2raw)
     result = RemoteResult(dry_run=options.dry_run)
+    require_writable(session.conn, "submitted")      # before any job is submitted
     plans = _plan(session.conn, options, dest, engine, reporter, result)
     if options.dry_run:
         _dry_run(engine, plans, dest, result)

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from omero_cli_ngff.checks import agreement, annotation, pixels
-from omero_cli_ngff.checks.problems import Problem
 from omero_cli_ngff.model.annotation import PublishedCopy
 from omero_cli_ngff.model.records import ImageRecord, PhysicalSize
 from omero_cli_ngff.storage import HttpPolicy
@@ -292,43 +291,3 @@ def test_a_slow_server_is_a_timeout_not_fixable(served):
             url.replace(server.url, proxy.url), "0.5",
             policy=HttpPolicy(attempts=1, connect_timeout=2, read_timeout=0.5))
     assert problem.code == "timeout" and not problem.fixable
-
-
-def test_fix_on_a_read_only_server_changes_nothing_and_says_so():
-    import omero
-
-    from omero_cli_ngff.workflows.verify import ImageReport, fix
-
-    class ReadOnlyConn:
-        class SERVICE_OPTS:
-            group = -1
-
-            @classmethod
-            def getOmeroGroup(cls):
-                return cls.group
-
-            @classmethod
-            def setOmeroGroup(cls, group):
-                cls.group = group
-
-        def deleteObjects(self, *args, **kwargs):
-            raise omero.ReadOnlyGroupSecurityViolation(None, None, "read-only server")
-
-    gone = copy_of(good_pairs(), annotation_id=7)
-    foreign = copy_of(good_pairs(), annotation_id=8, image_id=2)
-    foreign.can_edit = False
-    reports = [
-        ImageReport(record(), [gone], [Problem("data-not-found", "404",
-                                                      annotation_id=7, fixable=True)]),
-        ImageReport(record(id=2), [foreign], [Problem(
-            "data-not-found", "404", annotation_id=8, fixable=True)]),
-        ImageReport(record(id=3), [copy_of(good_pairs(), 9, 3)], [Problem(
-            "forbidden", "403", annotation_id=9)]),
-    ]
-    fixes = fix(ReadOnlyConn(), reports, dry_run=False)
-    assert [(f.image_id, f.done) for f in fixes] == [(1, False), (2, False)]
-    assert "ReadOnlyGroupSecurityViolation" in fixes[0].error
-    assert fixes[1].error == "not allowed to delete this annotation"
-    dry = fix(ReadOnlyConn(), reports, dry_run=True)
-    assert [(f.annotation_id, f.done, f.error) for f in dry] == [
-        (7, False, ""), (8, False, "not allowed to delete this annotation")]
