@@ -14,7 +14,8 @@ want=$(cat setup.cfg pyproject.toml | sha256sum | cut -c1-16)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     "$VENV/bin/python" -m pip install -q --upgrade pip >&2
     # compat mode puts the checkout on sys.path, where `omero` finds the plugin shim.
-    "$VENV/bin/python" -m pip install -q --find-links "$wheels" \
+    bash scripts/with_progress.sh "installing the plugin and its dependencies" -- \
+        "$VENV/bin/python" -m pip install -q --find-links "$wheels" \
         --config-settings editable_mode=compat -e ".[test,bench]" >&2
     echo "$want" > "$stamp"
 fi

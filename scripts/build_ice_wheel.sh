@@ -3,7 +3,8 @@
 #
 # PyPI only has zeroc-ice 3.6.5 as source, which does not compile on Python 3.11 as
 # published; two one-line fixes make it build. The wheel is cached in $WHEEL_CACHE, and a
-# ready wheelhouse (../shared/wheelhouse beside the checkout) is used when it has one.
+# ready wheelhouse ($SHARED_WHEELHOUSE, by default ../shared/wheelhouse beside the checkout)
+# is used when it has one.
 # Prints the folder holding the wheel on its last line.
 set -euo pipefail
 
@@ -56,6 +57,14 @@ grep -q 'PyEval_GetFrame()' "$src/src/Util.cpp" || { echo "error: Util.cpp fix d
 # A throwaway venv holds the build tools, so the base interpreter stays untouched.
 "$PYTHON" -m venv "$work/venv"
 "$work/venv/bin/pip" install -q setuptools wheel >&2
-(cd "$src" && "$work/venv/bin/python" setup.py -q build_ext -j "$(nproc)" bdist_wheel -d "$WHEEL_CACHE" >&2)
+# The compiler's warnings go to a log, shown only when the build fails.
+progress="$HERE/scripts/with_progress.sh"
+if ! (cd "$src" && bash "$progress" "compiling zeroc-ice" -- bash -c \
+        '"$0" setup.py -q build_ext -j "$(nproc)" bdist_wheel -d "$1" > "$2" 2>&1' \
+        "$work/venv/bin/python" "$WHEEL_CACHE" "$work/build.log"); then
+    tail -n 40 "$work/build.log" >&2
+    echo "error: zeroc-ice did not build (the last lines of its log are above)" >&2
+    exit 1
+fi
 compgen -G "$WHEEL_CACHE/$pattern" >/dev/null || { echo "error: no wheel was built" >&2; exit 1; }
 echo "$WHEEL_CACHE"

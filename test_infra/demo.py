@@ -15,6 +15,7 @@ import argparse
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -39,6 +40,59 @@ def run(command: list[str], env: dict) -> int:
     return subprocess.run(command, env=env).returncode
 
 
+class Stopped(Exception):
+    """SIGTERM or SIGHUP: stop the servers as Ctrl-C does."""
+
+
+def _stop(signum, frame):
+    raise Stopped(signal.Signals(signum).name)
+
+
+def serve(store, server, login: list[str], workdir: Path) -> None:
+    """Keep both servers until Ctrl-C, SIGTERM or SIGHUP, with commands to try that work
+    as printed in another shell (the password is the demo user's, from the catalogue)."""
+    banner("serving: try these in another shell (Ctrl-C here stops both servers)")
+    print(f"cd {shlex.quote(str(REPO))} && source .venv/bin/activate")
+    print(f"export STORAGE_EMULATOR_HOST={store.url}")
+    print(f"export OMERO_PASSWORD={server.password(USER)}   # the demo user {USER}'s")
+    print(f"export OMERO_SESSIONDIR={shlex.quote(str(workdir / 'sessions'))}")
+    print("omero-ngff locate " + " ".join(login) + f" {PROJECT}")
+    print("omero-ngff verify " + " ".join(login) + f" {PROJECT}")
+    print("omero-ngff -h", flush=True)
+    while True:
+        time.sleep(1)
+
+
+def demo(store, server, workdir: Path, codes: list[int]) -> list[str]:
+    """The commands an admin would type, then a scientist reading the pixels; their exit
+    codes go to `codes`. Returns the login arguments used."""
+    ngff = str(Path(sys.executable).parent / "omero-ngff")
+    env = dict(os.environ, STORAGE_EMULATOR_HOST=store.url,
+               OMERO_PASSWORD=server.password(USER),
+               OMERO_SESSIONDIR=str(workdir / "sessions"), PYTHONPATH=str(REPO))
+    login = ["-s", server.connect_host, "-p", str(server.port), "-u", USER]
+    public = f"{store.url}/{BUCKET}/data"
+    banner(f"publish {PROJECT} to gs://{BUCKET}/data")
+    codes.append(run([ngff, "publish", PROJECT, "--dest", f"gs://{BUCKET}/data",
+                      "--public-url", public, *login], env))
+    banner("where are the pixels?")
+    codes.append(run([ngff, "locate", PROJECT, *login], env))
+    codes.append(run([ngff, "locate", PROJECT, "--urls", *login], env))
+    banner("is every published copy sound?")
+    codes.append(run([ngff, "verify", PROJECT, *login], env))
+    banner("a scientist reads the pixels straight from the bucket")
+    url = subprocess.run([ngff, "locate", PROJECT, "--urls", *login], env=env,
+                         capture_output=True, text=True).stdout.split()[0]
+    snippet = (
+        "from ome_zarr.io import parse_url\n"
+        "from ome_zarr.reader import Reader\n"
+        f"image = list(Reader(parse_url({url!r}))())[0]\n"
+        "print([level.shape for level in image.data])")
+    print(snippet)
+    codes.append(subprocess.run([sys.executable, "-c", snippet], env=env).returncode)
+    return login
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m test_infra.demo")
     parser.add_argument("--workdir", default=str(REPO / "demo-data"))
@@ -46,53 +100,28 @@ def main(argv=None) -> int:
                         help="keep the servers running after the demo (Ctrl-C stops)")
     args = parser.parse_args(argv)
     workdir = Path(args.workdir)
+    for signum in (signal.SIGTERM, signal.SIGHUP):   # stop the servers as Ctrl-C does
+        signal.signal(signum, _stop)
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
-
-    banner("starting the OMERO dev server and the object-store emulator")
-    server = start_devserver(workdir / "omero")
-    store = FakeGcs(data_dir=str(workdir / "gcs")).start()
-    store.create_bucket(BUCKET)
-    print(f"OMERO dev server: tcp://127.0.0.1:{server.port} (users: root, alice, bob)")
-    print(f"object store:     {store.url} (fake-gcs-server), bucket gs://{BUCKET}")
-
-    ngff = str(Path(sys.executable).parent / "omero-ngff")
-    env = dict(os.environ, STORAGE_EMULATOR_HOST=store.url,
-               OMERO_PASSWORD=server.password(USER),
-               OMERO_SESSIONDIR=str(workdir / "sessions"), PYTHONPATH=str(REPO))
-    login = ["-s", server.connect_host, "-p", str(server.port), "-u", USER]
-    public = f"{store.url}/{BUCKET}/data"
-    codes = []
+    server = store = None
+    codes: list[int] = []
     try:
-        banner(f"publish {PROJECT} to gs://{BUCKET}/data")
-        codes.append(run([ngff, "publish", PROJECT, "--dest", f"gs://{BUCKET}/data",
-                          "--public-url", public, *login], env))
-        banner("where are the pixels?")
-        codes.append(run([ngff, "locate", PROJECT, *login], env))
-        codes.append(run([ngff, "locate", PROJECT, "--urls", *login], env))
-        banner("is every published copy sound?")
-        codes.append(run([ngff, "verify", PROJECT, *login], env))
-        banner("a scientist reads the pixels straight from the bucket")
-        url = subprocess.run([ngff, "locate", PROJECT, "--urls", *login], env=env,
-                             capture_output=True, text=True).stdout.split()[0]
-        snippet = (
-            "from ome_zarr.io import parse_url\n"
-            "from ome_zarr.reader import Reader\n"
-            f"image = list(Reader(parse_url({url!r}))())[0]\n"
-            "print([level.shape for level in image.data])")
-        print(snippet)
-        codes.append(subprocess.run([sys.executable, "-c", snippet], env=env).returncode)
+        banner("starting the OMERO dev server and the object-store emulator")
+        server = start_devserver(workdir / "omero")
+        store = FakeGcs(data_dir=str(workdir / "gcs")).start()
+        store.create_bucket(BUCKET)
+        print(f"OMERO dev server: tcp://127.0.0.1:{server.port} (users: root, alice, bob)")
+        print(f"object store:     {store.url} (fake-gcs-server), bucket gs://{BUCKET}")
+        login = demo(store, server, workdir, codes)
         if args.serve:
-            banner("serving (Ctrl-C stops)")
-            print(f"export STORAGE_EMULATOR_HOST={store.url}")
-            print("omero-ngff locate " + " ".join(login) + f" {PROJECT}")
-            while True:
-                time.sleep(1)
-    except KeyboardInterrupt:
+            serve(store, server, login, workdir)
+    except (KeyboardInterrupt, Stopped):
         pass
     finally:
-        store.stop()
-        server.stop()
+        for running in (store, server):
+            if running is not None:
+                running.stop()
     failed = [c for c in codes if c]
     banner("demo finished" + (f" with failures: exit codes {failed}" if failed else ""))
     return 1 if failed else 0

@@ -32,8 +32,10 @@ def part_of(module: str) -> str:
     return parts[1] if len(parts) > 1 else "__init__"
 
 
-def imported_modules(module: str, is_package: bool, source: str) -> list[tuple[int, str]]:
-    """(line, absolute module) of every import of the package in `source`."""
+def imported_modules(module: str, is_package: bool, source: str,
+                     known: frozenset[str] = frozenset()) -> list[tuple[int, str]]:
+    """(line, absolute module) of every import of the package in `source`; `known`:
+    the package's modules (`from . import x` names a module only when x is one)."""
     found = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
@@ -46,21 +48,27 @@ def imported_modules(module: str, is_package: bool, source: str) -> list[tuple[i
                 parts = parts if is_package else parts[:-1]
                 parts = parts[: len(parts) - (node.level - 1)]
                 base = ".".join(parts + ([node.module] if node.module else []))
-            # `from . import x`: x may be a module of that package
-            found += [(node.lineno, f"{base}.{a.name}" if not node.module else base)
-                      for a in node.names]
+            # `from . import x`: x may be a module of that package, or a name in it
+            found += [(node.lineno, f"{base}.{a.name}"
+                       if not node.module and (f"{base}.{a.name}" in known or not known)
+                       else base) for a in node.names]
     return [(line, m) for line, m in found if m == PACKAGE or m.startswith(PACKAGE + ".")]
+
+
+def module_name(path: str) -> str:
+    module = path[:-3].replace("/", ".")
+    return module[: -len(".__init__")] if path.endswith("__init__.py") else module
 
 
 def violations(sources: dict[str, str]) -> list[str]:
     """`sources`: module path relative to the package's parent (a/b.py) -> source."""
     out = []
+    known = frozenset(module_name(p) for p in sources)
     for path, source in sorted(sources.items()):
         is_package = path.endswith("__init__.py")
-        module = path[:-3].replace("/", ".")
-        module = module[: -len(".__init__")] if is_package else module
+        module = module_name(path)
         here = part_of(module) if module != PACKAGE else "__init__"
-        for line, target in imported_modules(module, is_package, source):
+        for line, target in imported_modules(module, is_package, source, known):
             there = part_of(target)
             if there == here:
                 continue

@@ -21,6 +21,9 @@ VERIFY_HELP = "Check that every published copy is sound: annotation, data, agree
 CODES_HELP = "Print the table of exit codes shared by all commands."
 
 STYLES = ("table", "json", "csv", "plain")
+# The writer's default codec (ngff.codecs.DEFAULT_COMPRESSION, not imported here so
+# that `omero -h` stays fast; tests/cli/test_wiring.py checks they agree).
+DEFAULT_COMPRESSION = "blosc-zstd"
 
 
 def _objects(parser, allow_urls=False):
@@ -46,8 +49,11 @@ def _conversion(parser):
                        help="0.5: Zarr v3 with shards (default); 0.4: Zarr v2, '/' keys")
     group.add_argument("--compression", default=None,
                        choices=("blosc-lz4", "blosc-zstd", "zstd", "gzip", "none"),
-                       help="codec (default chosen by measurement, see the README)")
-    group.add_argument("--compression-level", type=int, default=None)
+                       help=f"codec (default {DEFAULT_COMPRESSION}: the smallest for its "
+                       "speed on realistic slides and stacks, see the README)")
+    group.add_argument("--compression-level", type=int, default=None,
+                       help="the codec's level (default: blosc-zstd 1, blosc-lz4 5, "
+                       "zstd 3, gzip 6)")
     group.add_argument("--chunk-size", type=int, default=1024,
                        help="chunk width and height in pixels (default 1024)")
     group.add_argument("--shard-size", type=int, default=None,
@@ -63,7 +69,8 @@ def _conversion(parser):
     group.add_argument("--memory-budget", default="1GiB",
                        help="memory for chunks in flight and partial pyramid chunks "
                        "(default 1GiB)")
-    group.add_argument("--log-file", default=None, help="keep a full log of the run here")
+    group.add_argument("--log-file", default=None,
+                       help="keep a full log of the run in this file (default: none)")
 
 
 def export_arguments(parser: Any) -> None:
@@ -108,17 +115,22 @@ def _remote(parser: Any) -> None:
     remote = parser.add_argument_group("remote conversion")
     remote.add_argument("--remote", choices=("google-batch",), default=None,
                         help="convert with bioformats2raw jobs on a batch engine")
-    remote.add_argument("--batch-project")
-    remote.add_argument("--batch-region", default="us-central1")
+    remote.add_argument("--batch-project",
+                        help="Google Cloud project the Batch jobs run in (required with "
+                        "--remote)")
+    remote.add_argument("--batch-region", default="us-central1",
+                        help="region of the Batch jobs (default us-central1)")
     remote.add_argument("--batch-image", default=None,
                         help="container image built from containers/bioformats2raw (no "
                         "default: else $OMERO_NGFF_BATCH_IMAGE, else the server's "
                         "omero.client.ngff.batch_image)")
-    remote.add_argument("--batch-machine-type", default="e2-standard-4")
+    remote.add_argument("--batch-machine-type", default="e2-standard-4",
+                        help="machine type of each job (default e2-standard-4)")
     remote.add_argument("--batch-endpoint", default=None,
                         help="API endpoint (default: Google's)")
     remote.add_argument("--repository-bucket",
-                        help="gs://BUCKET/PREFIX holding the managed repository")
+                        help="gs://BUCKET/PREFIX holding the managed repository "
+                        "(required with --remote)")
     remote.add_argument("--wait", action="store_true",
                         help="wait for the jobs, then check and annotate")
 

@@ -4,6 +4,7 @@ one place where errors become exit codes and one line on stderr."""
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import logging
 import os
@@ -13,7 +14,7 @@ from typing import Any
 
 from omero.cli import BaseControl, NonZeroReturnCode
 
-from .. import exit_codes
+from .. import __version__, exit_codes
 from ..errors import one_line
 from .arguments import CODES_HELP, COMMANDS, HELP, exit_codes_arguments
 
@@ -23,6 +24,14 @@ log = logging.getLogger("omero_cli_ngff")
 log.addHandler(logging.NullHandler())
 
 
+class _Version(argparse.Action):
+    """`--version` on stdout (the argparse omero-py bundles prints it on stderr)."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+        print(f"omero-cli-ngff {__version__}")
+        parser.exit()
+
+
 class NgffControl(BaseControl):
     """The plugin's commands; each hands its arguments to a module of its own."""
 
@@ -30,6 +39,8 @@ class NgffControl(BaseControl):
         for code, meaning in exit_codes.TABLE:      # listed by `omero errors`
             if code != exit_codes.OK:
                 self.add_error(exit_codes.NAMES[code], code, meaning.replace("%", "%%"))
+        parser.add_argument("--version", action=_Version, nargs=0,
+                            help="print the plugin's version and exit")
         sub = parser.sub()
         for name, (text, add_arguments) in COMMANDS.items():
             add_arguments(parser.add(sub, getattr(self, name), text))

@@ -1,5 +1,7 @@
 """The plugin is wired into the real OMERO CLI (in-process: `omero` refuses root)."""
 
+import argparse
+
 import pytest
 
 from omero_cli_ngff import exit_codes
@@ -59,3 +61,47 @@ def test_omero_errors_lists_every_exit_code(capsys):
             listed[int(parts[0])] = parts[2]
     assert listed == {code: exit_codes.NAMES[code] for code, _ in exit_codes.TABLE
                       if code != exit_codes.OK}
+
+
+def test_every_option_says_what_it_does_and_its_default(capsys):
+    """`-h` of each command: every option has help text, and the help of an option with a
+    default value names it (or says there is none)."""
+    from omero_cli_ngff.cli import arguments
+    from omero_cli_ngff.ngff import codecs
+
+    assert arguments.DEFAULT_COMPRESSION == codecs.DEFAULT_COMPRESSION
+    for command, (_, add_arguments) in arguments.COMMANDS.items():
+        parser = argparse.ArgumentParser(prog=command)
+        add_arguments(parser)
+        for action in parser._actions:
+            if not action.option_strings or action.dest == "help":
+                continue
+            assert action.help, f"{command} {action.option_strings[0]} has no help"
+            if action.default not in (None, False):
+                assert str(action.default) in action.help or "default" in action.help, \
+                    f"{command} {action.option_strings[0]}: help does not name its default"
+
+
+def test_version_and_program_name():
+    from omero_cli_ngff import __version__
+    from omero_cli_ngff.cli.standalone import main
+
+    rv, out = run_standalone(main, ["--version"])
+    assert rv == 0 and out.strip() == f"omero-cli-ngff {__version__}"
+    rv, out = run_standalone(main, ["-h"])
+    assert out.startswith("usage: omero-ngff [-h]") and "Use omero-ngff <subcommand>" in out
+    rv, out = run_standalone(main, ["ngff", "export", "-h"])   # the old form still works
+    assert out.startswith("usage: omero-ngff export ")
+
+
+def run_standalone(main, argv):
+    """(exit code, stdout) of the console script in this process."""
+    import contextlib
+    import io
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        try:
+            rv = main(argv)
+        except SystemExit as done:
+            rv = int(done.code or 0)
+    return rv, buf.getvalue()

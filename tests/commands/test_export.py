@@ -201,7 +201,7 @@ def test_killed_export_resumes_to_the_same_result(start_omero_devserver, tmp_pat
             proc.send_signal(signal.SIGKILL)
             break
         time.sleep(0.01)
-    proc.wait()
+    proc.communicate()                                # reaps it and closes its pipes
     assert proc.returncode == -signal.SIGKILL, "the export ended before the seeded kill"
     assert validate(str(shards), "0.5", kind="image") != []   # visibly incomplete
 
