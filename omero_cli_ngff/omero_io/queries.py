@@ -86,6 +86,15 @@ IMAGES_BY_URL = (
     " order by l.parent.id"
 )
 
+# Ownership evidence: images whose annotation in ":ns" has a zarr_path (":key") starting
+# with a URL (":prefix" is the URL followed by '%'; LIKE's own wildcards in it match
+# more, never less: the caller keeps the values that really start with the URL).
+IMAGES_UNDER_URL = (
+    "select l.parent.id, mv.value from ImageAnnotationLink l join l.child a"
+    " join a.mapValue mv where a.ns = :ns and mv.name = :key and mv.value like :prefix"
+    " order by l.parent.id"
+)
+
 # Plate layout for NGFF plates: well samples with their well, plate and acquisition.
 PLATE_LAYOUT = (
     "select ws from WellSample ws join fetch ws.well w join fetch w.plate p"

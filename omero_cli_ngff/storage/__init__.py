@@ -28,7 +28,8 @@ from .translate import storage_error  # noqa: E402
 from .errors import (BucketNotFound, CredentialsError, DestinationError,  # noqa: E402
                      DestinationNotFound, DestinationUnreachable, FetchCorrupt,
                      FetchDropped, FetchError, FetchForbidden, FetchHttpError,
-                     FetchNotFound, FetchServerError, FetchTimeout, FetchUnreachable,
+                     FetchNotFound, FetchServerError, FetchTimeout, FetchUnparseable,
+                     FetchUnreachable,
                      InvalidDestination, PublicUrlError, ReadOnlyDestination,
                      StorageWriteError)
 from .http import (HttpPolicy, MetadataProbe, fetch_metadata, metadata_file,  # noqa: E402
@@ -46,5 +47,5 @@ __all__ = [
     "BucketNotFound", "ReadOnlyDestination", "DestinationUnreachable", "PublicUrlError",
     "StorageWriteError",
     "FetchError", "FetchNotFound", "FetchForbidden", "FetchServerError", "FetchTimeout",
-    "FetchUnreachable", "FetchDropped", "FetchCorrupt", "FetchHttpError",
+    "FetchUnreachable", "FetchDropped", "FetchCorrupt", "FetchUnparseable", "FetchHttpError",
 ]

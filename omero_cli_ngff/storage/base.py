@@ -4,8 +4,9 @@ converted images go, whatever the backend (a GCS bucket, a local folder, memory)
 The operations, in the spirit of zarr-python 3's ``zarr.abc.store.Store``:
 
 - identity and paths: ``url``, ``join``, ``fs_path``, ``relpath_of``, ``root_name``;
-- objects: ``exists``, ``read_bytes``, ``write_bytes``, ``list_names``, ``remove``
-  (recursive, refusing the root), ``usage`` / ``du``;
+- objects: ``exists``, ``read_bytes``, ``write_bytes``, ``list_names``, ``list_tree``,
+  ``delete_objects``, ``remove`` (recursive, refusing the root and trees holding an
+  ownership record), ``usage`` / ``du``;
 - exclusive and conditional writes (what claims are built on): ``create_exclusive``
   (create if absent, atomically), ``read_versioned``, ``replace_if`` and ``delete_if``
   (only when the object is still the version the caller read);
@@ -28,6 +29,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, ContextManager, Optional
 
+from ..model.paths import encode_url
 from .errors import InvalidDestination, PublicUrlError
 from .http import DEFAULT_POLICY, HttpPolicy
 from .paths import clean_rel, quote_path
@@ -38,7 +40,10 @@ if TYPE_CHECKING:
     from zarr.abc.store import Store
 
 __all__ = ["Destination", "DestinationOptions", "ZarrGroupInfo", "Versioned",
-           "content_version"]
+           "content_version", "OWNER_RECORD"]
+
+#: the ownership record of a copy's root, ``<root>/.omero-ngff-owner.json`` (ownership.py)
+OWNER_RECORD = ".omero-ngff-owner.json"
 
 
 @dataclass(frozen=True)
@@ -161,7 +166,7 @@ class Destination(ABC):
                     or parts.query or parts.fragment:
                 raise PublicUrlError(f"--public-url {public_url!r} must be an http(s) URL "
                                      "without query or fragment")
-            return public_url.rstrip("/")
+            return encode_url(public_url).rstrip("/")
         return self._default_public_base()
 
     def require_public_url(self) -> str:
@@ -222,17 +227,43 @@ class Destination(ABC):
 
     def remove(self, relpath: str) -> bool:
         """Remove everything under ``relpath`` (recursive). Returns False when there was
-        nothing. Refuses the destination root itself."""
+        nothing. Refuses the destination root itself, and any tree holding an ownership
+        record: copies are removed by their owners only (see ownership.py)."""
         rel = clean_rel(relpath)
         if not rel:
             raise InvalidDestination("refusing to remove the whole destination "
                                      f"{self.url}")
         with self.translate_errors("removing " + self.join(rel)):
-            return self._remove_tree(rel)
+            names = self.list_tree(rel)
+            owned = [n for n in names if posixpath.basename(n) == OWNER_RECORD]
+            if owned:
+                raise InvalidDestination(
+                    f"refusing to remove {self.join(rel)}: it holds a copy with an "
+                    f"ownership record ({owned[0]}); only its owner removes it")
+            self.delete_objects(names)
+            return bool(names)
+
+    def list_tree(self, relpath: str) -> list[str]:
+        """Every object at or under ``relpath`` (relative paths, sorted)."""
+        with self.translate_errors("listing " + self.join(relpath), write=False):
+            return sorted(self._find(clean_rel(relpath)))
+
+    def delete_objects(self, relpaths: list[str]) -> None:
+        """Delete these objects (missing ones are no error)."""
+        rels = [clean_rel(r) for r in relpaths]
+        if any(not r for r in rels):
+            raise InvalidDestination(f"refusing to remove the whole destination {self.url}")
+        if rels:
+            with self.translate_errors(f"removing {len(rels)} objects under {self.url}"):
+                self._delete(rels)
 
     @abstractmethod
-    def _remove_tree(self, rel: str) -> bool:
-        """Remove ``rel`` (never the root) and everything under it; False when absent."""
+    def _find(self, rel: str) -> list[str]:
+        """Relative paths of the objects at or under ``rel`` ([] when nothing)."""
+
+    @abstractmethod
+    def _delete(self, rels: list[str]) -> None:
+        """Delete exactly these objects (relative paths; never the root)."""
 
     # -- exclusive and conditional writes ------------------------------------------------
 
@@ -271,10 +302,12 @@ class Destination(ABC):
     # -- checks and errors ----------------------------------------------------------------
 
     @abstractmethod
-    def preflight(self, check_public: bool = True, check_cors: bool = True) -> PreflightReport:
+    def preflight(self, check_public: bool = True, check_cors: bool = True,
+                  check_ranges: bool = True) -> PreflightReport:
         """Check before converting anything: credentials, storage reachable, bucket (or
         parent folder) exists, writable (a small probe object is written and deleted
-        under the prefix), and optionally that the public URL serves what we write and
+        under the prefix), and optionally that the public URL serves what we write
+        (with ``check_ranges``, HTTP Range requests too: sharded data needs them) and
         that browsers may read it (CORS). Problems that stop us raise a
         DestinationError subclass; the others come back as warnings."""
 

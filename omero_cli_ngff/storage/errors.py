@@ -6,10 +6,10 @@ Two families:
   missing credentials, bucket missing, read-only, unreachable, no public URL, writes
   failing for good). The CLI maps all of them to exit code DESTINATION.
 - `FetchError` and its subclasses: reading a published URL over plain HTTP failed.
-  `definite` tells whether the answer proves the copy is gone or broken (404, corrupt
-  metadata) - the only cases where `verify --fix` may act - as opposed to answers that
-  prove nothing about the data (403, 5xx, time-outs, unreachable host, dropped
-  connections).
+  `definite` tells whether the answer proves the copy is gone or broken (404, Zarr
+  metadata of something else than an image) as opposed to answers that prove nothing
+  about the data (403, 5xx, time-outs, unreachable host, dropped connections, an HTML
+  page or anything else that does not parse as Zarr metadata).
 
 Messages are one line and never contain credentials or tokens.
 """
@@ -26,7 +26,7 @@ __all__ = [
     "BucketNotFound", "ReadOnlyDestination", "DestinationUnreachable", "PublicUrlError",
     "StorageWriteError",
     "FetchError", "FetchNotFound", "FetchForbidden", "FetchServerError", "FetchTimeout",
-    "FetchUnreachable", "FetchDropped", "FetchCorrupt", "FetchHttpError",
+    "FetchUnreachable", "FetchDropped", "FetchCorrupt", "FetchUnparseable", "FetchHttpError",
 ]
 
 
@@ -106,10 +106,19 @@ class FetchNotFound(FetchError):
 
 
 class FetchCorrupt(FetchError):
-    """The server answered 200 but the metadata is not valid JSON / not an image group."""
+    """The server answered 200 with a Zarr metadata document that is not an image group:
+    the data there is proven not to be an image."""
 
     kind = "corrupt"
     definite = True
+
+
+class FetchUnparseable(FetchError):
+    """The server answered 200 with something that is no Zarr metadata at all (an HTML
+    page, not JSON): a proxy's or CDN's error page as often as broken data, so it
+    proves nothing."""
+
+    kind = "unparseable"
 
 
 class FetchForbidden(FetchError):

@@ -36,6 +36,7 @@ class FolderDestination(FsspecDestination):
 
     scheme = "file"
     is_local = True
+    has_folders = True
 
     @classmethod
     def from_url(cls, text: str, parts: urllib.parse.SplitResult,

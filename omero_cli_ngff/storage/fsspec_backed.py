@@ -24,6 +24,8 @@ class FsspecDestination(Destination):
     (``fs``, made on first use by ``_make_fs``)."""
 
     _fs: Optional[FileSystem] = None
+    #: the filesystem has real folders (local, memory), pruned when they empty
+    has_folders: bool = False
 
     @abstractmethod
     def _make_fs(self) -> FileSystem:
@@ -65,15 +67,40 @@ class FsspecDestination(Destination):
         with self.translate_errors("writing " + self.join(relpath)):
             self.fs.pipe_file(self.fs_path(relpath), data)
 
-    def _remove_tree(self, rel: str) -> bool:
-        fs = self._fresh()
-        path = self.fs_path(rel)
-        if not fs.exists(path):
-            return False
-        fs.rm(path, recursive=True)
+    def _find(self, rel: str) -> list[str]:
+        try:
+            found = self._fresh().find(self.fs_path(rel))
+        except _NOT_THERE:
+            return []
+        rels = (self.relpath_of(str(path)) for path in found)
+        return [r for r in rels if r]
+
+    def _delete(self, rels: list[str]) -> None:
+        fs = self.fs
+        try:
+            fs.rm([self.fs_path(r) for r in rels])
+        except FileNotFoundError:
+            pass                                  # gone meanwhile: what we wanted
         if hasattr(fs, "invalidate_cache"):
             fs.invalidate_cache()
-        return True
+        if self.has_folders:
+            self._prune(fs, rels)
+
+    def _prune(self, fs: FileSystem, rels: list[str]) -> None:
+        """Remove the folders left empty above deleted objects (never the root), so
+        that a removed tree no longer `exists`."""
+        folders = {posixpath.dirname(r) for r in rels}
+        for rel in list(folders):
+            while rel:
+                folders.add(rel)
+                rel = posixpath.dirname(rel)
+        for rel in sorted(folders, key=lambda r: r.count("/"), reverse=True):
+            path = self.fs_path(rel)
+            try:
+                if fs.isdir(path) and not fs.ls(path, detail=False):
+                    fs.rmdir(path)
+            except (FileNotFoundError, OSError):
+                pass
 
     def list_names(self, relpath: str = "") -> list[str]:
         with self.translate_errors("listing " + self.join(relpath), write=False):
@@ -142,7 +169,8 @@ class FsspecDestination(Destination):
     def _prepare_root(self) -> None:
         """Before the probe: make sure the root can hold objects (folders create it)."""
 
-    def preflight(self, check_public: bool = True, check_cors: bool = True) -> PreflightReport:
+    def preflight(self, check_public: bool = True, check_cors: bool = True,
+                  check_ranges: bool = True) -> PreflightReport:
         report = PreflightReport(self.url)
         self._prepare_root()
         probe = new_probe_name()
@@ -150,7 +178,7 @@ class FsspecDestination(Destination):
         try:
             if check_public and self._explicit_public:
                 read_probe_publicly(self.public_url(probe, group=False), self.public_base,
-                                    report, self.policy)
+                                    report, self.policy, ranges=check_ranges)
         finally:
             with self.translate_errors("removing the probe from " + self.url):
                 self.fs.rm(self.fs_path(probe))

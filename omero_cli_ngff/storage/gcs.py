@@ -70,7 +70,8 @@ class GcsDestination(FsspecDestination):
         _check_bucket_name(bucket, text)
         if parts.query or parts.fragment:
             raise InvalidDestination(f"{text}: a destination has no query or fragment")
-        return cls(bucket, clean_rel(urllib.parse.unquote(parts.path)), options.public_url,
+        # object names are exactly what the user wrote: never percent-decoded
+        return cls(bucket, clean_rel(parts.path), options.public_url,
                    endpoint_url=options.endpoint_url,
                    credentials_file=options.credentials_file, anonymous=options.anonymous,
                    project=options.project, policy=options.policy)
@@ -190,25 +191,27 @@ class GcsDestination(FsspecDestination):
                     "CORS configuration (an emulator?)"]
         return evaluate_cors(meta.get("cors"), bucket=f"gs://{self.bucket}")
 
-    def preflight(self, check_public: bool = True, check_cors: bool = True) -> PreflightReport:
+    def preflight(self, check_public: bool = True, check_cors: bool = True,
+                  check_ranges: bool = True) -> PreflightReport:
         # through the JSON API, whose statuses tell a missing bucket from a read-only one
         report = PreflightReport(self.url)
         report.credentials = self.credentials.description
         meta = self.bucket_metadata()
         report.cors = meta.get("cors") if meta else None
-        self._probe(new_probe_name(), report, check_public)
+        self._probe(new_probe_name(), report, check_public, check_ranges)
         if check_cors:
             report.warnings += self.cors_warnings(meta)
         return report
 
-    def _probe(self, probe: str, report: PreflightReport, check_public: bool) -> None:
+    def _probe(self, probe: str, report: PreflightReport, check_public: bool,
+               check_ranges: bool = True) -> None:
         """Write a probe object, read it through the public URL, delete it."""
         name = join_parts(self.prefix, probe)
         self.api.upload(name, PROBE_PAYLOAD, f"writing a probe object to {self.url}")
         try:
             if check_public:
                 read_probe_publicly(self.public_url(probe, group=False), self.public_base,
-                                    report, self.policy)
+                                    report, self.policy, ranges=check_ranges)
         finally:
             r = self.api.delete(name, f"deleting the probe object from {self.url}")
             if r.status_code == 403:

@@ -15,7 +15,7 @@ import urllib3.exceptions
 
 from .errors import (FetchCorrupt, FetchDropped, FetchError, FetchForbidden,
                      FetchHttpError, FetchNotFound, FetchServerError, FetchTimeout,
-                     FetchUnreachable)
+                     FetchUnparseable, FetchUnreachable)
 
 __all__ = ["HttpPolicy", "request_with_retries", "fetch_metadata", "probe_metadata",
            "MetadataProbe", "metadata_file", "raise_for_status"]
@@ -151,6 +151,8 @@ def _group_url(url: str) -> str:
 
 def _check_multiscales(url: str, ngff_version: str, doc: dict[str, Any]) -> None:
     if metadata_file(ngff_version) == "zarr.json":
+        if "zarr_format" not in doc:
+            raise FetchUnparseable(url, "answered JSON that is no Zarr metadata")
         if doc.get("zarr_format") != 3 or doc.get("node_type") != "group":
             raise FetchCorrupt(url, "not a Zarr v3 group")
         attrs = (doc.get("attributes") or {}).get("ome") or {}
@@ -162,23 +164,35 @@ def _check_multiscales(url: str, ngff_version: str, doc: dict[str, Any]) -> None
         raise FetchCorrupt(url, "no multiscales metadata: not an image group")
 
 
+def _json_document(url: str, response: requests.Response) -> dict[str, Any]:
+    """The answer parsed as a JSON object; an HTML page or anything else that is not one
+    proves nothing (a proxy's or CDN's error page): FetchUnparseable."""
+    kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if kind in ("text/html", "application/xhtml+xml"):
+        raise FetchUnparseable(url, f"answered HTTP {response.status_code} with an HTML "
+                                    "page, not metadata")
+    try:
+        doc = json.loads(response.content)
+    except ValueError:
+        raise FetchUnparseable(url, "answered something that is not JSON") from None
+    if not isinstance(doc, dict):
+        raise FetchUnparseable(url, "answered JSON that is not an object")
+    return {str(k): v for k, v in doc.items()}
+
+
 def fetch_metadata(url_of_group: str, ngff_version: str = "0.5", *,
                    session: Optional[requests.Session] = None,
                    policy: HttpPolicy = DEFAULT_POLICY,
                    validate: bool = True) -> dict[str, Any]:
     """GET the group metadata of an image (``zarr.json`` for 0.5, ``.zattrs`` for 0.4)
     under ``url_of_group`` and return it parsed. Raises a FetchError subclass:
-    FetchNotFound / FetchCorrupt (definite), FetchForbidden, FetchServerError,
-    FetchTimeout, FetchUnreachable, FetchDropped, FetchHttpError (not definite)."""
+    FetchNotFound / FetchCorrupt (definite), FetchUnparseable, FetchForbidden,
+    FetchServerError, FetchTimeout, FetchUnreachable, FetchDropped, FetchHttpError
+    (not definite)."""
     url = _group_url(url_of_group) + metadata_file(ngff_version)
     response = request_with_retries("GET", url, session=session, policy=policy)
     raise_for_status(url, response)
-    try:
-        doc = json.loads(response.content)
-    except ValueError:
-        raise FetchCorrupt(url, "metadata is not valid JSON") from None
-    if not isinstance(doc, dict):
-        raise FetchCorrupt(url, "metadata is not a JSON object")
+    doc = _json_document(url, response)
     if validate:
         _check_multiscales(url, ngff_version, doc)
     return doc

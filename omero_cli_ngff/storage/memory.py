@@ -27,6 +27,7 @@ class MemoryDestination(FsspecDestination):
 
     scheme = "memory"
     shared = False
+    has_folders = True
 
     def join(self, relpath: str = "") -> str:
         return "memory://" + self.fs_path(relpath).lstrip("/")
@@ -62,7 +63,7 @@ class MemoryDestination(FsspecDestination):
         with _LOCK:
             if not self._is_at(relpath, version):
                 return False
-            self.remove(relpath)
+            self._delete([clean_rel(relpath)])
             return True
 
     def _is_at(self, relpath: str, version: str) -> bool:
