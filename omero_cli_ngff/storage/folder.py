@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Optional
 from .base import DestinationOptions, content_version
 from .errors import DestinationNotFound, InvalidDestination, ReadOnlyDestination
 from .fsspec_backed import FileSystem, FsspecDestination
+from .paths import clean_rel
 
 if TYPE_CHECKING:
     from zarr.storage import LocalStore
@@ -92,6 +93,7 @@ class FolderDestination(FsspecDestination):
             if aside is None:
                 return False
             os.unlink(aside)
+            self._prune(self.fs, [clean_rel(relpath)])
             return True
 
     # -- checks ---------------------------------------------------------------------------

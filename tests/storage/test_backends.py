@@ -1,4 +1,5 @@
-"""The conformance suite (conformance.py, claims_conformance.py) run against every
+"""The conformance suites (conformance.py, claims_conformance.py,
+ownership_conformance.py) run against every
 backend: memory://, a local folder, and GCS on fake-gcs-server."""
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from omero_cli_ngff.storage import (FolderDestination, GcsDestination, MemoryDes
                                     parse_destination)
 
 from .claims_conformance import ClaimsTests
+from .ownership_conformance import OwnershipTests
 from .conformance import DestinationTests, Make
 
 
-class TestMemoryDestination(DestinationTests, ClaimsTests):
+class TestMemoryDestination(DestinationTests, ClaimsTests, OwnershipTests):
     backend = MemoryDestination
 
     @pytest.fixture
@@ -38,7 +40,7 @@ class TestMemoryDestination(DestinationTests, ClaimsTests):
         assert dest.bucket is None and dest.cors_warnings() == []
 
 
-class TestFolderDestination(DestinationTests, ClaimsTests):
+class TestFolderDestination(DestinationTests, ClaimsTests, OwnershipTests):
     backend = FolderDestination
 
     @pytest.fixture
@@ -58,7 +60,7 @@ class TestFolderDestination(DestinationTests, ClaimsTests):
 
 
 @pytest.mark.object_store
-class TestGcsDestination(DestinationTests, ClaimsTests):
+class TestGcsDestination(DestinationTests, ClaimsTests, OwnershipTests):
     backend = GcsDestination
 
     @pytest.fixture
