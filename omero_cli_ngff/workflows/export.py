@@ -26,15 +26,14 @@ from ..model.objects import ObjectRef
 from ..model.plate_layout import PlateLayout
 from ..model.records import ImageRecord
 from ..model.reporting import Reporter
-from ..ngff import shards
 from ..ngff.spec import WriteOptions, WriteResult
 from ..omero_io import identity, targets
 from ..omero_io.plates import load_layouts, plates_of_screens
 from ..omero_io.query import QueryRunner
 from ..storage import ownership
-from ..storage.local_runs import LocalRun
 from .convert import convert_image, convert_plate
 from .failures import exit_code_of, summary_code
+from .spool import finish_local_run, start_local_run
 
 log = logging.getLogger(__name__)
 PLATE_TYPES = ("Plate", "Screen")
@@ -87,15 +86,13 @@ def export(session: Any, options: ExportOptions, dest: Any,
     for ref in missing:
         reporter.warn(f"{ref}: not found, or not readable by this user")
     result = ExportResult(missing=missing)
-    local = LocalRun().start()
-    shards.set_spool_dir(local.spool_dir)
+    local = start_local_run(reporter)
     try:
         own = _owning(dest, identity.database_uuid(session.conn), local.run_id, options)
         _export_all(session.conn, jobs, dest, replace(options.write, overwrite=False),
                     reporter, result, own)
     finally:
-        shards.set_spool_dir(None)
-        local.finish()
+        finish_local_run(local)
     return result
 
 

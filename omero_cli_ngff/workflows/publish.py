@@ -15,7 +15,6 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from .. import exit_codes
@@ -25,8 +24,7 @@ from ..model.annotation import PublishedCopy, annotation_values
 from ..model.objects import ObjectRef
 from ..model.records import ImageRecord
 from ..model.reporting import Progress, Reporter
-from ..ngff import shards
-from ..ngff.spec import WriteOptions, WriteResult
+from ..ngff.spec import WriteResult
 from ..omero_io import annotations, identity, targets
 from ..omero_io.query import QueryRunner
 from ..storage import failpoints, journal as journal_store, ownership
@@ -35,61 +33,16 @@ from ..storage.local_runs import LocalRun
 from ..storage.locate import Locations
 from ..storage.probe import Prober
 from .convert import convert_image
-from .failures import exit_code_of, summary_code
+from .failures import exit_code_of
 from .old_copies import OldCopies, Outcome
 from .plan import (FAIL, PUBLISH, REFUSE, RESTORE, SKIP, UPDATE, WORK, PlanSettings,
                    PublishPlan, check_namespace, make_plan)
+from .publish_records import (CLAIMED, Bytes, PublishOptions, PublishResult, PublishRow,
+                              message as _message)
 from .publish_check import check_copy
+from .spool import finish_local_run, start_local_run
 
 log = logging.getLogger(__name__)
-CLAIMED = "claimed"                  # the status of an image another live run holds
-
-
-@dataclass
-class PublishOptions:
-    refs: list[ObjectRef]
-    write: WriteOptions
-    template: str
-    namespace: str
-    force: bool = False
-    keep_old: bool = False
-    dry_run: bool = False
-    allow_private: bool = False
-    parallel_images: int = 2
-    adopt: bool = False
-
-
-@dataclass
-class PublishRow:
-    """What became of one image."""
-
-    plan: PublishPlan
-    status: str
-    message: str = ""
-    bytes: Optional[int] = None
-    seconds: float = 0.0
-    code: int = exit_codes.OK
-
-
-@dataclass
-class PublishResult:
-    plans: list[PublishPlan] = field(default_factory=list)
-    rows: list[PublishRow] = field(default_factory=list)     # empty for a dry run
-    missing: list[ObjectRef] = field(default_factory=list)
-    dry_run: bool = False
-
-    @property
-    def code(self) -> int:
-        if self.rows and not self.missing and all(r.status == CLAIMED for r in self.rows):
-            return exit_codes.CLAIMED        # every image is another live run's
-        codes = {exit_codes.NOT_FOUND} if self.missing else set()
-        if self.dry_run:
-            codes |= {p.code for p in self.plans if p.action in (REFUSE, FAIL)}
-        return summary_code(codes | {row.code for row in self.rows})
-
-
-def _message(*parts: str) -> str:
-    return "; ".join(p for p in parts if p)
 
 
 class Publish:
@@ -187,19 +140,11 @@ class Publish:
                 check_ranges=self.options.write.ngff_version != "0.4")
             for warning in report.warnings:
                 self.reporter.warn(warning)
-        busy = [p for p in plans if p.busy]
-        self.local = LocalRun().start() if busy else None
-        if self.local is not None:
-            shards.set_spool_dir(self.local.spool_dir)
-            if self.local.cleaned_bytes:
-                log.info("removed %d bytes of spool files of dead runs",
-                         self.local.cleaned_bytes)
+        self.local = start_local_run(self.reporter)
         try:
-            result.rows = self.execute(plans, busy)
+            result.rows = self.execute(plans, [p for p in plans if p.busy])
         finally:
-            if self.local is not None:
-                shards.set_spool_dir(None)
-                self.local.finish()
+            finish_local_run(self.local)
         return result
 
     # -- execution -------------------------------------------------------------------------
@@ -237,7 +182,7 @@ class Publish:
         with self.reporter.progress() as progress:
             overall = progress.add_task("images", total=len(work))
             written = progress.add_task("bytes written", total=None, unit="bytes")
-            tracker = _Bytes(progress, written)
+            tracker = Bytes(progress, written)
 
             def one(plan: PublishPlan) -> PublishRow:
                 started = time.monotonic()
@@ -266,7 +211,7 @@ class Publish:
         status = "refused" if isinstance(err, ownership.NotOwned) else "failed"
         return PublishRow(plan, status, one_line(err), code=code)
 
-    def process(self, plan: PublishPlan, progress: Progress, tracker: "_Bytes") -> PublishRow:
+    def process(self, plan: PublishPlan, progress: Progress, tracker: Bytes) -> PublishRow:
         """One image, under its claim: re-plan (another run may have done it), then act."""
         assert self.claims is not None
         holder = self.claims.acquire(plan.image_id)
@@ -296,7 +241,7 @@ class Publish:
         journal = {plan.image_id: entry} if entry else {}
         return self._make_plans([plan.record], copies, journal, self.prober(threads=1))[0]
 
-    def act(self, plan: PublishPlan, progress: Progress, tracker: "_Bytes") -> PublishRow:
+    def act(self, plan: PublishPlan, progress: Progress, tracker: Bytes) -> PublishRow:
         outcome = self._clean_up(plan)
         notes = outcome.notes
         if plan.action in (SKIP, REFUSE, FAIL):
@@ -361,7 +306,7 @@ class Publish:
                               how="use another --path-template (e.g. with {image_id})")
 
     def _convert_and_switch(self, plan: PublishPlan, progress: Progress,
-                            tracker: "_Bytes") -> PublishRow:
+                            tracker: Bytes) -> PublishRow:
         """Journal, record, write, check, annotate, then remove the old copy."""
         assert plan.root is not None
         self.dest.write_bytes(journal_store.journal_path(plan.image_id, self.scope),
@@ -394,7 +339,7 @@ class Publish:
         if plan.journal is not None or plan.action in (PUBLISH, UPDATE):
             self.dest.remove(journal_store.journal_path(plan.image_id, self.scope))
 
-    def convert(self, plan: PublishPlan, progress: Progress, tracker: "_Bytes") -> WriteResult:
+    def convert(self, plan: PublishPlan, progress: Progress, tracker: Bytes) -> WriteResult:
         task = progress.add_task(f"Image:{plan.image_id}", total=None)
 
         def update(p: Any) -> None:
@@ -422,18 +367,3 @@ class Publish:
         with self._annotate_lock:      # the gateway's call context is shared
             annotations.write(self.conn, plan.image_id, plan.record.group_id,
                               self.options.namespace, values, plan.copies)
-
-
-class _Bytes:
-    """Bytes written across the images converted at once, for one progress bar."""
-
-    def __init__(self, progress: Progress, task: Any):
-        self.progress = progress
-        self.task = task
-        self.by_image: dict[int, int] = {}
-        self.lock = threading.Lock()
-
-    def set(self, image_id: int, value: int) -> None:
-        with self.lock:
-            self.by_image[image_id] = value
-            self.progress.update(self.task, completed=sum(self.by_image.values()))
