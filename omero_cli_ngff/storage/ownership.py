@@ -162,10 +162,24 @@ def take(dest: Destination, root: str, owner: Owner, adopt: bool = False,
             return TAKEN
         if not (state.empty or (state.unrecorded and adopt)):
             raise NotOwned(refusal(dest, state, owner, how))
+        if state.unrecorded:
+            _refuse_nested(dest, state.root, owner, "adopting")
         if dest.create_exclusive(record_path(state.root), owner.to_bytes()) is not None:
             return ADOPTED if state.has_data else CREATED
     raise NotOwned(f"{dest.join(root)}: its ownership record keeps changing (another "
                    "run?); try again")
+
+
+def _refuse_nested(dest: Destination, root: str, owner: Owner, doing: str) -> list[str]:
+    """Every object under ``root``; NotOwned when another recorded root is among them."""
+    mine = record_path(root)
+    names = dest.list_tree(root)
+    nested = [n for n in names if posixpath.basename(n) == OWNER_RECORD and n != mine]
+    if nested:
+        other = Owner.parse(dest.read_bytes(nested[0]))
+        raise NotOwned(f"not {doing} {dest.join(root)}: it holds the copy of "
+                       f"{other.describe(owner)} at {dest.join(posixpath.dirname(nested[0]))}")
+    return [n for n in names if n != mine]
 
 
 def _owned_tree(dest: Destination, root: str, owner: Owner) -> tuple[RootState, list[str]]:
@@ -174,14 +188,7 @@ def _owned_tree(dest: Destination, root: str, owner: Owner) -> tuple[RootState, 
     state = inspect(dest, root)
     if not state.owned_by(owner):
         raise NotOwned(refusal(dest, state, owner))
-    mine = record_path(state.root)
-    names = dest.list_tree(state.root)
-    nested = [n for n in names if posixpath.basename(n) == OWNER_RECORD and n != mine]
-    if nested:
-        other = Owner.parse(dest.read_bytes(nested[0]))
-        raise NotOwned(f"not removing {dest.join(state.root)}: it holds the copy of "
-                       f"{other.describe(owner)} at {dest.join(posixpath.dirname(nested[0]))}")
-    return state, [n for n in names if n != mine]
+    return state, _refuse_nested(dest, state.root, owner, "removing")
 
 
 def clear(dest: Destination, root: str, owner: Owner) -> int:

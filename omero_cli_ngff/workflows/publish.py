@@ -307,12 +307,12 @@ class Publish:
 
     def _convert_and_switch(self, plan: PublishPlan, progress: Progress,
                             tracker: Bytes) -> PublishRow:
-        """Journal, record, write, check, annotate, then remove the old copy."""
+        """Record, journal, write, check, annotate, then remove the old copy."""
         assert plan.root is not None
+        taken = self._take(plan)                    # refused: nothing written at all
         self.dest.write_bytes(journal_store.journal_path(plan.image_id, self.scope),
                               journal_store.Pending(plan.image_id, plan.root, plan.old_root,
                                                     plan.old_url).to_bytes())
-        taken = self._take(plan)
         if not plan.resume and taken != ownership.CREATED:
             ownership.clear(self.dest, plan.root, self.plan_settings.owner(plan.record))
         result = self.convert(plan, progress, tracker)

@@ -88,3 +88,10 @@ class OwnershipTests:
         with pytest.raises(NotOwned, match="Image:2"):
             ownership.remove(dest, "a", A)
         assert dest.read_bytes("a/b.zarr/0/zarr.json") == b"{}"
+        # nor adopted by anyone, --adopt or not
+        dest.write_bytes("c/0/zarr.json", b"{}")
+        dest.write_bytes("c/d.zarr/0/zarr.json", b"{}")
+        dest.write_bytes(ownership.record_path("c/d.zarr"), B.to_bytes())
+        with pytest.raises(NotOwned, match="not adopting"):
+            ownership.take(dest, "c", A, adopt=True)
+        assert dest.read_bytes(ownership.record_path("c")) is None
