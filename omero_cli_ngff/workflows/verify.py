@@ -36,6 +36,7 @@ from ..storage import HttpPolicy, probe_metadata
 from ..storage.http import DEFAULT_POLICY
 from . import published_copy
 from .orphans import Orphan, find_orphans
+from .plan import check_namespace
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +110,8 @@ def verify(session: Any, refs: list[ObjectRef], options: VerifyOptions,
            orphans_under: Any = None, reporter: Reporter = SILENT) -> VerifyResult:
     """Check every image under `refs`; fix what options say; list the orphans under the
     destination `orphans_under` (None: not asked)."""
+    if options.fix:
+        check_namespace(options.namespace)     # never delete in OMERO's own namespaces
     conn = session.conn
     resolution = targets.resolve(conn, refs)
     for ref in resolution.missing:
