@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
 import tempfile
 import threading
 import uuid
@@ -321,6 +322,7 @@ class LocalFileSink(_FileSink):
 
 
 _spool_dir: Optional[str] = None     # None: TMPDIR
+FAILPOINT_ENV = "OMERO_NGFF_FAILPOINT"     # see storage.failpoints
 
 
 def set_spool_dir(folder: Optional[str]) -> None:
@@ -348,6 +350,9 @@ class SpoolSink(_FileSink):
 
     def _append(self, data):
         self._local(lambda: super(SpoolSink, self)._append(data))
+        if os.environ.get(FAILPOINT_ENV) == "mid-shard":    # tests: kill -9 mid-shard
+            self._file.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
 
     def _local(self, write):
         try:

@@ -3,7 +3,8 @@ tests of interrupted runs stop exactly where they mean to, not where a timer lan
 
 ``OMERO_NGFF_FAILPOINT=<name>`` makes the process SIGKILL itself the first time it
 reaches that point; unset (always, outside tests), `reach` does nothing.
-Points: ``after-claim``, ``before-annotation``, ``mid-delete`` (see their callers).
+Points: ``after-claim``, ``before-annotation``, ``mid-delete`` (see their callers), and
+``mid-shard`` in the writer's spool (ngff.shards, which cannot import this module).
 """
 
 from __future__ import annotations
