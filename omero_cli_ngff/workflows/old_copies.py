@@ -108,6 +108,8 @@ class OldCopies:
             else:
                 notes = []
             count = ownership.remove(dest, root, owner)
+            if count and url is not None:
+                notes.append(f"removed the previous copy {url}")
         except ownership.NotOwned as err:
             return Outcome(notes=[f"old copy left: {one_line(err)}"])
         except DestinationError as err:
