@@ -6,6 +6,7 @@ USAGE = 2            # bad arguments, malformed object, unknown type
 CONNECTION = 3       # cannot log in, server unreachable, session lost
 NOT_FOUND = 4        # object unknown or not readable by this user, image without pixels
 DESTINATION = 5      # destination unreachable, read-only, missing credentials, target exists
+                     # or not ours (ownership)
 PARTIAL_FAILURE = 6  # some images failed; the others were done
 UNSOUND = 7          # verify found problems in published copies
 PERMISSION = 8       # the user may not annotate or publish this (private group, read-only)
@@ -20,7 +21,9 @@ TABLE = [
     (CONNECTION, "cannot connect or log in to OMERO, or the session was lost"),
     (NOT_FOUND, "an object does not exist or is not readable; an image has no pixels"),
     (DESTINATION, "destination unreachable, read-only or missing, credentials missing, "
-                  "or an existing different target without --overwrite"),
+                  "an existing different target without --overwrite, or a target that is "
+                  "not the image's (another object's copy, data without an ownership "
+                  "record)"),
     (PARTIAL_FAILURE, "some images failed, or were skipped because another run is "
                       "publishing them (the summary names them); the others were done"),
     (UNSOUND, "verify found at least one problem"),
