@@ -18,7 +18,9 @@ CLAIMED = "claimed"                  # the status of an image another live run h
 
 
 @dataclass
-class PublishOptions:
+class CommonOptions:
+    """What local and remote publishing share."""
+
     refs: list[ObjectRef]
     write: WriteOptions
     template: str
@@ -27,8 +29,12 @@ class PublishOptions:
     keep_old: bool = False
     dry_run: bool = False
     allow_private: bool = False
+    adopt: bool = False                # take data found without an ownership record
+
+
+@dataclass
+class PublishOptions(CommonOptions):
     parallel_images: int = 2
-    adopt: bool = False
 
 
 @dataclass

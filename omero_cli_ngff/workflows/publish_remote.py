@@ -38,10 +38,8 @@ from .. import exit_codes
 from ..errors import NgffError, UsageError, one_line
 from ..model import paths
 from ..model.annotation import annotation_values
-from ..model.objects import ObjectRef
 from ..model.records import ImageRecord
 from ..model.reporting import Reporter
-from ..ngff.spec import WriteOptions
 from ..omero_io import annotations, identity, targets
 from ..omero_io.query import QueryRunner
 from ..remote import (BatchSettings, Bf2rawOptions, ConverterRefused, FilesetJob,
@@ -55,6 +53,7 @@ from .copies import sort_copies
 from .failures import exit_code_of, summary_code
 from .old_copies import OldCopies
 from .plan import PlanSettings, check_namespace, current_copy, refusal, root_in_dest
+from .publish_records import CommonOptions
 
 log = logging.getLogger(__name__)
 
@@ -68,18 +67,9 @@ class CollectFailed(NgffError):
 
 
 @dataclass
-class RemoteOptions:
-    refs: list[ObjectRef]
-    write: WriteOptions
-    template: str
-    namespace: str
-    batch: BatchSettings
-    force: bool = False
-    keep_old: bool = False
-    dry_run: bool = False
-    allow_private: bool = False
+class RemoteOptions(CommonOptions):
+    batch: BatchSettings = field(kw_only=True)
     wait: bool = False
-    adopt: bool = False
 
 
 @dataclass

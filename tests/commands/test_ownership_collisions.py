@@ -95,26 +95,31 @@ def test_another_omero_servers_copy_of_the_same_image_id_is_refused(
     assert_annotations_point_at_own_copies(world, [12])
 
 
-def test_a_root_inside_another_root_is_refused(world):
-    rv, rows, err = world.publish("Image:12", "--path-template", "{image_id}")
+def refused_after(world, first, second, *extra):
+    """Publish ``first`` ((image, template)), then ``second``: refused, nothing written
+    at all. (the objects before, the second run's row)"""
+    rv, _, err = world.publish(f"Image:{first[0]}", "--path-template", first[1])
     assert rv == 0, err
     before = world.objects()
-    # Image:13 is named "12": this template puts it inside Image:12's root
-    rv, rows, err = world.publish("Image:13", "--path-template", "{image_name}/{image_id}")
+    rv, rows, err = world.publish(f"Image:{second[0]}", "--path-template", second[1],
+                                  *extra)
     assert rv == exit_codes.DESTINATION, err
-    assert "inside" in rows[0]["message"] and "Image:12" in rows[0]["message"]
     assert world.objects() == before
+    return before, rows[0]
+
+
+def test_a_root_inside_another_root_is_refused(world):
+    # Image:13 is named "12": this template puts it inside Image:12's root
+    _, row = refused_after(world, (12, "{image_id}"), (13, "{image_name}/{image_id}"))
+    assert "inside" in row["message"] and "Image:12" in row["message"]
     assert_annotations_point_at_own_copies(world, [12, 13])
 
 
 def test_a_root_around_another_root_is_refused_even_with_adopt(world):
-    rv, rows, err = world.publish("Image:13", "--path-template", "x/{image_id}.ome.zarr")
-    assert rv == 0, err
-    before = world.objects()
     # Image:14 is named "x": its root would hold Image:13's copy
-    rv, rows, err = world.publish("Image:14", "--path-template", "{image_name}")
-    assert rv == exit_codes.DESTINATION, err
-    assert "without an ownership record" in rows[0]["message"]
+    first, second = (13, "x/{image_id}.ome.zarr"), (14, "{image_name}")
+    before, row = refused_after(world, first, second)
+    assert "without an ownership record" in row["message"]
     rv, rows, err = world.publish("Image:14", "--path-template", "{image_name}", "--adopt")
     assert rv == exit_codes.DESTINATION, err
     assert "Image:13" in rows[0]["message"]

@@ -16,7 +16,7 @@ import requests
 from omero_cli_ngff.model.annotation import KEYS
 from omero_cli_ngff.omero_io import annotations
 from omero_cli_ngff.storage.ownership import OWNER_RECORD, Owner
-from test_infra.fake_gcs import create_bucket
+from test_infra.fake_gcs import create_bucket, object_items
 from tests.helpers.cli import invoke, json_rows
 
 CATALOGUE = Path(__file__).resolve().parent.parent / "catalogues" / "ownership.yaml"
@@ -74,19 +74,8 @@ class OwnWorld:
 
 
 def digests(url: str, bucket: str, prefix: str = "") -> dict[str, str]:
-    out, token = {}, None
-    while True:
-        params = {"prefix": prefix, "maxResults": 1000}
-        if token:
-            params["pageToken"] = token
-        r = requests.get(f"{url}/storage/v1/b/{bucket}/o", params=params, timeout=10)
-        r.raise_for_status()
-        body = r.json()
-        out.update({item["name"]: item.get("md5Hash") or item.get("crc32c") or ""
-                    for item in body.get("items", [])})
-        token = body.get("nextPageToken")
-        if not token:
-            return out
+    return {item["name"]: item.get("md5Hash") or item.get("crc32c") or ""
+            for item in object_items(url, bucket, prefix)}
 
 
 def under(objects: dict[str, str], *roots: str) -> dict[str, str]:
