@@ -318,3 +318,23 @@ def omero_cli(tmp_path, monkeypatch):
         return cli
 
     return run
+
+
+def pytest_unconfigure(config):
+    """Close the omero clients still open once every fixture is gone.
+
+    omero-py's CLI leaves one behind when a login in the same process switches user
+    (``sessions.login`` attaches the stored session of the previous user, then replaces
+    the client without closing it); its object factories tie it to its communicator,
+    so garbage collection never frees it and Ice complains at exit. Separate processes,
+    as users run the CLI, end clean (tests/cli/test_process_exit.py)."""
+    import gc
+
+    import omero.clients
+
+    for obj in gc.get_objects():
+        if isinstance(obj, omero.clients.BaseClient):
+            try:
+                obj.closeSession()        # a no-op for a client already closed
+            except Exception:  # noqa: BLE001 - its server may be gone: destroyed anyway
+                pass

@@ -34,3 +34,4 @@ def unprivileged_python():
 
     yield run, workdir
     subprocess.run(["rm", "-rf", str(workdir)], check=False)
+

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Optional
 from urllib.parse import urlsplit
 
-from ..model.annotation import (CONVERSION_DATE, KEYS, NGFF_VERSION, ZARR_PATH, PublishedCopy,
-                                normalise_url)
+from ..model.annotation import (
+    CONVERSION_DATE,
+    KEYS,
+    NGFF_VERSION,
+    ZARR_PATH,
+    PublishedCopy,
+    normalise_url,
+)
 from ..model.ngff_versions import KNOWN, LATEST, version_key
 from .problems import ERROR, WARNING, Problem
 
@@ -19,9 +24,9 @@ class ParsedCopy:
     """An annotation read as far as it can be: None where a value is missing or bad."""
 
     copy: PublishedCopy
-    url: Optional[str] = None            # an http(s) URL, normalised to end with '/'
-    version: Optional[str] = None        # a known NGFF version
-    date: Optional[str] = None
+    url: str | None = None            # an http(s) URL, normalised to end with '/'
+    version: str | None = None        # a known NGFF version
+    date: str | None = None
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -33,21 +38,22 @@ class ParsedCopy:
         """The data can be checked: a URL to read and a version to read it as."""
         return self.url is not None and self.version is not None
 
+    def add(self, code: str, message: str, severity: str = ERROR) -> None:
+        """One more problem of this annotation."""
+        self.problems.append(Problem(code, message, severity, annotation_id=self.annotation_id))
+
 
 def parse_copy(copy: PublishedCopy) -> ParsedCopy:
     parsed = ParsedCopy(copy)
     aid = copy.annotation_id
-
-    def problem(code: str, message: str, severity: str = ERROR) -> None:
-        parsed.problems.append(Problem(code, message, severity, annotation_id=aid))
-
+    problem = parsed.add
     keys = [k for k, _ in copy.pairs]
     for key in KEYS:
         if key not in keys:
             problem("missing-key", f"annotation {aid} has no '{key}'")
         elif len({v for k, v in copy.pairs if k == key}) > 1:
             problem("ambiguous-key", f"annotation {aid} has several different '{key}' values")
-    _parse_url(parsed, copy, keys, problem)
+    _parse_url(parsed, keys)
 
     version = (copy.get(NGFF_VERSION) or "").strip()
     if version in KNOWN:
@@ -68,7 +74,8 @@ def parse_copy(copy: PublishedCopy) -> ParsedCopy:
     return parsed
 
 
-def _parse_url(parsed: ParsedCopy, copy: PublishedCopy, keys: list[str], problem) -> None:
+def _parse_url(parsed: ParsedCopy, keys: list[str]) -> None:
+    copy, problem = parsed.copy, parsed.add
     raw_url = (copy.get(ZARR_PATH) or "").strip()
     if raw_url:
         parts = urlsplit(raw_url)
@@ -100,7 +107,7 @@ def check_annotations(copies: list[PublishedCopy],
     return parsed, problems
 
 
-def check_outdated(version: Optional[str], wanted: Optional[str]) -> list[Problem]:
+def check_outdated(version: str | None, wanted: str | None) -> list[Problem]:
     """Published at an older NGFF version than `wanted` (an error when asked for),
     or than the latest (a warning)."""
     if version is None:

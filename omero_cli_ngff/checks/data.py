@@ -4,8 +4,6 @@ what it found into `Problem`s."""
 
 from __future__ import annotations
 
-from typing import Optional
-
 from ..errors import shorten
 from .problems import ERROR, Problem
 
@@ -17,15 +15,15 @@ FETCH_CODES = {"not_found": "data-not-found", "corrupt": "corrupt-metadata",
                "dropped": "connection-dropped"}
 
 
-def _problem(url: str, annotation_id: Optional[int], code: str, message: str,
+def _problem(url: str, annotation_id: int | None, code: str, message: str,
              fixable: bool = False) -> Problem:
     return Problem(code, shorten(message), ERROR, annotation_id=annotation_id, url=url,
                    fixable=fixable)
 
 
 def unreadable_metadata(url: str, version: str, kind: str, definite: bool, message: str,
-                        annotation_id: Optional[int] = None,
-                        other_version: Optional[str] = None,
+                        annotation_id: int | None = None,
+                        other_version: str | None = None,
                         collection: bool = False) -> list[Problem]:
     """The metadata document could not be read: why, and whether that proves the copy
     gone (`definite`: only then may --fix act). `other_version`: the copy answers as
@@ -43,8 +41,8 @@ def unreadable_metadata(url: str, version: str, kind: str, definite: bool, messa
                      fixable=definite)]
 
 
-def invalid_content(url: str, version: str, declared: Optional[str], invalid: list[str],
-                    annotation_id: Optional[int] = None) -> list[Problem]:
+def invalid_content(url: str, version: str, declared: str | None, invalid: list[str],
+                    annotation_id: int | None = None) -> list[Problem]:
     """The version the data declares, and what NGFF validation found."""
     problems = []
     if declared and str(declared) != version:
@@ -58,12 +56,12 @@ def invalid_content(url: str, version: str, declared: Optional[str], invalid: li
 
 
 def unopenable_level(url: str, error: str,
-                     annotation_id: Optional[int] = None) -> list[Problem]:
+                     annotation_id: int | None = None) -> list[Problem]:
     return [_problem(url, annotation_id, "level-unreadable",
                      f"a pyramid level cannot be opened: {error}")]
 
 
 def unreadable_chunk(url: str, level_path: str, error: str,
-                     annotation_id: Optional[int] = None) -> list[Problem]:
+                     annotation_id: int | None = None) -> list[Problem]:
     return [_problem(url, annotation_id, "chunk-unreadable",
                      f"level {level_path}: a chunk cannot be read ({error})")]

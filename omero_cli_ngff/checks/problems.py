@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any
 
 ERROR, WARNING = "error", "warning"
 
@@ -15,8 +15,8 @@ class Problem:
     code: str
     message: str
     severity: str = ERROR
-    annotation_id: Optional[int] = None
-    url: Optional[str] = None
+    annotation_id: int | None = None
+    url: str | None = None
     # True when the annotation may be removed by --fix: the data is definitely gone
     # (the metadata document answers 404) or corrupt (invalid JSON / NGFF).
     fixable: bool = False
@@ -25,7 +25,7 @@ class Problem:
     def is_error(self) -> bool:
         return self.severity == ERROR
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "severity": self.severity, "message": self.message,
                 "annotation_id": self.annotation_id, "url": self.url,
                 "fixable": self.fixable}

@@ -1,4 +1,9 @@
-"""Console output: rich tables for people, json/csv/plain for scripts, progress on stderr."""
+"""The one renderer of every command: tables for people, JSON / CSV / plain for scripts,
+one line per problem, and progress on stderr.
+
+Tables never cut a URL: columns that hold URLs are folded and kept wide enough to read;
+short values (ids, versions, dates, names of owners and groups) are never wrapped.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,19 @@ import csv
 import io
 import json
 import sys
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
-from rich.console import Console
 from rich import filesize
-from rich.progress import (BarColumn, Progress, ProgressColumn, TextColumn,
-                           TimeRemainingColumn)
+from rich.console import Console
+from rich.progress import BarColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
+
+# Columns (by their key) that hold URLs, and columns whose values are short.
+URL_COLUMNS = ("url", "URL", "viewer")
+NARROW_COLUMNS = ("image", "image_id", "ngff_version", "NGFF", "conversion_date",
+                  "owner", "group", "errors", "warnings", "status", "size")
 
 
 class Output:
@@ -29,7 +40,13 @@ class Output:
     def for_people(self) -> bool:
         return self.style == "table"
 
-    def table(self, title: str, columns: list[str], rows: list[list], footer: str = ""):
+    # -- results -----------------------------------------------------------------------
+
+    def table(self, title: str, columns: list[str], rows: list[list[Any]],
+              footer: str = "", headers: dict[str, str] | None = None,
+              caption_left: bool = False) -> None:
+        """Rows in the style: a table for people (`headers` renames its columns), a JSON
+        list of objects, CSV with a header, or plain tab-separated lines."""
         if self.style == "json":
             print(json.dumps([dict(zip(columns, row)) for row in rows], default=str))
         elif self.style == "csv":
@@ -42,31 +59,58 @@ class Output:
             for row in rows:
                 print("\t".join("" if v is None else str(v) for v in row))
         else:
-            table = Table(title=title, caption=footer or None)
-            for column in columns:
-                table.add_column(column)
-            for row in rows:
-                table.add_row(*["" if v is None else str(v) for v in row])
-            self.out.print(table)
+            self.out.print(self._rich_table(title, columns, rows, footer, headers or {},
+                                            caption_left))
 
-    def document(self, obj):
+    def _rich_table(self, title: str, columns: Sequence[str], rows: list[list[Any]],
+                    footer: str, headers: dict[str, str], caption_left: bool) -> Table:
+        table = Table(title=title, caption=footer or None,
+                      caption_justify="left" if caption_left else "center")
+        width = self.out.width
+        for i, column in enumerate(columns):
+            header = headers.get(column, column)
+            if column in URL_COLUMNS:   # folded, never cut, and wide enough to read
+                longest = max([len(str(r[i] or "")) for r in rows] + [len(header)])
+                table.add_column(header, overflow="fold",
+                                 min_width=min(longest, max(20, width // 2 - 10)))
+            elif column in NARROW_COLUMNS:
+                table.add_column(header, no_wrap=True)
+            else:
+                table.add_column(header, overflow="fold")
+        for row in rows:
+            table.add_row(*["" if v is None else str(v) for v in row])
+        return table
+
+    def document(self, obj: Any) -> None:
         """A whole result as one JSON document (style json only)."""
         print(json.dumps(obj, default=str, indent=None))
 
-    def line(self, text: str):
+    def line(self, text: str) -> None:
         """A plain line on stdout (for piping, e.g. URLs)."""
         print(text)
 
-    def info(self, text: str):
+    def text(self, text: str) -> None:
+        """A line of text for people on stdout (a summary, what was fixed)."""
+        self.out.print(text, markup=False)
+
+    def problem(self, image_id: int, severity: str, code: str, message: str) -> None:
+        """`Image:N warning code: message`, the severity coloured for people."""
+        colour = "red" if severity == "error" else "yellow"
+        self.out.print(f"Image:{image_id} [{colour}]{severity}[/{colour}] {code}: ", end="")
+        self.out.print(message, markup=False)
+
+    # -- messages and progress ---------------------------------------------------------
+
+    def info(self, text: str) -> None:
         if not self.quiet and self.for_people:
             self.err.print(text, markup=False)
 
-    def warn(self, text: str):
+    def warn(self, text: str) -> None:
         if not self.quiet:
             self.err.print(f"Warning: {text}", markup=False, style="yellow")
 
     @contextmanager
-    def progress(self):
+    def progress(self) -> Iterator[Progress]:
         """A rich progress display on stderr (silent with --quiet or a script style).
 
         Tasks added with `unit="bytes"` show sizes and throughput; others show
@@ -82,7 +126,7 @@ class Output:
 class AmountColumn(ProgressColumn):
     """`3/12 images`, or `1.2 GB at 45.0 MB/s` for a task whose unit is bytes."""
 
-    def render(self, task):
+    def render(self, task: Any) -> str:   # type: ignore[override]
         unit = task.fields.get("unit", "images")
         if unit == "bytes":
             speed = task.finished_speed or task.speed

@@ -90,9 +90,9 @@ def show(out: Renderer, result: Located, args: Namespace) -> None:
         table = [row[:3] + [_short_date(row[3])] + row[4:6] + row[7:] for row in table]
         columns = columns[:6] + columns[7:]
     if rows:
-        _rich_table(out, title, columns, table, footer)
+        out.table(title, columns, table, footer, headers=HEADERS, caption_left=True)
     else:
-        out.out.print(footer, markup=False)
+        out.text(footer)
     if not args.missing:
         printed = set()
         for row in rows:
@@ -100,10 +100,7 @@ def show(out: Renderer, result: Located, args: Namespace) -> None:
                 if (row.image_id, p.code, p.message) in printed:
                     continue            # a duplicate is said once, not once per copy
                 printed.add((row.image_id, p.code, p.message))
-                colour = "red" if p.is_error else "yellow"
-                out.out.print(f"Image:{row.image_id} [{colour}]{p.severity}[/{colour}] "
-                              f"{p.code}: ", end="")
-                out.out.print(p.message, markup=False)
+                out.problem(row.image_id, p.severity, p.code, p.message)
 
 
 def _short_date(text: str) -> str:
@@ -128,29 +125,9 @@ def show_reverse(out: Renderer, found: dict, args: Namespace) -> None:
         out.table("Images", columns, rows)
         return
     if rows:
-        _rich_table(out, "Images pointing at the URL", columns, rows,
-                    f"{len(rows)} image(s)")
+        out.table("Images pointing at the URL", columns, rows, f"{len(rows)} image(s)",
+                  headers=HEADERS, caption_left=True)
 
 
 HEADERS = {"image_id": "image", "ngff_version": "NGFF", "conversion_date": "converted",
            "url": "URL", "viewer": "viewer link"}
-NARROW = ("image_id", "ngff_version", "conversion_date", "owner", "group")
-
-
-def _rich_table(out: Any, title, columns, rows, footer):
-    """A table whose URLs are folded, never cut: they are meant to be copied."""
-    from rich.table import Table
-    width = out.out.width
-    table = Table(title=title, caption=footer or None, caption_justify="left")
-    for i, column in enumerate(columns):
-        longest = max([len(str(r[i] or "")) for r in rows] + [len(column)])
-        if column in NARROW:
-            table.add_column(HEADERS.get(column, column), no_wrap=True)
-        elif column in ("url", "viewer"):
-            table.add_column(HEADERS.get(column, column), overflow="fold",
-                             min_width=min(longest, max(20, width // 2 - 10)))
-        else:
-            table.add_column(HEADERS.get(column, column), overflow="fold")
-    for row in rows:
-        table.add_row(*["" if v is None else str(v) for v in row])
-    out.out.print(table)

@@ -8,9 +8,9 @@ from typing import Any
 
 from ..errors import UsageError
 from ..model.reporting import Renderer
-from ..omero_io.config import client_config
-from ..remote import IMAGE_CONFIG_KEY, IMAGE_ENV, BatchSettings, resolve_image
+from ..remote import IMAGE_ENV, BatchSettings, resolve_image
 from ..workflows.publish_remote import COLUMNS, RemoteOptions, RemoteResult, publish_remote
+from ..workflows.publish_settings import configured_value
 
 
 def run_remote(session: Any, args: Namespace, out: Renderer, dest: Any,
@@ -31,12 +31,13 @@ def run_remote(session: Any, args: Namespace, out: Renderer, dest: Any,
 
 
 def _configured_image(session: Any, option: str | None) -> str | None:
-    """The image kept in the server's configuration, read only when neither the option
+    """The image kept in the defaults (publish_settings: the local file, the group's,
+    the server's `omero.client.ngff.batch_image`), read only when neither the option
     nor the environment gives one (reading it logs in)."""
     import os
     if option or os.environ.get(IMAGE_ENV):
         return None
-    return client_config(session.conn).get(IMAGE_CONFIG_KEY)
+    return configured_value(lambda: session.conn, "batch_image")
 
 
 def render(out: Renderer, result: RemoteResult) -> None:

@@ -4,14 +4,23 @@
 from __future__ import annotations
 
 from argparse import Namespace
-from typing import Any, Optional
+from typing import Any
 
 from ..errors import UsageError
 from ..model.annotation import DEFAULT_NAMESPACE
 from ..model.reporting import Renderer
 from ..storage import parse_destination
-from ..workflows.verify import (SOUND, UNPUBLISHED, UNSOUND, WARNINGS, VerifyOptions,
-                                VerifyResult, verify)
+from ..workflows.orphans import Orphan
+from ..workflows.verify import (
+    SOUND,
+    UNPUBLISHED,
+    UNSOUND,
+    WARNINGS,
+    Fix,
+    VerifyOptions,
+    VerifyResult,
+    verify,
+)
 from .options import objects
 
 
@@ -42,37 +51,48 @@ def _summary(reports, orphans, fixes) -> dict:
 
 
 def show(out: Renderer, result: VerifyResult, args: Namespace) -> None:
-    reports, fixes, orphans, missing = (result.reports, result.fixes, result.orphans,
-                                        result.missing)
-    summary = _summary(reports, orphans, fixes)
-    published = [r for r in reports if r.copies]
     if out.style == "json":
-        out.document({
-            "summary": summary,
-            "images": [r.to_dict() for r in published],
-            "not_published": [r.record.id for r in reports if not r.copies],
-            "missing_objects": [str(m) for m in missing],
-            "fixes": [f.to_dict() for f in fixes], "dry_run": bool(args.dry_run),
-            "orphans": [o.to_dict() for o in orphans],
-        })
-        return
-    if out.style in ("csv", "plain"):
-        columns = ["image_id", "name", "status", "url", "ngff_version", "severity", "code",
-                   "message", "fixable"]
-        rows = []
-        for r in published:
-            base = [r.record.id, r.record.name, r.status, " ".join(r.urls),
-                    " ".join(r.versions)]
-            if not r.problems:
-                rows.append(base + ["", "", "", ""])
-            for p in r.problems:
-                rows.append(base + [p.severity, p.code, p.message, p.fixable])
-        for o in orphans:
-            rows.append(["", "", "orphan", o.url, o.ngff_version, "warning", "orphan",
-                         f"no image points here ({_size(o.size)})", False])
-        out.table("Verify", columns, rows)
-        return
+        _document(out, result, args.dry_run)
+    elif out.style in ("csv", "plain"):
+        _problem_rows(out, result)
+    else:
+        _for_people(out, result, args)
 
+
+def _document(out: Renderer, result: VerifyResult, dry_run: bool) -> None:
+    reports = result.reports
+    out.document({
+        "summary": _summary(reports, result.orphans, result.fixes),
+        "images": [r.to_dict() for r in reports if r.copies],
+        "not_published": [r.record.id for r in reports if not r.copies],
+        "missing_objects": [str(m) for m in result.missing],
+        "fixes": [f.to_dict() for f in result.fixes], "dry_run": bool(dry_run),
+        "orphans": [o.to_dict() for o in result.orphans],
+    })
+
+
+def _problem_rows(out: Renderer, result: VerifyResult) -> None:
+    """One row per problem (or per sound image), then one per orphan."""
+    columns = ["image_id", "name", "status", "url", "ngff_version", "severity", "code",
+               "message", "fixable"]
+    rows: list[list[Any]] = []
+    for r in result.reports:
+        if not r.copies:
+            continue
+        base = [r.record.id, r.record.name, r.status, " ".join(r.urls), " ".join(r.versions)]
+        if not r.problems:
+            rows.append(base + ["", "", "", ""])
+        for p in r.problems:
+            rows.append(base + [p.severity, p.code, p.message, p.fixable])
+    for o in result.orphans:
+        rows.append(["", "", "orphan", o.url, o.ngff_version, "warning", "orphan",
+                     f"no image points here ({_size(o.size)})", False])
+    out.table("Verify", columns, rows)
+
+
+def _for_people(out: Renderer, result: VerifyResult, args: Namespace) -> None:
+    summary = _summary(result.reports, result.orphans, result.fixes)
+    published = [r for r in result.reports if r.copies]
     rows = [[r.record.id, r.record.name, " ".join(r.versions), r.status,
              sum(1 for p in r.problems if p.is_error),
              sum(1 for p in r.problems if not p.is_error), " ".join(r.urls)]
@@ -81,55 +101,41 @@ def show(out: Renderer, result: VerifyResult, args: Namespace) -> None:
               f"{summary['warnings']} with warnings, {summary['unsound']} unsound, "
               f"{summary['not_published']} not published")
     if published:
-        _table(out, "Published copies", ["image", "name", "NGFF", "status", "errors",
-                                         "warnings", "URL"], rows, footer)
+        out.table("Published copies", ["image", "name", "NGFF", "status", "errors",
+                                       "warnings", "URL"], rows, footer, caption_left=True)
     else:
-        out.out.print(footer)
+        out.text(footer)
     for r in published:
         for p in sorted(r.problems, key=lambda p: not p.is_error):   # errors first
-            colour = "red" if p.is_error else "yellow"
-            out.out.print(f"Image:{r.record.id} [{colour}]{p.severity}[/{colour}] "
-                          f"{p.code}: ", end="")
-            out.out.print(p.message, markup=False)
+            out.problem(r.record.id, p.severity, p.code, p.message)
+    _fixes(out, result.fixes, args.dry_run)
+    _orphans(out, result.orphans, args.orphans)
+
+
+def _fixes(out: Renderer, fixes: list[Fix], dry_run: bool) -> None:
     for f in fixes:
-        if args.dry_run and not f.error:
-            out.out.print(f"would remove annotation {f.annotation_id} of "
-                          f"Image:{f.image_id} ({f.reason})", markup=False)
+        if dry_run and not f.error:
+            out.text(f"would remove annotation {f.annotation_id} of Image:{f.image_id} "
+                     f"({f.reason})")
         elif f.done:
-            out.out.print(f"removed annotation {f.annotation_id} of Image:{f.image_id} "
-                          f"({f.reason}): publish it again to repair", markup=False)
+            out.text(f"removed annotation {f.annotation_id} of Image:{f.image_id} "
+                     f"({f.reason}): publish it again to repair")
         else:
-            out.out.print(f"annotation {f.annotation_id} of Image:{f.image_id} kept: "
-                          f"{f.error}", markup=False)
+            out.text(f"annotation {f.annotation_id} of Image:{f.image_id} kept: {f.error}")
+
+
+def _orphans(out: Renderer, orphans: list[Orphan], where: str | None) -> None:
     if orphans:
-        _table(out, f"Zarr groups under {args.orphans} no image points at",
-               ["URL", "NGFF", "size", "objects"],
-               [[o.url, o.ngff_version, _size(o.size), o.objects] for o in orphans],
-               f"{len(orphans)} orphans, {_size(sum(o.size or 0 for o in orphans))}; "
-               "nothing was deleted")
-    elif args.orphans:
-        out.out.print(f"No orphans under {args.orphans}", markup=False)
+        out.table(f"Zarr groups under {where} no image points at",
+                  ["URL", "NGFF", "size", "objects"],
+                  [[o.url, o.ngff_version, _size(o.size), o.objects] for o in orphans],
+                  f"{len(orphans)} orphans, {_size(sum(o.size or 0 for o in orphans))}; "
+                  "nothing was deleted", caption_left=True)
+    elif where:
+        out.text(f"No orphans under {where}")
 
 
-def _table(out: Any, title, columns, rows, footer=""):
-    from rich.table import Table
-    table = Table(title=title, caption=footer or None, caption_justify="left")
-    width = out.out.width
-    for i, column in enumerate(columns):
-        if column == "URL":     # folded, never cut, and wide enough to read
-            longest = max([len(str(r[i] or "")) for r in rows] + [3])
-            table.add_column(column, overflow="fold",
-                             min_width=min(longest, max(20, width // 2 - 10)))
-        elif column in ("image", "NGFF", "errors", "warnings", "status", "size"):
-            table.add_column(column, no_wrap=True)
-        else:
-            table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(*["" if v is None else str(v) for v in row])
-    out.out.print(table)
-
-
-def _size(n: Optional[int]) -> str:
+def _size(n: int | None) -> str:
     if n is None:
         return "?"
     value = float(n)

@@ -44,7 +44,8 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
-def annotation_values(zarr_path: str, ngff_version: str, date: str | None = None) -> dict:
+def annotation_values(zarr_path: str, ngff_version: str,
+                      date: str | None = None) -> dict[str, str]:
     return {ZARR_PATH: zarr_path, NGFF_VERSION: ngff_version,
             CONVERSION_DATE: date or now_iso()}
 

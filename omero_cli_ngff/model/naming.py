@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
+from .plate_layout import PlateLayout
 from .records import ImageRecord
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -41,7 +43,7 @@ def image_names(records: list[ImageRecord], name_by: str) -> dict[int, str]:
     return names
 
 
-def plate_names(layouts, name_by: str, taken: set[str]) -> list[str]:
+def plate_names(layouts: Iterable[PlateLayout], name_by: str, taken: set[str]) -> list[str]:
     """`plate-<id>.ome.zarr` or `<safe plate name>.ome.zarr`, unique among `taken`."""
     taken = {t.lower() for t in taken}
     names = []

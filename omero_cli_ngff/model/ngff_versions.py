@@ -5,18 +5,18 @@ how a viewer names its storage. Plain values: every layer may use them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
 class NgffVersion:
     name: str                  # "0.4"
-    zarr_format: int           # 2 or 3
+    zarr_format: Literal[2, 3]
     group_metadata: str        # the document of a group: ".zattrs" or "zarr.json"
     array_metadata: str        # the document of an array: ".zarray" or "zarr.json"
     neuroglancer_scheme: str   # "zarr2" or "zarr3"
 
-    def ome_attrs(self, group_document: Any) -> dict:
+    def ome_attrs(self, group_document: Any) -> dict[str, Any]:
         """The NGFF attributes inside a group's metadata document ({} when absent):
         0.5 keeps them under ``attributes.ome``, 0.4 at the top of ``.zattrs``."""
         if not isinstance(group_document, dict):
@@ -47,11 +47,11 @@ def of_zarr_format(zarr_format: int) -> NgffVersion:
     return V05 if zarr_format == 3 else V04
 
 
-def find(name: Optional[str]) -> Optional[NgffVersion]:
+def find(name: str | None) -> NgffVersion | None:
     return VERSIONS.get(str(name)) if name is not None else None
 
 
-def version_key(name: str) -> tuple:
+def version_key(name: str) -> tuple[int, ...]:
     """Sortable form of a version name ("0.10" after "0.9"); (0,) when unparseable."""
     try:
         return tuple(int(p) for p in name.split("."))

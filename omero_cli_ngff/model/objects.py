@@ -40,7 +40,7 @@ def parse_object(text: str) -> list[ObjectRef]:
         raise UsageError(
             f"unknown object type '{kind}' in '{text}': use one of {', '.join(CONTAINER_TYPES)}"
         )
-    refs = []
+    refs: list[ObjectRef] = []
     for part in ids.split(","):
         match = _RANGE.match(part.strip())
         if not match:
@@ -55,7 +55,7 @@ def parse_object(text: str) -> list[ObjectRef]:
 
 def parse_objects(texts: list[str]) -> list[ObjectRef]:
     """Several arguments, in order, each object once."""
-    seen = {}
+    seen: dict[ObjectRef, None] = {}
     for text in texts:
         for ref in parse_object(text):
             seen.setdefault(ref, None)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import string
 import urllib.parse
-from typing import Optional
+from collections.abc import Callable
 
 from .. import exit_codes
 from ..errors import NgffError, UsageError
@@ -58,7 +58,7 @@ def fields(template: str) -> list[str]:
         if name not in PLACEHOLDERS or spec or conversion:
             raise TemplateError(
                 f"--path-template {template!r}: unknown placeholder {{{name}}}; use "
-                + ", ".join("{%s}" % p for p in PLACEHOLDERS))
+                + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS))
         names.append(name)
     return names
 
@@ -83,7 +83,7 @@ def _repo_path(record: ImageRecord) -> str:
     return record.repo_path
 
 
-def values(record: ImageRecord, ngff_version: str) -> dict:
+def values(record: ImageRecord, ngff_version: str) -> dict[str, object]:
     return {
         "ngff_version": ngff_version,
         "image_id": record.id,
@@ -96,7 +96,7 @@ def values(record: ImageRecord, ngff_version: str) -> dict:
     }
 
 
-def _need(value, record, name):
+def _need(value: int | None, record: ImageRecord, name: str) -> int:
     if value is None:
         raise MissingValue(f"Image:{record.id} has no {name} (the template needs {{{name}}})")
     return value
@@ -105,10 +105,10 @@ def _need(value, record, name):
 class _Lazy:
     """A value computed only when the template uses it."""
 
-    def __init__(self, fn):
+    def __init__(self, fn: Callable[[], object]) -> None:
         self.fn = fn
 
-    def __format__(self, spec):
+    def __format__(self, spec: str) -> str:
         return format(self.fn(), spec)
 
 
@@ -163,7 +163,7 @@ def slots(root: str) -> tuple[str, str]:
     return primary_slot(root), alt_slot(root)
 
 
-def other_slot(root: str, current: Optional[str]) -> str:
+def other_slot(root: str, current: str | None) -> str:
     """The slot to write: the one of `root`'s two that `current` does not occupy."""
     primary, alt = slots(root)
     return alt if current == primary else primary
@@ -174,7 +174,7 @@ def group_path(root: str, series: int = 0) -> str:
     return f"{root}/{int(series)}"
 
 
-def root_of_group(relpath: str) -> tuple[str, Optional[int]]:
+def root_of_group(relpath: str) -> tuple[str, int | None]:
     """Inverse of group_path: (`root`, series) for `root/N`, (relpath, None) otherwise."""
     head, _, tail = relpath.rstrip("/").rpartition("/")
     if head and tail.isdigit():

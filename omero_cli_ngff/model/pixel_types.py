@@ -5,9 +5,10 @@ Plain facts shared by the writer (what to store) and the checks (what to expect)
 
 from __future__ import annotations
 
-from typing import Optional, Tuple
+from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 
 class UnsupportedPixelType(ValueError):
@@ -17,7 +18,7 @@ class UnsupportedPixelType(ValueError):
 #: OMERO PixelsType values -> numpy dtype of the stored array. OMERO ``bit`` is stored as
 #: uint8 holding 0/1: every viewer and OMERO's zarr pixel buffer reads uint8, few read a
 #: zarr ``bool``, and a mean pyramid of bits is only meaningful as numbers.
-OMERO_PIXEL_TYPES = {
+OMERO_PIXEL_TYPES: dict[str, np.dtype[Any]] = {
     "bit": np.dtype("uint8"),
     "int8": np.dtype("int8"),
     "uint8": np.dtype("uint8"),
@@ -31,11 +32,6 @@ OMERO_PIXEL_TYPES = {
 
 #: Length units: OMERO ``UnitsLength`` enum names (and their OME-XML symbols) -> the NGFF
 #: (UDUNITS-2) unit name, with a factor for the few OMERO units NGFF does not name.
-_NGFF_UNITS = (
-    "angstrom attometer centimeter decimeter exameter femtometer foot gigameter hectometer "
-    "inch kilometer megameter meter micrometer mile millimeter nanometer parsec petameter "
-    "picometer terameter yard yoctometer yottameter zeptometer zettameter"
-).split()
 _SYMBOLS = {
     "Å": "angstrom", "am": "attometer", "cm": "centimeter", "dm": "decimeter",
     "Em": "exameter", "fm": "femtometer", "ft": "foot", "Gm": "gigameter",
@@ -45,6 +41,9 @@ _SYMBOLS = {
     "Tm": "terameter", "yd": "yard", "ym": "yoctometer", "Ym": "yottameter",
     "zm": "zeptometer", "Zm": "zettameter",
 }
+_NGFF_UNITS = frozenset(_SYMBOLS.values())
+#: NGFF unit name -> its OME-XML symbol
+NGFF_TO_SYMBOL = {name: symbol for symbol, name in _SYMBOLS.items() if symbol != "um"}
 _CONVERTED = {  # unit -> (NGFF unit, factor)
     "thou": ("inch", 1e-3), "line": ("inch", 1 / 12), "point": ("inch", 1 / 72),
     "pt": ("inch", 1 / 72), "li": ("inch", 1 / 12), "ly": ("meter", 9.4607304725808e15),
@@ -52,7 +51,7 @@ _CONVERTED = {  # unit -> (NGFF unit, factor)
 }
 
 
-def ngff_length(value: float, unit: str) -> Tuple[float, Optional[str]]:
+def ngff_length(value: float, unit: str) -> tuple[float, str | None]:
     """(value, OMERO unit name or symbol) -> (value, NGFF unit name or None).
 
     None means a unit NGFF cannot express (PIXEL, REFERENCEFRAME): the caller then
@@ -70,7 +69,7 @@ def ngff_length(value: float, unit: str) -> Tuple[float, Optional[str]]:
     return float(value), None
 
 
-def stored_dtype(dtype) -> np.dtype:
+def stored_dtype(dtype: DTypeLike) -> np.dtype[Any]:
     """The numpy dtype the array is written with, or UnsupportedPixelType."""
     if isinstance(dtype, str) and dtype in OMERO_PIXEL_TYPES:
         return OMERO_PIXEL_TYPES[dtype]

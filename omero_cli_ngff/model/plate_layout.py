@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any
 
 
 @dataclass
 class WellLayout:
     row: str
     column: str
-    fields: list[tuple[int, Optional[int]]] = field(default_factory=list)   # (image, acquisition)
+    fields: list[tuple[int, int | None]] = field(default_factory=list)   # (image, acquisition)
 
 
 @dataclass
@@ -21,7 +21,7 @@ class PlateLayout:
     rows: list[str]
     columns: list[str]
     wells: list[WellLayout] = field(default_factory=list)
-    acquisitions: list[dict] = field(default_factory=list)   # NGFF acquisition dicts
+    acquisitions: list[dict[str, Any]] = field(default_factory=list)   # NGFF acquisition dicts
 
     @property
     def image_ids(self) -> list[int]:

@@ -7,7 +7,7 @@ judge them without doing any I/O of their own.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from .ngff_versions import ngff_version
 
@@ -19,7 +19,7 @@ class PublishedLevel:
 
     path: str
     array: Any = None
-    scale: Optional[list[Any]] = None
+    scale: list[Any] | None = None
 
 
 @dataclass
@@ -28,7 +28,7 @@ class PublishedImage:
 
     url: str
     version: str
-    metadata: Optional[dict[str, Any]] = None   # the group's metadata document
+    metadata: dict[str, Any] | None = None   # the group's metadata document
     ome: dict[str, Any] = field(default_factory=dict)   # its NGFF attributes
     levels: list[PublishedLevel] = field(default_factory=list)
 
@@ -53,19 +53,19 @@ class PublishedImage:
     @property
     def axes(self) -> list[str]:
         axes = self.multiscale.get("axes") or []
-        return [a.get("name") if isinstance(a, dict) else str(a) for a in axes]
+        return [str(a.get("name")) if isinstance(a, dict) else str(a) for a in axes]
 
-    def axis_units(self) -> dict[str, Optional[str]]:
-        return {a.get("name"): a.get("unit") for a in self.multiscale.get("axes") or []
+    def axis_units(self) -> dict[str, str | None]:
+        return {str(a.get("name")): a.get("unit") for a in self.multiscale.get("axes") or []
                 if isinstance(a, dict)}
 
-    def declared_version(self) -> Optional[str]:
+    def declared_version(self) -> str | None:
         """The NGFF version the data says it is."""
         if self.zarr_format == 3:
             return self.ome.get("version")
         return self.multiscale.get("version") or self.ome.get("version")
 
-    def dataset_paths(self) -> list[tuple[str, Optional[list[Any]]]]:
+    def dataset_paths(self) -> list[tuple[str, list[Any] | None]]:
         """(path, scale) of each level the multiscales metadata lists."""
         out = []
         for ds in self.multiscale.get("datasets") or []:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, asdict
-from typing import Optional
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -20,19 +20,19 @@ class ImageRecord:
 
     id: int
     name: str
-    pixels_id: Optional[int]          # None: the image has no pixels
+    pixels_id: int | None          # None: the image has no pixels
     size_x: int = 0
     size_y: int = 0
     size_z: int = 1
     size_c: int = 1
     size_t: int = 1
     pixel_type: str = "uint8"         # OMERO PixelsType value: int8 ... double, bit
-    physical_x: Optional[PhysicalSize] = None
-    physical_y: Optional[PhysicalSize] = None
-    physical_z: Optional[PhysicalSize] = None
+    physical_x: PhysicalSize | None = None
+    physical_y: PhysicalSize | None = None
+    physical_z: PhysicalSize | None = None
     series: int = 0
-    fileset_id: Optional[int] = None
-    repo_path: Optional[str] = None   # managed-repository path of the fileset's first file
+    fileset_id: int | None = None
+    repo_path: str | None = None   # managed-repository path of the fileset's first file
     owner_id: int = -1
     owner: str = ""
     group_id: int = -1
@@ -50,7 +50,7 @@ class ImageRecord:
         perms = self.group_permissions or "rw----"
         return perms[2] != "r"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -74,7 +74,7 @@ class ChannelInfo:
 class RenderingInfo:
     """Image-level rendering settings (the NGFF `omero.rdefs` block)."""
 
-    channels: list = field(default_factory=list)   # of ChannelInfo
+    channels: list[ChannelInfo] = field(default_factory=list)
     default_z: int = 0
     default_t: int = 0
     model: str = "color"              # "color" or "greyscale"

@@ -6,8 +6,9 @@ which draws both; `SILENT` is for callers that want neither (tests, benchmarks).
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Any, ContextManager, Iterator, Protocol
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, Protocol
 
 
 class Progress(Protocol):
@@ -25,7 +26,7 @@ class Progress(Protocol):
 class Reporter(Protocol):
     def warn(self, text: str) -> None: ...
 
-    def progress(self) -> ContextManager[Progress]: ...
+    def progress(self) -> AbstractContextManager[Progress]: ...
 
 
 class Renderer(Reporter, Protocol):

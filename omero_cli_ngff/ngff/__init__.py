@@ -7,17 +7,27 @@ Knows nothing about OMERO: it takes an ``ImageSpec`` (plain values), a ``TileSou
 Modules: ``spec`` (inputs/outputs), ``layout`` (levels, chunks, shards, memory plan),
 ``codecs`` (compression names and the measured default), ``downsample`` (2x2 mean),
 ``metadata`` (NGFF attributes), ``writer`` (streaming, parallel, resumable writing),
-``record`` (the resume record), ``store`` (destinations), ``ome_xml`` (bioformats2raw
-layout), ``plate`` (HCS), ``validate`` (checks and read-back), ``errors``.
+``target`` (what is at the destination, the level arrays), ``schedule`` (the order of
+reads), ``pyramid`` (finished chunks to shards and down the pyramid), ``shards`` (shard
+objects written chunk by chunk), ``record`` (the resume record), ``store``
+(destinations), ``ome_xml`` (bioformats2raw layout), ``plate`` (HCS), ``validate``
+(checks and read-back), ``errors``.
 """
 
-from .errors import (StoreError, InvalidSpecError, WriterError, NoSpaceError, SourceError,
-                     TargetExistsError, UnsupportedPixelTypeError)
-from .spec import ImageSpec, Progress, TileSource, WriteOptions, WriteResult
-from .writer import plan_for, write_image
+from .errors import (
+    InvalidSpecError,
+    NoSpaceError,
+    SourceError,
+    StoreError,
+    TargetExistsError,
+    UnsupportedPixelTypeError,
+    WriterError,
+)
 from .ome_xml import ome_xml, write_bioformats2raw
 from .plate import FieldSpec, PlateResult, PlateSpec, WellSpec, write_plate
+from .spec import ImageSpec, Progress, TileSource, WriteOptions, WriteResult
 from .validate import read_level, validate
+from .writer import plan_for, write_image
 
 __all__ = [
     "ImageSpec", "TileSource", "WriteOptions", "WriteResult", "Progress",

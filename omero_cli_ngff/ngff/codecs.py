@@ -53,22 +53,29 @@ their size; the sensor noise of the glass sets the floor (about 2.3 bits per pix
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from .errors import InvalidSpecError
+
+if TYPE_CHECKING:
+    from zarr.abc.codec import BytesBytesCodec
+    from zarr.abc.numcodec import Numcodec
 
 COMPRESSIONS = ("blosc-lz4", "blosc-zstd", "zstd", "gzip", "none")
 DEFAULT_COMPRESSION = "blosc-zstd"
 
 #: default level per codec and the range it accepts
-DEFAULT_LEVELS = {"blosc-lz4": 5, "blosc-zstd": 1, "zstd": 3, "gzip": 6, "none": None}
+DEFAULT_LEVELS: dict[str, int | None] = {"blosc-lz4": 5, "blosc-zstd": 1, "zstd": 3, "gzip": 6,
+                                         "none": None}
 BLOSC_BLOCKSIZE = 1 << 20
+_BLOSC_CNAMES: dict[str, Literal["lz4", "zstd"]] = {"blosc-lz4": "lz4", "blosc-zstd": "zstd"}
 _RANGES = {"blosc-lz4": (0, 9), "blosc-zstd": (0, 9), "zstd": (-7, 22), "gzip": (0, 9)}
 
 
-def check_compression(name: str, level: Optional[int]) -> None:
+def check_compression(name: str, level: int | None) -> None:
     """InvalidSpecError unless ``name``/``level`` are a valid pair."""
     if name not in COMPRESSIONS:
         raise InvalidSpecError(
@@ -80,19 +87,28 @@ def check_compression(name: str, level: Optional[int]) -> None:
         raise InvalidSpecError(f"compression level {level} out of range {lo}..{hi} for {name}")
 
 
-def _level(name: str, level: Optional[int]) -> Optional[int]:
+def _level(name: str, level: int | None) -> int | None:
     check_compression(name, level)
     return DEFAULT_LEVELS[name] if level is None else int(level)
 
 
-def v3_compressors(name: str, level: Optional[int], dtype) -> tuple:
+class Compressor(Protocol):
+    """What encodes a chunk's bytes: a numcodecs compressor, or ``StableGZip``."""
+
+    def encode(self, buf: Any) -> Any: ...
+
+
+def v3_compressors(name: str, level: int | None,
+                   dtype: DTypeLike) -> tuple[BytesBytesCodec, ...]:
     """The ``compressors`` of a Zarr v3 array (inside the sharding codec)."""
     from zarr.codecs import BloscCodec, GzipCodec, ZstdCodec
 
     lvl = _level(name, level)
     itemsize = np.dtype(dtype).itemsize
+    if lvl is None:                 # none
+        return ()
     if name.startswith("blosc-"):
-        return (BloscCodec(cname=name.split("-", 1)[1], clevel=lvl,
+        return (BloscCodec(cname=_BLOSC_CNAMES[name], clevel=lvl,
                            shuffle="shuffle" if itemsize > 1 else "bitshuffle",
                            typesize=itemsize, blocksize=BLOSC_BLOCKSIZE),)
     if name == "zstd":
@@ -102,22 +118,23 @@ def v3_compressors(name: str, level: Optional[int], dtype) -> tuple:
     return ()
 
 
-def v2_compressor(name: str, level: Optional[int], dtype):
+def v2_compressor(name: str, level: int | None, dtype: DTypeLike) -> Numcodec | None:
     """The numcodecs compressor of a Zarr v2 array (None for ``none``)."""
     import numcodecs
 
     lvl = _level(name, level)
     itemsize = np.dtype(dtype).itemsize
+    codec: Numcodec | None = None
     if name.startswith("blosc-"):
-        return numcodecs.Blosc(cname=name.split("-", 1)[1], clevel=lvl,
-                               shuffle=numcodecs.Blosc.SHUFFLE if itemsize > 1
-                               else numcodecs.Blosc.BITSHUFFLE,
-                               blocksize=BLOSC_BLOCKSIZE)
-    if name == "zstd":
-        return numcodecs.Zstd(level=lvl)
-    if name == "gzip":
-        return numcodecs.GZip(level=lvl)
-    return None
+        codec = numcodecs.Blosc(cname=_BLOSC_CNAMES[name], clevel=lvl,
+                                shuffle=numcodecs.Blosc.SHUFFLE if itemsize > 1
+                                else numcodecs.Blosc.BITSHUFFLE,
+                                blocksize=BLOSC_BLOCKSIZE)
+    elif name == "zstd":
+        codec = numcodecs.Zstd(level=lvl)
+    elif name == "gzip":
+        codec = numcodecs.GZip(level=lvl)
+    return codec
 
 
 class StableGZip:
@@ -125,10 +142,10 @@ class StableGZip:
     the current time there): the same chunk always encodes to the same bytes, so that a
     resumed image equals an uninterrupted one. Readers decode it as any gzip stream."""
 
-    def __init__(self, level: int):
+    def __init__(self, level: int) -> None:
         self.level = level
 
-    def encode(self, buf) -> bytes:
+    def encode(self, buf: Any) -> bytes:
         import gzip
         import io
 
@@ -139,15 +156,16 @@ class StableGZip:
         return out.getvalue()
 
 
-def chunk_compressor(name: str, level: Optional[int], dtype):
+def chunk_compressor(name: str, level: int | None, dtype: DTypeLike) -> Compressor | None:
     """What encodes one chunk's bytes for either format (None for ``none``): the v2
     compressor, whose settings v3_compressors repeats, with gzip made reproducible."""
-    if name == "gzip":
-        return StableGZip(_level(name, level))
+    lvl = _level(name, level)
+    if name == "gzip" and lvl is not None:
+        return StableGZip(lvl)
     return v2_compressor(name, level, dtype)
 
 
-def describe(name: str, level: Optional[int]) -> str:
+def describe(name: str, level: int | None) -> str:
     """``blosc-zstd:5`` style label (for plans, records and reports)."""
     lvl = _level(name, level)
     return name if lvl is None else f"{name}:{lvl}"

@@ -13,6 +13,7 @@ downsampling shard by shard gives the same pixels as downsampling the whole plan
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 _ACC = {
     np.dtype("uint8"): np.uint16, np.dtype("int8"): np.int16,
@@ -28,11 +29,12 @@ def _pad_even(a: np.ndarray) -> np.ndarray:
     return np.pad(a, ((0, h % 2), (0, w % 2)), mode="edge")
 
 
-def _sum4(a: np.ndarray, acc) -> np.ndarray:
+def _sum4(a: np.ndarray, acc: DTypeLike) -> np.ndarray:
     """Sums of 2x2 blocks of an even-sized array, in ``acc`` (pairwise adds of strided
     views: ~20x faster than a reshape-and-sum over two axes)."""
     rows = np.add(a[0::2], a[1::2], dtype=acc)
-    return np.add(rows[:, 0::2], rows[:, 1::2], dtype=acc)
+    sums: np.ndarray = np.add(rows[:, 0::2], rows[:, 1::2], dtype=acc)
+    return sums
 
 
 def _round_quarter(s: np.ndarray) -> np.ndarray:

@@ -32,12 +32,13 @@ partial chunks.
 
 from __future__ import annotations
 
-import math
 import os
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
-from typing import Iterator, List, Optional, Sequence, Tuple
+from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 #: memory the process needs besides pixel buffers (interpreter, numpy, zarr, fsspec)
 BASE_MEMORY = 200 * 1024 ** 2
@@ -45,7 +46,7 @@ BASE_MEMORY = 200 * 1024 ** 2
 #: copy and the downsampling temporaries
 CHUNK_COST = 3
 
-Shape5 = Tuple[int, int, int, int, int]
+Shape5 = tuple[int, int, int, int, int]
 
 
 def cpu_threads() -> int:
@@ -63,6 +64,11 @@ def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
+def _shape5(values: Iterable[int]) -> Shape5:
+    t, c, z, y, x = values
+    return (t, c, z, y, x)
+
+
 @dataclass(frozen=True)
 class LevelPlan:
     """One resolution level: its 5D shape, chunk and shard shapes, and where it comes
@@ -73,7 +79,7 @@ class LevelPlan:
     shape: Shape5
     chunks: Shape5
     shards: Shape5
-    source_level: Optional[int]
+    source_level: int | None
 
     @property
     def size_y(self) -> int:
@@ -86,16 +92,16 @@ class LevelPlan:
     @property
     def chunk_grid(self) -> Shape5:
         """Chunks along each axis."""
-        return tuple(_ceil_div(n, c) for n, c in zip(self.shape, self.chunks))
+        return _shape5(_ceil_div(n, c) for n, c in zip(self.shape, self.chunks))
 
     @property
     def shard_grid(self) -> Shape5:
         """Shards along each axis."""
-        return tuple(_ceil_div(n, s) for n, s in zip(self.shape, self.shards))
+        return _shape5(_ceil_div(n, s) for n, s in zip(self.shape, self.shards))
 
     @property
     def chunks_per_shard(self) -> Shape5:
-        return tuple(s // c for s, c in zip(self.shards, self.chunks))
+        return _shape5(s // c for s, c in zip(self.shards, self.chunks))
 
     @property
     def n_shards(self) -> int:
@@ -107,9 +113,9 @@ class LevelPlan:
 
     def shard_of(self, chunk: Shape5) -> Shape5:
         """The shard holding a chunk (both as grid indices)."""
-        return tuple(i // n for i, n in zip(chunk, self.chunks_per_shard))
+        return _shape5(i // n for i, n in zip(chunk, self.chunks_per_shard))
 
-    def chunks_of(self, shard: Shape5) -> Iterator[Shape5]:
+    def chunks_of(self, shard: tuple[int, ...]) -> Iterator[Shape5]:
         """The chunks of a shard that lie within the level, in C order."""
         ranges = [range(s * n, min((s + 1) * n, g))
                   for s, n, g in zip(shard, self.chunks_per_shard, self.chunk_grid)]
@@ -121,20 +127,20 @@ class LevelPlan:
                         for x in x_:
                             yield (t, c, z, y, x)
 
-    def chunk_count(self, shard: Shape5) -> int:
+    def chunk_count(self, shard: tuple[int, ...]) -> int:
         """How many chunks of ``shard`` lie within the level."""
         n = 1
         for s, k, g in zip(shard, self.chunks_per_shard, self.chunk_grid):
             n *= min((s + 1) * k, g) - s * k
         return n
 
-    def chunk_region(self, chunk: Shape5) -> Tuple[int, int, int, int]:
+    def chunk_region(self, chunk: Shape5) -> tuple[int, int, int, int]:
         """(y0, y1, x0, x1) of a chunk, clipped to the level."""
         cy, cx = self.chunks[3], self.chunks[4]
         y, x = chunk[3], chunk[4]
         return y * cy, min((y + 1) * cy, self.size_y), x * cx, min((x + 1) * cx, self.size_x)
 
-    def shard_pixels(self, shard: Shape5) -> int:
+    def shard_pixels(self, shard: tuple[int, ...]) -> int:
         """Pixels of a shard within the level (for progress)."""
         n = 1
         for s, size, total in zip(shard, self.shards, self.shape):
@@ -146,39 +152,39 @@ class LevelPlan:
 class ImagePlan:
     """Everything decided before writing; stored in the resume record."""
 
-    levels: Tuple[LevelPlan, ...]
+    levels: tuple[LevelPlan, ...]
     dtype: str
     ngff_version: str
     compression: str
     estimated_memory: int
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["levels"] = [asdict(lv) for lv in self.levels]
         return d
 
     @classmethod
-    def from_json(cls, d: dict) -> "ImagePlan":
+    def from_json(cls, d: dict[str, Any]) -> ImagePlan:
         levels = tuple(LevelPlan(index=lv["index"], shape=tuple(lv["shape"]),
                                  chunks=tuple(lv["chunks"]), shards=tuple(lv["shards"]),
                                  source_level=lv["source_level"]) for lv in d["levels"])
         return cls(levels=levels, dtype=d["dtype"], ngff_version=d["ngff_version"],
                    compression=d["compression"], estimated_memory=d.get("estimated_memory", 0))
 
-    def same_image(self, other: "ImagePlan") -> bool:
+    def same_image(self, other: ImagePlan) -> bool:
         """Same shapes, dtype and version (what makes an existing target 'identical')."""
         return (self.dtype == other.dtype and self.ngff_version == other.ngff_version
                 and [lv.shape for lv in self.levels] == [lv.shape for lv in other.levels])
 
 
-def _halves(n: int) -> Tuple[int, int]:
+def _halves(n: int) -> tuple[int, int]:
     return n // 2, (n + 1) // 2
 
 
 def level_sizes(size_y: int, size_x: int, min_level_size: int,
-                source_levels: Sequence[Tuple[int, int]] = ()) -> List[Tuple[int, int, Optional[int]]]:
+                source_levels: Sequence[Sequence[int]] = ()) -> list[tuple[int, int, int | None]]:
     """[(size_y, size_x, source level index or None)] from full resolution down."""
-    out: List[Tuple[int, int, Optional[int]]] = [(size_y, size_x, 0)]
+    out: list[tuple[int, int, int | None]] = [(size_y, size_x, 0)]
     src = [(int(a), int(b)) for a, b in source_levels]
     while max(out[-1][0], out[-1][1]) > min_level_size:
         py, px, _ = out[-1]
@@ -218,7 +224,7 @@ def shard_shape(shape: Shape5, chunks: Shape5, itemsize: int, shard_bytes: int,
     return (st, sc, sz, sy, sx)
 
 
-def side_candidates(shape: Shape5, chunks: Shape5) -> List[int]:
+def side_candidates(shape: Shape5, chunks: Shape5) -> list[int]:
     """Power-of-two multiples of the chunk, up to the first covering the whole level."""
     biggest = max(shape[3], shape[4])
     sides = [max(chunks[3], chunks[4])]
@@ -265,47 +271,62 @@ def _with_shards(lv: LevelPlan, shards: Shape5) -> LevelPlan:
     return LevelPlan(lv.index, lv.shape, lv.chunks, shards, lv.source_level)
 
 
-def plan_image(shape: Shape5, dtype, *, ngff_version: str = "0.5",
+def plan_image(shape: Shape5, dtype: DTypeLike, *, ngff_version: str = "0.5",
                compression: str = "blosc-zstd:1", chunk_size: int = 1024,
-               shard_size: Optional[int] = None, shard_bytes: int = 384 * 1024 ** 2,
+               shard_size: int | None = None, shard_bytes: int = 384 * 1024 ** 2,
                min_level_size: int = 256, workers: int = 8, memory_budget: int = 1024 ** 3,
-               source_levels: Sequence[Tuple[int, int]] = ()) -> ImagePlan:
+               source_levels: Sequence[Sequence[int]] = ()) -> ImagePlan:
     """The complete plan of one image (see the module docstring). ``shard_size`` fixes
     the y/x side of every level's shards (clipped to the level); planes still fill
     ``shard_bytes``."""
     t, c, z, y, x = shape
     dt = np.dtype(dtype)
     sizes = level_sizes(y, x, min_level_size, source_levels or [(y, x)])
-    levels: List[LevelPlan] = []
+    levels: list[LevelPlan] = []
     for k, (ly, lx, src) in enumerate(sizes):
         lshape = (t, c, z, ly, lx)
         chunks = level_chunks(lshape, chunk_size)
         levels.append(LevelPlan(k, lshape, chunks, chunks, src))
     for k, lv in enumerate(levels):
-        sides = [shard_size] if shard_size else side_candidates(lv.shape, lv.chunks)
-        options = []
-        for side in sides:
-            shards = shard_shape(lv.shape, lv.chunks, dt.itemsize, shard_bytes, side)
-            if (not shard_size and side > max(lv.chunks[3:])
-                    and shards[3] * shards[4] * dt.itemsize > shard_bytes):
-                continue                  # one plane of this side alone is over the size
-            options.append((n_shards(lv.shape, shards), -side, shards))
-        options.sort()                    # the fewest shards; of those, the biggest side
-        candidates = [shards for _, _, shards in options]
+        candidates = _shard_candidates(lv, dt.itemsize, shard_size, shard_bytes)
         if lv.source_level is not None:   # a pass starts here: its memory must fit
-
-            def cost(shards):
-                levels[k] = _with_shards(lv, shards)
-                return estimate_memory(levels, k, dt.itemsize, workers)
-
-            fitting = [shards for shards in candidates if cost(shards) <= memory_budget]
-            candidates = fitting or [min(candidates, key=cost)]
+            candidates = _fitting(levels, k, candidates, dt.itemsize, workers, memory_budget)
         levels[k] = _with_shards(lv, candidates[0])
     # (the estimate of a pass depends only on its top level's shards and lower chunks)
     peak = max(estimate_memory(levels, k, dt.itemsize, workers)
                for k, lv in enumerate(levels) if lv.source_level is not None)
     return ImagePlan(levels=tuple(levels), dtype=dt.str, ngff_version=ngff_version,
                      compression=compression, estimated_memory=peak)
+
+
+def _shard_candidates(lv: LevelPlan, itemsize: int, shard_size: int | None,
+                      shard_bytes: int) -> list[Shape5]:
+    """The level's possible shards, best first: the fewest shards; of those, the
+    biggest side."""
+    sides = [shard_size] if shard_size else side_candidates(lv.shape, lv.chunks)
+    options = []
+    for side in sides:
+        shards = shard_shape(lv.shape, lv.chunks, itemsize, shard_bytes, side)
+        if (not shard_size and side > max(lv.chunks[3:])
+                and shards[3] * shards[4] * itemsize > shard_bytes):
+            continue                  # one plane of this side alone is over the size
+        options.append((n_shards(lv.shape, shards), -side, shards))
+    options.sort()
+    return [shards for _, _, shards in options]
+
+
+def _fitting(levels: list[LevelPlan], k: int, candidates: list[Shape5], itemsize: int,
+             workers: int, memory_budget: int) -> list[Shape5]:
+    """The candidates for level k's shards whose pass fits the memory budget, or else
+    the one needing the least (``levels[k]`` is left with the last one tried)."""
+    lv = levels[k]
+
+    def cost(shards: Shape5) -> int:
+        levels[k] = _with_shards(lv, shards)
+        return estimate_memory(levels, k, itemsize, workers)
+
+    fitting = [shards for shards in candidates if cost(shards) <= memory_budget]
+    return fitting or [min(candidates, key=cost)]
 
 
 def _spread_bits(n: int) -> int:
@@ -325,7 +346,7 @@ def morton_key(row: int, col: int) -> int:
     return (_spread_bits(row) << 1) | _spread_bits(col)
 
 
-def morton_order(grid_y: int, grid_x: int) -> List[Tuple[int, int]]:
+def morton_order(grid_y: int, grid_x: int) -> list[tuple[int, int]]:
     """The positions of a grid in Z-order (``morton_key``)."""
     return sorted(((r, c) for r in range(grid_y) for c in range(grid_x)),
                   key=lambda rc: morton_key(*rc))

@@ -8,24 +8,26 @@ writer decides when (after all data: readers take multiscales as "complete").
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from ..model.records import ChannelInfo, RenderingInfo
 from ..model.pixel_types import ngff_length
+from ..model.records import ChannelInfo, PhysicalSize, RenderingInfo
 from .spec import AXES, ImageSpec
 
 _RGB = ["FF0000", "00FF00", "0000FF"]
 _DEFAULT_COLORS = ["FFFFFF"]
 
 
-def axes(spec: ImageSpec) -> List[dict]:
+def axes(spec: ImageSpec) -> list[dict[str, Any]]:
     """t, c, z, y, x with types and, where known, the NGFF unit of each spatial axis."""
     units = {"z": spec.physical_z, "y": spec.physical_y, "x": spec.physical_x}
     out = []
     for name in AXES:
-        ax = {"name": name, "type": {"t": "time", "c": "channel"}.get(name, "space")}
+        kind = {"t": "time", "c": "channel"}.get(name, "space")
+        ax: dict[str, Any] = {"name": name, "type": kind}
         p = units.get(name)
         if p is not None:
             _, unit = ngff_length(p.value, p.unit)
@@ -35,9 +37,9 @@ def axes(spec: ImageSpec) -> List[dict]:
     return out
 
 
-def base_scale(spec: ImageSpec) -> List[float]:
+def base_scale(spec: ImageSpec) -> list[float]:
     """Physical size per axis at full resolution (1 where unknown)."""
-    def v(p):
+    def v(p: PhysicalSize | None) -> float:
         if p is None:
             return 1.0
         value, _ = ngff_length(p.value, p.unit)
@@ -46,14 +48,14 @@ def base_scale(spec: ImageSpec) -> List[float]:
     return [1.0, 1.0, v(spec.physical_z), v(spec.physical_y), v(spec.physical_x)]
 
 
-def level_scales(spec: ImageSpec, n_levels: int) -> List[List[float]]:
+def level_scales(spec: ImageSpec, n_levels: int) -> list[list[float]]:
     """One scale per level: y and x double at each level, t/c/z unchanged."""
     base = base_scale(spec)
     return [base[:3] + [base[3] * 2 ** k, base[4] * 2 ** k] for k in range(n_levels)]
 
 
-def multiscale(spec: ImageSpec, paths: Sequence[str], version: str) -> dict:
-    ms = {
+def multiscale(spec: ImageSpec, paths: Sequence[str], version: str) -> dict[str, Any]:
+    ms: dict[str, Any] = {
         "name": spec.name,
         "axes": axes(spec),
         "datasets": [
@@ -69,7 +71,7 @@ def multiscale(spec: ImageSpec, paths: Sequence[str], version: str) -> dict:
     return ms
 
 
-def _dtype_range(dtype: np.dtype):
+def _dtype_range(dtype: np.dtype[Any]) -> tuple[float, float]:
     if dtype.kind in "iu":
         info = np.iinfo(dtype)
         return float(info.min), float(info.max)
@@ -82,30 +84,33 @@ def default_rendering(spec: ImageSpec) -> RenderingInfo:
     lo, hi = _dtype_range(spec.numpy_dtype)
     if spec.pixel_type == "bit":
         lo, hi = 0.0, 1.0
-    colors = _RGB if spec.size_c == 3 and spec.numpy_dtype == np.uint8 else _DEFAULT_COLORS * spec.size_c
-    chans = [ChannelInfo(label=str(i), color=colors[i], window_start=lo, window_end=hi, window_min=lo, window_max=hi)
+    rgb = spec.size_c == 3 and spec.numpy_dtype == np.uint8
+    colors = _RGB if rgb else _DEFAULT_COLORS * spec.size_c
+    chans = [ChannelInfo(label=str(i), color=colors[i], window_start=lo, window_end=hi,
+                         window_min=lo, window_max=hi)
              for i in range(spec.size_c)]
     return RenderingInfo(channels=chans, default_z=spec.size_z // 2, default_t=0,
                          model="color" if spec.size_c > 1 else "greyscale")
 
 
-def _color(c: str) -> str:
+def hex_color(c: str) -> str:
+    """``RRGGBB`` of a colour as OMERO stores it (white when it is not one)."""
     c = (c or "FFFFFF").lstrip("#").upper()
     return c[:6] if len(c) >= 6 else "FFFFFF"
 
 
-def omero_block(spec: ImageSpec, version: str, image_id: Optional[int] = None) -> dict:
+def omero_block(spec: ImageSpec, version: str, image_id: int | None = None) -> dict[str, Any]:
     """The NGFF ``omero`` block (transitional metadata, read by OMERO and viewers)."""
     r = spec.rendering or default_rendering(spec)
     chans = list(r.channels)
     if len(chans) < spec.size_c:         # complete missing channels with defaults
         chans += default_rendering(spec).channels[len(chans):]
-    block = {
+    block: dict[str, Any] = {
         "name": spec.name,
         "channels": [
             {
                 "label": ch.label,
-                "color": _color(ch.color),
+                "color": hex_color(ch.color),
                 "window": {"start": float(ch.window_start), "end": float(ch.window_end),
                            "min": float(ch.window_min), "max": float(ch.window_max)},
                 "active": bool(ch.active),
@@ -126,7 +131,7 @@ def omero_block(spec: ImageSpec, version: str, image_id: Optional[int] = None) -
     return block
 
 
-def wrap(version: str, attrs: dict) -> dict:
+def wrap(version: str, attrs: dict[str, Any]) -> dict[str, Any]:
     """0.5 keeps NGFF attributes under ``ome`` with one version; 0.4 at the top."""
     if version == "0.5":
         return {"ome": {"version": "0.5", **attrs}}
@@ -134,25 +139,28 @@ def wrap(version: str, attrs: dict) -> dict:
 
 
 def image_attrs(spec: ImageSpec, paths: Sequence[str], version: str,
-                image_id: Optional[int] = None) -> dict:
+                image_id: int | None = None) -> dict[str, Any]:
     return wrap(version, {"multiscales": [multiscale(spec, paths, version)],
                           "omero": omero_block(spec, version, image_id)})
 
 
-def read_ome(attrs: dict) -> dict:
+def read_ome(attrs: object) -> dict[str, Any]:
     """NGFF attributes of a group as one dict, whatever the version."""
-    return attrs.get("ome", attrs) if isinstance(attrs, dict) else {}
+    if not isinstance(attrs, dict):
+        return {}
+    ome: dict[str, Any] = attrs.get("ome", attrs)
+    return ome
 
 
 # -- plates ------------------------------------------------------------------------------
 
 def plate_attrs(name: str, rows: Sequence[str], columns: Sequence[str],
-                wells: Sequence[tuple], field_count: int, version: str,
-                acquisitions: Sequence[dict] = ()) -> dict:
+                wells: Sequence[tuple[str, str]], field_count: int, version: str,
+                acquisitions: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     """``wells``: (row name, column name) pairs that exist."""
     ri = {r: i for i, r in enumerate(rows)}
     ci = {c: i for i, c in enumerate(columns)}
-    plate = {
+    plate: dict[str, Any] = {
         "name": name,
         "rows": [{"name": r} for r in rows],
         "columns": [{"name": c} for c in columns],
@@ -165,15 +173,15 @@ def plate_attrs(name: str, rows: Sequence[str], columns: Sequence[str],
     return wrap(version, {"plate": plate})
 
 
-def well_attrs(fields: Sequence[tuple], version: str) -> dict:
+def well_attrs(fields: Sequence[tuple[str, int | None]], version: str) -> dict[str, Any]:
     """``fields``: (path, acquisition id or None) per field image."""
     images = []
     for path, acq in fields:
-        im = {"path": str(path)}
+        im: dict[str, Any] = {"path": str(path)}
         if acq is not None:
             im["acquisition"] = int(acq)
         images.append(im)
-    well = {"images": images}
+    well: dict[str, Any] = {"images": images}
     if version == "0.4":
         well["version"] = "0.4"
     return wrap(version, {"well": well})

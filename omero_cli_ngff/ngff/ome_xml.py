@@ -11,29 +11,27 @@ everything under it is complete.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence, Tuple
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import zarr
+from zarr.abc.store import Store
 
+from ..model.ngff_versions import ngff_version
+from ..model.pixel_types import NGFF_TO_SYMBOL, ngff_length
 from . import metadata as md
 from . import store as st
 from .errors import UnsupportedPixelTypeError
-from ..model.pixel_types import ngff_length
-from .spec import ImageSpec, ProgressCallback, TileSource, WriteOptions
-from .writer import write_image
+from .spec import ImageSpec, ProgressCallback, TileSource, WriteOptions, WriteResult
+from .writer import open_collection, write_image
+
+if TYPE_CHECKING:
+    from ome_types import OME
 
 _OME_TYPES = {"int8", "int16", "int32", "uint8", "uint16", "uint32", "float", "double", "bit"}
-_NGFF_TO_SYMBOL = {
-    "angstrom": "Å", "attometer": "am", "centimeter": "cm", "decimeter": "dm", "exameter": "Em",
-    "femtometer": "fm", "foot": "ft", "gigameter": "Gm", "hectometer": "hm", "inch": "in",
-    "kilometer": "km", "megameter": "Mm", "meter": "m", "micrometer": "µm", "mile": "mi.",
-    "millimeter": "mm", "nanometer": "nm", "parsec": "pc", "petameter": "Pm", "picometer": "pm",
-    "terameter": "Tm", "yard": "yd", "yoctometer": "ym", "yottameter": "Ym", "zeptometer": "zm",
-    "zettameter": "Zm",
-}
 
 
-def ome_model(images: Sequence[ImageSpec]):
+def ome_model(images: Sequence[ImageSpec]) -> OME:
     """An ``ome_types.OME`` describing ``images`` (index i is image ``i/``)."""
     from ome_types import model
 
@@ -42,7 +40,7 @@ def ome_model(images: Sequence[ImageSpec]):
         ptype = spec.pixel_type
         if ptype not in _OME_TYPES:
             raise UnsupportedPixelTypeError(f"{spec.name!r}: OME-XML has no pixel type {ptype}")
-        phys = {}
+        phys: dict[str, Any] = {}     # physical sizes and units, where known
         for axis in ("x", "y", "z"):
             p = getattr(spec, f"physical_{axis}")
             if p is None:
@@ -50,21 +48,23 @@ def ome_model(images: Sequence[ImageSpec]):
             value, unit = ngff_length(p.value, p.unit)
             if unit and value > 0:
                 phys[f"physical_size_{axis}"] = value
-                phys[f"physical_size_{axis}_unit"] = model.UnitsLength(_NGFF_TO_SYMBOL[unit])
+                phys[f"physical_size_{axis}_unit"] = model.UnitsLength(NGFF_TO_SYMBOL[unit])
         rendering = spec.rendering or md.default_rendering(spec)
-        chans = list(rendering.channels) + md.default_rendering(spec).channels[len(rendering.channels):]
+        defaults = md.default_rendering(spec).channels
+        chans = list(rendering.channels) + defaults[len(rendering.channels):]
         channels = []
         for c in range(spec.size_c):
             ch = chans[c]
             channels.append(model.Channel(
                 id=f"Channel:{i}:{c}", name=ch.label, samples_per_pixel=1,
-                color=model.Color("#" + md._color(ch.color))))
+                color=model.Color("#" + md.hex_color(ch.color))))
+        order = spec.dimension_order if spec.dimension_order in (
+            "XYZCT", "XYZTC", "XYCTZ", "XYCZT", "XYTCZ", "XYTZC") else "XYZCT"
         pixels = model.Pixels(
-            id=f"Pixels:{i}", dimension_order=spec.dimension_order if spec.dimension_order in (
-                "XYZCT", "XYZTC", "XYCTZ", "XYCZT", "XYTCZ", "XYTZC") else "XYZCT",
+            id=f"Pixels:{i}", dimension_order=model.Pixels_DimensionOrder(order),
             type=model.PixelType(ptype), size_x=spec.size_x, size_y=spec.size_y,
             size_z=spec.size_z, size_c=spec.size_c, size_t=spec.size_t,
-            big_endian=False, channels=channels, metadata_only=True, **phys)
+            big_endian=False, channels=channels, metadata_only=model.MetadataOnly(), **phys)
         out.append(model.Image(id=f"Image:{i}", name=spec.name, pixels=pixels))
     return model.OME(images=out, creator="omero-cli-ngff")
 
@@ -76,31 +76,24 @@ def ome_xml(images: Sequence[ImageSpec]) -> str:
     return to_xml(ome_model(images))
 
 
-def write_ome_group(store, images: Sequence[ImageSpec], version: str, root: str = "") -> None:
+def write_ome_group(store: Store, images: Sequence[ImageSpec], version: str,
+                    root: str = "") -> None:
     """``OME/`` group with ``series`` and ``OME/METADATA.ome.xml``."""
-    fmt = 3 if version == "0.5" else 2
+    fmt = ngff_version(version).zarr_format
     group = zarr.open_group(store, path=st.join(root, "OME"), mode="a", zarr_format=fmt)
     st.set_bytes(store, st.join(root, "OME", "METADATA.ome.xml"), ome_xml(images).encode())
     group.attrs.update(md.wrap(version, {"series": [str(i) for i in range(len(images))]}))
 
 
-def write_bioformats2raw(dest, images: Sequence[Tuple[ImageSpec, TileSource]],
-                         options: Optional[WriteOptions] = None,
-                         progress: Optional[ProgressCallback] = None, *,
-                         storage_options: Optional[dict] = None, path: str = "",
-                         image_ids: Optional[Sequence[Optional[int]]] = None) -> list:
+def write_bioformats2raw(dest: st.Dest, images: Sequence[tuple[ImageSpec, TileSource]],
+                         options: WriteOptions | None = None,
+                         progress: ProgressCallback | None = None, *,
+                         storage_options: dict[str, Any] | None = None, path: str = "",
+                         image_ids: Sequence[int | None] | None = None) -> list[WriteResult]:
     """Write ``images`` as series ``0``, ``1``... of a bioformats2raw layout at
     ``dest``/``path``; returns one ``WriteResult`` per image."""
     options = options or WriteOptions()
-    store, _ = st.open_store(dest, storage_options)
-    prefix = path.strip("/")
-    fmt = options.zarr_format
-    if options.overwrite and st.any_key(store, prefix + "/" if prefix else ""):
-        st.delete_prefix(store, prefix + "/" if prefix else "")
-    from dataclasses import replace
-
-    per_image = replace(options, overwrite=False)
-    zarr.open_group(store, path=prefix, mode="a", zarr_format=fmt)
+    store, _, prefix, per_image = open_collection(dest, options, storage_options, path)
     results = []
     for i, (spec, source) in enumerate(images):
         iid = image_ids[i] if image_ids else None
@@ -108,12 +101,13 @@ def write_bioformats2raw(dest, images: Sequence[Tuple[ImageSpec, TileSource]],
                                    path=st.join(prefix, str(i)), image_id=iid))
     specs = [s for s, _ in images]
     write_ome_group(store, specs, options.ngff_version, prefix)
-    root = zarr.open_group(store, path=prefix, mode="r+", zarr_format=fmt)
+    root = zarr.open_group(store, path=prefix, mode="r+", zarr_format=options.zarr_format)
     root.attrs.update(md.wrap(options.ngff_version, {"bioformats2raw.layout": 3}))
     return results
 
 
-def read_ome_xml(dest, path: str = "", storage_options: Optional[dict] = None):
+def read_ome_xml(dest: st.Dest, path: str = "",
+                 storage_options: dict[str, Any] | None = None) -> OME | None:
     """The ``ome_types.OME`` of a bioformats2raw layout (None if there is none)."""
     from ome_types import from_xml
 

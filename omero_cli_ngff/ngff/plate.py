@@ -10,16 +10,17 @@ images are complete.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
-from typing import List, Optional, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import zarr
 
 from . import metadata as md
 from . import store as st
 from .errors import InvalidSpecError
-from .spec import ImageSpec, ProgressCallback, TileSource, WriteOptions
-from .writer import write_image
+from .spec import ImageSpec, ProgressCallback, TileSource, WriteOptions, WriteResult
+from .writer import open_collection, write_image
 
 _NAME = re.compile(r"^[A-Za-z0-9]+$")
 
@@ -30,15 +31,15 @@ class FieldSpec:
 
     spec: ImageSpec
     source: TileSource
-    acquisition: Optional[int] = None
-    image_id: Optional[int] = None
+    acquisition: int | None = None
+    image_id: int | None = None
 
 
 @dataclass
 class WellSpec:
     row: str
     column: str
-    fields: List[FieldSpec] = field(default_factory=list)
+    fields: list[FieldSpec] = field(default_factory=list)
 
 
 @dataclass
@@ -50,13 +51,13 @@ class PlateSpec:
     rows: Sequence[str]
     columns: Sequence[str]
     wells: Sequence[WellSpec]
-    acquisitions: Sequence[dict] = ()
+    acquisitions: Sequence[dict[str, Any]] = ()
 
 
 @dataclass(frozen=True)
 class PlateResult:
     url: str
-    images: dict          # "A/1/0" -> WriteResult
+    images: dict[str, WriteResult]      # "A/1/0" -> its WriteResult
     field_count: int
 
     @property
@@ -71,31 +72,28 @@ class PlateResult:
 def _check(plate: PlateSpec) -> None:
     for n in list(plate.rows) + list(plate.columns):
         if not _NAME.match(str(n)):
-            raise InvalidSpecError(f"plate {plate.name!r}: row/column name {n!r} must be alphanumeric")
+            raise InvalidSpecError(f"plate {plate.name!r}: row/column name {n!r} must be "
+                                   "alphanumeric")
     seen = set()
     for w in plate.wells:
         if w.row not in plate.rows or w.column not in plate.columns:
-            raise InvalidSpecError(f"plate {plate.name!r}: well {w.row}{w.column} is outside the plate")
+            raise InvalidSpecError(f"plate {plate.name!r}: well {w.row}{w.column} is outside "
+                                   "the plate")
         if (w.row, w.column) in seen:
             raise InvalidSpecError(f"plate {plate.name!r}: well {w.row}{w.column} given twice")
         seen.add((w.row, w.column))
 
 
-def write_plate(dest, plate: PlateSpec, options: Optional[WriteOptions] = None,
-                progress: Optional[ProgressCallback] = None, *,
-                storage_options: Optional[dict] = None, path: str = "") -> PlateResult:
+def write_plate(dest: st.Dest, plate: PlateSpec, options: WriteOptions | None = None,
+                progress: ProgressCallback | None = None, *,
+                storage_options: dict[str, Any] | None = None, path: str = "") -> PlateResult:
     """Write a plate at ``dest``/``path`` (see the module docstring)."""
     _check(plate)
     options = options or WriteOptions()
-    store, url = st.open_store(dest, storage_options)
-    prefix = path.strip("/")
+    store, url, prefix, per_image = open_collection(dest, options, storage_options, path)
     fmt = options.zarr_format
     version = options.ngff_version
-    if options.overwrite and st.any_key(store, prefix + "/" if prefix else ""):
-        st.delete_prefix(store, prefix + "/" if prefix else "")
-    per_image = replace(options, overwrite=False)
-    zarr.open_group(store, path=prefix, mode="a", zarr_format=fmt)
-    results = {}
+    results: dict[str, WriteResult] = {}
     wells = sorted(plate.wells, key=lambda w: (list(plate.rows).index(w.row),
                                                list(plate.columns).index(w.column)))
     for w in wells:

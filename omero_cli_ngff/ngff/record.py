@@ -23,14 +23,15 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from typing import Iterable, List, Optional, Set, Tuple
+from collections.abc import Iterable
+from typing import Any
 
 from zarr.abc.store import Store
 
 from . import store as st
 
 RECORD_DIR = ".ngff-progress"
-Key = Tuple[int, int, int, int, int, int]        # level, t, c, z, row, col
+Key = tuple[int, int, int, int, int, int]        # level, t, c, z, row, col
 
 
 def record_prefix(image_path: str) -> str:
@@ -38,12 +39,14 @@ def record_prefix(image_path: str) -> str:
 
 
 class ResumeRecord:
-    def __init__(self, store: Store, image_path: str, interval: float = 2.0):
+    """The resume record of the image at ``image_path`` (see the module docstring)."""
+
+    def __init__(self, store: Store, image_path: str, interval: float = 2.0) -> None:
         self.store = store
         self.prefix = record_prefix(image_path)
         self.interval = interval
-        self.done: Set[Key] = set()
-        self._pending: List[Key] = []
+        self.done: set[Key] = set()
+        self._pending: list[Key] = []
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._session = uuid.uuid4().hex[:8]
@@ -51,13 +54,14 @@ class ResumeRecord:
         self._last_flush = time.monotonic()
 
     # -- reading --------------------------------------------------------------------
-    def read_plan(self) -> Optional[dict]:
-        return st.get_json(self.store, self.prefix + "plan.json")
+    def read_plan(self) -> dict[str, Any] | None:
+        plan: dict[str, Any] | None = st.get_json(self.store, self.prefix + "plan.json")
+        return plan
 
     def exists(self) -> bool:
         return st.any_key(self.store, self.prefix)
 
-    def load(self) -> Set[Key]:
+    def load(self) -> set[Key]:
         """Read every segment into ``done`` and compact them into one segment."""
         keys = sorted(k for k in st.list_prefix(self.store, self.prefix)
                       if k.rsplit("/", 1)[-1].startswith("done-"))
@@ -66,7 +70,8 @@ class ResumeRecord:
             for line in data.decode().splitlines():
                 parts = line.strip().split("/")
                 if len(parts) == 6:
-                    self.done.add(tuple(int(p) for p in parts))
+                    level, t, c, z, row, col = (int(p) for p in parts)
+                    self.done.add((level, t, c, z, row, col))
         if len(keys) > 1:
             self._write_segment(sorted(self.done), name="done-0-compact-" + self._session)
             for k in keys:
@@ -74,7 +79,7 @@ class ResumeRecord:
         return self.done
 
     # -- writing --------------------------------------------------------------------
-    def start(self, plan_json: dict) -> None:
+    def start(self, plan_json: dict[str, Any]) -> None:
         st.set_json(self.store, self.prefix + "plan.json", plan_json)
 
     def add(self, key: Key) -> None:
@@ -92,7 +97,8 @@ class ResumeRecord:
                 self._last_flush = time.monotonic()
             if batch:
                 self._seq += 1
-                self._write_segment(batch, name=f"done-{time.time_ns():020d}-{self._session}-{self._seq:06d}")
+                name = f"done-{time.time_ns():020d}-{self._session}-{self._seq:06d}"
+                self._write_segment(batch, name=name)
 
     def _write_segment(self, keys: Iterable[Key], name: str) -> None:
         text = "".join("/".join(str(v) for v in k) + "\n" for k in keys)

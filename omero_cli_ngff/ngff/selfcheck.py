@@ -21,13 +21,20 @@ import threading
 import time
 
 import numpy as np
+from zarr.core.buffer import Buffer
+from zarr.storage import MemoryStore
+
+from .spec import ImageSpec, Progress, WriteOptions, WriteResult
+from .store import Dest
+from .writer import write_image
 
 
 class SyntheticSource:
     """uint8 planes: a near-white level with structure and +-2 noise, periodic over
     1024 pixels (any tiling gives the same pixels; a tile costs a copy)."""
 
-    def __init__(self, size_y, size_x, tile=(1024, 1024), latency=0.0):
+    def __init__(self, size_y: int, size_x: int, tile: tuple[int, int] = (1024, 1024),
+                 latency: float = 0.0) -> None:
         self.levels = [(size_y, size_x)]
         self.tile_size = tile
         self.latency = latency
@@ -36,22 +43,55 @@ class SyntheticSource:
         base = 235 - 30 * (((yy // 97) + (xx // 131)) % 3 == 0)
         self._pattern = (base + rng.integers(-2, 3, size=(2048, 2048))).astype(np.uint8)
 
-    def read(self, level, t, c, z, y, x, h, w):
+    def read(self, level: int, t: int, c: int, z: int, y: int, x: int, h: int,
+             w: int) -> np.ndarray:
         if self.latency:
             time.sleep(self.latency)
         oy, ox = y % 1024, x % 1024
-        out = self._pattern[oy:oy + h, ox:ox + w] - np.uint8(c)
+        out: np.ndarray = self._pattern[oy:oy + h, ox:ox + w] - np.uint8(c)
         return out
 
 
-def main(argv=None):
-    import psutil
-    from zarr.storage import MemoryStore
+class NullStore(MemoryStore):
+    """Keeps the metadata and the resume record, discards the pixel data."""
 
-    from .spec import ImageSpec, WriteOptions
-    from .writer import write_image
+    async def set(self, key: str, value: Buffer, byte_range: tuple[int, int] | None = None,
+                  ) -> None:
+        if (key.endswith(".json") or "/." in key or key.startswith(".")
+                or "zarr.json" in key):
+            await super().set(key, value)
 
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+
+class PeakRss:
+    """The peak resident memory of this process, sampled every 0.1 s in a thread."""
+
+    def __init__(self) -> None:
+        import psutil
+
+        self.process = psutil.Process()
+        self.peak = self.rss()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def rss(self) -> int:
+        rss: int = self.process.memory_info().rss
+        return rss
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.rss())
+            time.sleep(0.1)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--size", nargs=2, type=int, default=[100_000, 100_000], metavar=("Y", "X"))
     ap.add_argument("--channels", type=int, default=3)
     ap.add_argument("--dest", default=None, help="folder or URL (default: a temporary folder; "
@@ -61,29 +101,35 @@ def main(argv=None):
     ap.add_argument("--budget-mib", type=int, default=1024)
     ap.add_argument("--latency-ms", type=float, default=0.0)
     ap.add_argument("--compression", default="blosc-zstd")
-    args = ap.parse_args(argv)
+    return ap.parse_args(argv)
 
-    proc = psutil.Process()
-    peak = [proc.memory_info().rss]
-    stop = threading.Event()
 
-    def sample():
-        while not stop.is_set():
-            peak[0] = max(peak[0], proc.memory_info().rss)
-            time.sleep(0.1)
-
-    tmp = None
-    if args.dest == "null":
-        class Null(MemoryStore):
-            async def set(self, key, value, byte_range=None):
-                if key.endswith(".json") or "/." in key or key.startswith(".") or "zarr.json" in key:
-                    await super().set(key, value)
-        dest = Null()
-    elif args.dest is None:
+def _destination(arg: str | None) -> tuple[Dest, str | None]:
+    """(where to write, a temporary folder to delete afterwards or None)."""
+    if arg == "null":
+        return NullStore(), None
+    if arg is None:
         tmp = tempfile.mkdtemp(prefix="ngff-selfcheck-")
-        dest = tmp + "/img.ome.zarr"
-    else:
-        dest = args.dest
+        return tmp + "/img.ome.zarr", tmp
+    return arg, None
+
+
+def _report(args: argparse.Namespace, res: WriteResult, secs: float, peak: int) -> None:
+    y, x = args.size
+    raw = y * x * args.channels
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(f"image {y} x {x} x {args.channels} uint8 ({raw / 2**30:.1f} GiB raw), "
+          f"NGFF {args.version}, workers {args.workers}, budget {args.budget_mib} MiB")
+    print(f"levels {len(res.level_shapes)}, shard {res.shard_shapes[0]}, "
+          f"objects {res.objects_written}, written {res.bytes_written / 2**30:.2f} GiB "
+          f"in {secs:.0f} s ({raw / secs / 2**20:.0f} MiB/s of level-0 pixels)")
+    print(f"peak RSS: sampled {peak / 2**20:.0f} MiB, getrusage {maxrss / 2**20:.0f} MiB")
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _arguments(argv)
+    memory = PeakRss()
+    dest, tmp = _destination(args.dest)
     y, x = args.size
     spec = ImageSpec("selfcheck", "uint8", size_x=x, size_y=y, size_c=args.channels)
     src = SyntheticSource(y, x, latency=args.latency_ms / 1000)
@@ -91,32 +137,22 @@ def main(argv=None):
                         memory_budget=args.budget_mib * 2 ** 20, compression=args.compression)
     last = [0.0]
 
-    def progress(p):
+    def progress(p: Progress) -> None:
         now = time.time()
         if now - last[0] > 10:
             last[0] = now
-            print(f"  {100 * p.pixels_done / p.pixels_total:5.1f}%  rss {proc.memory_info().rss / 2**20:7.0f} MiB",
-                  flush=True)
+            print(f"  {100 * p.pixels_done / p.pixels_total:5.1f}%  "
+                  f"rss {memory.rss() / 2**20:7.0f} MiB", flush=True)
 
-    th = threading.Thread(target=sample, daemon=True)
-    th.start()
+    memory.start()
     t0 = time.time()
     try:
         res = write_image(dest, spec, src, opts, progress)
     finally:
-        stop.set()
-        th.join()
+        memory.stop()
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
-    secs = time.time() - t0
-    raw = y * x * args.channels
-    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(f"image {y} x {x} x {args.channels} uint8 ({raw / 2**30:.1f} GiB raw), NGFF {args.version}, "
-          f"workers {args.workers}, budget {args.budget_mib} MiB")
-    print(f"levels {len(res.level_shapes)}, shard {res.shard_shapes[0]}, objects {res.objects_written}, "
-          f"written {res.bytes_written / 2**30:.2f} GiB in {secs:.0f} s "
-          f"({raw / secs / 2**20:.0f} MiB/s of level-0 pixels)")
-    print(f"peak RSS: sampled {peak[0] / 2**20:.0f} MiB, getrusage {maxrss / 2**20:.0f} MiB")
+    _report(args, res, time.time() - t0, memory.peak)
 
 
 if __name__ == "__main__":

@@ -36,16 +36,20 @@ Sinks (`open_sink` chooses by the store under the writer's wrappers):
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import signal
 import tempfile
 import threading
 import uuid
-from typing import List, Optional, Tuple
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import google_crc32c
 import numpy as np
+from numpy.typing import DTypeLike
+from zarr.abc.store import Store
 from zarr.core.sync import sync
 from zarr.storage import FsspecStore, LocalStore, WrapperStore
 
@@ -53,7 +57,12 @@ from . import codecs
 from . import store as st
 from .errors import NoSpaceError, StoreError, WriterError
 
+if TYPE_CHECKING:
+    import zarr
+    from fsspec.asyn import AsyncFileSystem
+
 MAX_UINT64 = 2**64 - 1
+T = TypeVar("T")
 
 
 class ChunkEncoder:
@@ -62,7 +71,8 @@ class ChunkEncoder:
     compresses with a per-call context off the main thread, under its lock on it) and
     release the GIL while compressing."""
 
-    def __init__(self, compression: str, level: Optional[int], dtype, zarr_format: int):
+    def __init__(self, compression: str, level: int | None, dtype: DTypeLike,
+                 zarr_format: int) -> None:
         if zarr_format not in (2, 3):
             raise ValueError(f"zarr_format must be 2 or 3, not {zarr_format!r}")
         self.dtype = np.dtype(dtype).newbyteorder("<")
@@ -86,10 +96,11 @@ class ChunkEncoder:
 def index_bytes(index: np.ndarray) -> bytes:
     """The encoded shard index: the ``<u8`` array's bytes, then their crc32c."""
     raw = np.ascontiguousarray(index, dtype="<u8").tobytes()
-    return raw + google_crc32c.value(raw).to_bytes(4, "little")
+    crc: int = google_crc32c.value(raw)
+    return raw + crc.to_bytes(4, "little")
 
 
-def check_sharding(array) -> None:
+def check_sharding(array: zarr.Array[Any]) -> None:
     """WriterError unless ``array`` (a zarr v3 array) is sharded with the layout the sinks
     write: sharding as the only codec, index at the end, index codecs bytes(little) +
     crc32c, inner chunks starting with bytes(little) (no transposes)."""
@@ -123,7 +134,7 @@ def check_sharding(array) -> None:
 
 # -- sinks --------------------------------------------------------------------------------
 
-def open_sink(store, key: str, chunks_per_shard: Tuple[int, ...]) -> "ShardSink":
+def open_sink(store: Store, key: str, chunks_per_shard: tuple[int, ...]) -> ShardSink:
     """A sink for the shard object at ``key`` (relative to the store root) of the
     writer's CountingStore, suited to the store underneath (see the module docstring)."""
     cps = tuple(int(n) for n in chunks_per_shard)
@@ -143,7 +154,7 @@ def open_sink(store, key: str, chunks_per_shard: Tuple[int, ...]) -> "ShardSink"
 _TRANSPARENT_SETS = (WrapperStore.set, st.CountingStore.set)
 
 
-def _backend(store):
+def _backend(store: Store) -> Store:
     """The store under wrappers that only pass writes on (or count them). A wrapper
     that overrides ``set`` (to inject failures, to count calls) wants to see every
     object, so it stops the search and the shard goes through ``set``."""
@@ -163,7 +174,7 @@ def _destination_error(exc: Exception, key: str) -> StoreError:
 class ShardSink:
     """Collects one shard's encoded chunks in arrival order and its index."""
 
-    def __init__(self, store, key: str, chunks_per_shard: Tuple[int, ...]):
+    def __init__(self, store: Store, key: str, chunks_per_shard: tuple[int, ...]) -> None:
         self.store = store
         self.key = key
         self.chunks_per_shard = tuple(chunks_per_shard)
@@ -171,10 +182,10 @@ class ShardSink:
         self._size = 0              # bytes appended so far = offset of the next chunk
         self._added = 0
         self._closed = False
-        self._failed: Optional[StoreError] = None
+        self._failed: StoreError | None = None
         self._lock = threading.Lock()
 
-    def add(self, position: Tuple[int, ...], data: bytes) -> None:
+    def add(self, position: tuple[int, ...], data: bytes) -> None:
         """Thread-safe. `position` = the chunk's index inside the shard (len ==
         len(chunks_per_shard)), each at most once (ValueError on a repeat or out of
         range). Appends data now."""
@@ -194,7 +205,7 @@ class ShardSink:
                 self._append(data)
             except Exception as exc:    # the object's offsets are unknown from here on
                 self._failed = _destination_error(exc, self.key)
-                raise self._failed
+                raise self._failed  # noqa: B904 - _destination_error sets the cause
             self._index[pos] = (self._size, len(data))
             self._size += len(data)
             self._added += 1
@@ -218,7 +229,7 @@ class ShardSink:
                 return self._finish(index_bytes(self._index))
             except Exception as exc:
                 self._drop()
-                raise _destination_error(exc, self.key)
+                raise _destination_error(exc, self.key)  # noqa: B904 - it sets the cause
 
     def abort(self) -> None:
         """Drops temporary files; nothing becomes visible. Safe to call twice / after close."""
@@ -241,44 +252,45 @@ class ShardSink:
 class MemorySink(ShardSink):
     """Holds the chunks in memory and ``set``s the object through the store at close."""
 
-    def __init__(self, store, key, chunks_per_shard):
+    def __init__(self, store: Store, key: str, chunks_per_shard: tuple[int, ...]) -> None:
         super().__init__(store, key, chunks_per_shard)
-        self._parts: List[bytes] = []
+        self._parts: list[bytes] = []
 
-    def _append(self, data):
+    def _append(self, data: bytes) -> None:
         self._parts.append(data)
 
-    def _finish(self, tail):
+    def _finish(self, tail: bytes) -> int:
         self._parts.append(tail)
         payload = b"".join(self._parts)
         self._parts = []
         st.set_bytes(self.store, self.key, payload)     # counts and translates errors
         return len(payload)
 
-    def _drop(self):
+    def _drop(self) -> None:
         self._parts = []
 
 
 class _FileSink(ShardSink):
     """Appends to a temporary file (opened at the first chunk), publishes it at close."""
 
-    def __init__(self, store, key, chunks_per_shard):
+    def __init__(self, store: Store, key: str, chunks_per_shard: tuple[int, ...]) -> None:
         super().__init__(store, key, chunks_per_shard)
-        self._file = None
-        self._path: Optional[str] = None
+        self._file: BinaryIO | None = None
+        self._path: str | None = None
 
-    def _open(self):
+    def _open(self) -> BinaryIO:
         raise NotImplementedError
 
     def _publish(self) -> None:
         raise NotImplementedError
 
-    def _append(self, data):
+    def _append(self, data: bytes) -> None:
         if self._file is None:
             self._file = self._open()
         self._file.write(data)
 
-    def _finish(self, tail):
+    def _finish(self, tail: bytes) -> int:
+        assert self._file is not None       # opened by the first _append
         self._file.write(tail)
         self._file.close()
         self._file = None
@@ -289,43 +301,41 @@ class _FileSink(ShardSink):
             count(self.key, size)
         return size
 
-    def _drop(self):
+    def _drop(self) -> None:
         if self._file is not None:
-            try:
+            with contextlib.suppress(OSError):
                 self._file.close()
-            except OSError:
-                pass
             self._file = None
         if self._path is not None:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.remove(self._path)
-            except FileNotFoundError:
-                pass
             self._path = None
 
 
 class LocalFileSink(_FileSink):
     """``<root>/<key>.<uuid8>.partial``, renamed onto ``<root>/<key>`` at close."""
 
-    def __init__(self, store, key, chunks_per_shard, target: str):
+    def __init__(self, store: Store, key: str, chunks_per_shard: tuple[int, ...],
+                 target: str) -> None:
         super().__init__(store, key, chunks_per_shard)
         self.target = target
 
-    def _open(self):
+    def _open(self) -> BinaryIO:
         os.makedirs(os.path.dirname(self.target), exist_ok=True)
         self._path = f"{self.target}.{uuid.uuid4().hex[:8]}.partial"
         return open(self._path, "wb")
 
-    def _publish(self):
+    def _publish(self) -> None:
+        assert self._path is not None       # set by _open
         os.replace(self._path, self.target)
         self._path = None
 
 
-_spool_dir: Optional[str] = None     # None: TMPDIR
+_spool_dir: str | None = None        # None: TMPDIR
 FAILPOINT_ENV = "OMERO_NGFF_FAILPOINT"     # see storage.failpoints
 
 
-def set_spool_dir(folder: Optional[str]) -> None:
+def set_spool_dir(folder: str | None) -> None:
     """Where spool files go from now on (the caller's per-run folder, which the next
     run removes if this process dies); None: TMPDIR itself."""
     global _spool_dir
@@ -337,24 +347,27 @@ class SpoolSink(_FileSink):
     with ``fs._put_file`` at close. Running out of space there names that folder: it
     is local, not the destination."""
 
-    def __init__(self, store, key, chunks_per_shard, fs, remote: str):
+    def __init__(self, store: Store, key: str, chunks_per_shard: tuple[int, ...],
+                 fs: AsyncFileSystem, remote: str) -> None:
         super().__init__(store, key, chunks_per_shard)
         self.fs = fs
         self.remote = remote
         self.folder = _spool_dir or tempfile.gettempdir()
 
-    def _open(self):
+    def _open(self) -> BinaryIO:
         fd, self._path = self._local(lambda: tempfile.mkstemp(
             prefix="ngff-shard-", suffix=".spool", dir=self.folder))
         return os.fdopen(fd, "wb")
 
-    def _append(self, data):
+    def _append(self, data: bytes) -> None:
         self._local(lambda: super(SpoolSink, self)._append(data))
         if os.environ.get(FAILPOINT_ENV) == "mid-shard":    # tests: kill -9 mid-shard
+            assert self._file is not None
             self._file.flush()
             os.kill(os.getpid(), signal.SIGKILL)
 
-    def _local(self, write):
+    def _local(self, write: Callable[[], T]) -> T:
+        """``write()``; running out of space names the local spool folder."""
         try:
             return write()
         except OSError as exc:
@@ -364,9 +377,9 @@ class SpoolSink(_FileSink):
                                f"spooling {self.key} before upload (free space there, "
                                "or set TMPDIR to a larger folder)") from exc
 
-    def _finish(self, tail):
+    def _finish(self, tail: bytes) -> int:
         return self._local(lambda: super(SpoolSink, self)._finish(tail))
 
-    def _publish(self):
+    def _publish(self) -> None:
         sync(self.fs._put_file(self._path, self.remote))
         self._drop()

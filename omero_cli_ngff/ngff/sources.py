@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Optional, Sequence, Tuple
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -16,18 +16,20 @@ class ArraySource:
     to simulate a failure in the middle of a write. ``reads`` counts the reads.
     """
 
-    def __init__(self, array: np.ndarray, tile_size: Tuple[int, int] = (256, 256),
-                 pyramid: Sequence[np.ndarray] = (), fail_after: Optional[int] = None):
+    def __init__(self, array: np.ndarray, tile_size: tuple[int, int] = (256, 256),
+                 pyramid: Sequence[np.ndarray] = (), fail_after: int | None = None):
         if array.ndim != 5:
             raise ValueError("ArraySource needs a 5D (t, c, z, y, x) array")
         self.arrays = [array] + list(pyramid)
-        self.levels = [tuple(a.shape[-2:]) for a in self.arrays]
-        self.tile_size = tuple(tile_size)
+        self.levels = [(a.shape[-2], a.shape[-1]) for a in self.arrays]
+        th, tw = tile_size
+        self.tile_size = (th, tw)
         self.fail_after = fail_after
         self.reads = 0
         self._lock = threading.Lock()
 
-    def read(self, level, t, c, z, y, x, h, w):
+    def read(self, level: int, t: int, c: int, z: int, y: int, x: int, h: int,
+             w: int) -> np.ndarray:
         with self._lock:
             self.reads += 1
             n = self.reads

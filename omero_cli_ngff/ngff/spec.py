@@ -14,11 +14,14 @@ nothing: chunks are 1 along t, c and z.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Protocol, Sequence, Tuple, Union, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
+from numpy.typing import DTypeLike
 
+from ..model.ngff_versions import ngff_version
 from ..model.pixel_types import OMERO_PIXEL_TYPES, UnsupportedPixelType
 from ..model.pixel_types import stored_dtype as _stored_dtype
 from ..model.records import PhysicalSize, RenderingInfo
@@ -27,7 +30,7 @@ from .errors import InvalidSpecError, UnsupportedPixelTypeError
 AXES = ("t", "c", "z", "y", "x")
 
 
-def stored_dtype(dtype) -> np.dtype:
+def stored_dtype(dtype: DTypeLike) -> np.dtype[Any]:
     """The numpy dtype the array is written with, or UnsupportedPixelTypeError."""
     try:
         return _stored_dtype(dtype)
@@ -46,26 +49,26 @@ class ImageSpec:
     """
 
     name: str
-    dtype: object
+    dtype: DTypeLike
     size_x: int
     size_y: int
     size_c: int = 1
     size_z: int = 1
     size_t: int = 1
-    physical_x: Optional[PhysicalSize] = None
-    physical_y: Optional[PhysicalSize] = None
-    physical_z: Optional[PhysicalSize] = None
-    rendering: Optional[RenderingInfo] = None
+    physical_x: PhysicalSize | None = None
+    physical_y: PhysicalSize | None = None
+    physical_z: PhysicalSize | None = None
+    rendering: RenderingInfo | None = None
     dimension_order: str = "XYZCT"       # for OME-XML only; the array is always tczyx
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for n in ("size_x", "size_y", "size_c", "size_z", "size_t"):
             v = getattr(self, n)
             if not isinstance(v, (int, np.integer)) or v < 1:
                 raise InvalidSpecError(f"{self.name!r}: {n} must be a positive integer, not {v!r}")
 
     @property
-    def numpy_dtype(self) -> np.dtype:
+    def numpy_dtype(self) -> np.dtype[Any]:
         """The dtype of the stored array (``bit``/bool become uint8)."""
         return stored_dtype(self.dtype)
 
@@ -80,7 +83,7 @@ class ImageSpec:
         return {"float32": "float", "float64": "double"}.get(dt.name, dt.name)
 
     @property
-    def shape(self) -> Tuple[int, int, int, int, int]:
+    def shape(self) -> tuple[int, int, int, int, int]:
         return (self.size_t, self.size_c, self.size_z, self.size_y, self.size_x)
 
 
@@ -94,8 +97,11 @@ class TileSource(Protocol):
     and must be thread-safe (each worker thread may call it concurrently).
     """
 
-    levels: Sequence[Tuple[int, int]]
-    tile_size: Tuple[int, int]
+    @property
+    def levels(self) -> Sequence[tuple[int, int]]: ...
+
+    @property
+    def tile_size(self) -> tuple[int, int]: ...
 
     def read(self, level: int, t: int, c: int, z: int,
              y: int, x: int, h: int, w: int) -> np.ndarray: ...
@@ -110,27 +116,28 @@ class WriteOptions:
     shards (see ``layout.plan_image``). ``shard_bytes``: the most uncompressed bytes in
     one shard, which spans channels and z planes up to it. ``record_interval``: seconds
     between flushes of the resume record (0: after every shard; shards finished after
-    the last flush are written again by a rerun, with the same content). ``fill_value`` with ``write_empty_chunks=False``
-    skips chunks that hold only that value.
+    the last flush are written again by a rerun, with the same content). ``fill_value``
+    with ``write_empty_chunks=False`` skips chunks that hold only that value.
     """
 
     ngff_version: str = "0.5"
     chunk_size: int = 1024
-    shard_size: Optional[int] = None
+    shard_size: int | None = None
     shard_bytes: int = 384 * 1024 ** 2
     compression: str = "blosc-zstd"
-    compression_level: Optional[int] = None
+    compression_level: int | None = None
     min_level_size: int = 256
     workers: int = 8
     memory_budget: int = 1024 ** 3
     overwrite: bool = False
     write_empty_chunks: bool = False
-    fill_value: Union[int, float, None] = None
+    fill_value: int | float | None = None
     record_interval: float = 2.0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.ngff_version not in ("0.4", "0.5"):
-            raise InvalidSpecError(f"ngff_version must be '0.4' or '0.5', not {self.ngff_version!r}")
+            raise InvalidSpecError(
+                f"ngff_version must be '0.4' or '0.5', not {self.ngff_version!r}")
         if self.chunk_size < 16 or self.chunk_size % 16:
             raise InvalidSpecError(f"chunk_size must be a multiple of 16, not {self.chunk_size}")
         if self.shard_size is not None and (
@@ -145,8 +152,8 @@ class WriteOptions:
         check_compression(self.compression, self.compression_level)
 
     @property
-    def zarr_format(self) -> int:
-        return 3 if self.ngff_version == "0.5" else 2
+    def zarr_format(self) -> Literal[2, 3]:
+        return ngff_version(self.ngff_version).zarr_format
 
 
 @dataclass(frozen=True)
@@ -172,13 +179,13 @@ class WriteResult:
 
     url: str
     ngff_version: str
-    level_shapes: Tuple[Tuple[int, ...], ...]
-    chunk_shapes: Tuple[Tuple[int, ...], ...]
-    shard_shapes: Tuple[Optional[Tuple[int, ...]], ...]
+    level_shapes: tuple[tuple[int, ...], ...]
+    chunk_shapes: tuple[tuple[int, ...], ...]
+    shard_shapes: tuple[tuple[int, ...] | None, ...]
     objects_written: int
     bytes_written: int
     seconds: float
     resumed: bool = False
     already_complete: bool = False
     tiles_read: int = 0
-    levels_from_source: Tuple[int, ...] = field(default=())
+    levels_from_source: tuple[int, ...] = field(default=())

@@ -13,24 +13,28 @@ import errno
 import json
 import os
 import threading
-from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from zarr.abc.store import Store
-from zarr.core.buffer import default_buffer_prototype
+from zarr.core.buffer import Buffer, default_buffer_prototype
 from zarr.core.sync import sync
 from zarr.storage import FsspecStore, LocalStore, WrapperStore
 
-from .errors import StoreError, NoSpaceError
+from .errors import NoSpaceError, StoreError
 
-Dest = Union[str, os.PathLike, Store]
+if TYPE_CHECKING:
+    from typing import Self  # Python 3.11
+
+Dest = str | os.PathLike[str] | Store
 
 
 def is_url(dest: str) -> bool:
     return "://" in dest and not dest.startswith("file://")
 
 
-def open_store(dest: Dest, storage_options: Optional[Dict[str, Any]] = None,
-               read_only: bool = False) -> Tuple[Store, str]:
+def open_store(dest: Dest, storage_options: dict[str, Any] | None = None,
+               read_only: bool = False) -> tuple[Store, str]:
     """(store, printable url) for a destination; StoreError if it cannot be opened."""
     if isinstance(dest, Store):
         return dest, _store_url(dest)
@@ -61,7 +65,7 @@ def _store_url(store: Store) -> str:
     return repr(store)
 
 
-def local_root(store: Store) -> Optional[str]:
+def local_root(store: Store) -> str | None:
     """The directory of a local store (also through wrappers), else None."""
     inner = getattr(store, "_store", None)
     if inner is not None and isinstance(store, WrapperStore):
@@ -80,22 +84,22 @@ def _destination_error(exc: BaseException, where: str) -> StoreError:
     return StoreError(f"cannot write {where}: {msg}")
 
 
-class CountingStore(WrapperStore):
+class CountingStore(WrapperStore[Store]):
     """Counts the objects (distinct keys) and bytes written, and turns store write
     failures into ``StoreError`` / ``NoSpaceError`` with one-line messages. Keys
     containing any of ``uncounted`` (the resume record) are written but not counted."""
 
-    def __init__(self, store: Store, uncounted: Iterable[str] = ()):
+    def __init__(self, store: Store, uncounted: Iterable[str] = ()) -> None:
         super().__init__(store)
-        self._keys = set()
+        self._keys: set[str] = set()
         self.bytes = 0
         self.uncounted = tuple(uncounted)
         self._lock = threading.Lock()
 
-    def _with_store(self, store):
+    def _with_store(self, store: Store) -> Self:
         return type(self)(store, self.uncounted)
 
-    async def set(self, key: str, value) -> None:
+    async def set(self, key: str, value: Buffer) -> None:
         try:
             await self._store.set(key, value)
         except StoreError:
@@ -119,12 +123,13 @@ class CountingStore(WrapperStore):
 
 # -- small synchronous helpers -----------------------------------------------------------
 
-def get_bytes(store: Store, key: str) -> Optional[bytes]:
+def get_bytes(store: Store, key: str) -> bytes | None:
     buf = sync(store.get(key, prototype=default_buffer_prototype()))
     return None if buf is None else buf.to_bytes()
 
 
-def get_json(store: Store, key: str) -> Optional[dict]:
+def get_json(store: Store, key: str) -> Any:
+    """The JSON document at ``key`` (any JSON value), None when there is none."""
     b = get_bytes(store, key)
     return None if b is None else json.loads(b)
 
@@ -142,8 +147,8 @@ def set_json(store: Store, key: str, obj: Any) -> None:
     set_bytes(store, key, json.dumps(obj, indent=2).encode())
 
 
-def list_prefix(store: Store, prefix: str) -> List[str]:
-    async def collect():
+def list_prefix(store: Store, prefix: str) -> list[str]:
+    async def collect() -> list[str]:
         return [k async for k in store.list_prefix(prefix)]
 
     return sync(collect())
@@ -151,7 +156,7 @@ def list_prefix(store: Store, prefix: str) -> List[str]:
 
 def any_key(store: Store, prefix: str) -> bool:
     """Whether anything at all exists under ``prefix`` (stops at the first key)."""
-    async def first():
+    async def first() -> bool:
         async for _ in store.list_prefix(prefix):
             return True
         return False

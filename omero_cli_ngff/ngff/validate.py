@@ -8,16 +8,23 @@ store. Used by the tests and by the ``verify`` command.
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 
+from ..model.ngff_versions import KNOWN, of_zarr_format
+from . import metadata as md
+from . import store as st
 from .record import RECORD_DIR
+
+if TYPE_CHECKING:
+    import zarr
 
 KINDS = ("image", "plate", "well", "bioformats2raw")
 
 
-def open_group(target, storage_options: Optional[dict] = None, path: str = ""):
+def open_group(target: st.Dest, storage_options: dict[str, Any] | None = None,
+               path: str = "") -> tuple[zarr.Group, Literal[2, 3]]:
     """(zarr.Group, zarr_format) of an existing group, read-only."""
     import zarr
     from zarr.abc.store import Store
@@ -33,7 +40,8 @@ def open_group(target, storage_options: Optional[dict] = None, path: str = ""):
         else:
             store = LocalStore(text[7:] if text.startswith("file://") else text, read_only=True)
     last = None
-    for fmt in (3, 2):
+    formats: tuple[Literal[2, 3], ...] = (3, 2)
+    for fmt in formats:
         try:
             return zarr.open_group(store, path=path, mode="r", zarr_format=fmt), fmt
         except Exception as exc:            # noqa: BLE001 - try the other format
@@ -41,12 +49,11 @@ def open_group(target, storage_options: Optional[dict] = None, path: str = ""):
     raise FileNotFoundError(f"no zarr group at {target}{'/' + path if path else ''} ({last})")
 
 
-def ome_attrs(group) -> dict:
-    attrs = dict(group.attrs)
-    return attrs.get("ome", attrs)
+def ome_attrs(group: zarr.Group) -> dict[str, Any]:
+    return md.read_ome(dict(group.attrs))
 
 
-def detect(group, fmt: int) -> Tuple[Optional[str], Optional[str]]:
+def detect(group: zarr.Group, fmt: int) -> tuple[str | None, str | None]:
     """(NGFF version, kind) of a group from its attributes (None where unknown)."""
     ome = ome_attrs(group)
     kind = None
@@ -64,20 +71,26 @@ def detect(group, fmt: int) -> Tuple[Optional[str], Optional[str]]:
     if version is None and kind in ("plate", "well"):
         version = ome[kind].get("version")
     if version is None and kind is not None:
-        version = "0.5" if fmt == 3 else "0.4"
+        version = of_zarr_format(fmt).name
     return version, kind
 
 
-def _model(version: str, kind: str):
-    if version == "0.5":
-        from ome_zarr_models import v05 as m
-    else:
-        from ome_zarr_models import v04 as m
-    return {"image": m.Image, "plate": m.HCS, "well": m.Well,
-            "bioformats2raw": m.BioFormats2Raw}[kind]
+class _Model(Protocol):
+    """An ome-zarr-models class: validates a group as it reads it."""
+
+    def from_zarr(self, group: zarr.Group) -> object: ...
 
 
-def _pydantic_problems(exc: Exception) -> List[str]:
+def _model(version: str, kind: str) -> _Model:
+    from ome_zarr_models import v04, v05
+
+    m: Any = v05 if version == "0.5" else v04
+    model: _Model = {"image": m.Image, "plate": m.HCS, "well": m.Well,
+                     "bioformats2raw": m.BioFormats2Raw}[kind]
+    return model
+
+
+def _pydantic_problems(exc: Exception) -> list[str]:
     errors = getattr(exc, "errors", None)
     if callable(errors):
         try:
@@ -88,7 +101,7 @@ def _pydantic_problems(exc: Exception) -> List[str]:
     return [f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"]
 
 
-def _image_checks(group, check_data: bool) -> List[str]:
+def _image_checks(group: zarr.Group, check_data: bool) -> list[str]:
     problems = []
     ome = ome_attrs(group)
     try:
@@ -100,7 +113,7 @@ def _image_checks(group, check_data: bool) -> List[str]:
     for ds in datasets:
         p = ds.get("path")
         try:
-            arr = group[p]
+            arr: Any = group[p]             # an array, if the metadata is right
         except Exception as exc:  # noqa: BLE001
             problems.append(f"dataset {p}: cannot open ({type(exc).__name__})")
             continue
@@ -128,29 +141,18 @@ def _image_checks(group, check_data: bool) -> List[str]:
     return problems
 
 
-def _record_present(group) -> bool:
-    from zarr.core.sync import sync
-
+def _record_present(group: zarr.Group) -> bool:
     store = group.store_path.store
     prefix = (group.store_path.path + "/" if group.store_path.path else "") + RECORD_DIR + "/"
-
-    async def first():
-        try:
-            async for _ in store.list_prefix(prefix):
-                return True
-        except Exception:  # noqa: BLE001 - unlistable (http): cannot tell
-            return False
-        return False
-
     try:
-        return sync(first())
-    except Exception:  # noqa: BLE001
+        return st.any_key(store, prefix)
+    except Exception:  # noqa: BLE001 - unlistable (http): cannot tell
         return False
 
 
-def validate(target, version: Optional[str] = None, *, kind: Optional[str] = None,
-             storage_options: Optional[dict] = None, path: str = "",
-             check_data: bool = True) -> List[str]:
+def validate(target: st.Dest, version: str | None = None, *, kind: str | None = None,
+             storage_options: dict[str, Any] | None = None, path: str = "",
+             check_data: bool = True) -> list[str]:
     """Problems of the OME-Zarr group at ``target``/``path`` ([] when sound).
 
     ``version``: expected NGFF version ('0.4'/'0.5'; None accepts either); ``kind``:
@@ -165,14 +167,14 @@ def validate(target, version: Optional[str] = None, *, kind: Optional[str] = Non
     found_version, found_kind = detect(group, fmt)
     if found_kind is None:
         return ["no OME-Zarr metadata (no multiscales, plate, well or bioformats2raw.layout)"]
-    problems = []
+    problems: list[str] = []
     if version is not None and found_version != version:
         problems.append(f"NGFF version {found_version}, expected {version}")
     if kind is not None and found_kind != kind:
         problems.append(f"a {found_kind} group, expected a {kind}")
     if (found_version == "0.5") != (fmt == 3):
         problems.append(f"NGFF {found_version} in a Zarr v{fmt} group")
-    if found_version not in ("0.4", "0.5"):
+    if found_version not in KNOWN:
         return problems + [f"unsupported NGFF version {found_version!r}"]
     try:
         _model(found_version, found_kind).from_zarr(group)
@@ -185,20 +187,23 @@ def validate(target, version: Optional[str] = None, *, kind: Optional[str] = Non
     return problems
 
 
-def read_level(target, level: int = 0, storage_options: Optional[dict] = None) -> np.ndarray:
+def read_level(target: st.Dest, level: int = 0,
+               storage_options: dict[str, Any] | None = None) -> np.ndarray:
     """Pixels of one level as ome-zarr-py's ``Reader`` sees them (an independent
     reader, for read-back checks). ``target``: local path, URL or zarr store."""
     from ome_zarr.io import parse_url
     from ome_zarr.reader import Reader
 
+    where: st.Dest = target
     if isinstance(target, str) and (target.startswith("gs://") or target.startswith("s3://")):
         from zarr.storage import FsspecStore
 
-        target = FsspecStore.from_url(target, storage_options=storage_options or {}, read_only=True)
-    loc = parse_url(target)
+        where = FsspecStore.from_url(target, storage_options=storage_options or {},
+                                     read_only=True)
+    loc = parse_url(where)
     if loc is None:
-        raise FileNotFoundError(f"ome-zarr-py cannot open {target}")
+        raise FileNotFoundError(f"ome-zarr-py cannot open {where}")
     nodes = list(Reader(loc)())
     if not nodes:
-        raise FileNotFoundError(f"ome-zarr-py found no image at {target}")
+        raise FileNotFoundError(f"ome-zarr-py found no image at {where}")
     return np.asarray(nodes[0].data[level])

@@ -2,6 +2,8 @@
 
 One MapAnnotation per image in the namespace; other namespaces are never touched.
 Writes go to the image's own group (OMERO refuses writes under `omero.group=-1`).
+Duplicates are deleted with OMERO's Delete2, which is asynchronous: the request is
+waited for (DELETE_TIMEOUT seconds) and its answer checked (refusals.py).
 """
 
 from __future__ import annotations
@@ -11,17 +13,34 @@ import omero.gateway  # noqa: F401  (loads the generated model classes)
 from omero.model import ImageAnnotationLinkI, ImageI, MapAnnotationI, NamedValue
 from omero.rtypes import rstring
 
-from . import queries
+from ..errors import NgffError
 from ..model.annotation import KEYS, ZARR_PATH, PublishedCopy
-from ..errors import PermissionRefused, one_line
-from .query import QueryRunner
+from . import queries
 from .permissions import Caller, GroupInfo
+from .query import QueryRunner
+from .refusals import DeleteFailed, delete_refusal, write_refusal
+
+# How long a Delete2 request may take (a real server may need seconds under load), and
+# how often omero-py's callback looks in meanwhile (it is also told when it is done).
+DELETE_TIMEOUT = 120.0
+DELETE_POLL_MS = 500
+
+
+class DuplicatesLeft(NgffError):
+    """The annotation was written, but duplicates of it could not be removed."""
+
+    def __init__(self, annotation_id: int, foreign: list, cause: NgffError):
+        super().__init__(f"annotated (annotation {annotation_id}), but {cause}",
+                         cause.exit_code)
+        self.annotation_id = annotation_id
+        self.foreign = foreign
 
 def read(conn, image_ids: list[int], namespace: str,
          runner: QueryRunner | None = None) -> dict[int, list[PublishedCopy]]:
     """Image id -> the map annotations of the namespace linked to it (batched).
 
-    Two projections per 1,000 images (the links, then the pairs of their annotations);
+    Per 1,000 images: a projection of the links, then the annotations themselves (their
+    pairs in the order of the list, as omero-py's MapAnnotationWrapper reads them);
     `can_edit` follows OMERO's rule (permissions.py) from the annotation's owner and
     group, with one query for the permissions of the groups met.
     """
@@ -29,11 +48,8 @@ def read(conn, image_ids: list[int], namespace: str,
     links = runner.rows(queries.ANNOTATION_LINKS, image_ids, ns=namespace)
     if not links:
         return {}
-    pairs: dict[int, list[tuple[int, str, str]]] = {}
-    for ann_id, index, name, value in runner.rows(queries.MAP_VALUES,
-                                                  {row[2] for row in links}):
-        pairs.setdefault(ann_id, []).append((index if index is not None else 0,
-                                             name, value))
+    pairs = {ann.getId().getValue(): [(nv.name, nv.value) for nv in ann.getMapValue() or []]
+             for ann in runner.objects(queries.MAP_ANNOTATIONS, {row[2] for row in links})}
     caller = Caller.of(conn)
     groups = GroupInfo(runner).load({row[4] for row in links})
     out: dict[int, list[PublishedCopy]] = {}
@@ -42,9 +58,7 @@ def read(conn, image_ids: list[int], namespace: str,
         copy = PublishedCopy(
             image_id=image_id, annotation_id=ann_id, link_id=link_id, group_id=group_id,
             owner_id=owner_id, can_edit=caller.can_edit(owner_id, group_id, perms),
-            pairs=[(k, v) for _, k, v in sorted(pairs.get(ann_id, []),
-                                                 key=lambda p: p[0])],
-        )
+            pairs=list(pairs.get(ann_id, [])))
         out.setdefault(image_id, []).append(copy)
     return out
 
@@ -69,16 +83,17 @@ def read_values(runner: QueryRunner, image_ids: list[int],
 
 def images_by_url(runner: QueryRunner, url: str, namespace: str) -> list[int]:
     """Ids of the images whose annotation of the namespace has exactly this zarr_path."""
-    return [row[0] for row in runner.rows(queries.IMAGES_BY_URL, None, ns=namespace,
-                                          key=ZARR_PATH, url=url)]
+    rows = runner.rows(queries.IMAGES_BY_URL, None, ns=namespace, key=ZARR_PATH, url=url)
+    return list(dict.fromkeys(row[0] for row in rows))     # once, even group by group
 
 
 def images_under_url(runner: QueryRunner, url: str, namespace: str) -> dict[int, list[str]]:
     """Image id -> the zarr_paths of its annotations of the namespace that start with
     ``url`` (as far as the user can read)."""
     out: dict[int, list[str]] = {}
+    escaped = url.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     for image_id, value in runner.rows(queries.IMAGES_UNDER_URL, None, ns=namespace,
-                                       key=ZARR_PATH, prefix=url + "%"):
+                                       key=ZARR_PATH, prefix=escaped + "%"):
         if value and str(value).startswith(url):
             out.setdefault(int(image_id), []).append(str(value))
     return out
@@ -86,8 +101,8 @@ def images_under_url(runner: QueryRunner, url: str, namespace: str) -> dict[int,
 
 def annotated_urls(runner: QueryRunner, namespace: str) -> list[str]:
     """Every zarr_path of the namespace the user can read, in any group."""
-    return [row[0] for row in runner.rows(queries.ANNOTATED_URLS, None, ns=namespace,
-                                          key=ZARR_PATH) if row and row[0]]
+    rows = runner.rows(queries.ANNOTATED_URLS, None, ns=namespace, key=ZARR_PATH)
+    return list(dict.fromkeys(row[0] for row in rows if row and row[0]))
 
 
 def _group_ctx(conn, group_id: int) -> dict:
@@ -114,7 +129,9 @@ def write(conn, image_id: int, group_id: int, namespace: str, values: dict,
 
     Updates the first editable annotation (or creates one), then deletes the other
     editable duplicates. Returns the annotation id and the duplicates left because the
-    user may not edit them (for the caller to report).
+    user may not edit them (for the caller to report). A refused write raises the
+    refusal (refusals.py); duplicates that could not be deleted raise DuplicatesLeft,
+    after the annotation was written.
     """
     editable = [c for c in existing if c.can_edit]
     foreign = [c for c in existing if not c.can_edit]
@@ -127,7 +144,6 @@ def write(conn, image_id: int, group_id: int, namespace: str, values: dict,
             ann = conn.getQueryService().get("MapAnnotation", keep.annotation_id, ctx)
             ann.setMapValue(pairs)
             ann_id = update.saveAndReturnObject(ann, ctx).getId().getValue()
-            remove(conn, editable[1:])
         else:
             ann = MapAnnotationI()
             ann.setNs(rstring(namespace))
@@ -137,24 +153,51 @@ def write(conn, image_id: int, group_id: int, namespace: str, values: dict,
             link.setChild(ann)
             saved = update.saveAndReturnObject(link, ctx)
             ann_id = saved.getChild().getId().getValue()
-    except omero.ReadOnlyGroupSecurityViolation as err:
-        raise PermissionRefused(
-            f"Image:{image_id}: the server is read-only ({one_line(err)})") from None
-    except omero.SecurityViolation as err:
-        raise PermissionRefused(
-            f"Image:{image_id}: not allowed to annotate ({one_line(err)})") from None
+    except omero.ServerError as err:
+        refusal = write_refusal(err, f"Image:{image_id}")
+        if refusal is None:
+            raise
+        raise refusal from None
+    if editable[1:]:
+        try:
+            remove(conn, editable[1:])
+        except NgffError as err:
+            raise DuplicatesLeft(ann_id, foreign, err) from None
     return ann_id, foreign
 
 
-def remove(conn, copies: list[PublishedCopy]) -> None:
-    """Delete annotations (and so their links) with the server's own Delete2 request."""
+def remove(conn, copies: list[PublishedCopy], timeout: float | None = None) -> None:
+    """Delete annotations (and so their links) with the server's own Delete2 request,
+    one request per group, each waited for and checked: DeleteFailed, ServerReadOnly
+    or PermissionRefused when not everything was deleted."""
     by_group: dict[int, list[int]] = {}
     for copy in copies:
         by_group.setdefault(copy.group_id, []).append(copy.annotation_id)
     for group_id, ids in by_group.items():
-        saved = conn.SERVICE_OPTS.getOmeroGroup()
-        conn.SERVICE_OPTS.setOmeroGroup(group_id)
-        try:
-            conn.deleteObjects("Annotation", ids, wait=True)
-        finally:
-            conn.SERVICE_OPTS.setOmeroGroup(saved)
+        _delete(conn, group_id, ids, DELETE_TIMEOUT if timeout is None else timeout)
+
+
+def _delete(conn, group_id: int, ids: list[int], timeout: float) -> None:
+    import omero.cmd  # after omero.gateway, which loads the model it needs
+
+    what = "annotation " + ", ".join(str(i) for i in ids)
+    loops = max(1, int(timeout * 1000 / DELETE_POLL_MS))
+    request = omero.cmd.Delete2(targetObjects={"Annotation": ids})
+    try:
+        callback = conn.c.submit(request, loops, DELETE_POLL_MS, failonerror=True,
+                                 ctx={"omero.group": str(group_id)}, failontimeout=True)
+    except omero.CmdError as err:
+        raise delete_refusal(err.err, what) from None
+    except omero.LockTimeout:
+        raise DeleteFailed(f"{what}: the delete did not finish within {timeout:.0f} s "
+                           "(cancelled; run again)") from None
+    try:
+        response = callback.getResponse()
+    finally:
+        callback.close(True)
+    deleted = set(getattr(response, "deletedObjects", {}).get(
+        "ome.model.annotations.MapAnnotation", []))
+    left = [i for i in ids if i not in deleted]
+    if left:
+        raise DeleteFailed(f"{what}: the server answered but did not delete "
+                           + ", ".join(str(i) for i in left))

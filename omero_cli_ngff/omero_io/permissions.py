@@ -63,7 +63,7 @@ class Caller:
     leader_of: frozenset = field(default_factory=frozenset)
 
     @classmethod
-    def from_event_context(cls, ec) -> "Caller":
+    def from_event_context(cls, ec) -> Caller:
         admin = bool(ec.isAdmin)
         raw = getattr(ec, "adminPrivileges", None)
         if raw is None:                 # servers before 5.4: an admin is a full admin
@@ -75,7 +75,7 @@ class Caller:
                    frozenset(int(g) for g in ec.leaderOfGroups or ()))
 
     @classmethod
-    def of(cls, conn) -> "Caller":
+    def of(cls, conn) -> Caller:
         return cls.from_event_context(conn.getEventContext())
 
     def graph_critical(self, group_id: int, perms: str) -> bool:

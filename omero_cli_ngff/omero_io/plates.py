@@ -8,17 +8,25 @@ from ..model.plate_layout import PlateLayout, WellLayout, axis_names
 from . import queries
 from .query import QueryRunner
 
+# Well samples per call: a sample comes with its well, plate and acquisition (Ice
+# sends an object met twice once), well under 2 KB; 2,000 of them stay far below the
+# 64 MB Ice message limit of a real server (Ice.MessageSizeMax in its templates),
+# whatever the plates (a 1536-well plate with 9 fields is 13,824 samples).
+SAMPLES_PER_CALL = 2000
+
 
 def plates_of_screens(runner: QueryRunner, screen_ids: list[int]) -> list[int]:
     return [row[0] for row in runner.rows(queries.SCREEN_PLATES, screen_ids)]
 
 
 def load_layouts(runner: QueryRunner, plate_ids: list[int]) -> list[PlateLayout]:
-    """One batched query for all plates; fields in OMERO's well-sample order."""
+    """Layouts of the plates, fields in OMERO's well-sample order: the well samples of
+    1,000 plates per query, in pages of SAMPLES_PER_CALL."""
     plates: dict[int, PlateLayout] = {}
     wells: dict[tuple, WellLayout] = {}
     cells: dict[int, list] = {}
-    for sample in runner.objects(queries.PLATE_LAYOUT, plate_ids):
+    for sample in runner.objects(queries.PLATE_LAYOUT, plate_ids,
+                                 page=SAMPLES_PER_CALL):
         well, plate = sample.getWell(), sample.getWell().getPlate()
         plate_id = plate.getId().getValue()
         if plate_id not in plates:

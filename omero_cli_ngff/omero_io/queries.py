@@ -3,6 +3,10 @@
 The dev server (test_infra) answers exactly these patterns, so a query added here needs
 its pattern there, with a test. Queries are batched by id lists (`:ids`) and ordered,
 so that they can be paged with ParametersI.page(offset, limit).
+
+Every query has a pedigree (query_pedigree.py): OMERO's or omero-py's own code sends
+the same HQL forms (joins, functions, projections), so each form is known to run on
+OMERO 5.6's Hibernate. A new query needs its entry there (tests/omero_io fail without).
 """
 
 # Which of the given ids exist and are readable: "{type}" is one of
@@ -18,18 +22,16 @@ IMAGE_IDS = {
         " where l.parent.id in (:ids) order by l.child.id"
     ),
     "Project": (
-        "select distinct dl.child.id from DatasetImageLink dl, ProjectDatasetLink pl"
-        " where pl.child.id = dl.parent.id and pl.parent.id in (:ids)"
-        " order by dl.child.id"
+        "select distinct dil.child.id from DatasetImageLink dil join dil.parent d"
+        " join d.projectLinks pdl where pdl.parent.id in (:ids) order by dil.child.id"
     ),
     "Screen": (
-        "select distinct ws.image.id from WellSample ws, ScreenPlateLink sl"
-        " where sl.child.id = ws.well.plate.id and sl.parent.id in (:ids)"
-        " order by ws.image.id"
+        "select distinct ws.image.id from WellSample ws join ws.well w join w.plate p"
+        " join p.screenLinks spl where spl.parent.id in (:ids) order by ws.image.id"
     ),
     "Plate": (
-        "select distinct ws.image.id from WellSample ws"
-        " where ws.well.plate.id in (:ids) order by ws.image.id"
+        "select distinct ws.image.id from WellSample ws join ws.well w"
+        " where w.plate.id in (:ids) order by ws.image.id"
     ),
     "Well": (
         "select distinct ws.image.id from WellSample ws"
@@ -58,10 +60,12 @@ PHYSICAL_SIZES = (
 # Groups with their permissions (as objects: details.permissions cannot be projected).
 GROUPS = "select g from ExperimenterGroup g where g.id in (:ids) order by g.id"
 
-# Managed-repository paths of the files of filesets (the first entry is the main file).
+# Managed-repository paths of the files of filesets, in the order of the fileset's
+# list of entries (Fileset.usedFiles is an indexed list; its first entry is the file
+# the import started from, the main file).
 FILESET_FILES = (
-    "select fe.fileset.id, fe.originalFile.path, fe.originalFile.name"
-    " from FilesetEntry fe where fe.fileset.id in (:ids) order by fe.id"
+    "select fs.id, f.path, f.name from Fileset fs join fs.usedFiles fe"
+    " join fe.originalFile f where fs.id in (:ids) order by fs.id, index(fe)"
 )
 
 # Links from images to the map annotations of one namespace (":ns"), as rows:
@@ -73,10 +77,11 @@ ANNOTATION_LINKS = (
     " order by l.id"
 )
 
-# The key-value pairs of map annotations, in their order (index of the list).
-MAP_VALUES = (
-    "select a.id, index(mv), mv.name, mv.value from MapAnnotation a join a.mapValue mv"
-    " where a.id in (:ids) order by a.id, index(mv)"
+# Map annotations as objects: their pairs come in the order of the list, as omero-py's
+# MapAnnotationWrapper.getValue gives them (the wrapper's own query).
+MAP_ANNOTATIONS = (
+    "select obj from MapAnnotation obj join fetch obj.details.owner as owner"
+    " join fetch obj.details.creationEvent where obj.id in (:ids) order by obj.id"
 )
 
 # Reverse lookup: images whose annotation in ":ns" has zarr_path = ":url".
@@ -87,15 +92,16 @@ IMAGES_BY_URL = (
 )
 
 # Ownership evidence: images whose annotation in ":ns" has a zarr_path (":key") starting
-# with a URL (":prefix" is the URL followed by '%'; LIKE's own wildcards in it match
-# more, never less: the caller keeps the values that really start with the URL).
+# with a URL (":prefix": the URL with LIKE's '%', '_' and '\' escaped by a backslash,
+# then '%', as omero-mapr searches values).
 IMAGES_UNDER_URL = (
     "select l.parent.id, mv.value from ImageAnnotationLink l join l.child a"
     " join a.mapValue mv where a.ns = :ns and mv.name = :key and mv.value like :prefix"
     " order by l.parent.id"
 )
 
-# Plate layout for NGFF plates: well samples with their well, plate and acquisition.
+# Plate layout for NGFF plates: well samples with their well, plate and acquisition
+# (run paged: a screen of big plates would not fit one Ice message).
 PLATE_LAYOUT = (
     "select ws from WellSample ws join fetch ws.well w join fetch w.plate p"
     " left outer join fetch ws.plateAcquisition where p.id in (:ids) order by ws.id"
@@ -113,12 +119,38 @@ ANNOTATED_URLS = (
 # Names of images.
 IMAGE_NAMES = "select i.id, i.name from Image i where i.id in (:ids) order by i.id"
 
-# The key-value pairs of the annotations of ":ns" on images, one row per pair, in
-# order; an annotation without pairs gives one row with nulls (left outer join).
+# The key-value pairs of the annotations of ":ns" on images, one row per pair (the
+# join of omero-py's getObjectsByMapAnnotations, left outer: an annotation without
+# pairs gives one row with nulls). The pairs of one annotation come in no defined
+# order: readers take values by key.
 ANNOTATION_VALUES = (
     "select l.parent.id, a.id, mv.name, mv.value from ImageAnnotationLink l"
     " join l.child a left outer join a.mapValue mv"
-    " where a.ns = :ns and l.parent.id in (:ids) order by l.id, index(mv)"
+    " where a.ns = :ns and l.parent.id in (:ids) order by l.id"
+)
+
+# Channels of images for the NGFF `omero` block, in channel order (index() of the
+# Pixels' list of channels, as omero-py's ImageWrapper.getChannelLabels): index, name,
+# emission wavelength (value only, as the gateway reads it), colour, statistics.
+CHANNELS = (
+    "select img.id, index(chan), lc.name, lc.emissionWave.value, chan.red, chan.green,"
+    " chan.blue, si.globalMin, si.globalMax from Pixels p join p.image as img"
+    " join p.channels as chan join chan.logicalChannel as lc"
+    " left outer join chan.statsInfo as si where img.id in (:ids)"
+    " order by img.id, index(chan)"
+)
+
+# Publish defaults kept on a group (config.py): the map annotations of ":ns" linked to
+# the group, with their owners (only an admin's or a group owner's count).
+GROUP_DEFAULTS = (
+    "select a.id, a.details.owner.id from ExperimenterGroupAnnotationLink l join l.child a"
+    " where l.parent.id in (:ids) and a.ns = :ns and a.class = MapAnnotation order by a.id"
+)
+
+# Members of groups: (group, user, is an owner of the group).
+GROUP_MEMBERS = (
+    "select m.parent.id, m.child.id, m.owner from GroupExperimenterMap m"
+    " where m.parent.id in (:ids) order by m.id"
 )
 
 # The plates of screens (export writes one NGFF plate per OMERO plate).
@@ -126,3 +158,17 @@ SCREEN_PLATES = (
     "select distinct l.child.id from ScreenPlateLink l"
     " where l.parent.id in (:ids) order by l.child.id"
 )
+
+
+def named_queries() -> dict[str, str]:
+    """Every query of this module by name (``IMAGE_IDS.Dataset`` for the entries of the
+    tables; ``{type}`` left in, as the text the pedigree covers)."""
+    found: dict[str, str] = {}
+    for name, value in globals().items():
+        if not name.isupper():
+            continue
+        if isinstance(value, str):
+            found[name] = value
+        elif isinstance(value, dict):
+            found.update({f"{name}.{key}": text for key, text in value.items()})
+    return found

@@ -1,18 +1,21 @@
-"""Batched, paged IQuery calls: the one place that runs the plugin's HQL."""
+"""Batched, paged IQuery calls: the one place that runs the plugin's HQL, in every group
+the session may read (group_scope.py: all at once, or one by one where -1 is refused)."""
 
 from __future__ import annotations
 
 import threading
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from omero.rtypes import rlist, rlong, rstring, unwrap
 from omero.sys import ParametersI
+
+from .group_scope import ALL_GROUPS, GroupScope
 
 # Ids per `in (:ids)` list: keeps each query well inside the server's limits.
 BATCH = 1000
 # Rows per page for queries whose answer can be large (images of a Project).
 PAGE = 5000
-ALL_GROUPS = {"omero.group": "-1"}
+__all__ = ["ALL_GROUPS", "BATCH", "PAGE", "QueryRunner", "chunks"]
 
 
 def chunks(values: list, size: int) -> Iterator[list]:
@@ -28,6 +31,7 @@ class QueryRunner:
     def __init__(self, conn):
         self.conn = conn
         self._query = conn.getQueryService()
+        self.scope = GroupScope.of(conn)
         self.calls = 0
         self._lock = threading.Lock()
 
@@ -47,25 +51,39 @@ class QueryRunner:
         """Projection rows (unwrapped), batched over ids and paged."""
         out = []
         for batch in self._batches(ids):
-            offset = 0
-            while True:
-                params = self._params(batch, **strings).page(offset, PAGE)
-                self._count()
-                page = self._query.projection(hql, params, ALL_GROUPS)
-                out.extend([unwrap(col) for col in row] for row in page)
-                if len(page) < PAGE:
-                    break
-                offset += PAGE
+            for answer in self.scope.run(
+                    lambda ctx, b=batch: self._pages(self._query.projection, hql, b, ctx,
+                                                     PAGE, strings)):
+                out.extend([unwrap(col) for col in row] for row in answer)
         return out
 
-    def objects(self, hql: str, ids: Iterable[int] | None = None, **strings) -> list:
-        """Model objects, batched over ids (each batch is at most BATCH objects)."""
+    def objects(self, hql: str, ids: Iterable[int] | None = None, page: int | None = None,
+                **strings) -> list:
+        """Model objects, batched over ids; with `page`, each call answers at most that
+        many objects (the query must be ordered)."""
         out = []
         for batch in self._batches(ids):
-            self._count()
-            out.extend(self._query.findAllByQuery(hql, self._params(batch, **strings),
-                                                  ALL_GROUPS))
+            for answer in self.scope.run(
+                    lambda ctx, b=batch: self._pages(self._query.findAllByQuery, hql, b, ctx,
+                                                     page, strings)):
+                out.extend(answer)
         return out
+
+    def _pages(self, method, hql: str, batch, ctx: dict, page: int | None,
+               strings: dict) -> list:
+        """Every page of one query in one group context."""
+        out: list = []
+        offset = 0
+        while True:
+            params = self._params(batch, **strings)
+            if page:
+                params.page(offset, page)
+            self._count()
+            found = method(hql, params, ctx)
+            out.extend(found)
+            if not page or len(found) < page:
+                return out
+            offset += page
 
     @staticmethod
     def _batches(ids):

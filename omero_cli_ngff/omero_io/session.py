@@ -4,7 +4,8 @@ command when it closes."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 from omero.cli import NonZeroReturnCode
 
@@ -21,7 +22,7 @@ class Session:
 
     def __init__(self, login: Callable[[], Any]):
         self._login = login
-        self._conn: Optional[Any] = None
+        self._conn: Any | None = None
 
     @property
     def conn(self) -> Any:
@@ -44,7 +45,15 @@ class Session:
         return conn
 
     def close(self) -> None:
-        if self._conn is not None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        client = conn.c
+        try:
             # hard=False: keep the CLI's stored session for the next command
-            self._conn.close(hard=False)
-            self._conn = None
+            conn.close(hard=False)
+        except Exception:
+            # a lost server: closing its services fails before BlitzGateway frees the
+            # client, whose communicator would then outlive the command
+            if client is not None:
+                client.__del__()

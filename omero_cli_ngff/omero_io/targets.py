@@ -12,11 +12,11 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from . import queries
 from ..model.objects import ObjectRef
-from .query import BATCH, QueryRunner, chunks
-from .permissions import Caller, GroupInfo
 from ..model.records import ImageRecord, PhysicalSize
+from . import queries
+from .permissions import Caller, GroupInfo
+from .query import BATCH, QueryRunner, chunks
 
 # Batches of records fetched at once (the server answers one while the client decodes
 # another): 2 keeps both cores of a small machine busy without crowding the server.

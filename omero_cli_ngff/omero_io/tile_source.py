@@ -4,6 +4,21 @@ Each worker thread borrows its own RawPixelsStore from a small pool (the service
 stateful: pixels id, resolution level), so tiles are read in parallel over the one
 session. Resolution levels the server offers (pyramidal whole-slide files) are exposed
 full resolution first; OMERO numbers them the other way round (highest = full).
+
+As OMERO 5.6 serves them (omero-romio ``PixelsService._getPixelBuffer``):
+
+- ``setResolutionLevel`` is called only when the pixels have several levels: a
+  ``RomioPixelBuffer`` (pixels without an original file: images made by scripts,
+  legacy data) refuses it for every level, 0 included, with an ``InternalException``
+  that no retry cures (``RomioPixelBuffer.setResolutionLevel``). A new store already
+  reads full resolution (``BfPixelBuffer``: level ``n - 1``).
+- ``getTileSize`` is the reader's tile at the store's *current* level
+  (``BfPixelBuffer.getTileSize``): it is asked once per level.
+- Retried: failures of the connection, ``LockTimeout`` (the server asks to come back
+  later) and an ``InternalException`` of ``getTile`` (a read error of the file the
+  server reads, e.g. on a network file system) unless the server names a Java class that
+  says it is permanent. Not retried: whatever else, and any refusal of
+  ``setResolutionLevel``.
 """
 
 from __future__ import annotations
@@ -13,12 +28,12 @@ import queue
 import threading
 import time
 
-import numpy as np
 import Ice
+import numpy as np
 import omero
 
-from ..errors import NgffError
 from .. import exit_codes
+from ..errors import NgffError, one_line
 from ..model.records import ImageRecord
 
 log = logging.getLogger(__name__)
@@ -31,8 +46,21 @@ WIRE_DTYPES = {
 }
 RETRIES = 3
 RETRY_PAUSE = 0.5
+# Worth another try: the connection failed, or the server asked to come back later.
 TRANSIENT = (Ice.ConnectionLostException, Ice.TimeoutException, Ice.ConnectFailedException,
-             Ice.CommunicatorDestroyedException, omero.InternalException)
+             Ice.CommunicatorDestroyedException, omero.LockTimeout)
+# Java classes of an InternalException (``serverExceptionClass``, set by omero-blitz
+# IceMapper) that no retry cures.
+PERMANENT_JAVA = ("java.lang.UnsupportedOperationException",
+                  "java.lang.IllegalArgumentException", "java.lang.NullPointerException")
+
+
+def is_transient(err: BaseException) -> bool:
+    """Is a failed getTile worth another try?"""
+    if isinstance(err, TRANSIENT):
+        return True
+    return isinstance(err, omero.InternalException) and \
+        getattr(err, "serverExceptionClass", None) not in PERMANENT_JAVA
 
 
 class PixelSourceError(NgffError):
@@ -44,7 +72,8 @@ class PyramidNotReady(PixelSourceError):
 
 
 class _Store:
-    """One RawPixelsStore and the resolution level it is set to."""
+    """One RawPixelsStore and the resolution level it is set to (None: the level a new
+    store starts at, full resolution)."""
 
     def __init__(self, conn, pixels_id: int, group_id: int):
         self.ctx = {"omero.group": str(group_id)}
@@ -56,10 +85,14 @@ class _Store:
             raise PyramidNotReady(
                 f"the server is still building the pyramid of pixels {pixels_id}: "
                 "try again later") from None
+        except Exception:
+            self.close()
+            raise
         self.level = None
 
-    def set_level(self, omero_level: int):
-        if self.level != omero_level:
+    def set_level(self, omero_level: int, levels: int):
+        """Select a level; never called for pixels with one level (see above)."""
+        if levels > 1 and self.level != omero_level:
             self.proxy.setResolutionLevel(omero_level, self.ctx)
             self.level = omero_level
 
@@ -71,7 +104,11 @@ class _Store:
 
 
 class OmeroTileSource:
-    """TileSource (see ngff.spec) reading one image's tiles from OMERO."""
+    """TileSource (see ngff.spec) reading one image's tiles from OMERO.
+
+    ``levels``: (size_y, size_x) per level, full resolution first; ``tile_size``: the
+    full resolution's (h, w) tile; ``level_tile_size(level)``: each level's own.
+    """
 
     def __init__(self, conn, record: ImageRecord):
         if not record.has_pixels:
@@ -88,14 +125,33 @@ class OmeroTileSource:
         self.tiles_read = 0
         first = self._borrow()
         try:
-            descriptions = first.proxy.getResolutionDescriptions(first.ctx)
-            tile = first.proxy.getTileSize(first.ctx)
-        finally:
-            self._give_back(first)
-        # Full resolution first; a server without a pyramid describes one level.
-        self.levels = [(d.sizeY, d.sizeX) for d in descriptions] or [
-            (record.size_y, record.size_x)]
-        self.tile_size = (int(tile[1]), int(tile[0]))
+            self.levels, self.tile_sizes = self._describe(first)
+        except omero.ServerError as err:
+            self._discard(first)
+            self.close()
+            raise PixelSourceError(f"Image:{record.id}: the server cannot describe its "
+                                   f"pixels ({type(err).__name__}: {one_line(err)})") from None
+        self._give_back(first)
+        self.tile_size = self.tile_sizes[0]
+
+    def _describe(self, store: _Store):
+        """(levels, tile per level), full resolution first."""
+        count = store.proxy.getResolutionLevels(store.ctx)
+        if count > 1:
+            descriptions = store.proxy.getResolutionDescriptions(store.ctx)
+            levels = [(d.sizeY, d.sizeX) for d in descriptions]
+        else:
+            levels = [(self.record.size_y, self.record.size_x)]
+        tiles = []
+        for level in range(len(levels)):
+            store.set_level(len(levels) - 1 - level, len(levels))
+            tile = store.proxy.getTileSize(store.ctx)
+            tiles.append((int(tile[1]), int(tile[0])))
+        return levels, tiles
+
+    def level_tile_size(self, level: int) -> tuple[int, int]:
+        """The (h, w) tile the server reads best at `level` (0 = full resolution)."""
+        return self.tile_sizes[level]
 
     def _borrow(self) -> _Store:
         try:
@@ -117,17 +173,24 @@ class OmeroTileSource:
 
     def read(self, level, t, c, z, y, x, h, w) -> np.ndarray:
         omero_level = len(self.levels) - 1 - level
+        where = f"tile z={z} c={c} t={t} at ({x},{y}) of level {level}"
         for attempt in range(RETRIES + 1):
             store = self._borrow()
             try:
-                store.set_level(omero_level)
-                data = store.proxy.getTile(z, c, t, x, y, w, h, store.ctx)
-            except TRANSIENT as err:
+                store.set_level(omero_level, len(self.levels))
+            except omero.ServerError as err:        # a refused level: permanent
                 self._discard(store)
+                raise self._refused(where, err) from None
+            try:
+                data = store.proxy.getTile(z, c, t, x, y, w, h, store.ctx)
+            except (omero.ServerError, Ice.Exception) as err:
+                self._discard(store)
+                if not is_transient(err):
+                    raise self._refused(where, err) from None
                 if attempt == RETRIES:
                     raise PixelSourceError(
-                        f"Image:{self.record.id}: tile z={z} c={c} t={t} at ({x},{y}) failed "
-                        f"after {RETRIES + 1} tries: {type(err).__name__}") from None
+                        f"Image:{self.record.id}: {where} failed after {RETRIES + 1} tries: "
+                        f"{type(err).__name__}") from None
                 log.warning("tile read failed (%s), retrying", type(err).__name__)
                 time.sleep(RETRY_PAUSE * (attempt + 1))
                 continue
@@ -138,6 +201,10 @@ class OmeroTileSource:
             # copy tiles into their own buffers, which swaps bytes in the same pass
             return np.frombuffer(data, dtype=self.wire_dtype).reshape(h, w)
         raise AssertionError("unreachable")
+
+    def _refused(self, where: str, err: Exception) -> PixelSourceError:
+        return PixelSourceError(f"Image:{self.record.id}: {where} refused by the server "
+                                f"({type(err).__name__}: {one_line(err)})")
 
     def close(self):
         with self._lock:

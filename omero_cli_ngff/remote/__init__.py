@@ -19,14 +19,29 @@ from .bioformats2raw import Bf2rawOptions
 from .client import make_batch_client
 from .converter_version import MIN_VERSION, VERSION_RECORD, refusal_reason
 from .engine import GoogleBatchEngine
-from .errors import (ConverterRefused, JobFailed, JobRefused, OutputUnreadable,
-                     RemoteConfigError, RemoteCredentialsError, RemoteError,
-                     RemoteUnavailable, WaitTimeout)
+from .errors import (
+                     ConverterRefused,
+                     JobFailed,
+                     JobRefused,
+                     OutputUnreadable,
+                     RemoteConfigError,
+                     RemoteCredentialsError,
+                     RemoteError,
+                     RemoteUnavailable,
+                     WaitTimeout,
+)
 from .job_spec import job_id_is_valid
-from .settings import (DEST_MOUNT, IMAGE_CONFIG_KEY, IMAGE_ENV, REPO_MOUNT, BatchSettings,
-                       FilesetJob, image_is_valid, resolve_image)
-from .status import (ACTIVE_STATES, TERMINAL_STATES, JobStatus, Submission, logs_filter,
-                     logs_url)
+from .settings import (
+                     DEST_MOUNT,
+                     IMAGE_CONFIG_KEY,
+                     IMAGE_ENV,
+                     REPO_MOUNT,
+                     BatchSettings,
+                     FilesetJob,
+                     image_is_valid,
+                     resolve_image,
+)
+from .status import ACTIVE_STATES, TERMINAL_STATES, JobStatus, Submission, logs_filter, logs_url
 
 __all__ = [
     "Bf2rawOptions",

@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from typing import Callable, Dict, List, Optional
+from collections.abc import Callable
 
 from .errors import OutputUnreadable
 
 __all__ = ["series_groups", "group_attrs", "row_name", "column_name", "Reader"]
 
 # relpath under the output root -> the object's bytes, or None when there is none
-Reader = Callable[[str], Optional[bytes]]
+Reader = Callable[[str], bytes | None]
 METADATA_XML = "OME/METADATA.ome.xml"
 MAX_SERIES = 100_000
 
@@ -47,7 +47,7 @@ def _join(*parts: str) -> str:
     return "/".join(p.strip("/") for p in parts if p and p.strip("/"))
 
 
-def _json(read: Reader, path: str) -> Optional[dict]:
+def _json(read: Reader, path: str) -> dict | None:
     raw = read(path)
     if raw is None:
         return None
@@ -58,7 +58,7 @@ def _json(read: Reader, path: str) -> Optional[dict]:
     return doc if isinstance(doc, dict) else None
 
 
-def group_attrs(read: Reader, path: str) -> Optional[dict]:
+def group_attrs(read: Reader, path: str) -> dict | None:
     """The attributes of the Zarr group at ``path`` (v3: the ``ome`` object of
     zarr.json, v2: .zattrs), None when there is no group there."""
     doc = _json(read, _join(path, "zarr.json"))
@@ -80,7 +80,7 @@ def _safe_path(path) -> bool:
     return all(part not in ("", ".", "..") for part in path.split("/"))
 
 
-def series_groups(read: Reader) -> Dict[int, str]:
+def series_groups(read: Reader) -> dict[int, str]:
     """Series index -> image group path (relative to the output root) of a
     bioformats2raw output. Raises OutputUnreadable when the output says nothing usable."""
     root = group_attrs(read, "")
@@ -107,11 +107,11 @@ def _ome_root(xml: bytes):
         raise OutputUnreadable(f"{METADATA_XML} is not XML ({err})") from None
 
 
-def _image_ids(ome) -> List[str]:
+def _image_ids(ome) -> list[str]:
     return [img.get("ID", "") for img in ome.findall("{*}Image")]
 
 
-def _plate_series(read: Reader, plate: dict, xml: Optional[bytes]) -> Dict[int, str]:
+def _plate_series(read: Reader, plate: dict, xml: bytes | None) -> dict[int, str]:
     """Series -> row/column/field, from the Plate of METADATA.ome.xml (the order of its
     Image elements is the series order) checked against the plate and well JSON."""
     if xml is None:
@@ -124,7 +124,7 @@ def _plate_series(read: Reader, plate: dict, xml: Optional[bytes]) -> Dict[int, 
         raise OutputUnreadable(f"plate metadata on the root group but no Plate in "
                                f"{METADATA_XML}")
     wells = {w.get("path") for w in plate.get("wells") or [] if isinstance(w, dict)}
-    found: Dict[int, str] = {}
+    found: dict[int, str] = {}
     for well in plate_xml.findall("{*}Well"):
         try:
             well_path = _join(row_name(int(well.get("Row"))),
@@ -152,7 +152,7 @@ def _plate_series(read: Reader, plate: dict, xml: Optional[bytes]) -> Dict[int, 
     return found
 
 
-def _well_fields(read: Reader, well_path: str) -> List[str]:
+def _well_fields(read: Reader, well_path: str) -> list[str]:
     well = (group_attrs(read, well_path) or {}).get("well") or {}
     paths = [img.get("path") for img in well.get("images") or [] if isinstance(img, dict)]
     if not all(_safe_path(p) and "/" not in p for p in paths):
@@ -160,12 +160,12 @@ def _well_fields(read: Reader, well_path: str) -> List[str]:
     return paths
 
 
-def _numbered_series(read: Reader, xml: Optional[bytes]) -> Dict[int, str]:
+def _numbered_series(read: Reader, xml: bytes | None) -> dict[int, str]:
     """Series N at ``N/``: as many as METADATA.ome.xml has images, else the groups
     0, 1, ... that exist."""
     if xml is not None:
         return {i: str(i) for i in range(len(_image_ids(_ome_root(xml))))}
-    found: Dict[int, str] = {}
+    found: dict[int, str] = {}
     while len(found) < MAX_SERIES and group_attrs(read, str(len(found))) is not None:
         found[len(found)] = str(len(found))
     return found

@@ -23,7 +23,6 @@ order does not matter):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Tuple
 
 __all__ = ["Bf2rawOptions", "COMPRESSIONS"]
 
@@ -39,20 +38,20 @@ class Bf2rawOptions:
 
     ngff_version: str = "0.5"
     compression: str = "blosc"
-    compression_properties: Tuple[Tuple[str, str], ...] = ()
+    compression_properties: tuple[tuple[str, str], ...] = ()
     tile_width: int = 1024
     tile_height: int = 1024
     chunk_depth: int = 1
-    shard_width: Optional[int] = None
-    shard_height: Optional[int] = None
-    shard_depth: Optional[int] = None
-    resolutions: Optional[int] = None
-    target_min_size: Optional[int] = None
-    max_workers: Optional[int] = None
-    series: Optional[Tuple[int, ...]] = None
+    shard_width: int | None = None
+    shard_height: int | None = None
+    shard_depth: int | None = None
+    resolutions: int | None = None
+    target_min_size: int | None = None
+    max_workers: int | None = None
+    series: tuple[int, ...] | None = None
     memo_directory: str = "/tmp"
     log_level: str = "WARN"
-    extra_args: Tuple[str, ...] = field(default=())
+    extra_args: tuple[str, ...] = field(default=())
 
     def __post_init__(self):
         self.validate()
@@ -83,9 +82,9 @@ class Bf2rawOptions:
 
     @classmethod
     def from_settings(cls, ngff_version: str = "0.5", codec: str = "blosc-zstd",
-                      level: Optional[int] = None, chunk: Optional[int] = None,
-                      shard: Optional[int] = None, min_level_size: Optional[int] = None,
-                      workers: Optional[int] = None, **kwargs) -> "Bf2rawOptions":
+                      level: int | None = None, chunk: int | None = None,
+                      shard: int | None = None, min_level_size: int | None = None,
+                      workers: int | None = None, **kwargs) -> Bf2rawOptions:
         """Map the plugin's conversion settings (codec names like ``zstd``, ``gzip``,
         ``blosc``, ``blosc-zstd``, ``blosc-lz4``, ``none``; chunk and shard edge in
         pixels) to bioformats2raw options. Where bioformats2raw lacks the codec for the
@@ -122,7 +121,7 @@ class Bf2rawOptions:
                    target_min_size=min_level_size, max_workers=workers, **shard_kw,
                    **kwargs)
 
-    def shards(self) -> Optional[Tuple[int, int, int]]:
+    def shards(self) -> tuple[int, int, int] | None:
         """(width, height, depth) of the shards bioformats2raw is told to write: the
         chunk where none was given (unsharded); None for Zarr v2 (0.4)."""
         if self.ngff_version != "0.5":

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-from typing import Optional
 
-from .errors import (JobRefused, RemoteCredentialsError, RemoteError, RemoteUnavailable)
+from .errors import JobRefused, RemoteCredentialsError, RemoteError, RemoteUnavailable
 
 __all__ = ["make_batch_client", "api_error", "CLOUD_PLATFORM_SCOPE"]
 
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 
 
-def make_batch_client(api_endpoint: Optional[str] = None, credentials=None):
+def make_batch_client(api_endpoint: str | None = None, credentials=None):
     """A BatchServiceClient over REST. A non-Google endpoint (a local stub) gets
     anonymous credentials; otherwise application default credentials."""
     from google.api_core.client_options import ClientOptions
@@ -32,7 +31,8 @@ def make_batch_client(api_endpoint: Optional[str] = None, credentials=None):
             except google.auth.exceptions.GoogleAuthError:
                 raise RemoteCredentialsError(
                     "no Google credentials for the Batch API: run `gcloud auth "
-                    "application-default login` or set GOOGLE_APPLICATION_CREDENTIALS")
+                    "application-default login` or set GOOGLE_APPLICATION_CREDENTIALS"
+                ) from None
     options = ClientOptions(api_endpoint=api_endpoint) if api_endpoint else None
     return batch_v1.BatchServiceClient(transport="rest", credentials=credentials,
                                        client_options=options)

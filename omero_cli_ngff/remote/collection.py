@@ -7,8 +7,6 @@ version, or records one that cannot write the requested NGFF version.
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional
-
 from .bf2raw_layout import group_attrs, series_groups
 from .converter_version import VERSION_RECORD, refusal_reason
 from .errors import ConverterRefused, JobFailed, OutputUnreadable, RemoteError
@@ -31,13 +29,13 @@ class OutputCollector:
         base = job.output.strip("/")
         return lambda rel: self.destination.read_bytes(f"{base}/{rel}" if rel else base)
 
-    def version_record(self, job: FilesetJob) -> Optional[str]:
+    def version_record(self, job: FilesetJob) -> str | None:
         """The job's ``bioformats2raw --version`` record, None when it left none."""
         raw = self._read(job)(VERSION_RECORD)
         return None if raw is None else raw.decode("utf-8", "replace")
 
     def converter_refusal(self, job: FilesetJob, status: JobStatus,
-                          record_required: bool = True) -> Optional[ConverterRefused]:
+                          record_required: bool = True) -> ConverterRefused | None:
         """The one-line refusal naming the image, when the job's bioformats2raw cannot
         write the requested NGFF version (or, ``record_required``, did not say which it
         is); None when it can."""
@@ -81,7 +79,7 @@ class OutputCollector:
                                    "holds no OME-Zarr image")
         return groups
 
-    def series(self, job: FilesetJob, status: JobStatus) -> Dict[int, str]:
+    def series(self, job: FilesetJob, status: JobStatus) -> dict[int, str]:
         """Series index -> image group path relative to the destination (for a plate
         ``<output>/B/3/0``), each checked to be an image group."""
         self._check_succeeded(job, status)
@@ -91,7 +89,7 @@ class OutputCollector:
         except OutputUnreadable as err:
             raise OutputUnreadable(f"fileset {job.fileset_id}: job {status.job_id}: "
                                    f"{self.destination.join(job.output)}: {err}") from None
-        missing: List[str] = []
+        missing: list[str] = []
         for s, path in sorted(mapping.items()):
             version = _ngff_version(group_attrs(read, path) or {})
             if version is None:
@@ -108,7 +106,7 @@ class OutputCollector:
         return {s: f"{base}/{p}" for s, p in mapping.items()}
 
 
-def _ngff_version(attrs: dict) -> Optional[str]:
+def _ngff_version(attrs: dict) -> str | None:
     """The NGFF version of an image group's attributes, None when it is no image."""
     multiscales = attrs.get("multiscales")
     if not isinstance(multiscales, list) or not multiscales:

@@ -13,7 +13,6 @@ The record is ``bioformats2raw --version`` as printed (Converter.call(), 0.12):
 from __future__ import annotations
 
 import re
-from typing import Optional, Tuple
 
 __all__ = ["VERSION_RECORD", "MIN_VERSION", "parse_record", "version_tuple",
            "refusal_reason"]
@@ -30,25 +29,25 @@ _VERSION_LINE = re.compile(r"^\s*Version\s*=\s*(\S+)\s*$", re.MULTILINE)
 _NUMBERS = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?")
 
 
-def parse_record(text: str) -> Optional[str]:
+def parse_record(text: str) -> str | None:
     """The version bioformats2raw reported ("0.12.1", "development"...), or None when
     the text has no ``Version = ...`` line."""
     m = _VERSION_LINE.search(text or "")
     return m.group(1) if m else None
 
 
-def version_tuple(version: str) -> Optional[Tuple[int, int, int]]:
+def version_tuple(version: str) -> tuple[int, int, int] | None:
     m = _NUMBERS.match(version or "")
     if not m:
         return None
     return int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
 
 
-def _dotted(numbers: Tuple[int, ...]) -> str:
+def _dotted(numbers: tuple[int, ...]) -> str:
     return ".".join(str(n) for n in numbers)
 
 
-def refusal_reason(record: Optional[str], ngff_version: str) -> Optional[str]:
+def refusal_reason(record: str | None, ngff_version: str) -> str | None:
     """Why output converted by the recorded bioformats2raw cannot be published as
     ``ngff_version`` (None when it can). ``record`` None: no record was left."""
     needed = MIN_VERSION.get(ngff_version)

@@ -9,14 +9,14 @@ see job_spec); a failed (or cancelled) attempt is followed by the next attempt n
 
 from __future__ import annotations
 
+import builtins
 import time
-from typing import Callable, Dict, Iterable, List, Optional
+from collections.abc import Callable, Iterable
 
 from .bioformats2raw import Bf2rawOptions
 from .client import api_error, make_batch_client
 from .collection import OutputCollector
-from .errors import (JobFailed, RemoteConfigError, RemoteError, RemoteUnavailable,
-                     WaitTimeout)
+from .errors import JobFailed, RemoteConfigError, RemoteError, RemoteUnavailable, WaitTimeout
 from .job_spec import APP_LABEL, JobSpecBuilder
 from .settings import BatchSettings, FilesetJob, resolve_image
 from .status import ACTIVE_STATES, JobStatus, Submission, status_from_job
@@ -77,7 +77,7 @@ class GoogleBatchEngine:
     def command(self, job: FilesetJob) -> list:
         return self.specs.command(job)
 
-    def labels(self, job: FilesetJob, attempt: int) -> Dict[str, str]:
+    def labels(self, job: FilesetJob, attempt: int) -> dict[str, str]:
         return self.specs.labels(job, attempt)
 
     def build_job(self, job: FilesetJob, attempt: int = 1):
@@ -110,7 +110,7 @@ class GoogleBatchEngine:
             raise RemoteError(f"job {name_or_id.rsplit('/', 1)[-1]} does not exist")
         return self._status(job)
 
-    def find(self, job: FilesetJob) -> List[JobStatus]:
+    def find(self, job: FilesetJob) -> builtins.list[JobStatus]:
         """Existing attempts of this conversion, attempt 1 upwards (stops at the first
         attempt number that does not exist)."""
         found = []
@@ -154,8 +154,8 @@ class GoogleBatchEngine:
             raise api_error(exc, f"submitting fileset {job.fileset_id} ({job_id})") from None
         return Submission(self._status(created), submitted=True)
 
-    def list(self, fileset_id: Optional[int] = None, states: Optional[Iterable[str]] = None,
-             page_size: int = 100) -> List[JobStatus]:
+    def list(self, fileset_id: int | None = None, states: Iterable[str] | None = None,
+             page_size: int = 100) -> builtins.list[JobStatus]:
         """This plugin's jobs in the project/region (label app=omero-ngff), optionally
         of one fileset and in some states. Filtered on our side too."""
         from google.cloud import batch_v1
@@ -190,16 +190,16 @@ class GoogleBatchEngine:
             raise api_error(exc, f"deleting job {name.rsplit('/', 1)[-1]}") from None
 
     def wait(self, names: Iterable[str], poll_interval: float = 30.0,
-             timeout: Optional[float] = None,
-             callback: Optional[Callable[[List[JobStatus]], None]] = None,
+             timeout: float | None = None,
+             callback: Callable[[builtins.list[JobStatus]], None] | None = None,
              sleep: Callable[[float], None] = time.sleep,
-             max_api_failures: int = 5) -> Dict[str, JobStatus]:
+             max_api_failures: int = 5) -> dict[str, JobStatus]:
         """Poll until every job is SUCCEEDED, FAILED or CANCELLED; ``callback`` gets the
         statuses after each round (for progress). Transient API errors are tolerated
         up to ``max_api_failures`` rounds in a row. Raises WaitTimeout (with the last
         statuses) when ``timeout`` seconds pass."""
         pending = list(dict.fromkeys(names))
-        results: Dict[str, JobStatus] = {}
+        results: dict[str, JobStatus] = {}
         deadline = None if timeout is None else time.monotonic() + timeout
         failures = 0
         while True:
@@ -230,7 +230,7 @@ class GoogleBatchEngine:
         named with its image; otherwise the last event and the logs' location)."""
         return self.outputs.failure(job, status)
 
-    def collect(self, job: FilesetJob, status: Optional[JobStatus] = None) -> list:
+    def collect(self, job: FilesetJob, status: JobStatus | None = None) -> list:
         """The image groups a succeeded job wrote (storage ZarrGroupInfo list, relative
         to the destination). Raises the job's failure when it did not succeed,
         ConverterRefused when its bioformats2raw cannot write the requested version,
@@ -238,7 +238,7 @@ class GoogleBatchEngine:
         return self.outputs.groups(job, status or self.latest(job))
 
     def collect_series(self, job: FilesetJob,
-                       status: Optional[JobStatus] = None) -> Dict[int, str]:
+                       status: JobStatus | None = None) -> dict[int, str]:
         """Series index -> image group path relative to the destination, from the
         output's own metadata (plates: ``<output>/<row>/<column>/<field>``), after the
         same checks as `collect`."""

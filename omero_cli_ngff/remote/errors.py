@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from .. import exit_codes
 from ..errors import NgffError
 
@@ -57,6 +55,6 @@ class OutputUnreadable(RemoteError):
 
 
 class WaitTimeout(RemoteError):
-    def __init__(self, message: str, statuses: Optional[dict] = None):
+    def __init__(self, message: str, statuses: dict | None = None):
         super().__init__(message)
         self.statuses = statuses or {}

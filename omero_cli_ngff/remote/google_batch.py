@@ -7,12 +7,18 @@ find, wait), collection and bf2raw_layout (what a finished job wrote).
 
 from .client import make_batch_client
 from .engine import GoogleBatchEngine
-from .errors import (JobFailed, JobRefused, RemoteConfigError, RemoteCredentialsError,
-                     RemoteError, RemoteUnavailable, WaitTimeout)
+from .errors import (
+                     JobFailed,
+                     JobRefused,
+                     RemoteConfigError,
+                     RemoteCredentialsError,
+                     RemoteError,
+                     RemoteUnavailable,
+                     WaitTimeout,
+)
 from .job_spec import job_id_is_valid
 from .settings import DEST_MOUNT, REPO_MOUNT, BatchSettings, FilesetJob
-from .status import (ACTIVE_STATES, TERMINAL_STATES, JobStatus, Submission, logs_filter,
-                     logs_url)
+from .status import ACTIVE_STATES, TERMINAL_STATES, JobStatus, Submission, logs_filter, logs_url
 
 __all__ = [
     "BatchSettings", "FilesetJob", "JobStatus", "Submission", "GoogleBatchEngine",

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Dict
 
 from .bioformats2raw import Bf2rawOptions
 from .client import CLOUD_PLATFORM_SCOPE
@@ -112,7 +111,7 @@ class JobSpecBuilder:
                                     "folder under the destination")
         return self.options.args(f"{REPO_MOUNT}/{rel_in}", f"{DEST_MOUNT}/{output}")
 
-    def labels(self, job: FilesetJob, attempt: int) -> Dict[str, str]:
+    def labels(self, job: FilesetJob, attempt: int) -> dict[str, str]:
         labels = dict(self.custom_labels)
         labels.update({"app": APP_LABEL, "omero-fileset": str(int(job.fileset_id)),
                        "ngff-job-key": self.job_key(job), "attempt": str(int(attempt)),

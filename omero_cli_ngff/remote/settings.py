@@ -13,8 +13,8 @@ from __future__ import annotations
 import os
 import re
 import urllib.parse
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Dict, Mapping, Optional, Sequence
 
 from .errors import RemoteConfigError
 
@@ -46,8 +46,8 @@ def image_is_valid(image: str) -> bool:
     return bool(image) and len(image) <= 255 and bool(_IMAGE_RE.match(image))
 
 
-def resolve_image(option: Optional[str] = None, server_value: Optional[str] = None,
-                  environ: Optional[Mapping[str, str]] = None) -> str:
+def resolve_image(option: str | None = None, server_value: str | None = None,
+                  environ: Mapping[str, str] | None = None) -> str:
     """The image to run: the option, else the environment, else the server's value.
     Raises RemoteConfigError (a usage error) when none is given or it is malformed."""
     environ = os.environ if environ is None else environ
@@ -72,21 +72,21 @@ class BatchSettings:
     project: str
     region: str
     repository: str
-    image: Optional[str] = None
+    image: str | None = None
     machine_type: str = "e2-standard-4"
     cpu_milli: int = 4000
     memory_mib: int = 15 * 1024
     java_heap_fraction: float = 0.75
     max_run_duration_s: int = 24 * 3600
-    boot_disk_mib: Optional[int] = None
+    boot_disk_mib: int | None = None
     spot: bool = False
-    service_account: Optional[str] = None      # email; default: Compute default SA
-    network: Optional[str] = None
-    subnetwork: Optional[str] = None
+    service_account: str | None = None      # email; default: Compute default SA
+    network: str | None = None
+    subnetwork: str | None = None
     no_external_ip: bool = False
     job_prefix: str = "omero-ngff"
-    labels: Dict[str, str] = field(default_factory=dict)
-    api_endpoint: Optional[str] = None         # e.g. a local stub; default: Google's
+    labels: dict[str, str] = field(default_factory=dict)
+    api_endpoint: str | None = None         # e.g. a local stub; default: Google's
     max_attempts: int = 3
 
     @property

@@ -9,7 +9,6 @@ from __future__ import annotations
 import urllib.parse
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import List, Optional
 
 __all__ = ["ACTIVE_STATES", "RETRY_STATES", "TERMINAL_STATES", "JobStatus", "Submission",
            "status_from_job", "logs_filter", "logs_url"]
@@ -26,14 +25,14 @@ class JobStatus:
     job_id: str
     state: str
     uid: str = ""
-    fileset_id: Optional[int] = None
+    fileset_id: int | None = None
     attempt: int = 0
     key: str = ""
-    create_time: Optional[datetime] = None
-    update_time: Optional[datetime] = None
-    events: List[str] = field(default_factory=list)
-    output_url: Optional[str] = None
-    logs_url: Optional[str] = None
+    create_time: datetime | None = None
+    update_time: datetime | None = None
+    events: list[str] = field(default_factory=list)
+    output_url: str | None = None
+    logs_url: str | None = None
     image: str = ""                    # the container image the job runs
 
     @property
@@ -89,7 +88,7 @@ def _container(job):
         return None
 
 
-def output_url_of(job) -> Optional[str]:
+def output_url_of(job) -> str | None:
     """The gs:// URL the job writes to (its command's second argument, under a GCS
     volume)."""
     container = _container(job)
@@ -119,7 +118,7 @@ def status_from_job(job, project: str) -> JobStatus:
         image=container.image_uri if container is not None else "")
 
 
-def _to_dt(value) -> Optional[datetime]:
+def _to_dt(value) -> datetime | None:
     if not value:
         return None
     if isinstance(value, datetime):

@@ -31,7 +31,7 @@ def convert_image(conn, record: ImageRecord, target, options: WriteOptions, prog
 
     # The source first: it says clearly when the server is still building a pyramid.
     with OmeroTileSource(conn, record) as source:
-        spec = image_spec(record, rendering_info(conn, record.id))
+        spec = image_spec(record, rendering_info(conn, record))
         (result,) = write_bioformats2raw(target, [(spec, source)], options, progress,
                                          image_ids=[record.id])
     return result
@@ -55,7 +55,7 @@ def convert_plate(conn, layout, records: dict, target, options: WriteOptions,
             if record is None or not record.has_pixels:
                 continue
             paths[f"{well.row}/{well.column}/{len(fields)}"] = image_id
-            spec = image_spec(record, rendering_info(conn, image_id))
+            spec = image_spec(record, rendering_info(conn, record))
             fields.append(FieldSpec(spec=spec, source=sources.lazy(record),
                                     acquisition=acquisition, image_id=image_id))
         wells.append(WellSpec(well.row, well.column, fields))
@@ -105,6 +105,9 @@ class _LazySource:
     @property
     def tile_size(self):
         return self.opener.open(self.record).tile_size
+
+    def level_tile_size(self, level):
+        return self.opener.open(self.record).level_tile_size(level)
 
     def read(self, *region):
         return self.opener.open(self.record).read(*region)

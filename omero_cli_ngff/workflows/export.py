@@ -116,7 +116,9 @@ def _owning(dest: Any, server: str, run: str, options: ExportOptions) -> Own:
 
 def plan_jobs(conn: Any, refs: list[ObjectRef], name_by: str
               ) -> tuple[list[Job], list[ObjectRef]]:
-    """Plates for Plate/Screen objects, single images for the rest (each image once)."""
+    """Plates for Plate/Screen objects, single images for the rest; each image once: an
+    image in several containers is one job, and a plate field that another container
+    names too is written with its plate only."""
     plate_refs = [r for r in refs if r.type in PLATE_TYPES]
     other_refs = [r for r in refs if r.type not in PLATE_TYPES]
     plated = targets.resolve(conn, plate_refs) if plate_refs else targets.Resolution()
@@ -129,8 +131,10 @@ def plan_jobs(conn: Any, refs: list[ObjectRef], name_by: str
         plate_ids += plates_of_screens(runner, screen_ids)
     layouts = load_layouts(runner, list(dict.fromkeys(plate_ids))) if plate_ids else []
 
-    names = image_names(singles.images, name_by)
-    jobs = [Job(names[r.id], [r]) for r in singles.images]
+    in_plates = {i for layout in layouts for i in layout.image_ids}
+    alone = [r for r in singles.images if r.id not in in_plates]
+    names = image_names(alone, name_by)
+    jobs = [Job(names[r.id], [r]) for r in alone]
     by_id = {r.id: r for r in plated.images}
     for layout, name in zip(layouts, plate_names(layouts, name_by, set(names.values()))):
         jobs.append(Job(name, [by_id[i] for i in layout.image_ids if i in by_id], layout))

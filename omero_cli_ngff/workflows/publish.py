@@ -27,6 +27,7 @@ from ..model.reporting import Progress, Reporter
 from ..ngff.spec import WriteResult
 from ..omero_io import annotations, identity, targets
 from ..omero_io.query import QueryRunner
+from ..omero_io.refusals import require_writable
 from ..storage import failpoints, journal as journal_store, ownership
 from ..storage.claims import CLAIMS_DIR, Claims
 from ..storage.local_runs import LocalRun
@@ -63,6 +64,7 @@ class Publish:
                                           adopt=options.adopt,
                                           namespace=options.namespace)
         self._annotate_lock = threading.Lock()
+        self._left: dict[int, annotations.DuplicatesLeft] = {}   # duplicates not deleted
         self.claims: Optional[Claims] = None
 
     @property
@@ -130,6 +132,9 @@ class Publish:
         return resolution.missing, plans
 
     def run(self) -> PublishResult:
+        # a read-only server cannot be annotated: stop before anything is converted,
+        # uploaded or claimed (a dry run too: its plan could not be carried out)
+        require_writable(self.conn, "published")
         missing, plans = self.plan()
         result = PublishResult(plans, missing=missing, dry_run=self.options.dry_run)
         if self.options.dry_run:
@@ -190,6 +195,10 @@ class Publish:
                     row = self.process(plan, progress, tracker)
                 except Exception as err:
                     row = self._failed(plan, err)
+                left = self._left.get(plan.image_id)
+                if left is not None and row.code == exit_codes.OK:
+                    row.code = left.exit_code
+                    row.message = _message(row.message, one_line(left))
                 row.seconds = time.monotonic() - started
                 return row
 
@@ -362,8 +371,14 @@ class Publish:
         check_copy(self.conn, plan.record, plan.url, self.options.write.ngff_version)
 
     def annotate(self, plan: PublishPlan, date: Optional[str] = None) -> None:
+        """Write the annotation (updating the tool's own, merging its duplicates); the
+        duplicates that could not be deleted are reported on the image's row."""
         assert plan.url is not None
         values = annotation_values(plan.url, self.options.write.ngff_version, date)
         with self._annotate_lock:      # the gateway's call context is shared
-            annotations.write(self.conn, plan.image_id, plan.record.group_id,
-                              self.options.namespace, values, plan.copies)
+            try:
+                annotations.write(self.conn, plan.image_id, plan.record.group_id,
+                                  self.options.namespace, values, plan.copies)
+            except annotations.DuplicatesLeft as err:
+                self.reporter.warn(f"Image:{plan.image_id}: {one_line(err)}")
+                self._left[plan.image_id] = err

@@ -10,31 +10,16 @@ from typing import Any, Optional
 from .. import exit_codes
 from ..model.objects import ObjectRef
 from ..model.reporting import Progress
-from ..ngff.spec import WriteOptions
 from .failures import summary_code
 from .plan import FAIL, REFUSE, PublishPlan
+from .publish_options import PublishChoices
 
 CLAIMED = "claimed"                  # the status of an image another live run holds
 
 
-@dataclass
-class CommonOptions:
-    """What local and remote publishing share."""
-
-    refs: list[ObjectRef]
-    write: WriteOptions
-    template: str
-    namespace: str
-    force: bool = False
-    keep_old: bool = False
-    dry_run: bool = False
-    allow_private: bool = False
-    adopt: bool = False                # take data found without an ownership record
-
-
-@dataclass
-class PublishOptions(CommonOptions):
-    parallel_images: int = 2
+@dataclass(kw_only=True)
+class PublishOptions(PublishChoices):
+    parallel_images: int = 2        # images converted at once
 
 
 @dataclass

@@ -42,6 +42,7 @@ from ..model.records import ImageRecord
 from ..model.reporting import Reporter
 from ..omero_io import annotations, identity, targets
 from ..omero_io.query import QueryRunner
+from ..omero_io.refusals import require_writable
 from ..remote import (BatchSettings, Bf2rawOptions, ConverterRefused, FilesetJob,
                       GoogleBatchEngine)
 from ..storage import ownership
@@ -53,7 +54,7 @@ from .copies import sort_copies
 from .failures import exit_code_of, summary_code
 from .old_copies import OldCopies
 from .plan import PlanSettings, check_namespace, current_copy, refusal, root_in_dest
-from .publish_records import CommonOptions
+from .publish_options import PublishChoices
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +67,10 @@ class CollectFailed(NgffError):
     exit_code = exit_codes.UNSOUND
 
 
-@dataclass
-class RemoteOptions(CommonOptions):
-    batch: BatchSettings = field(kw_only=True)
-    wait: bool = False
+@dataclass(kw_only=True)
+class RemoteOptions(PublishChoices):
+    batch: BatchSettings
+    wait: bool = False              # wait for the jobs, then collect
 
 
 @dataclass
@@ -116,6 +117,7 @@ def publish_remote(session: Any, options: RemoteOptions, dest: Any,
     check_namespace(options.namespace)
     engine = GoogleBatchEngine(options.batch, dest, bf2raw)
     result = RemoteResult(dry_run=options.dry_run)
+    require_writable(session.conn, "submitted")      # before any job is submitted
     plans = _plan(session.conn, options, dest, engine, reporter, result)
     if options.dry_run:
         _dry_run(engine, plans, dest, result)

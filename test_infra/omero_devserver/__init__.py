@@ -10,7 +10,7 @@ Run it::
     python -m test_infra.omero_devserver --port 4064 \\
         --catalogue test_infra/catalogues/demo.yaml --state-dir /tmp/omero-dev \\
         [--ssl-port 4065] [--read-only] [--tile-delay-ms 50] [--delete-ms 100] \\
-        [--strict resolution-levels] [-v]
+        [--lenient resolution-levels] [-v]
 
 Log in (users and passwords are in the catalogue; demo: root/omero, alice/alice-pw,
 bob/bob-pw, carol/carol-pw)::
@@ -33,7 +33,8 @@ count the lines of ``queries.log``. The fixture's ``query_count()`` reads the fi
 
 Fidelity: the server behaves as OMERO 5.6 where its sources say how (each module
 names the source it follows). Where that strictness still breaks the plugin, the
-behaviour is lenient by default and ``--strict NAME`` turns it on (``fidelity.py``
+behaviour is lenient by default and ``--strict NAME`` turns it on; ``--lenient NAME``
+turns a strict one off (``fidelity.py``
 lists them, with the plugin tests that fail).
 
 Modules: ``ice`` (servant plumbing), ``catalogue`` (YAML spec -> records), ``shapes``
@@ -41,9 +42,9 @@ Modules: ``ice`` (servant plumbing), ``catalogue`` (YAML spec -> records), ``sha
 the catalogue), ``pixels`` (generator), ``pixel_buffers`` (which buffer OMERO reads an
 image through: levels, tiles), ``security`` (permissions), ``sessions``, ``sudo`` (sudo
 and group-sudo sessions), ``model`` and ``roi_model`` (records -> omero model objects,
-unloaded collections), ``hql`` (the query table) with ``hql_children``, ``hql_rois``
-and ``hql_annotations`` (more patterns, registered into it), ``store`` and ``writes``
-(annotations, persisted), ``delete_requests`` (Delete2), ``preferences`` (who may read
+unloaded collections), ``hql`` (the query table) with ``hql_children``, ``hql_rois``,
+``hql_annotations`` and ``hql_plugin_extra`` (more patterns, registered into it),
+``store`` and ``writes`` (annotations, persisted), ``delete_requests`` (Delete2), ``preferences`` (who may read
 which config key), ``fidelity`` (strict/lenient switches), ``services/*`` (one per
 OMERO service), ``router`` (Glacier2), ``tls``, ``logs``, ``server`` and ``__main__``.
 

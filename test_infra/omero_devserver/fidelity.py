@@ -6,25 +6,20 @@ default*; ``--strict NAME`` (or ``--lenient NAME``) on the command line override
 default. When the plugin copes, move the name to ``STRICT_BY_DEFAULT``.
 
 resolution-levels
-    strict: ``RawPixelsStore.setResolutionLevel`` raises ``omero.InternalException`` for
-    pixels served by ROMIO (no original file, no pyramid), even for level 0, as the
-    real ``RomioPixelBuffer.setResolutionLevel`` does. lenient: level 0 is accepted.
-    The plugin calls setResolutionLevel before reading tiles of every image and
-    retries InternalException as transient, so strict mode fails every image without
-    a fileset and with one level (demo images 3-10, publish.yaml 40-47). Failing when
-    strict (2026-11-30): tests/commands/test_export.py (6 tests),
-    test_publish_failures.py::test_kill_9_mid_publish_then_rerun and
-    ::test_two_concurrent_publishes_end_consistent, and every test of
-    tests/commands/test_verify.py (its fixture publishes). The plugin must call
-    setResolutionLevel only when ``getResolutionLevels() > 1`` and not retry it.
+    strict (the default since the plugin copes, 2026-11-30): ``RawPixelsStore.
+    setResolutionLevel`` raises ``omero.InternalException`` for pixels served by ROMIO
+    (no original file, no pyramid), even for level 0, as the real
+    ``RomioPixelBuffer.setResolutionLevel`` does. lenient: level 0 is accepted (for
+    clients that call it on single-level images). The plugin calls it only when
+    ``getResolutionLevels() > 1`` and does not retry it.
 """
 
 from __future__ import annotations
 
 from typing import FrozenSet, Iterable, Optional
 
-STRICT_BY_DEFAULT: FrozenSet[str] = frozenset()
-LENIENT_BY_DEFAULT: FrozenSet[str] = frozenset({"resolution-levels"})
+STRICT_BY_DEFAULT: FrozenSet[str] = frozenset({"resolution-levels"})
+LENIENT_BY_DEFAULT: FrozenSet[str] = frozenset()
 NAMES = tuple(sorted(STRICT_BY_DEFAULT | LENIENT_BY_DEFAULT))
 
 

@@ -169,9 +169,9 @@ def image_ids_of_datasets(q: Query):
 
 
 @pattern("IMAGE_IDS.Project",
-         r"select distinct dl\.child\.id from DatasetImageLink dl, ProjectDatasetLink pl"
-         r" where pl\.child\.id = dl\.parent\.id and pl\.parent\.id in \(:ids\)"
-         r" order by dl\.child\.id")
+         r"select distinct dil\.child\.id from DatasetImageLink dil join dil\.parent d"
+         r" join d\.projectLinks pdl where pdl\.parent\.id in \(:ids\)"
+         r" order by dil\.child\.id")
 def image_ids_of_projects(q: Query):
     projects = [q.get("Project", i) for i in q.ids()]
     return _image_rows(q, (img for p in projects if p for d in p.datasets
@@ -184,8 +184,8 @@ def _plate_images(q: Query, plate):
 
 
 @pattern("IMAGE_IDS.Screen",
-         r"select distinct ws\.image\.id from WellSample ws, ScreenPlateLink sl"
-         r" where sl\.child\.id = ws\.well\.plate\.id and sl\.parent\.id in \(:ids\)"
+         r"select distinct ws\.image\.id from WellSample ws join ws\.well w join w\.plate p"
+         r" join p\.screenLinks spl where spl\.parent\.id in \(:ids\)"
          r" order by ws\.image\.id")
 def image_ids_of_screens(q: Query):
     screens = [q.get("Screen", i) for i in q.ids()]
@@ -194,8 +194,8 @@ def image_ids_of_screens(q: Query):
 
 
 @pattern("IMAGE_IDS.Plate",
-         r"select distinct ws\.image\.id from WellSample ws"
-         r" where ws\.well\.plate\.id in \(:ids\) order by ws\.image\.id")
+         r"select distinct ws\.image\.id from WellSample ws join ws\.well w"
+         r" where w\.plate\.id in \(:ids\) order by ws\.image\.id")
 def image_ids_of_plates(q: Query):
     plates = [q.get("Plate", i) for i in q.ids()]
     return _image_rows(q, (img for p in plates if p for img in _plate_images(q, p)))
@@ -278,18 +278,19 @@ def groups_by_id(q: Query):
 
 
 @pattern("FILESET_FILES",
-         r"select fe\.fileset\.id, fe\.originalFile\.path, fe\.originalFile\.name"
-         r" from FilesetEntry fe where fe\.fileset\.id in \(:ids\) order by fe\.id")
+         r"select fs\.id, f\.path, f\.name from Fileset fs join fs\.usedFiles fe"
+         r" join fe\.originalFile f where fs\.id in \(:ids\) order by fs\.id, index\(fe\)")
 def fileset_files(q: Query):
+    """Fileset.usedFiles is an indexed list (omero-model): ``index(fe)`` is the
+    position of the entry in it, the catalogue's order of files."""
     rows = []
-    for fid in q.ids():
+    for fid in sorted(set(q.ids())):
         fs = q.get("Fileset", fid)
         if fs is None:
             continue
-        for f in fs.files:
-            rows.append((f.entry_id, Row([to_rtype(fs.id), to_rtype(f.path),
-                                          to_rtype(f.name)], fs.owner, fs.group)))
-    return [r for _, r in sorted(rows, key=lambda x: x[0])]
+        rows.extend(Row([to_rtype(fs.id), to_rtype(f.path), to_rtype(f.name)],
+                        fs.owner, fs.group) for f in fs.files)
+    return rows
 
 
 def _visible_links(q: Query, parent_type: str, parent_ids, ns=None):
@@ -318,22 +319,6 @@ def annotation_links(q: Query):
     return sorted(rows, key=lambda r: r.value[1].getValue())
 
 
-@pattern("MAP_VALUES",
-         r"select a\.id, index\(mv\), mv\.name, mv\.value from MapAnnotation a"
-         r" join a\.mapValue mv where a\.id in \(:ids\) order by a\.id, index\(mv\)")
-def map_values(q: Query):
-    rows = []
-    for ann_id in sorted(set(q.ids())):
-        ann = q.store.annotations.get(ann_id)
-        if (ann is None or ann.kind != "MapAnnotation"
-                or not q.caller.can_read(ann.owner, ann.group)):
-            continue
-        for index, (name, value) in enumerate(ann.values):
-            rows.append(Row([to_rtype(ann.id), omero.rtypes.rint(index), to_rtype(name),
-                             to_rtype(value)], ann.owner, ann.group))
-    return rows
-
-
 @pattern("IMAGES_BY_URL",
          r"select distinct l\.parent\.id from ImageAnnotationLink l join l\.child a"
          r" join a\.mapValue mv where a\.ns = :ns and mv\.name = :key"
@@ -352,41 +337,6 @@ def images_by_url(q: Query):
             parents[img.id] = img
     return [Row([to_rtype(i)], parents[i].owner, parents[i].group)
             for i in sorted(parents)]
-
-
-def _like(pattern_text: str) -> "re.Pattern[str]":
-    """SQL LIKE as PostgreSQL (OMERO's database) reads it: '%' any run, '_' any one
-    character, '\\' escapes the next one (its default ESCAPE); case-sensitive."""
-    out, escaped = [], False
-    for ch in pattern_text:
-        if escaped:
-            out.append(re.escape(ch))
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        else:
-            out.append(".*" if ch == "%" else "." if ch == "_" else re.escape(ch))
-    return re.compile("".join(out), re.DOTALL)
-
-
-@pattern("IMAGES_UNDER_URL",
-         r"select l\.parent\.id, mv\.value from ImageAnnotationLink l join l\.child a"
-         r" join a\.mapValue mv where a\.ns = :ns and mv\.name = :key"
-         r" and mv\.value like :prefix order by l\.parent\.id")
-def images_under_url(q: Query):
-    ns, key, like = q.param("ns"), q.param("key"), _like(q.param("prefix"))
-    rows = []
-    for link in sorted(q.store.links.values(), key=lambda ln: ln.parent_id):
-        ann = q.store.annotations.get(link.child_id)
-        if link.parent_type != "Image" or ann is None or ann.ns != ns:
-            continue
-        img = q.cat.images.get(link.parent_id)
-        if not (q.visible(img) and q.caller.can_read(ann.owner, ann.group)):
-            continue
-        for k, v in ann.values:
-            if k == key and v is not None and like.fullmatch(v):
-                rows.append(Row([to_rtype(img.id), to_rtype(v)], img.owner, img.group))
-    return rows
 
 
 @pattern("ANNOTATED_URLS",
@@ -420,12 +370,15 @@ def image_names(q: Query):
 @pattern("ANNOTATION_VALUES",
          r"select l\.parent\.id, a\.id, mv\.name, mv\.value from ImageAnnotationLink l"
          r" join l\.child a left outer join a\.mapValue mv"
-         r" where a\.ns = :ns and l\.parent\.id in \(:ids\) order by l\.id, index\(mv\)")
+         r" where a\.ns = :ns and l\.parent\.id in \(:ids\) order by l\.id")
 def annotation_values(q: Query):
+    """An annotation without pairs gives one row of nulls (left outer join). The pairs
+    of one annotation come in no defined order (no ``index()``): the dev server answers
+    them last first, so that a client relying on the list order fails here too."""
     rows = []
     for link, ann in _visible_links(q, "Image", q.ids(), q.param("ns")):
         head = [to_rtype(link.parent_id), to_rtype(ann.id)]
-        pairs = list(ann.values) or [(None, None)]
+        pairs = list(reversed(list(ann.values))) or [(None, None)]
         rows.extend(Row(head + [to_rtype(k), to_rtype(v)], link.owner, link.group)
                     for k, v in pairs)
     return rows

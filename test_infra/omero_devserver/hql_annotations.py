@@ -8,8 +8,9 @@ Each pattern is a form that OMERO's own code sends (source named at each):
   marshal_annotations``, the query behind the webclient's annotation panel: links of
   ``pa.id in (:ids)`` with child and parent loaded, optionally ``ch.class=X`` /
   ``ch.class!=X`` / ``ch.ns=:ns`` / the rating clauses, ``order by ch.ns``;
-- ``gateway.getObjects.Annotation``: omero-py ``AnnotationWrapper._getQueryString`` and
-  ``TagAnnotationWrapper._getQueryString`` with the clauses of ``buildQuery``
+- ``gateway.getObjects.Annotation``: omero-py ``AnnotationWrapper._getQueryString``,
+  ``TagAnnotationWrapper._getQueryString`` and ``MapAnnotationWrapper._getQueryString``
+  (the plugin's MAP_ANNOTATIONS) with the clauses of ``buildQuery``
   (``getObject('TagAnnotation', id)``, ``getObjects('Annotation', ids)``, attributes).
   HQL is polymorphic: ``from Annotation`` answers every kind, so
   ``getObject('MapAnnotation', id)`` (which sends ``from Annotation``) may answer a tag,
@@ -152,7 +153,7 @@ _OBJECT_CLAUSES = [
 
 
 @pattern("gateway.getObjects.Annotation",
-         r"select obj from (?P<type>Annotation|TagAnnotation) obj"
+         r"select obj from (?P<type>Annotation|TagAnnotation|MapAnnotation) obj"
          r" join fetch obj\.details\.owner as owner join fetch obj\.details\.creationEvent"
          r"(?: where (?P<where>.*?))?(?: order by obj\.id)?")
 def gateway_annotations(q: Query):

@@ -7,7 +7,10 @@
   to object: ..."), changing or deleting an annotation the edit permission; an admin
   or group owner linking to others' data in a private group gets a
   ReadOnlyGroupSecurityViolation (OMERO's "graph critical" rule);
-- updates carry the version they read: a stale one raises OptimisticLockException.
+- updates carry the version they read: a stale one raises OptimisticLockException;
+- any user may link an annotation to a group (ExperimenterGroup, a system type:
+  omero-server ``OmeroInterceptor.evaluateLinkages`` permits links to system types),
+  in the group of the call context.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ JAVA_CLASS = {"Image": "ome.model.core.Image", "Dataset": "ome.model.containers.
               "Screen": "ome.model.screen.Screen", "Plate": "ome.model.screen.Plate",
               "Well": "ome.model.screen.Well",
               "PlateAcquisition": "ome.model.screen.PlateAcquisition"}
+SYSTEM_PARENTS = ("ExperimenterGroup",)
 
 
 def _now():
@@ -161,6 +165,8 @@ class Writer:
 
     def _save_link(self, obj, group) -> LinkRecord:
         parent_type = _short(obj)[:-len("AnnotationLink")]
+        if parent_type in SYSTEM_PARENTS:
+            return self._save_system_link(obj, parent_type, group)
         if parent_type not in LINKABLE:
             raise omero.ApiUsageException(
                 None, None, "omero devserver: %s links are not supported" % _short(obj))
@@ -201,6 +207,26 @@ class Writer:
                 raise omero.ValidationException(
                     None, None, "duplicate key value violates unique constraint: "
                     "%sAnnotationLink (parent=%d, child=%d)" % (parent_type, pid, ann.id))
+        link = LinkRecord(self.store.new_id(), parent_type, pid, ann.id,
+                          self.caller.user.id, group, _now())
+        self.store.links[link.id] = link
+        return link
+
+    def _save_system_link(self, obj, parent_type, group) -> LinkRecord:
+        """A link to a group: no permission to check (a system type), the annotation
+        and the link in the context group."""
+        parent_ref, child = obj.getParent(), obj.getChild()
+        if parent_ref is None or child is None or parent_ref.getId() is None:
+            raise omero.ValidationException(None, None, "link without parent or child")
+        pid = parent_ref.getId().getValue()
+        if obj.getId() is not None or pid not in self.cat.groups:
+            raise omero.ValidationException(
+                None, None, "No row with the given identifier exists: "
+                "[ome.model.meta.ExperimenterGroup#%d]" % pid)
+        if not isinstance(child, omero.model.MapAnnotation):
+            raise omero.ApiUsageException(
+                None, None, "omero devserver: only MapAnnotations can be linked")
+        ann = self._save_annotation(child, group)
         link = LinkRecord(self.store.new_id(), parent_type, pid, ann.id,
                           self.caller.user.id, group, _now())
         self.store.links[link.id] = link

@@ -12,12 +12,10 @@ import numpy as np
 import pytest
 
 from omero_cli_ngff.checks import agreement, annotation, pixels
-from omero_cli_ngff.checks.problems import Problem
 from omero_cli_ngff.model.annotation import PublishedCopy
-from omero_cli_ngff.workflows import published_copy
 from omero_cli_ngff.model.records import ImageRecord, PhysicalSize
 from omero_cli_ngff.storage import HttpPolicy
-
+from omero_cli_ngff.workflows import published_copy
 from tests.helpers.verify import FolderServer, ramp, write_copy
 
 SHAPE = (1, 2, 3, 64, 96)      # t, c, z, y, x
@@ -103,8 +101,8 @@ def test_tile_plan_is_reproducible_distinct_and_inside():
     assert a == pixels.tile_plan(shape, (256, 256), 10, seed=5)
     assert a != pixels.tile_plan(shape, (256, 256), 10, seed=6)
     assert len(set(a)) == 10
-    for t, c, z, y, x, h, w in a:
-        assert 0 <= y and y + h <= 1000 and 0 <= x and x + w <= 700 and h > 0 and w > 0
+    for _, _, _, y, x, h, w in a:
+        assert y >= 0 and y + h <= 1000 and x >= 0 and x + w <= 700 and h > 0 and w > 0
     assert len(pixels.tile_plan({"t": 1, "c": 1, "z": 1, "y": 10, "x": 10},
                                 (256, 256), 5, 0)) == 1
 
@@ -166,11 +164,13 @@ def test_zarr_metadata_of_no_image_is_corrupt(served):
 def test_invalid_ngff_is_reported_and_fixable(served):
     path, url = fresh(served, "badngff.zarr")
     meta_path = os.path.join(path, "zarr.json")
-    meta = json.load(open(meta_path))
+    with open(meta_path) as f:
+        meta = json.load(f)
     meta["attributes"]["ome"]["multiscales"][0]["axes"][0]["type"] = "space"  # 2 x... no
     meta["attributes"]["ome"]["multiscales"][0]["axes"] = \
         meta["attributes"]["ome"]["multiscales"][0]["axes"][:2]       # 2 axes, 5-D arrays
-    json.dump(meta, open(meta_path, "w"))
+    with open(meta_path, "w") as f:
+        json.dump(meta, f)
     problems = check_data(url, "0.5")[1]
     assert problems and all(p.code == "invalid-ngff" and p.fixable for p in problems)
 
@@ -300,42 +300,3 @@ def test_a_slow_server_is_a_timeout_not_fixable(served):
             url.replace(server.url, proxy.url), "0.5",
             policy=HttpPolicy(attempts=1, connect_timeout=2, read_timeout=0.5))
     assert problem.code == "timeout" and not problem.fixable
-
-
-def test_fix_on_a_read_only_server_changes_nothing_and_says_so():
-    import omero
-    from omero_cli_ngff.workflows.verify import ImageReport, fix
-
-    class ReadOnlyConn:
-        class SERVICE_OPTS:
-            group = -1
-
-            @classmethod
-            def getOmeroGroup(cls):
-                return cls.group
-
-            @classmethod
-            def setOmeroGroup(cls, group):
-                cls.group = group
-
-        def deleteObjects(self, *args, **kwargs):
-            raise omero.ReadOnlyGroupSecurityViolation(None, None, "read-only server")
-
-    gone = copy_of(good_pairs(), annotation_id=7)
-    foreign = copy_of(good_pairs(), annotation_id=8, image_id=2)
-    foreign.can_edit = False
-    reports = [
-        ImageReport(record(), [gone], [Problem("data-not-found", "404",
-                                                      annotation_id=7, fixable=True)]),
-        ImageReport(record(id=2), [foreign], [Problem(
-            "data-not-found", "404", annotation_id=8, fixable=True)]),
-        ImageReport(record(id=3), [copy_of(good_pairs(), 9, 3)], [Problem(
-            "forbidden", "403", annotation_id=9)]),
-    ]
-    fixes = fix(ReadOnlyConn(), reports, dry_run=False)
-    assert [(f.image_id, f.done) for f in fixes] == [(1, False), (2, False)]
-    assert "ReadOnlyGroupSecurityViolation" in fixes[0].error
-    assert fixes[1].error == "not allowed to delete this annotation"
-    dry = fix(ReadOnlyConn(), reports, dry_run=True)
-    assert [(f.annotation_id, f.done, f.error) for f in dry] == [
-        (7, False, ""), (8, False, "not allowed to delete this annotation")]

@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.helpers.cli import invoke
 from omero_cli_ngff import exit_codes
+from tests.helpers.cli import invoke
 
 
 def test_help_lists_the_four_commands(capsys):

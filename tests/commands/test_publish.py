@@ -137,19 +137,6 @@ def test_permissions_and_groups(world):
     assert copies[1][0].owner_id == 0
 
 
-def test_destination_defaults_from_the_server_configuration(world, monkeypatch):
-    from omero_cli_ngff.workflows import publish_settings
-    monkeypatch.setattr(publish_settings, "client_config", lambda conn: {
-        "omero.client.ngff.dest": world.dest,
-        "omero.client.ngff.namespace": "test/ns"})
-    rv, rows, err = world.publish("Image:3", dest=False)
-    assert rv == 0, err
-    assert world.copies([3], "test/ns")[3][0].zarr_path == world.public("0.5/3.ome.zarr/0/")
-    monkeypatch.setattr(publish_settings, "client_config", lambda conn: {})
-    rv, _, err = world.publish("Image:3", dest=False)
-    assert rv == exit_codes.USAGE and "--dest" in err
-
-
 def test_unsafe_template_is_a_usage_error(world):
     for template in ("../{image_id}.ome.zarr", "/abs/{image_id}", "{nope}/{image_id}",
                      "{ngff_version}/x.ome.zarr"):

@@ -163,8 +163,9 @@ def test_annotation_links_and_reverse_lookup(omero_devserver, alice):
     assert len(links) == 1
     image_id, link_id, ann_id, owner_id, group_id = links[0]
     assert (image_id, owner_id, group_id) == (1, 2, 3)
-    assert run(alice, Q.MAP_VALUES, params_for(Q.MAP_VALUES, [ann_id, 999])) == [
-        [ann_id, 0, "stain", "H&E"]]
+    (ann,) = run(alice, Q.MAP_ANNOTATIONS, params_for(Q.MAP_ANNOTATIONS, [ann_id, 999]),
+                 "find")
+    assert [(nv.name, nv.value) for nv in ann.getMapValue()] == [("stain", "H&E")]
     p = params_for(Q.ANNOTATION_LINKS, [1])
     p.add("ns", rstring("another/namespace"))
     assert run(alice, Q.ANNOTATION_LINKS, p) == []

@@ -9,14 +9,15 @@ publish (fresh, then the no-op reruns); locate (table, styles, --urls, --missing
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
 import pytest
 
 from test_infra.fake_gcs import create_bucket
-from tests.helpers.cli import invoke
 from tests.golden.normalise import normalise
+from tests.helpers.cli import invoke
 
 pytestmark = [pytest.mark.devserver, pytest.mark.object_store]
 
@@ -73,10 +74,8 @@ def golden_world(start_omero_devserver, gcs_emulator, tmp_path, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.setenv("OMERO_SESSIONDIR", str(tmp_path / "sessions"))
     server = start_omero_devserver()
-    try:
+    with contextlib.suppress(Exception):   # the bucket of an earlier run of this test
         create_bucket(gcs_emulator.url, BUCKET)
-    except Exception:   # noqa: BLE001 - the bucket of an earlier run of this test
-        pass
     return server, gcs_emulator
 
 

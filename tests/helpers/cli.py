@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 
@@ -12,9 +13,10 @@ def invoke(argv, capsys=None):
     cli = CLI()
     cli.loadplugins()
     try:
-        cli.invoke(list(argv), strict=True)
-    except NonZeroReturnCode:
-        pass
+        with contextlib.suppress(NonZeroReturnCode):
+            cli.invoke(list(argv), strict=True)
+    finally:
+        cli.close()                 # as omero's own launcher does: frees the client
     out, err = capsys.readouterr() if capsys is not None else ("", "")
     return cli.rv, out, err
 

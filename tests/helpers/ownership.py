@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, Optional
 
 import requests
 
@@ -25,7 +25,7 @@ CATALOGUE = Path(__file__).resolve().parent.parent / "catalogues" / "ownership.y
 class OwnWorld:
     """A bucket and a namespace of this test's on the shared server."""
 
-    def __init__(self, server, emulator, capsys, bucket: Optional[str] = None,
+    def __init__(self, server, emulator, capsys, bucket: str | None = None,
                  prefix: str = "data"):
         self.server = server
         self.emulator = emulator
@@ -42,7 +42,7 @@ class OwnWorld:
     def public(self, rel: str = "") -> str:
         return f"{self.emulator.url}/{self.bucket}/{self.prefix}/{rel}"
 
-    def argv(self, command: str, *args: str, user: str = "root", dest: Optional[str] = None,
+    def argv(self, command: str, *args: str, user: str = "root", dest: str | None = None,
              namespace: bool = True) -> list[str]:
         argv = ["ngff", command, *args]
         if command == "publish":
@@ -52,7 +52,7 @@ class OwnWorld:
         login = self.server.cli_login_args(user)
         return argv + login + (["-g", "-1"] if user == "root" else [])
 
-    def publish(self, *args: str, user: str = "root", dest: Optional[str] = None,
+    def publish(self, *args: str, user: str = "root", dest: str | None = None,
                 namespace: bool = True):
         """(exit code, rows, stderr) of `omero ngff publish ... --style json`."""
         rv, out, err = invoke(self.argv("publish", *args, "--style", "json", user=user,
@@ -60,14 +60,14 @@ class OwnWorld:
         self.outputs += [out, err]
         return rv, json_rows(out), err
 
-    def copies(self, ids: Iterable[int], ns: Optional[str] = None) -> dict:
+    def copies(self, ids: Iterable[int], ns: str | None = None) -> dict:
         conn = self.server.connect("root")
         try:
             return annotations.read(conn, list(ids), ns or self.namespace)
         finally:
             conn.close()
 
-    def objects(self, prefix: Optional[str] = None) -> dict[str, str]:
+    def objects(self, prefix: str | None = None) -> dict[str, str]:
         """Object name -> its md5 (per-object digests), under the prefix."""
         return digests(self.emulator.url, self.bucket,
                        self.prefix + "/" if prefix is None else prefix)
@@ -118,7 +118,7 @@ def assert_annotations_point_at_own_copies(world: OwnWorld, ids: Iterable[int],
             assert shape["shape"][-2:] == [px.size_y, px.size_x], (image_id, url)
 
 
-def _get(world: OwnWorld, name: str) -> Optional[bytes]:
+def _get(world: OwnWorld, name: str) -> bytes | None:
     from test_infra.fake_gcs import get_object
     return get_object(world.emulator.url, world.bucket, name)
 

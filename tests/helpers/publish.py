@@ -3,16 +3,16 @@ bucket on the object-store emulator, the real CLI in-process, and what to look a
 
 from __future__ import annotations
 
-import re
 import os
+import re
 from pathlib import Path
 
 import requests
 
-from tests.helpers.cli import invoke, json_rows
-from omero_cli_ngff.omero_io import annotations
 from omero_cli_ngff.model.annotation import DEFAULT_NAMESPACE
+from omero_cli_ngff.omero_io import annotations
 from omero_cli_ngff.storage import fetch_metadata
+from tests.helpers.cli import invoke, json_rows
 
 CATALOGUE = Path(__file__).resolve().parent.parent / "catalogues" / "publish.yaml"
 NS = DEFAULT_NAMESPACE

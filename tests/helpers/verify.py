@@ -25,7 +25,7 @@ class _RangeHandler(SimpleHTTPRequestHandler):
             self.send_error(404)
             return None
         try:
-            f = open(path, "rb")
+            f = open(path, "rb")  # noqa: SIM115 - the handler returns it to copy from
         except OSError:
             self.send_error(404)
             return None
@@ -73,7 +73,7 @@ class FolderServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
-    def start(self) -> "FolderServer":
+    def start(self) -> FolderServer:
         self.thread.start()
         return self
 
@@ -137,6 +137,7 @@ def ramp(shape, dtype="uint16"):
 def image_pixels(image_id: int, catalogue=None):
     """The dev server's full-resolution pixels of an image, (t, c, z, y, x)."""
     import numpy as np
+
     from test_infra.omero_devserver.catalogue import load_catalogue
     from test_infra.omero_devserver.pixels import expected_plane
     cat = load_catalogue(catalogue)

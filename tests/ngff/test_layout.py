@@ -7,9 +7,16 @@ import numpy as np
 import pytest
 
 from omero_cli_ngff.ngff.downsample import downsample_mean2
-from omero_cli_ngff.ngff.layout import (BASE_MEMORY, chunks_in_flight, estimate_memory,
-                                        level_chunks, level_sizes, morton_order, plan_image,
-                                        shard_shape)
+from omero_cli_ngff.ngff.layout import (
+    BASE_MEMORY,
+    chunks_in_flight,
+    estimate_memory,
+    level_chunks,
+    level_sizes,
+    morton_order,
+    plan_image,
+    shard_shape,
+)
 
 
 def test_levels_halve_down_to_min_size():
@@ -152,7 +159,8 @@ def test_downsample_rounding_and_floats():
     assert downsample_mean2(a)[0, 0] == 1
     f = np.arange(12, dtype=np.float32).reshape(3, 4)
     d = downsample_mean2(f)
-    assert d.dtype == np.float32 and d[0, 0] == pytest.approx(2.5) and d[1, 0] == pytest.approx(8.5)
+    assert d.dtype == np.float32
+    assert d[0, 0] == pytest.approx(2.5) and d[1, 0] == pytest.approx(8.5)
     h = downsample_mean2(np.full((4, 4), 60000, np.float16))
     assert h.dtype == np.float16 and np.isfinite(h).all()
 

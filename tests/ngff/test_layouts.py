@@ -4,12 +4,22 @@ import numpy as np
 import pytest
 import zarr
 
-from omero_cli_ngff.ngff import (FieldSpec, ImageSpec, InvalidSpecError, PlateSpec, WellSpec,
-                                 WriteOptions, ome_xml, read_level, validate,
-                                 write_bioformats2raw, write_plate)
+from omero_cli_ngff.model.records import ChannelInfo, PhysicalSize, RenderingInfo
+from omero_cli_ngff.ngff import (
+    FieldSpec,
+    ImageSpec,
+    InvalidSpecError,
+    PlateSpec,
+    WellSpec,
+    WriteOptions,
+    ome_xml,
+    read_level,
+    validate,
+    write_bioformats2raw,
+    write_plate,
+)
 from omero_cli_ngff.ngff.ome_xml import read_ome_xml
 from omero_cli_ngff.ngff.sources import ArraySource
-from omero_cli_ngff.model.records import ChannelInfo, PhysicalSize, RenderingInfo
 
 
 def small(seed, shape=(1, 2, 1, 200, 150), dtype=np.uint16):
@@ -70,7 +80,8 @@ def test_plate_rejects_bad_wells():
 def test_bioformats2raw_layout(tmp_path, version):
     a = small(1)
     b = small(2, shape=(2, 3, 2, 130, 170), dtype=np.uint8)
-    rendering = RenderingInfo(channels=[ChannelInfo("DAPI", "0000FF"), ChannelInfo("GFP", "00FF00")])
+    rendering = RenderingInfo(channels=[ChannelInfo("DAPI", "0000FF"),
+                                        ChannelInfo("GFP", "00FF00")])
     specs = [spec_of(a, "first", physical_x=PhysicalSize(0.5, "MICROMETER"),
                      physical_y=PhysicalSize(0.5, "MICROMETER"),
                      physical_z=PhysicalSize(200, "NANOMETER"), rendering=rendering),

@@ -5,18 +5,24 @@ compared chunk by chunk; nothing looks complete before it is."""
 
 import json
 import os
-from pathlib import Path
 import random
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
 import zarr
 
-from omero_cli_ngff.ngff import (ImageSpec, TargetExistsError, WriteOptions, read_level,
-                                 validate, write_image)
+from omero_cli_ngff.ngff import (
+    ImageSpec,
+    TargetExistsError,
+    WriteOptions,
+    read_level,
+    validate,
+    write_image,
+)
 from omero_cli_ngff.ngff.sources import ArraySource
 
 SHAPE = (1, 2, 1, 1000, 700)
@@ -199,8 +205,8 @@ def test_kill_9_then_resume(tmp_path, reference, version, interval, seed):
     kill_at = random.Random(seed).randint(2, total)
     dest = str(tmp_path / "img")
     script = CHILD.format(repo=str(Path(__file__).resolve().parents[2]))
-    proc = subprocess.run([sys.executable, "-c", script, str(kill_at), version, str(interval), dest],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-c", script, str(kill_at), version, str(interval),
+                           dest], capture_output=True, text=True, timeout=120)
     assert proc.returncode == -9, proc.stderr[-2000:]
     if looks_complete(dest):            # killed after the metadata: the record says not done
         assert os.path.isdir(os.path.join(dest, ".ngff-progress")) or kill_at == total

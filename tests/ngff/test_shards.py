@@ -20,7 +20,7 @@ from zarr.storage import FsspecStore, LocalStore, MemoryStore, WrapperStore
 
 from omero_cli_ngff.ngff import codecs, shards
 from omero_cli_ngff.ngff import store as st
-from omero_cli_ngff.ngff.errors import StoreError, WriterError, NoSpaceError
+from omero_cli_ngff.ngff.errors import NoSpaceError, StoreError, WriterError
 
 SHAPE = (1, 3, 5, 100, 90)      # partial edge chunks; the last shards stick out
 CHUNKS = (1, 1, 1, 32, 32)
@@ -341,7 +341,9 @@ def test_no_space_while_appending(tmp_path, monkeypatch):
         def close(self):
             self.f.close()
 
-    monkeypatch.setattr(shards, "open", lambda *a: FullFile(open(*a)), raising=False)
+    # the sink closes the file it opens
+    monkeypatch.setattr(shards, "open", lambda *a: FullFile(open(*a)),  # noqa: SIM115
+                        raising=False)
     sink = shards.open_sink(store, "0/c/0/0", (2,))
     with pytest.raises(NoSpaceError) as err:
         sink.add((0,), b"abc")

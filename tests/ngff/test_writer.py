@@ -8,14 +8,22 @@ import pytest
 import zarr
 from zarr.storage import MemoryStore
 
-from omero_cli_ngff.ngff import (ImageSpec, InvalidSpecError, SourceError, TargetExistsError,
-                                 UnsupportedPixelTypeError, WriteOptions, read_level, validate,
-                                 write_image)
+from omero_cli_ngff.model.records import ChannelInfo, PhysicalSize, RenderingInfo
+from omero_cli_ngff.ngff import (
+    ImageSpec,
+    InvalidSpecError,
+    SourceError,
+    TargetExistsError,
+    UnsupportedPixelTypeError,
+    WriteOptions,
+    read_level,
+    validate,
+    write_image,
+)
 from omero_cli_ngff.ngff.codecs import COMPRESSIONS
 from omero_cli_ngff.ngff.downsample import downsample_mean2
 from omero_cli_ngff.ngff.errors import StoreError
 from omero_cli_ngff.ngff.sources import ArraySource
-from omero_cli_ngff.model.records import ChannelInfo, PhysicalSize, RenderingInfo
 
 SHAPE = (1, 3, 2, 1000, 700)
 
@@ -50,7 +58,8 @@ def expected_pyramid(arr, n):
     for _ in range(n - 1):
         prev = out[-1]
         t, c, z = prev.shape[:3]
-        out.append(np.stack([np.stack([np.stack([downsample_mean2(prev[a, b, d]) for d in range(z)])
+        out.append(np.stack([np.stack([np.stack([downsample_mean2(prev[a, b, d])
+                                                  for d in range(z)])
                                        for b in range(c)]) for a in range(t)]))
     return out
 
@@ -63,7 +72,8 @@ def count_files(path):
 def test_round_trip(tmp_path, version):
     arr = image()
     rendering = RenderingInfo(channels=[ChannelInfo("DAPI", "0000FF", 10, 200),
-                                        ChannelInfo("GFP", "00FF00"), ChannelInfo("RFP", "FF0000")],
+                                        ChannelInfo("GFP", "00FF00"),
+                                        ChannelInfo("RFP", "FF0000")],
                               default_z=1)
     dest = str(tmp_path / "img.ome.zarr")
     seen = []
@@ -102,7 +112,8 @@ def test_round_trip(tmp_path, version):
 def test_sharded_object_count_far_below_v2(tmp_path):
     arr = image(shape=(1, 1, 1, 2048, 1536))
     r5 = write_image(str(tmp_path / "a"), spec_for(arr), ArraySource(arr), opts())
-    r4 = write_image(str(tmp_path / "b"), spec_for(arr), ArraySource(arr), opts(ngff_version="0.4"))
+    r4 = write_image(str(tmp_path / "b"), spec_for(arr), ArraySource(arr),
+                     opts(ngff_version="0.4"))
     assert r4.objects_written >= 8 * 6 + 4 * 3          # one object per 256 chunk
     assert r5.objects_written * 5 < r4.objects_written  # one per shard
     assert count_files(tmp_path / "a") == r5.objects_written
@@ -184,9 +195,9 @@ def test_omero_bit_is_uint8(tmp_path):
 
 def test_unsupported_pixel_type():
     with pytest.raises(UnsupportedPixelTypeError):
-        ImageSpec("c", "complex64", 10, 10).numpy_dtype
+        _ = ImageSpec("c", "complex64", 10, 10).numpy_dtype
     with pytest.raises(UnsupportedPixelTypeError):
-        ImageSpec("c", "complex", 10, 10).numpy_dtype
+        _ = ImageSpec("c", "complex", 10, 10).numpy_dtype
 
 
 def test_identical_target_is_complete_different_is_error(tmp_path):
@@ -202,7 +213,8 @@ def test_identical_target_is_complete_different_is_error(tmp_path):
     with pytest.raises(TargetExistsError):
         write_image(dest, spec_for(arr), ArraySource(arr), opts(ngff_version="0.4"))
     with pytest.raises(TargetExistsError):
-        write_image(dest, spec_for(arr.astype(np.uint16)), ArraySource(arr.astype(np.uint16)), opts())
+        wide = arr.astype(np.uint16)
+        write_image(dest, spec_for(wide), ArraySource(wide), opts())
     res = write_image(dest, spec_for(other), ArraySource(other), opts(overwrite=True))
     assert not res.already_complete and validate(dest) == []
     assert np.array_equal(read_level(dest, 0), other)

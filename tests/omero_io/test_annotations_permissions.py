@@ -8,8 +8,8 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from omero_cli_ngff.omero_io import annotations, targets
 from omero_cli_ngff.model.objects import parse_objects
+from omero_cli_ngff.omero_io import annotations, targets
 from omero_cli_ngff.omero_io.permissions import Caller as PluginCaller
 from test_infra.omero_devserver.catalogue import Catalogue, Group, User
 from test_infra.omero_devserver.security import Caller as ServerCaller

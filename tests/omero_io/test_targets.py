@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.cli import invoke, json_rows
-from omero_cli_ngff.omero_io import annotations, targets
-from omero_cli_ngff.model.annotation import DEFAULT_NAMESPACE, annotation_values
 from omero_cli_ngff import exit_codes
+from omero_cli_ngff.model.annotation import DEFAULT_NAMESPACE, annotation_values
 from omero_cli_ngff.model.objects import parse_objects
+from omero_cli_ngff.omero_io import annotations, targets
+from tests.helpers.cli import invoke, json_rows
 
 pytestmark = [pytest.mark.devserver]
 

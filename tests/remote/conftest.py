@@ -4,7 +4,6 @@ against the Batch stub."""
 import pytest
 
 from omero_cli_ngff.storage import parse_destination
-
 from tests.remote.engine_helpers import make_engine
 
 

@@ -8,7 +8,6 @@ from google.cloud import batch_v1
 
 from omero_cli_ngff.remote import DEST_MOUNT, REPO_MOUNT, VERSION_RECORD
 from test_infra.batch_runner import StubImage
-
 from tests.remote.engine_helpers import JOB, make_engine
 
 pytestmark = [pytest.mark.object_store]

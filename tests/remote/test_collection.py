@@ -8,12 +8,18 @@ import zarr
 from google.cloud import batch_v1
 
 from omero_cli_ngff import exit_codes
-from omero_cli_ngff.remote import (Bf2rawOptions, ConverterRefused, FilesetJob, JobFailed,
-                                   OutputUnreadable, column_name, row_name)
+from omero_cli_ngff.remote import (
+    Bf2rawOptions,
+    ConverterRefused,
+    FilesetJob,
+    JobFailed,
+    OutputUnreadable,
+    column_name,
+    row_name,
+)
 from omero_cli_ngff.storage import fetch_metadata
 from test_infra.batch_runner import StubImage
 from test_infra.batch_stub import PlateShape
-
 from tests.remote.engine_helpers import JOB, make_engine
 
 pytestmark = [pytest.mark.object_store]

@@ -11,14 +11,24 @@ import zarr
 from google.cloud import batch_v1
 
 from omero_cli_ngff import exit_codes
-from omero_cli_ngff.remote import (DEST_MOUNT, REPO_MOUNT, BatchSettings, Bf2rawOptions,
-                                   FilesetJob, GoogleBatchEngine, JobFailed, JobRefused,
-                                   OutputUnreadable, RemoteConfigError, RemoteUnavailable,
-                                   WaitTimeout, job_id_is_valid)
+from omero_cli_ngff.remote import (
+    DEST_MOUNT,
+    REPO_MOUNT,
+    BatchSettings,
+    Bf2rawOptions,
+    FilesetJob,
+    GoogleBatchEngine,
+    JobFailed,
+    JobRefused,
+    OutputUnreadable,
+    RemoteConfigError,
+    RemoteUnavailable,
+    WaitTimeout,
+    job_id_is_valid,
+)
 from omero_cli_ngff.storage import fetch_metadata, parse_destination
 from test_infra.batch_runner import TEST_IMAGE
 from test_infra.fake_gcs import free_port
-
 from tests.remote.engine_helpers import JOB, OPTIONS, make_engine, sent_job
 
 pytestmark = [pytest.mark.object_store]

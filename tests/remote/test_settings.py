@@ -3,9 +3,16 @@
 import pytest
 
 from omero_cli_ngff import exit_codes
-from omero_cli_ngff.remote import (IMAGE_CONFIG_KEY, IMAGE_ENV, BatchSettings, Bf2rawOptions,
-                                   GoogleBatchEngine, RemoteConfigError, image_is_valid,
-                                   resolve_image)
+from omero_cli_ngff.remote import (
+    IMAGE_CONFIG_KEY,
+    IMAGE_ENV,
+    BatchSettings,
+    Bf2rawOptions,
+    GoogleBatchEngine,
+    RemoteConfigError,
+    image_is_valid,
+    resolve_image,
+)
 from omero_cli_ngff.storage import parse_destination
 
 OPTION = "us-central1-docker.pkg.dev/proj/ngff/bioformats2raw:0.12.1-1"
@@ -74,4 +81,4 @@ def test_the_client_floor_has_every_job_state_the_code_uses():
     floor = re.search(r"google-cloud-batch>=([\d.]+)", setup).group(1)
     assert tuple(int(n) for n in floor.split(".")) >= (0, 17, 34)
     names = set(batch_v1.JobStatus.State.__members__)
-    assert ACTIVE_STATES | RETRY_STATES | TERMINAL_STATES <= names
+    assert names >= ACTIVE_STATES | RETRY_STATES | TERMINAL_STATES

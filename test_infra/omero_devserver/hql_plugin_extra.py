@@ -1,0 +1,69 @@
+"""Query patterns of the plugin's channel and group-defaults queries (omero_cli_ngff
+``omero_io/queries.py``: CHANNELS, GROUP_DEFAULTS, GROUP_MEMBERS), registered into the
+table of ``hql.py``."""
+
+from __future__ import annotations
+
+import omero
+
+from . import catalogue as cat
+from .hql import Query, Row, pattern
+from .model import to_rtype
+
+
+@pattern("CHANNELS",
+         r"select img\.id, index\(chan\), lc\.name, lc\.emissionWave\.value, chan\.red,"
+         r" chan\.green, chan\.blue, si\.globalMin, si\.globalMax from Pixels p"
+         r" join p\.image as img join p\.channels as chan"
+         r" join chan\.logicalChannel as lc left outer join chan\.statsInfo as si"
+         r" where img\.id in \(:ids\) order by img\.id, index\(chan\)")
+def channels(q: Query):
+    """The channels the catalogue describes, as model.Builder.channel builds them."""
+    rows = []
+    for img in (q.get("Image", i) for i in sorted(set(q.ids()))):
+        if img is None or img.pixels is None:
+            continue
+        low, high = cat.type_range(img.pixels.pixel_type)
+        for c, spec in enumerate(img.pixels.channels):
+            red, green, blue = (int(spec.color[i:i + 2], 16) for i in (0, 2, 4))
+            rows.append(Row([to_rtype(img.id), omero.rtypes.rint(c), to_rtype(spec.name),
+                             omero.rtypes.rdouble(spec.emission_wave)
+                             if spec.emission_wave is not None else None,
+                             omero.rtypes.rint(red), omero.rtypes.rint(green),
+                             omero.rtypes.rint(blue), omero.rtypes.rdouble(low),
+                             omero.rtypes.rdouble(high)], img.owner, img.group))
+    return rows
+
+
+@pattern("GROUP_DEFAULTS",
+         r"select a\.id, a\.details\.owner\.id from ExperimenterGroupAnnotationLink l"
+         r" join l\.child a where l\.parent\.id in \(:ids\) and a\.ns = :ns"
+         r" and a\.class = MapAnnotation order by a\.id")
+def group_defaults(q: Query):
+    """Map annotations of a namespace linked to groups, as the caller may read them."""
+    ids, ns, found = set(q.ids()), q.param("ns"), {}
+    for link in list(q.store.links.values()):
+        ann = q.store.annotations.get(link.child_id)
+        if (link.parent_type != "ExperimenterGroup" or link.parent_id not in ids
+                or ann is None or ann.kind != "MapAnnotation" or ann.ns != ns):
+            continue
+        if q.caller.can_read(link.owner, link.group) and \
+                q.caller.can_read(ann.owner, ann.group):
+            found[ann.id] = Row([to_rtype(ann.id), to_rtype(ann.owner)], ann.owner,
+                                ann.group)
+    return [found[i] for i in sorted(found)]
+
+
+@pattern("GROUP_MEMBERS",
+         r"select m\.parent\.id, m\.child\.id, m\.owner from GroupExperimenterMap m"
+         r" where m\.parent\.id in \(:ids\) order by m\.id")
+def group_members(q: Query):
+    """GroupExperimenterMap is a system type, readable by every user; admins are the
+    members of the system group (id 0)."""
+    ids, rows = set(q.ids()), []
+    for user in sorted(q.cat.users.values(), key=lambda u: u.id):
+        for gid in list(user.groups) + ([0] if user.admin else []):
+            if gid in ids:
+                rows.append(Row([to_rtype(gid), to_rtype(user.id),
+                                 omero.rtypes.rbool(gid in user.leads)]))
+    return rows
