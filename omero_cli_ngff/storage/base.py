@@ -26,8 +26,9 @@ import hashlib
 import posixpath
 import urllib.parse
 from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, ContextManager, Optional
+from typing import TYPE_CHECKING, ClassVar
 
 from ..model.paths import encode_url
 from .errors import InvalidDestination, PublicUrlError
@@ -50,11 +51,11 @@ OWNER_RECORD = ".omero-ngff-owner.json"
 class DestinationOptions:
     """How to reach a destination, besides its URL (each backend takes what it needs)."""
 
-    public_url: Optional[str] = None
-    credentials_file: Optional[str] = None
-    anonymous: Optional[bool] = None
-    endpoint_url: Optional[str] = None
-    project: Optional[str] = None
+    public_url: str | None = None
+    credentials_file: str | None = None
+    anonymous: bool | None = None
+    endpoint_url: str | None = None
+    project: str | None = None
     policy: HttpPolicy = DEFAULT_POLICY
 
 
@@ -66,8 +67,8 @@ class ZarrGroupInfo:
     url: str                        # storage URL (gs://..., file://..., memory://...)
     ngff_version: str               # "0.4", "0.5", ...
     zarr_format: int                # 2 or 3
-    size: Optional[int] = None      # bytes under the group (when asked)
-    objects: Optional[int] = None   # objects/files under the group (when asked)
+    size: int | None = None      # bytes under the group (when asked)
+    objects: int | None = None   # objects/files under the group (when asked)
 
 
 @dataclass(frozen=True)
@@ -102,9 +103,9 @@ class Destination(ABC):
     #: across runs; False for memory://, private to this process
     shared: ClassVar[bool] = True
     #: the GCS bucket holding the destination (None for folders and memory)
-    bucket: Optional[str] = None
+    bucket: str | None = None
 
-    def __init__(self, prefix: str, public_url: Optional[str] = None, *,
+    def __init__(self, prefix: str, public_url: str | None = None, *,
                  policy: HttpPolicy = DEFAULT_POLICY) -> None:
         self.prefix = prefix
         self.policy = policy
@@ -142,7 +143,7 @@ class Destination(ABC):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.url} public={self.public_base}>"
 
-    def relpath_of(self, url_or_path: str) -> Optional[str]:
+    def relpath_of(self, url_or_path: str) -> str | None:
         """Inverse of `join` (also accepts fs paths): the relative path, or None when
         the location is not under this destination."""
         for base in (self.join(""), self.fs_path("")):
@@ -155,11 +156,11 @@ class Destination(ABC):
 
     # -- public URLs ----------------------------------------------------------------------
 
-    def _default_public_base(self) -> Optional[str]:
+    def _default_public_base(self) -> str | None:
         """The public URL of the root when none is given (None: it must be given)."""
         return None
 
-    def _public_base(self, public_url: Optional[str]) -> Optional[str]:
+    def _public_base(self, public_url: str | None) -> str | None:
         if public_url:
             parts = urllib.parse.urlsplit(public_url)
             if parts.scheme not in ("http", "https") or not parts.netloc \
@@ -185,7 +186,7 @@ class Destination(ABC):
         url = f"{base}/{quote_path(rel)}" if rel else base
         return url + "/" if group else url
 
-    def relpath_of_public_url(self, url: str) -> Optional[str]:
+    def relpath_of_public_url(self, url: str) -> str | None:
         """The relative path a public URL points at, or None when it is not under this
         destination's public base (e.g. published somewhere else)."""
         if not self.public_base:
@@ -205,7 +206,7 @@ class Destination(ABC):
         """Is there anything (object, file, folder, prefix) at ``relpath``?"""
 
     @abstractmethod
-    def read_bytes(self, relpath: str) -> Optional[bytes]:
+    def read_bytes(self, relpath: str) -> bytes | None:
         """The content of one object/file, or None when it does not exist."""
 
     @abstractmethod
@@ -268,16 +269,16 @@ class Destination(ABC):
     # -- exclusive and conditional writes ------------------------------------------------
 
     @abstractmethod
-    def create_exclusive(self, relpath: str, data: bytes) -> Optional[str]:
+    def create_exclusive(self, relpath: str, data: bytes) -> str | None:
         """Create the object only if nothing is there, atomically: of racing creators
         exactly one succeeds. Its version, or None when the object exists."""
 
     @abstractmethod
-    def read_versioned(self, relpath: str) -> Optional[Versioned]:
+    def read_versioned(self, relpath: str) -> Versioned | None:
         """The object's content and version, or None when it does not exist."""
 
     @abstractmethod
-    def replace_if(self, relpath: str, data: bytes, version: str) -> Optional[str]:
+    def replace_if(self, relpath: str, data: bytes, version: str) -> str | None:
         """Overwrite the object only if it is still at ``version``: the new version, or
         None when it changed, vanished, or another writer won the race."""
 
@@ -315,7 +316,7 @@ class Destination(ABC):
     def cors_warnings(self) -> list[str]:
         """Warnings about browser viewers that could not read the published images."""
 
-    def translate_errors(self, what: str, write: bool = True) -> ContextManager[None]:
+    def translate_errors(self, what: str, write: bool = True) -> AbstractContextManager[None]:
         """Turn storage exceptions raised inside into one-line DestinationErrors
         (exceptions that are not about storage pass unchanged)."""
         return translating(what, write=write)

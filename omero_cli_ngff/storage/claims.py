@@ -22,13 +22,13 @@ overridden with OMERO_NGFF_CLAIM_STALE_AFTER and OMERO_NGFF_CLAIM_HEARTBEAT (sec
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass, fields
-from typing import Optional
 
 from .base import Destination
 from .errors import DestinationError
@@ -45,7 +45,7 @@ HEARTBEAT_ENV = "OMERO_NGFF_CLAIM_HEARTBEAT"
 _TRIES = 3
 
 
-def _seconds(name: str) -> Optional[float]:
+def _seconds(name: str) -> float | None:
     text = os.environ.get(name, "").strip()
     try:
         return float(text) if text else None
@@ -53,8 +53,8 @@ def _seconds(name: str) -> Optional[float]:
         return None
 
 
-def claim_times(stale_after: Optional[float] = None,
-                heartbeat: Optional[float] = None) -> tuple[float, float]:
+def claim_times(stale_after: float | None = None,
+                heartbeat: float | None = None) -> tuple[float, float]:
     """(stale_after, heartbeat): the arguments, else the environment, else 300 and 60
     s; a heartbeat never slower than a fifth of stale_after."""
     stale = stale_after if stale_after is not None else _seconds(STALE_ENV)
@@ -80,7 +80,7 @@ class Holder:
         return f"run {self.run[:8]} (started {when}, last heartbeat {beat:.0f} s ago)"
 
     @classmethod
-    def parse(cls, data: Optional[bytes]) -> Optional[Holder]:
+    def parse(cls, data: bytes | None) -> Holder | None:
         try:
             doc = json.loads(data or b"")
             return cls(**{f.name: doc[f.name] for f in fields(cls) if f.name in doc})
@@ -91,9 +91,9 @@ class Holder:
 class Claims:
     """The claims of one run on one destination."""
 
-    def __init__(self, dest: Destination, stale_after: Optional[float] = None,
-                 heartbeat: Optional[float] = None, command: str = "publish",
-                 local: Optional[LocalRun] = None, scope: str = "") -> None:
+    def __init__(self, dest: Destination, stale_after: float | None = None,
+                 heartbeat: float | None = None, command: str = "publish",
+                 local: LocalRun | None = None, scope: str = "") -> None:
         self.dest = dest
         self.stale_after, self.heartbeat_every = claim_times(stale_after, heartbeat)
         self.local = local
@@ -105,14 +105,14 @@ class Claims:
         self._held: dict[str, str] = {}           # key -> version of our claim
         self._lock = threading.Lock()             # _held, and our claims' writes
         self._stop = threading.Event()
-        self._thread: Optional[threading.Thread] = None
+        self._thread: threading.Thread | None = None
 
     # -- public ---------------------------------------------------------------------------
 
     def relpath(self, key: object) -> str:
         return f"{CLAIMS_DIR}/{self.scope}/{key}" if self.scope else f"{CLAIMS_DIR}/{key}"
 
-    def acquire(self, key: object) -> Optional[Holder]:
+    def acquire(self, key: object) -> Holder | None:
         """Claim `key`: None when we hold it now, else the live holder (skip the image)."""
         name = str(key)
         rel = self.relpath(name)
@@ -143,10 +143,9 @@ class Claims:
             version = self._held.pop(name, None)
             if version is None:
                 return
-            try:
+            # failing here is no harm: stale after a while, then taken over
+            with contextlib.suppress(DestinationError, OSError):
                 self.dest.delete_if(self.relpath(name), version)
-            except (DestinationError, OSError):
-                pass                              # stale after a while: taken over
 
     def release_all(self) -> None:
         self._stop.set()
@@ -156,7 +155,7 @@ class Claims:
     def held(self) -> list[str]:
         return list(self._held)
 
-    def is_stale(self, holder: Optional[Holder], version: Optional[str] = None) -> bool:
+    def is_stale(self, holder: Holder | None, version: str | None = None) -> bool:
         if holder is None:           # not a claim any run writes (always whole JSON)
             return True
         if time.time() - max(holder.heartbeat, holder.started) > self.stale_after:
@@ -175,10 +174,8 @@ class Claims:
         while not self._stop.wait(self.heartbeat_every):
             self.me.heartbeat = time.time()
             for key in list(self._held):
-                try:
+                with contextlib.suppress(Exception):   # a refresh failing is not fatal
                     self._refresh(key)
-                except Exception:                 # a refresh failing is not fatal
-                    pass
 
     # -- storage --------------------------------------------------------------------------
 

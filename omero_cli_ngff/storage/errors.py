@@ -16,8 +16,6 @@ Messages are one line and never contain credentials or tokens.
 
 from __future__ import annotations
 
-from typing import Optional
-
 from .. import exit_codes
 from ..errors import NgffError
 
@@ -94,7 +92,7 @@ class FetchError(Exception):
     kind = "error"
     definite = False
 
-    def __init__(self, url: str, message: str, status: Optional[int] = None):
+    def __init__(self, url: str, message: str, status: int | None = None):
         self.url = url
         self.status = status
         super().__init__(" ".join(f"{url}: {message}".split()))

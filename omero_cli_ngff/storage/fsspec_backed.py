@@ -3,10 +3,11 @@ reading, writing, removal, usage and the walk that finds OME-Zarr image groups."
 
 from __future__ import annotations
 
+import contextlib
 import json
 import posixpath
 from abc import abstractmethod
-from typing import Any, Optional
+from typing import Any
 
 from .base import Destination, Versioned, ZarrGroupInfo, content_version
 from .paths import clean_rel
@@ -23,7 +24,7 @@ class FsspecDestination(Destination):
     """A destination whose objects are reached through an fsspec filesystem
     (``fs``, made on first use by ``_make_fs``)."""
 
-    _fs: Optional[FileSystem] = None
+    _fs: FileSystem | None = None
     #: the filesystem has real folders (local, memory), pruned when they empty
     has_folders: bool = False
 
@@ -56,7 +57,7 @@ class FsspecDestination(Destination):
         with self.translate_errors("checking " + self.join(relpath), write=False):
             return bool(self._fresh().exists(self.fs_path(relpath)))
 
-    def read_bytes(self, relpath: str) -> Optional[bytes]:
+    def read_bytes(self, relpath: str) -> bytes | None:
         with self.translate_errors("reading " + self.join(relpath), write=False):
             try:
                 return bytes(self._fresh().cat_file(self.fs_path(relpath)))
@@ -77,10 +78,8 @@ class FsspecDestination(Destination):
 
     def _delete(self, rels: list[str]) -> None:
         fs = self.fs
-        try:
+        with contextlib.suppress(FileNotFoundError):      # gone meanwhile: as wanted
             fs.rm([self.fs_path(r) for r in rels])
-        except FileNotFoundError:
-            pass                                  # gone meanwhile: what we wanted
         if hasattr(fs, "invalidate_cache"):
             fs.invalidate_cache()
         if self.has_folders:
@@ -119,7 +118,7 @@ class FsspecDestination(Destination):
             files = [v for v in found.values() if v.get("type", "file") == "file"]
             return (sum(int(v.get("size") or 0) for v in files), len(files))
 
-    def read_versioned(self, relpath: str) -> Optional[Versioned]:
+    def read_versioned(self, relpath: str) -> Versioned | None:
         # without generations, the version is a digest of the content
         data = self.read_bytes(relpath)
         return None if data is None else Versioned(data, content_version(data))
@@ -194,7 +193,7 @@ def _load_json(fs: FileSystem, path: str) -> Any:
         return None
 
 
-def _v3_image(doc: dict[str, Any]) -> Optional[tuple[str, int]]:
+def _v3_image(doc: dict[str, Any]) -> tuple[str, int] | None:
     """(NGFF version, 3) when a zarr.json group document is an image's."""
     ome = (doc.get("attributes") or {}).get("ome") or {}
     if ome.get("multiscales"):
@@ -202,7 +201,7 @@ def _v3_image(doc: dict[str, Any]) -> Optional[tuple[str, int]]:
     return None
 
 
-def _v2_image(doc: Any) -> Optional[tuple[str, int]]:
+def _v2_image(doc: Any) -> tuple[str, int] | None:
     """(NGFF version, 2) when a .zattrs document is an image's."""
     ms = doc.get("multiscales") if isinstance(doc, dict) else None
     if ms:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import posixpath
 from dataclasses import dataclass
-from typing import Optional
 
 from .base import Destination
 
@@ -25,14 +24,14 @@ class Pending:
 
     image_id: int
     root: str
-    old: Optional[str] = None
-    old_url: Optional[str] = None
+    old: str | None = None
+    old_url: str | None = None
 
     def to_bytes(self) -> bytes:
         return json.dumps(self.__dict__, sort_keys=True).encode()
 
     @classmethod
-    def parse(cls, data: Optional[bytes]) -> Optional["Pending"]:
+    def parse(cls, data: bytes | None) -> Pending | None:
         try:
             doc = json.loads(data or b"")
             return cls(int(doc["image_id"]), str(doc["root"]), doc.get("old"),
@@ -63,7 +62,7 @@ def read_journal(dest: Destination, scope: str = "") -> dict[int, Pending]:
     return out
 
 
-def read_entry(dest: Destination, image_id: int, scope: str = "") -> Optional[Pending]:
+def read_entry(dest: Destination, image_id: int, scope: str = "") -> Pending | None:
     return Pending.parse(dest.read_bytes(journal_path(image_id, scope)))
 
 

@@ -15,6 +15,7 @@ name (tests run "another host" on one machine).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -22,7 +23,6 @@ import socket
 import tempfile
 import time
 import uuid
-from typing import Optional
 
 __all__ = ["HOST_ENV", "host_name", "LocalRun", "runs_root", "process_alive"]
 
@@ -43,7 +43,7 @@ def runs_root() -> str:
     return os.path.join(tempfile.gettempdir(), RUNS_DIR)
 
 
-def _start_ticks(pid: int) -> Optional[str]:
+def _start_ticks(pid: int) -> str | None:
     """When a process started (Linux: field 22 of /proc/PID/stat), to tell a pid that
     was reused by another process; None where that is not known."""
     try:
@@ -55,7 +55,7 @@ def _start_ticks(pid: int) -> Optional[str]:
     return fields[19] if len(fields) > 19 else None
 
 
-def process_alive(pid: int, started: Optional[str] = None) -> bool:
+def process_alive(pid: int, started: str | None = None) -> bool:
     """Is the process (of this host) still running, and the same process?"""
     if pid <= 0:
         return False
@@ -74,7 +74,7 @@ def process_alive(pid: int, started: Optional[str] = None) -> bool:
 class LocalRun:
     """This process' run: its id, its local folder, and what it found of dead runs."""
 
-    def __init__(self, run_id: Optional[str] = None, root: Optional[str] = None) -> None:
+    def __init__(self, run_id: str | None = None, root: str | None = None) -> None:
         self.run_id = run_id or uuid.uuid4().hex
         self.root = root or runs_root()
         self.host = host_name()
@@ -138,7 +138,7 @@ class LocalRun:
             pid, started if isinstance(started, str) else None)
 
 
-def _read_process(folder: str) -> Optional[dict[str, object]]:
+def _read_process(folder: str) -> dict[str, object] | None:
     try:
         with open(os.path.join(folder, PROCESS_FILE)) as fh:
             doc = json.load(fh)
@@ -152,9 +152,7 @@ def _remove_spool(folder: str) -> int:
     size = 0
     for dirpath, _, files in os.walk(spool):
         for name in files:
-            try:
+            with contextlib.suppress(OSError):
                 size += os.path.getsize(os.path.join(dirpath, name))
-            except OSError:
-                pass
     shutil.rmtree(spool, ignore_errors=True)
     return size

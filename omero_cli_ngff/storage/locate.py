@@ -11,7 +11,6 @@ Anything else (a CDN, a web server in front of a folder) is not known: None.
 from __future__ import annotations
 
 import urllib.parse
-from typing import Optional
 
 from .base import Destination
 from .credentials import emulator_endpoint
@@ -31,7 +30,7 @@ class Locations:
         self.policy = policy
         self._buckets: dict[str, Destination] = {}
 
-    def find(self, url: Optional[str]) -> Optional[tuple[Destination, str]]:
+    def find(self, url: str | None) -> tuple[Destination, str] | None:
         """(destination, relpath) of ``url``, or None when its storage is not known or
         the URL leaves it ('..')."""
         if not url:
@@ -44,7 +43,7 @@ class Locations:
         except DestinationError:
             return None
 
-    def _gcs(self, url: str) -> Optional[tuple[Destination, str]]:
+    def _gcs(self, url: str) -> tuple[Destination, str] | None:
         for base in filter(None, (GOOGLE_PUBLIC_BASE, emulator_endpoint())):
             base = base.rstrip("/")
             if not url.startswith(base + "/"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import urllib.parse
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 from .base import DestinationOptions, content_version
 from .fsspec_backed import FileSystem, FsspecDestination
@@ -45,14 +45,14 @@ class MemoryDestination(FsspecDestination):
 
     # -- exclusive and conditional writes ------------------------------------------------
 
-    def create_exclusive(self, relpath: str, data: bytes) -> Optional[str]:
+    def create_exclusive(self, relpath: str, data: bytes) -> str | None:
         with _LOCK:
             if self.exists(relpath):
                 return None
             self.write_bytes(relpath, data)
             return content_version(data)
 
-    def replace_if(self, relpath: str, data: bytes, version: str) -> Optional[str]:
+    def replace_if(self, relpath: str, data: bytes, version: str) -> str | None:
         with _LOCK:
             if not self._is_at(relpath, version):
                 return None

@@ -22,7 +22,6 @@ import json
 import posixpath
 import time
 from dataclasses import asdict, dataclass
-from typing import Optional
 
 from . import failpoints
 from .base import OWNER_RECORD, Destination
@@ -51,11 +50,11 @@ class Owner:
     namespace: str = ""
     run: str = ""
 
-    def same_object(self, other: Optional[Owner]) -> bool:
+    def same_object(self, other: Owner | None) -> bool:
         return other is not None and (other.server, other.object) == (self.server,
                                                                       self.object)
 
-    def describe(self, me: Optional[Owner] = None) -> str:
+    def describe(self, me: Owner | None = None) -> str:
         """``Image:7``, or with its server when that is not ``me``'s."""
         if me is not None and me.server == self.server:
             return self.object
@@ -67,7 +66,7 @@ class Owner:
         return json.dumps(doc, sort_keys=True).encode()
 
     @classmethod
-    def parse(cls, data: Optional[bytes]) -> Owner:
+    def parse(cls, data: bytes | None) -> Owner:
         """The record's owner; an unreadable record names an unknown owner."""
         try:
             doc = json.loads(data or b"")
@@ -88,10 +87,10 @@ class RootState:
     the enclosing root holding it, if any (``container``: its path and owner)."""
 
     root: str
-    record: Optional[Owner] = None
-    version: Optional[str] = None
+    record: Owner | None = None
+    version: str | None = None
     has_data: bool = False
-    container: Optional[tuple[str, Owner]] = None
+    container: tuple[str, Owner] | None = None
 
     @property
     def empty(self) -> bool:
@@ -123,7 +122,7 @@ def inspect(dest: Destination, root: str) -> RootState:
     return state
 
 
-def _container(dest: Destination, root: str) -> Optional[tuple[str, Owner]]:
+def _container(dest: Destination, root: str) -> tuple[str, Owner] | None:
     """The nearest folder above ``root`` (the destination's root included) that is
     itself a recorded root."""
     parts = root.split("/")[:-1]

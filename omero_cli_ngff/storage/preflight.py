@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from .errors import FetchError, PublicUrlError
 from .http import HttpPolicy, request_with_retries
@@ -24,8 +24,8 @@ class PreflightReport:
     destination: str
     credentials: str = ""
     warnings: list[str] = field(default_factory=list)
-    cors: Optional[list[Any]] = None
-    public_readable: Optional[bool] = None
+    cors: list[Any] | None = None
+    public_readable: bool | None = None
 
 
 def new_probe_name() -> str:
@@ -33,7 +33,7 @@ def new_probe_name() -> str:
     return f"{PROBE_PREFIX}{uuid.uuid4().hex[:12]}"
 
 
-def read_probe_publicly(url: str, public_base: Optional[str], report: PreflightReport,
+def read_probe_publicly(url: str, public_base: str | None, report: PreflightReport,
                         policy: HttpPolicy, payload: bytes = PROBE_PAYLOAD,
                         ranges: bool = True) -> None:
     """GET the probe at ``url`` (its public URL), anonymously; what went wrong becomes
@@ -70,7 +70,7 @@ def read_probe_publicly(url: str, public_base: Optional[str], report: PreflightR
 RANGES = (("bytes=2-5", slice(2, 6)), ("bytes=-4", slice(-4, None)))
 
 
-def check_ranges(url: str, public_base: Optional[str], policy: HttpPolicy,
+def check_ranges(url: str, public_base: str | None, policy: HttpPolicy,
                  payload: bytes = PROBE_PAYLOAD) -> None:
     """PublicUrlError unless ``url`` answers Range requests with 206 and the bytes."""
     for header, part in RANGES:

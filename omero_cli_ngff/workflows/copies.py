@@ -14,15 +14,15 @@ users' annotations without that evidence - is `Foreign`. No I/O here but the
 from __future__ import annotations
 
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 
 from ..checks.annotation import parse_copy
 from ..model.annotation import KEYS, PublishedCopy
 from ..model.records import ImageRecord
 
 # (the copy, the image) -> None when storage proves the copy is this image's, else why not
-Evidence = Callable[[PublishedCopy, ImageRecord], Optional[str]]
+Evidence = Callable[[PublishedCopy, ImageRecord], str | None]
 
 
 @dataclass
@@ -37,7 +37,7 @@ class Foreign:
 
 
 def sort_copies(copies: list[PublishedCopy], record: ImageRecord, caller_id: int,
-                evidence: Optional[Evidence] = None
+                evidence: Evidence | None = None
                 ) -> tuple[list[PublishedCopy], list[Foreign]]:
     """(ours, foreign) among an image's annotations of the namespace, in order."""
     ours: list[PublishedCopy] = []
@@ -55,7 +55,7 @@ def sort_copies(copies: list[PublishedCopy], record: ImageRecord, caller_id: int
     return ours, foreign
 
 
-def malformed(copy: PublishedCopy) -> Optional[str]:
+def malformed(copy: PublishedCopy) -> str | None:
     """Why an annotation is not shaped as the tool writes it, or None."""
     keys = [k for k, _ in copy.pairs]
     others = sorted(set(keys) - set(KEYS))
@@ -69,7 +69,7 @@ def malformed(copy: PublishedCopy) -> Optional[str]:
     return unsafe_url(copy.zarr_path or "")
 
 
-def unsafe_url(url: str) -> Optional[str]:
+def unsafe_url(url: str) -> str | None:
     """Why a zarr_path cannot name a copy (segments '.'/'..', encoded or not, a query,
     a fragment), or None."""
     parts = urllib.parse.urlsplit(url.strip())

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from ..checks.agreement import check_agreement
 from ..errors import one_line
@@ -52,7 +52,7 @@ class OldCopies:
         self.version = version
 
     def evidence(self, dest: Destination, root: str, url: str, record: ImageRecord,
-                 images: Optional[list[ImageRecord]] = None) -> Optional[str]:
+                 images: list[ImageRecord] | None = None) -> str | None:
         """None when a root without a record is provably the copy of ``record`` (or of
         ``images``, the fileset's images, for a bioformats2raw root), else why not."""
         mine = images or [record]
@@ -88,8 +88,8 @@ class OldCopies:
         return self.remove_root(dest, root, owner, record, url)
 
     def remove_root(self, dest: Destination, root: str, owner: Owner,
-                    record: Optional[ImageRecord], url: Optional[str],
-                    images: Optional[list[ImageRecord]] = None) -> Outcome:
+                    record: ImageRecord | None, url: str | None,
+                    images: list[ImageRecord] | None = None) -> Outcome:
         """Remove ``root`` if ours; adopt it first on evidence when it has no record and
         ``url`` (the annotation of ``record``, one of ``images``) pointed into it."""
         where = dest.join(root)

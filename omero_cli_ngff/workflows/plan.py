@@ -27,8 +27,9 @@ of a replaced copy (``cleanup``), so nothing is orphaned.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any
 
 from .. import exit_codes
 from ..errors import NgffError, UsageError, one_line
@@ -67,20 +68,20 @@ class PublishPlan:
     record: ImageRecord
     action: str
     reason: str = ""
-    root: Optional[str] = None         # bioformats2raw root to write / check
+    root: str | None = None         # bioformats2raw root to write / check
     series: int = 0
-    url: Optional[str] = None          # the zarr_path to record
+    url: str | None = None          # the zarr_path to record
     copies: list = field(default_factory=list)   # the tool's annotations (PublishedCopy)
     foreign: list[Foreign] = field(default_factory=list)   # the others: left alone
-    current: Optional[PublishedCopy] = None
-    old_root: Optional[str] = None     # the replaced copy's root under --dest
-    old_url: Optional[str] = None      # the replaced copy's URL (any destination)
-    cleanup: Optional[str] = None      # left by an interrupted run: remove it (if ours)
-    journal: Optional[Pending] = None  # the journal entry found (removed when done)
+    current: PublishedCopy | None = None
+    old_root: str | None = None     # the replaced copy's root under --dest
+    old_url: str | None = None      # the replaced copy's URL (any destination)
+    cleanup: str | None = None      # left by an interrupted run: remove it (if ours)
+    journal: Pending | None = None  # the journal entry found (removed when done)
     resume: bool = False               # the journal says we were writing the target
     fresh: bool = False                # remove the target's data before writing (--force)
     adopt_target: bool = False         # --adopt: the target's data has no record
-    target_state: Optional[RootState] = None
+    target_state: RootState | None = None
     code: int = exit_codes.OK
     claimed: bool = False              # a claim exists (maybe left by a killed run)
     notes: list[str] = field(default_factory=list)
@@ -121,14 +122,14 @@ class PlanSettings:
         return Owner(self.server, f"Image:{record.id}", self.namespace, self.run)
 
 
-def current_copy(copies: list[PublishedCopy]) -> Optional[PublishedCopy]:
+def current_copy(copies: list[PublishedCopy]) -> PublishedCopy | None:
     """The copy that counts: the first editable one with a URL, else any with a URL."""
     with_url = [c for c in copies if c.zarr_path]
     editable = [c for c in with_url if c.can_edit]
     return (editable or with_url or [None])[0]
 
 
-def root_in_dest(dest: Any, copy: Optional[PublishedCopy]) -> Optional[str]:
+def root_in_dest(dest: Any, copy: PublishedCopy | None) -> str | None:
     """The image root (`X.ome.zarr`) under `dest` that a copy's URL points into (None:
     not under `dest`, not an image group, or a URL leaving it)."""
     if copy is None or not copy.zarr_path:
@@ -143,7 +144,7 @@ def root_in_dest(dest: Any, copy: Optional[PublishedCopy]) -> Optional[str]:
     return root if series is not None else None
 
 
-def refusal(record: ImageRecord, settings: PlanSettings) -> Optional[PublishPlan]:
+def refusal(record: ImageRecord, settings: PlanSettings) -> PublishPlan | None:
     if not record.has_pixels:
         return PublishPlan(record, REFUSE, "no pixels", code=exit_codes.NOT_FOUND)
     if record.is_private_group and not settings.allow_private:
@@ -185,10 +186,10 @@ def _roots(records: list[ImageRecord], settings: PlanSettings,
 
 
 def make_plan(records: list[ImageRecord], copies: dict[int, list[PublishedCopy]],
-              dest: Any, settings: PlanSettings, prober: Optional[Prober] = None,
-              journal: Optional[dict[int, Pending]] = None,
-              inspect: Optional[Inspect] = None,
-              evidence: Optional[Evidence] = None) -> list[PublishPlan]:
+              dest: Any, settings: PlanSettings, prober: Prober | None = None,
+              journal: dict[int, Pending] | None = None,
+              inspect: Inspect | None = None,
+              evidence: Evidence | None = None) -> list[PublishPlan]:
     """One PublishPlan per record, in order. Probes run concurrently, in two rounds;
     then the ownership of the roots the plans would touch (``inspect``: a root's
     state; None: not looked at, as when planning without storage)."""
@@ -224,7 +225,7 @@ def make_plan(records: list[ImageRecord], copies: dict[int, list[PublishedCopy]]
 
 def _decided(record: ImageRecord, ours: list[PublishedCopy], foreign: list[Foreign],
              root: str, dest: Any, settings: PlanSettings, prober: Prober,
-             journal: Optional[Pending]) -> PublishPlan:
+             journal: Pending | None) -> PublishPlan:
     """`_decide`, with a failure of this image's values failing this image only."""
     try:
         plan = _decide(record, ours, root, dest, settings, prober, journal)
@@ -237,7 +238,7 @@ def _decided(record: ImageRecord, ours: list[PublishedCopy], foreign: list[Forei
 
 def _decide(record: ImageRecord, ours: list[PublishedCopy], root: str, dest: Any,
             settings: PlanSettings, prober: Prober,
-            journal: Optional[Pending]) -> PublishPlan:
+            journal: Pending | None) -> PublishPlan:
     version = settings.ngff_version
     series = record.series if settings.per_fileset else 0
     cur = current_copy(ours)

@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from typing import Any, Optional
+from typing import Any
 
 from .. import exit_codes
 from ..errors import one_line
@@ -28,7 +28,8 @@ from ..ngff.spec import WriteResult
 from ..omero_io import annotations, identity, targets
 from ..omero_io.query import QueryRunner
 from ..omero_io.refusals import require_writable
-from ..storage import failpoints, journal as journal_store, ownership
+from ..storage import failpoints, ownership
+from ..storage import journal as journal_store
 from ..storage.claims import CLAIMS_DIR, Claims
 from ..storage.local_runs import LocalRun
 from ..storage.locate import Locations
@@ -36,11 +37,22 @@ from ..storage.probe import Prober
 from .convert import convert_image
 from .failures import exit_code_of
 from .old_copies import OldCopies, Outcome
-from .plan import (FAIL, PUBLISH, REFUSE, RESTORE, SKIP, UPDATE, WORK, PlanSettings,
-                   PublishPlan, check_namespace, make_plan)
-from .publish_records import (CLAIMED, Bytes, PublishOptions, PublishResult, PublishRow,
-                              message as _message)
+from .plan import (
+    FAIL,
+    PUBLISH,
+    REFUSE,
+    RESTORE,
+    SKIP,
+    UPDATE,
+    WORK,
+    PlanSettings,
+    PublishPlan,
+    check_namespace,
+    make_plan,
+)
 from .publish_check import check_copy
+from .publish_records import CLAIMED, Bytes, PublishOptions, PublishResult, PublishRow
+from .publish_records import message as _message
 from .spool import finish_local_run, start_local_run
 
 log = logging.getLogger(__name__)
@@ -57,7 +69,7 @@ class Publish:
         self.reporter = reporter
         self.dest = dest
         self.locations = Locations(dest, dest.policy)
-        self.local: Optional[LocalRun] = None
+        self.local: LocalRun | None = None
         self.plan_settings = PlanSettings(options.template, options.write.ngff_version,
                                           force=options.force,
                                           allow_private=options.allow_private,
@@ -65,7 +77,7 @@ class Publish:
                                           namespace=options.namespace)
         self._annotate_lock = threading.Lock()
         self._left: dict[int, annotations.DuplicatesLeft] = {}   # duplicates not deleted
-        self.claims: Optional[Claims] = None
+        self.claims: Claims | None = None
 
     @property
     def conn(self) -> Any:
@@ -75,7 +87,7 @@ class Publish:
     def scope(self) -> str:
         return self.plan_settings.server
 
-    def prober(self, threads: Optional[int] = None) -> Prober:
+    def prober(self, threads: int | None = None) -> Prober:
         kwargs = {"threads": threads} if threads else {}
         return Prober(policy=self.dest.policy, **kwargs)
 
@@ -94,7 +106,7 @@ class Publish:
     def inspect(self, root: str) -> ownership.RootState:
         return ownership.inspect(self.dest, root)
 
-    def evidence(self, copy: PublishedCopy, record: ImageRecord) -> Optional[str]:
+    def evidence(self, copy: PublishedCopy, record: ImageRecord) -> str | None:
         """Another user's annotation is ours when its copy's record names the image."""
         found = self.locations.find(copy.zarr_path)
         root, series = paths.root_of_group(found[1]) if found else ("", None)
@@ -276,7 +288,7 @@ class Publish:
             self.dest, plan.cleanup, self.plan_settings.owner(plan.record), plan.record,
             plan.journal.old_url if is_old and plan.journal else None)
 
-    def _restore(self, plan: PublishPlan) -> Optional[PublishRow]:
+    def _restore(self, plan: PublishPlan) -> PublishRow | None:
         """Annotate complete data without converting; None when it must be converted
         after all (its check failed and no annotation points at it yet)."""
         from .publish_check import CheckFailed, CopyUnreadable
@@ -370,7 +382,7 @@ class Publish:
         assert plan.url is not None
         check_copy(self.conn, plan.record, plan.url, self.options.write.ngff_version)
 
-    def annotate(self, plan: PublishPlan, date: Optional[str] = None) -> None:
+    def annotate(self, plan: PublishPlan, date: str | None = None) -> None:
         """Write the annotation (updating the tool's own, merging its duplicates); the
         duplicates that could not be deleted are reported on the image's row."""
         assert plan.url is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from .. import exit_codes
 from ..model.objects import ObjectRef
@@ -29,7 +29,7 @@ class PublishRow:
     plan: PublishPlan
     status: str
     message: str = ""
-    bytes: Optional[int] = None
+    bytes: int | None = None
     seconds: float = 0.0
     code: int = exit_codes.OK
 

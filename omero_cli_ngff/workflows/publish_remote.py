@@ -32,9 +32,10 @@ import logging
 import os
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from .. import exit_codes
+from ..checks.agreement import check_agreement
 from ..errors import NgffError, UsageError, one_line
 from ..model import paths
 from ..model.annotation import annotation_values
@@ -43,12 +44,10 @@ from ..model.reporting import Reporter
 from ..omero_io import annotations, identity, targets
 from ..omero_io.query import QueryRunner
 from ..omero_io.refusals import require_writable
-from ..remote import (BatchSettings, Bf2rawOptions, ConverterRefused, FilesetJob,
-                      GoogleBatchEngine)
+from ..remote import BatchSettings, Bf2rawOptions, ConverterRefused, FilesetJob, GoogleBatchEngine
 from ..storage import ownership
 from ..storage.locate import Locations
 from ..storage.probe import Prober
-from ..checks.agreement import check_agreement
 from . import published_copy
 from .copies import sort_copies
 from .failures import exit_code_of, summary_code
@@ -86,7 +85,7 @@ class FilesetPlan:
     code: int = exit_codes.OK
     copies: dict = field(default_factory=dict)
     old_roots: set[str] = field(default_factory=set)
-    spec: Optional[FilesetJob] = None
+    spec: FilesetJob | None = None
 
     @property
     def image_ids(self) -> list[int]:

@@ -16,7 +16,7 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from .. import exit_codes
 from ..checks.agreement import check_agreement
@@ -82,9 +82,9 @@ class ImageReport:
 class VerifyOptions:
     namespace: str = DEFAULT_NAMESPACE
     sample: int = 2
-    ngff_version: Optional[str] = None
+    ngff_version: str | None = None
     seed: int = SEED
-    policy: Optional[HttpPolicy] = None        # None: the storage default
+    policy: HttpPolicy | None = None        # None: the storage default
     fix: bool = False
     dry_run: bool = False                      # with fix: only say what would be fixed
     recheck_after: float = RECHECK_AFTER       # seconds before a 404 is looked at again
@@ -93,7 +93,7 @@ class VerifyOptions:
 @dataclass
 class VerifyResult:
     reports: list[ImageReport]
-    fixes: list["Fix"]
+    fixes: list[Fix]
     orphans: list[Orphan]
     missing: list[ObjectRef]
 

@@ -10,7 +10,7 @@ from .hql import Query, Row, pattern
 from .model import to_rtype
 
 
-def _like(pattern_text: str) -> "re.Pattern[str]":
+def _like(pattern_text: str) -> re.Pattern[str]:
     """SQL LIKE as PostgreSQL (OMERO's database) reads it: '%' any run, '_' any one
     character, '\\' escapes the next one (its default ESCAPE); case-sensitive."""
     out, escaped = [], False

@@ -7,8 +7,13 @@ from __future__ import annotations
 import pytest
 
 from omero_cli_ngff import exit_codes
-from tests.helpers.ownership import (OwnWorld, assert_annotations_point_at_own_copies,
-                                     assert_unchanged, foreign_annotation, tool_pairs)
+from tests.helpers.ownership import (
+    OwnWorld,
+    assert_annotations_point_at_own_copies,
+    assert_unchanged,
+    foreign_annotation,
+    tool_pairs,
+)
 from tests.helpers.publish import env_isolated
 
 pytestmark = [pytest.mark.devserver, pytest.mark.object_store]

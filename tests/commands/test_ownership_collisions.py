@@ -12,8 +12,12 @@ import pytest
 from omero_cli_ngff import exit_codes
 from test_infra.omero_fixtures import start_devserver
 from tests.helpers.cli import invoke, json_rows
-from tests.helpers.ownership import (CATALOGUE, OwnWorld, assert_annotations_point_at_own_copies,
-                                     assert_unchanged)
+from tests.helpers.ownership import (
+    CATALOGUE,
+    OwnWorld,
+    assert_annotations_point_at_own_copies,
+    assert_unchanged,
+)
 from tests.helpers.publish import env_isolated
 from tests.helpers.verify import FolderServer
 

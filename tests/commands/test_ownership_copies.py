@@ -17,8 +17,13 @@ import requests
 from omero_cli_ngff import exit_codes
 from omero_cli_ngff.storage.ownership import OWNER_RECORD
 from test_infra.fake_gcs import create_bucket
-from tests.helpers.ownership import (OwnWorld, assert_annotations_point_at_own_copies,
-                                     assert_unchanged, foreign_annotation, tool_pairs)
+from tests.helpers.ownership import (
+    OwnWorld,
+    assert_annotations_point_at_own_copies,
+    assert_unchanged,
+    foreign_annotation,
+    tool_pairs,
+)
 from tests.helpers.publish import env_isolated
 from tests.helpers.verify import FolderServer
 

@@ -19,10 +19,13 @@ from pathlib import Path
 import pytest
 
 from omero_cli_ngff import exit_codes
-from tests.helpers.ownership import (OwnWorld, assert_annotations_point_at_own_copies,
-                                     assert_unchanged)
-from tests.helpers.publish import env_isolated
 from test_infra.fake_gcs import get_object
+from tests.helpers.ownership import (
+    OwnWorld,
+    assert_annotations_point_at_own_copies,
+    assert_unchanged,
+)
+from tests.helpers.publish import env_isolated
 
 pytestmark = [pytest.mark.devserver, pytest.mark.object_store]
 
@@ -123,6 +126,7 @@ def test_kill_9_then_reruns_from_another_host(world, point, monkeypatch):
 
 def test_spool_files_of_a_dead_run_are_removed_by_the_next_run_of_its_host(world,
                                                                            monkeypatch):
+    before = world.objects()
     killed_publish(world, "mid-shard")
     spooled = sorted(world.tmp.glob("omero-ngff-runs/*/spool/*.spool"))
     assert spooled and all(p.stat().st_size > 0 for p in spooled)
@@ -138,3 +142,5 @@ def test_spool_files_of_a_dead_run_are_removed_by_the_next_run_of_its_host(world
     assert not any(p.exists() for p in spooled)
     assert "spool files" in err and str(world.tmp) in err
     assert list(world.tmp.glob("omero-ngff-runs/*/spool/*")) == []
+    assert_unchanged(before, world.objects(), f"{world.prefix}/0.5/{OTHER}.ome.zarr")
+    assert_annotations_point_at_own_copies(world, [KILLED, OTHER])

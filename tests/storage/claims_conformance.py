@@ -7,7 +7,8 @@ import json
 import os
 import socket
 import time
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,7 @@ def slow_reads(dest: Destination) -> Destination:
     stale claim before either acts, and only the conditional write can decide."""
     read = dest.read_versioned
 
-    def read_then_pause(relpath: str) -> Optional[Versioned]:
+    def read_then_pause(relpath: str) -> Versioned | None:
         got = read(relpath)
         time.sleep(0.05)
         return got
@@ -34,14 +35,15 @@ def slow_reads(dest: Destination) -> Destination:
     return dest
 
 
-def holder_of(dest: Destination, key: int) -> Optional[Holder]:
+def holder_of(dest: Destination, key: int) -> Holder | None:
     return Holder.parse(dest.read_bytes(f"{CLAIMS_DIR}/{key}"))
 
 
-def dead_run(root: str, dead_pid: int, host: Optional[str] = None) -> LocalRun:
+def dead_run(root: str, dead_pid: int, host: str | None = None) -> LocalRun:
     """A run of this host (or of ``host``) whose process is gone, as its folder says."""
     run = LocalRun(root=root).start()
-    info = json.loads(open(f"{run.folder}/process.json").read())
+    with open(f"{run.folder}/process.json") as fh:
+        info = json.load(fh)
     info.update(pid=dead_pid, started=None, host=host or info["host"])
     with open(f"{run.folder}/process.json", "w") as fh:
         json.dump(info, fh)
@@ -108,7 +110,7 @@ class ClaimsTests:
             stale._refresh(str(key))                # a run that stopped a minute ago
             runs = [Claims(slow_reads(make()), heartbeat=0, stale_after=0.5)
                     for _ in range(2)]
-            got = race(2, lambda i: runs[i].acquire(key))
+            got = race(2, lambda i, runs=runs, key=key: runs[i].acquire(key))
             assert got.count(None) == 1, got
             winner, loser = (0, 1) if got[0] is None else (1, 0)
             assert got[loser].run == runs[winner].me.run

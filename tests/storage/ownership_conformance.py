@@ -4,7 +4,7 @@ not the owner's is written, cleared or removed."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 

@@ -5,17 +5,21 @@ backend: memory://, a local folder, and GCS on fake-gcs-server."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, Optional
 
 import pytest
 
-from omero_cli_ngff.storage import (FolderDestination, GcsDestination, MemoryDestination,
-                                    parse_destination)
+from omero_cli_ngff.storage import (
+    FolderDestination,
+    GcsDestination,
+    MemoryDestination,
+    parse_destination,
+)
 
 from .claims_conformance import ClaimsTests
-from .ownership_conformance import OwnershipTests
 from .conformance import DestinationTests, Make
+from .ownership_conformance import OwnershipTests
 
 
 class TestMemoryDestination(DestinationTests, ClaimsTests, OwnershipTests):
@@ -25,7 +29,7 @@ class TestMemoryDestination(DestinationTests, ClaimsTests, OwnershipTests):
     def make(self) -> Iterator[Make]:
         url = f"memory://conformance-{uuid.uuid4().hex[:8]}/dest"
 
-        def make(public_url: Optional[str] = None) -> MemoryDestination:
+        def make(public_url: str | None = None) -> MemoryDestination:
             dest = parse_destination(url, public_url)
             assert isinstance(dest, MemoryDestination)
             return dest
@@ -45,7 +49,7 @@ class TestFolderDestination(DestinationTests, ClaimsTests, OwnershipTests):
 
     @pytest.fixture
     def make(self, tmp_path: Path) -> Make:
-        def make(public_url: Optional[str] = None) -> FolderDestination:
+        def make(public_url: str | None = None) -> FolderDestination:
             dest = parse_destination(str(tmp_path / "dest"), public_url)
             assert isinstance(dest, FolderDestination)
             return dest
@@ -65,7 +69,7 @@ class TestGcsDestination(DestinationTests, ClaimsTests, OwnershipTests):
 
     @pytest.fixture
     def make(self, gcs_emulator: object, bucket: str) -> Make:
-        def make(public_url: Optional[str] = None) -> GcsDestination:
+        def make(public_url: str | None = None) -> GcsDestination:
             dest = parse_destination(f"gs://{bucket}/dest", public_url)
             assert isinstance(dest, GcsDestination)
             return dest

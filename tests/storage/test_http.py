@@ -6,10 +6,19 @@ import time
 
 import pytest
 
-from omero_cli_ngff.storage import (FetchCorrupt, FetchUnparseable, FetchDropped, FetchForbidden,
-                                    FetchNotFound, FetchServerError, FetchTimeout,
-                                    FetchUnreachable, HttpPolicy, fetch_metadata,
-                                    probe_metadata)
+from omero_cli_ngff.storage import (
+    FetchCorrupt,
+    FetchDropped,
+    FetchForbidden,
+    FetchNotFound,
+    FetchServerError,
+    FetchTimeout,
+    FetchUnparseable,
+    FetchUnreachable,
+    HttpPolicy,
+    fetch_metadata,
+    probe_metadata,
+)
 from test_infra.fake_gcs import free_port, put_object
 
 FAST = HttpPolicy(attempts=3, backoff=0.02, connect_timeout=1.0, read_timeout=0.5)

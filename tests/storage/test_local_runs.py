@@ -10,7 +10,8 @@ from omero_cli_ngff.storage.local_runs import LocalRun, host_name
 
 
 def _died(run: LocalRun, dead_pid: int, **extra) -> None:
-    info = json.loads(open(f"{run.folder}/process.json").read())
+    with open(f"{run.folder}/process.json") as fh:
+        info = json.load(fh)
     info.update(pid=dead_pid, started=None, **extra)
     with open(f"{run.folder}/process.json", "w") as fh:
         json.dump(info, fh)

@@ -13,9 +13,16 @@ from omero_cli_ngff.model.annotation import PublishedCopy
 from omero_cli_ngff.storage import ownership, parse_destination
 from omero_cli_ngff.storage.ownership import Owner
 from omero_cli_ngff.workflows.copies import sort_copies
-from omero_cli_ngff.workflows.plan import (FAIL, PUBLISH, REFUSE, RESTORE, UPDATE,
-                                           PlanSettings, check_namespace, make_plan)
-
+from omero_cli_ngff.workflows.plan import (
+    FAIL,
+    PUBLISH,
+    REFUSE,
+    RESTORE,
+    UPDATE,
+    PlanSettings,
+    check_namespace,
+    make_plan,
+)
 from tests.workflows.test_publish_plan import PUBLIC, prober, record
 
 SERVER = "5f0c7e36-0000-4000-8000-000000000001"

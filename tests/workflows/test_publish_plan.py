@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-import os
-import uuid
-
 import pytest
 
 from omero_cli_ngff import exit_codes
 from omero_cli_ngff.model import paths
 from omero_cli_ngff.model.annotation import PublishedCopy
+from omero_cli_ngff.model.records import ImageRecord
+from omero_cli_ngff.storage import MetadataProbe, parse_destination
 from omero_cli_ngff.storage.claims import Claims
 from omero_cli_ngff.storage.journal import Pending
 from omero_cli_ngff.storage.probe import Prober
-from omero_cli_ngff.workflows.plan import (PUBLISH, REFUSE, RESTORE, SKIP, UPDATE, PlanSettings,
-                                           make_plan)
-from omero_cli_ngff.model.records import ImageRecord
-from omero_cli_ngff.storage import MetadataProbe, parse_destination
+from omero_cli_ngff.workflows.plan import (
+    PUBLISH,
+    REFUSE,
+    RESTORE,
+    SKIP,
+    UPDATE,
+    PlanSettings,
+    make_plan,
+)
 
 PUBLIC = "https://example.org/pub"
 
