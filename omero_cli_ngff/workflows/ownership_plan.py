@@ -10,9 +10,10 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from ..errors import one_line
 from ..model import paths
-from ..storage import ownership
-from .plan import Inspect, PlanSettings, PublishPlan
+from ..storage import DestinationError, ownership
+from .plan import FAIL, Inspect, PlanSettings, PublishPlan
 
 HOW = "use another --path-template (e.g. with {image_id})"
 THREADS = 16
@@ -31,10 +32,17 @@ def apply_ownership(plans: list[PublishPlan], dest: Any, settings: PlanSettings,
 
 
 def own(plan: PublishPlan, dest: Any, settings: PlanSettings, inspect: Inspect) -> None:
+    """Refuse ``plan`` unless its target is the image's (or free); a storage failure
+    fails this image only."""
     assert plan.root is not None
+    try:
+        states = {slot: inspect(slot) for slot in dict.fromkeys(
+            (plan.root, *paths.slots(plan.root)))}
+    except DestinationError as err:
+        plan.action, plan.code = FAIL, err.exit_code
+        plan.reason = f"its target's ownership cannot be read: {one_line(err)}"
+        return
     owner = settings.owner(plan.record)
-    states = {slot: inspect(slot) for slot in dict.fromkeys(
-        (plan.root, *paths.slots(plan.root)))}
     for state in states.values():
         if state.container is not None or (state.record is not None
                                            and not owner.same_object(state.record)):

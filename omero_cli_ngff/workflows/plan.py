@@ -77,6 +77,7 @@ class PublishPlan:
     old_root: str | None = None     # the replaced copy's root under --dest
     old_url: str | None = None      # the replaced copy's URL (any destination)
     cleanup: str | None = None      # left by an interrupted run: remove it (if ours)
+    retire_url: str | None = None   # a replaced copy elsewhere, left by an interrupted run
     journal: Pending | None = None  # the journal entry found (removed when done)
     resume: bool = False               # the journal says we were writing the target
     fresh: bool = False                # remove the target's data before writing (--force)
@@ -89,8 +90,8 @@ class PublishPlan:
     @property
     def busy(self) -> bool:
         """Must be handled under the image's claim."""
-        return self.action in WORK or bool(self.cleanup) or self.journal is not None \
-            or self.claimed
+        return self.action in WORK or bool(self.cleanup or self.retire_url) \
+            or self.journal is not None or self.claimed
 
     @property
     def image_id(self) -> int:
@@ -236,6 +237,18 @@ def _decided(record: ImageRecord, ours: list[PublishedCopy], foreign: list[Forei
     return plan
 
 
+def _interrupted(plan: PublishPlan, journal: Pending, cur: PublishedCopy | None,
+                 cur_root: str | None) -> None:
+    """What an interrupted run left to finish, from its journal entry."""
+    if journal.root != cur_root:            # an interrupted write into journal.root
+        plan.cleanup = journal.root
+    elif journal.old and journal.old != cur_root:     # switched; the old copy may be left
+        plan.cleanup = journal.old
+    elif not journal.old and journal.old_url and cur is not None \
+            and journal.old_url != cur.zarr_path:     # switched from another destination
+        plan.retire_url = journal.old_url
+
+
 def _decide(record: ImageRecord, ours: list[PublishedCopy], root: str, dest: Any,
             settings: PlanSettings, prober: Prober,
             journal: Pending | None) -> PublishPlan:
@@ -245,11 +258,7 @@ def _decide(record: ImageRecord, ours: list[PublishedCopy], root: str, dest: Any
     cur_root = root_in_dest(dest, cur)
     plan = PublishPlan(record, PUBLISH, current=cur, series=series, journal=journal)
     if journal is not None:
-        if journal.root == cur_root:        # switched; the old copy may still be there
-            if journal.old and journal.old != cur_root:
-                plan.cleanup = journal.old
-        else:                               # an interrupted write into journal.root
-            plan.cleanup = journal.root
+        _interrupted(plan, journal, cur, cur_root)
 
     if cur is not None and cur_root is None:
         reason = (f"published at {cur.zarr_path}, not under --dest: publishing to "

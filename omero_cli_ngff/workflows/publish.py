@@ -28,7 +28,7 @@ from ..ngff.spec import WriteResult
 from ..omero_io import annotations, identity, targets
 from ..omero_io.query import QueryRunner
 from ..omero_io.refusals import require_writable
-from ..storage import failpoints, ownership
+from ..storage import DestinationError, failpoints, ownership
 from ..storage import journal as journal_store
 from ..storage.claims import CLAIMS_DIR, Claims
 from ..storage.local_runs import LocalRun
@@ -112,7 +112,10 @@ class Publish:
         root, series = paths.root_of_group(found[1]) if found else ("", None)
         if found is None or series is None:
             return "written by another user, and not a copy this run can check"
-        state = ownership.inspect(found[0], root)
+        try:
+            state = ownership.inspect(found[0], root)
+        except DestinationError as err:
+            return f"written by another user, and its copy cannot be checked: {one_line(err)}"
         if state.owned_by(self.plan_settings.owner(record)) or (
                 state.unrecorded and self.options.adopt):
             return None
@@ -282,7 +285,12 @@ class Publish:
     def _clean_up(self, plan: PublishPlan) -> Outcome:
         """Remove what an interrupted run left (its journal says), if it is ours."""
         is_old = plan.journal is not None and plan.cleanup == plan.journal.old
-        if not plan.cleanup or (is_old and self.options.keep_old):
+        if self.options.keep_old and (is_old or plan.retire_url):
+            return Outcome()
+        if plan.retire_url:
+            return self.old_copies().retire(plan.retire_url,
+                                            self.plan_settings.owner(plan.record), plan.record)
+        if not plan.cleanup:
             return Outcome()
         return self.old_copies().remove_root(
             self.dest, plan.cleanup, self.plan_settings.owner(plan.record), plan.record,

@@ -147,3 +147,15 @@ def test_a_template_value_missing_fails_that_image_only(dest):
                                                       caller_id=ME, server=SERVER),
                       prober(), {}, inspect=lambda root: ownership.inspect(dest, root))
     assert [p.action for p in plans] == [FAIL, PUBLISH]
+
+
+def test_an_interrupted_switch_from_another_destination_is_finished(dest):
+    from omero_cli_ngff.storage.journal import Pending
+    url = f"{PUBLIC}/0.5/1.ome.zarr/0/"
+    elsewhere = "https://storage.googleapis.com/old-bucket/0.5/1.ome.zarr/0/"
+    journal = {1: Pending(1, "0.5/1.ome.zarr", None, elsewhere)}
+    [p] = make_plan([record(1, owner_id=IMAGE_OWNER)], {1: [annotation(url)]}, dest,
+                    settings(), prober(ok={url}), journal,
+                    inspect=lambda root: ownership.inspect(dest, root))
+    assert p.action == "skip" and p.retire_url == elsewhere and p.busy
+    assert p.cleanup is None
