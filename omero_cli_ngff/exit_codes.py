@@ -6,10 +6,12 @@ USAGE = 2            # bad arguments, malformed object, unknown type
 CONNECTION = 3       # cannot log in, server unreachable, session lost
 NOT_FOUND = 4        # object unknown or not readable by this user, image without pixels
 DESTINATION = 5      # destination unreachable, read-only, missing credentials, target exists
+                     # or not ours (ownership)
 PARTIAL_FAILURE = 6  # some images failed; the others were done
 UNSOUND = 7          # verify found problems in published copies
 PERMISSION = 8       # the user may not annotate or publish this (private group, read-only)
 REMOTE = 9           # the remote batch engine refused or failed
+CLAIMED = 10         # every image was skipped: other live runs are publishing them
 INTERRUPTED = 130    # Ctrl-C; a rerun resumes
 
 TABLE = [
@@ -19,12 +21,17 @@ TABLE = [
     (CONNECTION, "cannot connect or log in to OMERO, or the session was lost"),
     (NOT_FOUND, "an object does not exist or is not readable; an image has no pixels"),
     (DESTINATION, "destination unreachable, read-only or missing, credentials missing, "
-                  "or an existing different target without --overwrite"),
-    (PARTIAL_FAILURE, "some images failed (the summary names them); the others were done"),
+                  "an existing different target without --overwrite, or a target that is "
+                  "not the image's (another object's copy, data without an ownership "
+                  "record)"),
+    (PARTIAL_FAILURE, "some images failed, or were skipped because another run is "
+                      "publishing them (the summary names them); the others were done"),
     (UNSOUND, "verify found at least one problem"),
     (PERMISSION, "not allowed: private group without --allow-private, read-only server, "
                  "or no permission to annotate"),
     (REMOTE, "the remote batch engine refused a job or a job failed"),
+    (CLAIMED, "every image was skipped because other runs that are alive are publishing "
+              "them (their claims); run again later. Some images skipped so: 6"),
     (INTERRUPTED, "interrupted (Ctrl-C); run the same command again to resume"),
 ]
 
@@ -33,4 +40,4 @@ NAMES = {OK: "NGFF_OK", INTERNAL: "NGFF_INTERNAL", USAGE: "NGFF_USAGE",
          CONNECTION: "NGFF_CONNECTION", NOT_FOUND: "NGFF_NOT_FOUND",
          DESTINATION: "NGFF_DESTINATION", PARTIAL_FAILURE: "NGFF_PARTIAL_FAILURE",
          UNSOUND: "NGFF_UNSOUND", PERMISSION: "NGFF_PERMISSION", REMOTE: "NGFF_REMOTE",
-         INTERRUPTED: "NGFF_INTERRUPTED"}
+         CLAIMED: "NGFF_CLAIMED", INTERRUPTED: "NGFF_INTERRUPTED"}

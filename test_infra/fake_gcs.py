@@ -42,6 +42,7 @@ __all__ = [
     "create_bucket",
     "delete_bucket",
     "list_objects",
+    "object_items",
     "list_buckets",
     "put_object",
     "get_object",
@@ -246,9 +247,10 @@ def list_buckets(url: str) -> list:
     return sorted(b["name"] for b in r.json().get("items", []))
 
 
-def list_objects(url: str, bucket: str, prefix: str = "") -> list:
-    """All object names in a bucket under a prefix (paged), sorted."""
-    names, token = [], None
+def object_items(url: str, bucket: str, prefix: str = "") -> list:
+    """The JSON API resources (name, md5Hash, size...) of the objects under a prefix,
+    paged."""
+    items, token = [], None
     while True:
         params = {"prefix": prefix, "maxResults": 1000}
         if token:
@@ -256,10 +258,15 @@ def list_objects(url: str, bucket: str, prefix: str = "") -> list:
         r = requests.get(f"{url}/storage/v1/b/{_q(bucket)}/o", params=params, timeout=10)
         r.raise_for_status()
         body = r.json()
-        names += [item["name"] for item in body.get("items", [])]
+        items += body.get("items", [])
         token = body.get("nextPageToken")
         if not token:
-            return sorted(names)
+            return items
+
+
+def list_objects(url: str, bucket: str, prefix: str = "") -> list:
+    """All object names in a bucket under a prefix (paged), sorted."""
+    return sorted(item["name"] for item in object_items(url, bucket, prefix))
 
 
 def put_object(url: str, bucket: str, name: str, data: bytes,

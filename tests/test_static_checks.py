@@ -15,10 +15,14 @@ LINTED = [
     "omero_cli_ngff/ngff", "omero_cli_ngff/model", "omero_cli_ngff/checks",
     "omero_cli_ngff/errors.py", "omero_cli_ngff/exit_codes.py", "omero_cli_ngff/cli",
     "omero_cli_ngff/commands", "omero_cli_ngff/remote", "omero_cli_ngff/__init__.py",
-    "omero_cli_ngff/__main__.py",
+    "omero_cli_ngff/__main__.py", "omero_cli_ngff/storage",
     "tests/ngff", "tests/model", "tests/checks", "tests/remote", "tests/golden",
     "tests/cli", "tests/helpers", "tests/setup", "tests/conftest.py", "tests/test_import_layers.py",
     "tests/test_code_shape.py", "tests/test_static_checks.py",
+    "tests/storage", "tests/workflows", "tests/commands/conftest.py",
+    "tests/commands/test_ownership_annotations.py", "tests/commands/test_ownership_copies.py",
+    "tests/commands/test_ownership_collisions.py", "tests/commands/test_ownership_runs.py",
+    "tests/test_exit_codes_readme.py",
 ]
 
 

@@ -9,6 +9,7 @@ from .problems import ERROR, Problem
 
 # FetchError kinds (see storage.errors) -> problem codes.
 FETCH_CODES = {"not_found": "data-not-found", "corrupt": "corrupt-metadata",
+               "unparseable": "unknown-answer",
                "forbidden": "forbidden", "server_error": "server-error",
                "timeout": "timeout", "unreachable": "unreachable",
                "dropped": "connection-dropped"}

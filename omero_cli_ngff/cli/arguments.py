@@ -43,6 +43,12 @@ def _namespace(parser):
                         help=f"annotation namespace (default {DEFAULT_NAMESPACE})")
 
 
+def _adopt(parser):
+    parser.add_argument("--adopt", action="store_true",
+                        help="take over data found at a target without an ownership record "
+                        "(only after checking it is this image's)")
+
+
 def _conversion(parser):
     group = parser.add_argument_group("conversion")
     group.add_argument("--ngff-version", choices=("0.4", "0.5"), default="0.5",
@@ -80,7 +86,8 @@ def export_arguments(parser: Any) -> None:
     parser.add_argument("--name-by", choices=("id", "name"), default="id",
                         help="name each image ID.ome.zarr (default) or NAME.ome.zarr")
     parser.add_argument("--overwrite", action="store_true",
-                        help="start afresh where a target exists")
+                        help="start afresh where a target of the same image exists")
+    _adopt(parser)
     _conversion(parser)
     _style(parser)
 
@@ -106,6 +113,7 @@ def publish_arguments(parser: Any) -> None:
                         help="publish images of private groups too")
     parser.add_argument("--parallel-images", type=int, default=2,
                         help="images converted at once (default 2)")
+    _adopt(parser)
     _remote(parser)
     _conversion(parser)
     _style(parser)

@@ -19,7 +19,7 @@ PEOPLE_COLUMNS = ["image", "name", "status", "levels", "objects", "bytes", "seco
 
 def run(session: Any, args: Namespace, out: Renderer) -> int:
     options = ExportOptions(objects(args), write_options(args, overwrite=args.overwrite),
-                            args.name_by)
+                            args.name_by, adopt=args.adopt)
     dest = parse_destination(args.output)
     result = export(session, options, dest, out)
     render(out, result, dest.url)

@@ -33,7 +33,7 @@ def run(session: Any, args: Namespace, out: Renderer) -> int:
     dest.require_public_url()
     common = dict(refs=refs, write=write, template=template, namespace=settings.namespace,
                   force=args.force, keep_old=args.keep_old, dry_run=args.dry_run,
-                  allow_private=args.allow_private)
+                  allow_private=args.allow_private, adopt=args.adopt)
     if args.remote:
         from .publish_remote import run_remote
         return run_remote(session, args, out, dest, common)
@@ -49,11 +49,21 @@ def run(session: Any, args: Namespace, out: Renderer) -> int:
 def render_plan(out: Renderer, plans: list[PublishPlan], dest: Any, keep_old: bool) -> None:
     rows = [[p.image_id, p.record.name, p.action,
              dest.join(p.root) if p.root and p.action in WORK else "",
-             p.url or "", p.reason + (f"; then remove {p.cleanup}" if p.cleanup else "")
-             + (f"; then remove {p.old_root}" if p.old_root and not keep_old else "")]
-            for p in plans]
+             p.url or "", plan_reason(p, keep_old)] for p in plans]
     out.table("Publish plan (dry run: nothing changed)", PLAN_COLUMNS, rows,
               footer=counts(p.action for p in plans))
+
+
+def plan_reason(p: PublishPlan, keep_old: bool) -> str:
+    """Why, what else it does (removals only of copies found to be the image's), and
+    the annotations it leaves alone."""
+    parts = [p.reason, *p.notes]
+    if p.cleanup:
+        parts.append(f"then remove {p.cleanup} if it is this image's")
+    if p.old_url and not keep_old and p.action == "update":
+        parts.append(f"then remove the copy at {p.old_url} if it is this image's")
+    parts += [f.describe() for f in p.foreign]
+    return "; ".join(x for x in parts if x)
 
 
 def cells(row: PublishRow) -> list[Any]:

@@ -17,7 +17,9 @@ writes to the slot the annotation does not point at.
 
 from __future__ import annotations
 
+import re
 import string
+import urllib.parse
 from collections.abc import Callable
 
 from .. import exit_codes
@@ -128,7 +130,7 @@ def safe_relpath(path: str, template: str = "") -> str:
     parts = [p for p in parts if p not in ("", ".")]
     if not parts:
         raise TemplateError(f"{where}: empty")
-    if parts[0].startswith(".omero-ngff"):
+    if any(p.startswith(".omero-ngff") for p in parts):
         raise TemplateError(f"{where}: reserved for the plugin's own records")
     return "/".join(parts)
 
@@ -178,3 +180,21 @@ def root_of_group(relpath: str) -> tuple[str, int | None]:
     if head and tail.isdigit():
         return head, int(tail)
     return relpath.rstrip("/"), None
+
+
+_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# what may stay as it is in a URL path (RFC 3986 pchar and '/'); '%' only as an escape
+_PATH_SAFE = "/!$&'()*+,;=:@-._~%"
+
+
+def encode_url(url: str) -> str:
+    """``url`` as a valid, percent-encoded URL, whatever was typed: spaces and
+    non-ASCII characters of the path percent-encoded (UTF-8), existing escapes kept, a
+    '%' that starts none encoded, a non-ASCII host name in IDNA form."""
+    parts = urllib.parse.urlsplit(url.strip())
+    netloc = parts.netloc
+    host = parts.hostname or ""
+    if host and not host.isascii():
+        netloc = netloc.replace(host, host.encode("idna").decode("ascii"))
+    path = urllib.parse.quote(_STRAY_PERCENT.sub("%25", parts.path), safe=_PATH_SAFE)
+    return urllib.parse.urlunsplit((parts.scheme, netloc, path, parts.query, parts.fragment))

@@ -26,9 +26,10 @@ Sinks (`open_sink` chooses by the store under the writer's wrappers):
   target, renamed onto it at close: atomic, and a kill leaves only ``*.partial`` files,
   which the writer deletes.
 - `SpoolSink` (FsspecStore: GCS, fsspec memory): an object store cannot append, so the
-  shard is spooled to a local temporary file (TMPDIR) and uploaded at close with the
-  filesystem's ``_put_file`` - gcsfs uploads it in resumable pieces with bounded
-  memory, and the object only appears once complete.
+  shard is spooled to a local temporary file (TMPDIR, or the folder `set_spool_dir`
+  gives) and uploaded at close with the filesystem's ``_put_file`` - gcsfs uploads
+  it in resumable pieces with bounded memory, and the object only appears once
+  complete.
 - `MemorySink` (anything else: MemoryStore, wrappers that override ``set`` to count or
   inject failures): collects the bytes and ``set``s the object at close.
 """
@@ -36,11 +37,14 @@ Sinks (`open_sink` chooses by the store under the writer's wrappers):
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import signal
 import tempfile
 import threading
 import uuid
-from typing import TYPE_CHECKING, Any, BinaryIO
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import google_crc32c
 import numpy as np
@@ -51,13 +55,14 @@ from zarr.storage import FsspecStore, LocalStore, WrapperStore
 
 from . import codecs
 from . import store as st
-from .errors import StoreError, WriterError
+from .errors import NoSpaceError, StoreError, WriterError
 
 if TYPE_CHECKING:
     import zarr
     from fsspec.asyn import AsyncFileSystem
 
 MAX_UINT64 = 2**64 - 1
+T = TypeVar("T")
 
 
 class ChunkEncoder:
@@ -326,18 +331,54 @@ class LocalFileSink(_FileSink):
         self._path = None
 
 
+_spool_dir: str | None = None        # None: TMPDIR
+FAILPOINT_ENV = "OMERO_NGFF_FAILPOINT"     # see storage.failpoints
+
+
+def set_spool_dir(folder: str | None) -> None:
+    """Where spool files go from now on (the caller's per-run folder, which the next
+    run removes if this process dies); None: TMPDIR itself."""
+    global _spool_dir
+    _spool_dir = folder
+
+
 class SpoolSink(_FileSink):
-    """A temporary file in TMPDIR, uploaded to ``remote`` with ``fs._put_file`` at close."""
+    """A temporary file in the spool folder (TMPDIR unless set), uploaded to ``remote``
+    with ``fs._put_file`` at close. Running out of space there names that folder: it
+    is local, not the destination."""
 
     def __init__(self, store: Store, key: str, chunks_per_shard: tuple[int, ...],
                  fs: AsyncFileSystem, remote: str) -> None:
         super().__init__(store, key, chunks_per_shard)
         self.fs = fs
         self.remote = remote
+        self.folder = _spool_dir or tempfile.gettempdir()
 
     def _open(self) -> BinaryIO:
-        fd, self._path = tempfile.mkstemp(prefix="ngff-shard-", suffix=".spool")
+        fd, self._path = self._local(lambda: tempfile.mkstemp(
+            prefix="ngff-shard-", suffix=".spool", dir=self.folder))
         return os.fdopen(fd, "wb")
+
+    def _append(self, data: bytes) -> None:
+        self._local(lambda: super(SpoolSink, self)._append(data))
+        if os.environ.get(FAILPOINT_ENV) == "mid-shard":    # tests: kill -9 mid-shard
+            assert self._file is not None
+            self._file.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def _local(self, write: Callable[[], T]) -> T:
+        """``write()``; running out of space names the local spool folder."""
+        try:
+            return write()
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            raise NoSpaceError(f"no space left in the local folder {self.folder} "
+                               f"spooling {self.key} before upload (free space there, "
+                               "or set TMPDIR to a larger folder)") from exc
+
+    def _finish(self, tail: bytes) -> int:
+        return self._local(lambda: super(SpoolSink, self)._finish(tail))
 
     def _publish(self) -> None:
         sync(self.fs._put_file(self._path, self.remote))

@@ -87,6 +87,18 @@ def images_by_url(runner: QueryRunner, url: str, namespace: str) -> list[int]:
     return list(dict.fromkeys(row[0] for row in rows))     # once, even group by group
 
 
+def images_under_url(runner: QueryRunner, url: str, namespace: str) -> dict[int, list[str]]:
+    """Image id -> the zarr_paths of its annotations of the namespace that start with
+    ``url`` (as far as the user can read)."""
+    out: dict[int, list[str]] = {}
+    escaped = url.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    for image_id, value in runner.rows(queries.IMAGES_UNDER_URL, None, ns=namespace,
+                                       key=ZARR_PATH, prefix=escaped + "%"):
+        if value and str(value).startswith(url):
+            out.setdefault(int(image_id), []).append(str(value))
+    return out
+
+
 def annotated_urls(runner: QueryRunner, namespace: str) -> list[str]:
     """Every zarr_path of the namespace the user can read, in any group."""
     rows = runner.rows(queries.ANNOTATED_URLS, None, ns=namespace, key=ZARR_PATH)

@@ -91,6 +91,15 @@ IMAGES_BY_URL = (
     " order by l.parent.id"
 )
 
+# Ownership evidence: images whose annotation in ":ns" has a zarr_path (":key") starting
+# with a URL (":prefix": the URL with LIKE's '%', '_' and '\' escaped by a backslash,
+# then '%', as omero-mapr searches values).
+IMAGES_UNDER_URL = (
+    "select l.parent.id, mv.value from ImageAnnotationLink l join l.child a"
+    " join a.mapValue mv where a.ns = :ns and mv.name = :key and mv.value like :prefix"
+    " order by l.parent.id"
+)
+
 # Plate layout for NGFF plates: well samples with their well, plate and acquisition
 # (run paged: a screen of big plates would not fit one Ice message).
 PLATE_LAYOUT = (

@@ -11,7 +11,8 @@ fails when a query has no entry or uses a construct none of its sources shows.
 
 Sources were read from: ome/omero-py (``src/omero/gateway/__init__.py``,
 ``src/omero/plugins/fs.py``), ome/omero-web (``omeroweb/webclient/tree.py``),
-ome/omero-server (``src/main/java/ome/logic/AdminImpl.java``).
+ome/omero-server (``src/main/java/ome/logic/AdminImpl.java``), ome/omero-mapr
+(``omero_mapr/tree.py``).
 """
 
 from __future__ import annotations
@@ -93,6 +94,12 @@ GROUP_OBJECTS = Source(
     "ome/omero-py", GATEWAY, "ExperimenterGroupWrapper._getQueryString with buildQuery "
     "(getObjects('ExperimenterGroup', ids))",
     "select obj from ExperimenterGroup as obj where obj.id in (:ids)")
+MAPR_VALUES = Source(
+    "ome/omero-mapr", "omero_mapr/tree.py", "marshal_mapannotations with _set_parameters "
+    "(query=True: the value's '%' and '_' escaped with a backslash, then '%...%')",
+    "select mv.value, count(distinct i.id) from ImageAnnotationLink ial join ial.child a"
+    " join a.mapValue mv join ial.parent i where a.ns in (:ns) and mv.value like :query"
+    " group by mv.value order by count(distinct i.id) DESC")
 GROUP_LEADERS = Source(
     "ome/omero-server", "src/main/java/ome/logic/AdminImpl.java",
     "AdminImpl.getLeaderOfGroupIds",
@@ -116,6 +123,7 @@ PEDIGREE: dict[str, tuple[Source, ...]] = {
     "ANNOTATION_LINKS": (ANNOTATIONS, TAGS, CHANNEL_LABELS),
     "MAP_ANNOTATIONS": (MAP_ANNOTATION_OBJECTS, ANNOTATIONS),
     "IMAGES_BY_URL": (MAP_ANNOTATION_JOIN, SHARES),
+    "IMAGES_UNDER_URL": (MAP_ANNOTATION_JOIN, MAPR_VALUES, SHARES),
     "PLATE_LAYOUT": (PLATE_WELLS, MAP_ANNOTATION_OBJECTS, ANNOTATIONS),
     "ANNOTATED_URLS": (MAP_ANNOTATION_JOIN, SHARES),
     "IMAGE_NAMES": (LINEAGE, SHARES),

@@ -16,23 +16,44 @@ import os
 
 os.environ.setdefault("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false")   # before any gcsfs
 
+from .base import Destination, DestinationOptions, Versioned, ZarrGroupInfo  # noqa: E402
 from .cors import NEEDED_HEADERS, VIEWER_ORIGINS, evaluate_cors  # noqa: E402
 from .credentials import GcsCredentials, resolve_gcs_credentials  # noqa: E402
-from .base import Destination, DestinationOptions, Versioned, ZarrGroupInfo  # noqa: E402
 from .destination import BACKENDS, parse_destination  # noqa: E402
+from .errors import (  # noqa: E402
+                     BucketNotFound,
+                     CredentialsError,
+                     DestinationError,
+                     DestinationNotFound,
+                     DestinationUnreachable,
+                     FetchCorrupt,
+                     FetchDropped,
+                     FetchError,
+                     FetchForbidden,
+                     FetchHttpError,
+                     FetchNotFound,
+                     FetchServerError,
+                     FetchTimeout,
+                     FetchUnparseable,
+                     FetchUnreachable,
+                     InvalidDestination,
+                     PublicUrlError,
+                     ReadOnlyDestination,
+                     StorageWriteError,
+)
 from .folder import FolderDestination  # noqa: E402
 from .gcs import GcsDestination  # noqa: E402
+from .http import (  # noqa: E402
+                     HttpPolicy,
+                     MetadataProbe,
+                     fetch_metadata,
+                     metadata_file,
+                     probe_metadata,
+                     request_with_retries,
+)
 from .memory import MemoryDestination  # noqa: E402
 from .preflight import PreflightReport  # noqa: E402
 from .translate import storage_error  # noqa: E402
-from .errors import (BucketNotFound, CredentialsError, DestinationError,  # noqa: E402
-                     DestinationNotFound, DestinationUnreachable, FetchCorrupt,
-                     FetchDropped, FetchError, FetchForbidden, FetchHttpError,
-                     FetchNotFound, FetchServerError, FetchTimeout, FetchUnreachable,
-                     InvalidDestination, PublicUrlError, ReadOnlyDestination,
-                     StorageWriteError)
-from .http import (HttpPolicy, MetadataProbe, fetch_metadata, metadata_file,  # noqa: E402
-                   probe_metadata, request_with_retries)
 
 __all__ = [
     "Destination", "parse_destination", "ZarrGroupInfo", "PreflightReport", "storage_error",
@@ -46,5 +67,5 @@ __all__ = [
     "BucketNotFound", "ReadOnlyDestination", "DestinationUnreachable", "PublicUrlError",
     "StorageWriteError",
     "FetchError", "FetchNotFound", "FetchForbidden", "FetchServerError", "FetchTimeout",
-    "FetchUnreachable", "FetchDropped", "FetchCorrupt", "FetchHttpError",
+    "FetchUnreachable", "FetchDropped", "FetchCorrupt", "FetchUnparseable", "FetchHttpError",
 ]

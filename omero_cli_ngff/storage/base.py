@@ -4,8 +4,9 @@ converted images go, whatever the backend (a GCS bucket, a local folder, memory)
 The operations, in the spirit of zarr-python 3's ``zarr.abc.store.Store``:
 
 - identity and paths: ``url``, ``join``, ``fs_path``, ``relpath_of``, ``root_name``;
-- objects: ``exists``, ``read_bytes``, ``write_bytes``, ``list_names``, ``remove``
-  (recursive, refusing the root), ``usage`` / ``du``;
+- objects: ``exists``, ``read_bytes``, ``write_bytes``, ``list_names``, ``list_tree``,
+  ``delete_objects``, ``remove`` (recursive, refusing the root and trees holding an
+  ownership record), ``usage`` / ``du``;
 - exclusive and conditional writes (what claims are built on): ``create_exclusive``
   (create if absent, atomically), ``read_versioned``, ``replace_if`` and ``delete_if``
   (only when the object is still the version the caller read);
@@ -25,9 +26,11 @@ import hashlib
 import posixpath
 import urllib.parse
 from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, ContextManager, Optional
+from typing import TYPE_CHECKING, ClassVar
 
+from ..model.paths import encode_url
 from .errors import InvalidDestination, PublicUrlError
 from .http import DEFAULT_POLICY, HttpPolicy
 from .paths import clean_rel, quote_path
@@ -38,18 +41,21 @@ if TYPE_CHECKING:
     from zarr.abc.store import Store
 
 __all__ = ["Destination", "DestinationOptions", "ZarrGroupInfo", "Versioned",
-           "content_version"]
+           "content_version", "OWNER_RECORD"]
+
+#: the ownership record of a copy's root, ``<root>/.omero-ngff-owner.json`` (ownership.py)
+OWNER_RECORD = ".omero-ngff-owner.json"
 
 
 @dataclass(frozen=True)
 class DestinationOptions:
     """How to reach a destination, besides its URL (each backend takes what it needs)."""
 
-    public_url: Optional[str] = None
-    credentials_file: Optional[str] = None
-    anonymous: Optional[bool] = None
-    endpoint_url: Optional[str] = None
-    project: Optional[str] = None
+    public_url: str | None = None
+    credentials_file: str | None = None
+    anonymous: bool | None = None
+    endpoint_url: str | None = None
+    project: str | None = None
     policy: HttpPolicy = DEFAULT_POLICY
 
 
@@ -61,8 +67,8 @@ class ZarrGroupInfo:
     url: str                        # storage URL (gs://..., file://..., memory://...)
     ngff_version: str               # "0.4", "0.5", ...
     zarr_format: int                # 2 or 3
-    size: Optional[int] = None      # bytes under the group (when asked)
-    objects: Optional[int] = None   # objects/files under the group (when asked)
+    size: int | None = None      # bytes under the group (when asked)
+    objects: int | None = None   # objects/files under the group (when asked)
 
 
 @dataclass(frozen=True)
@@ -97,9 +103,9 @@ class Destination(ABC):
     #: across runs; False for memory://, private to this process
     shared: ClassVar[bool] = True
     #: the GCS bucket holding the destination (None for folders and memory)
-    bucket: Optional[str] = None
+    bucket: str | None = None
 
-    def __init__(self, prefix: str, public_url: Optional[str] = None, *,
+    def __init__(self, prefix: str, public_url: str | None = None, *,
                  policy: HttpPolicy = DEFAULT_POLICY) -> None:
         self.prefix = prefix
         self.policy = policy
@@ -137,7 +143,7 @@ class Destination(ABC):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.url} public={self.public_base}>"
 
-    def relpath_of(self, url_or_path: str) -> Optional[str]:
+    def relpath_of(self, url_or_path: str) -> str | None:
         """Inverse of `join` (also accepts fs paths): the relative path, or None when
         the location is not under this destination."""
         for base in (self.join(""), self.fs_path("")):
@@ -150,18 +156,18 @@ class Destination(ABC):
 
     # -- public URLs ----------------------------------------------------------------------
 
-    def _default_public_base(self) -> Optional[str]:
+    def _default_public_base(self) -> str | None:
         """The public URL of the root when none is given (None: it must be given)."""
         return None
 
-    def _public_base(self, public_url: Optional[str]) -> Optional[str]:
+    def _public_base(self, public_url: str | None) -> str | None:
         if public_url:
             parts = urllib.parse.urlsplit(public_url)
             if parts.scheme not in ("http", "https") or not parts.netloc \
                     or parts.query or parts.fragment:
                 raise PublicUrlError(f"--public-url {public_url!r} must be an http(s) URL "
                                      "without query or fragment")
-            return public_url.rstrip("/")
+            return encode_url(public_url).rstrip("/")
         return self._default_public_base()
 
     def require_public_url(self) -> str:
@@ -180,7 +186,7 @@ class Destination(ABC):
         url = f"{base}/{quote_path(rel)}" if rel else base
         return url + "/" if group else url
 
-    def relpath_of_public_url(self, url: str) -> Optional[str]:
+    def relpath_of_public_url(self, url: str) -> str | None:
         """The relative path a public URL points at, or None when it is not under this
         destination's public base (e.g. published somewhere else)."""
         if not self.public_base:
@@ -200,7 +206,7 @@ class Destination(ABC):
         """Is there anything (object, file, folder, prefix) at ``relpath``?"""
 
     @abstractmethod
-    def read_bytes(self, relpath: str) -> Optional[bytes]:
+    def read_bytes(self, relpath: str) -> bytes | None:
         """The content of one object/file, or None when it does not exist."""
 
     @abstractmethod
@@ -222,31 +228,57 @@ class Destination(ABC):
 
     def remove(self, relpath: str) -> bool:
         """Remove everything under ``relpath`` (recursive). Returns False when there was
-        nothing. Refuses the destination root itself."""
+        nothing. Refuses the destination root itself, and any tree holding an ownership
+        record: copies are removed by their owners only (see ownership.py)."""
         rel = clean_rel(relpath)
         if not rel:
             raise InvalidDestination("refusing to remove the whole destination "
                                      f"{self.url}")
         with self.translate_errors("removing " + self.join(rel)):
-            return self._remove_tree(rel)
+            names = self.list_tree(rel)
+            owned = [n for n in names if posixpath.basename(n) == OWNER_RECORD]
+            if owned:
+                raise InvalidDestination(
+                    f"refusing to remove {self.join(rel)}: it holds a copy with an "
+                    f"ownership record ({owned[0]}); only its owner removes it")
+            self.delete_objects(names)
+            return bool(names)
+
+    def list_tree(self, relpath: str) -> list[str]:
+        """Every object at or under ``relpath`` (relative paths, sorted)."""
+        with self.translate_errors("listing " + self.join(relpath), write=False):
+            return sorted(self._find(clean_rel(relpath)))
+
+    def delete_objects(self, relpaths: list[str]) -> None:
+        """Delete these objects (missing ones are no error)."""
+        rels = [clean_rel(r) for r in relpaths]
+        if any(not r for r in rels):
+            raise InvalidDestination(f"refusing to remove the whole destination {self.url}")
+        if rels:
+            with self.translate_errors(f"removing {len(rels)} objects under {self.url}"):
+                self._delete(rels)
 
     @abstractmethod
-    def _remove_tree(self, rel: str) -> bool:
-        """Remove ``rel`` (never the root) and everything under it; False when absent."""
+    def _find(self, rel: str) -> list[str]:
+        """Relative paths of the objects at or under ``rel`` ([] when nothing)."""
+
+    @abstractmethod
+    def _delete(self, rels: list[str]) -> None:
+        """Delete exactly these objects (relative paths; never the root)."""
 
     # -- exclusive and conditional writes ------------------------------------------------
 
     @abstractmethod
-    def create_exclusive(self, relpath: str, data: bytes) -> Optional[str]:
+    def create_exclusive(self, relpath: str, data: bytes) -> str | None:
         """Create the object only if nothing is there, atomically: of racing creators
         exactly one succeeds. Its version, or None when the object exists."""
 
     @abstractmethod
-    def read_versioned(self, relpath: str) -> Optional[Versioned]:
+    def read_versioned(self, relpath: str) -> Versioned | None:
         """The object's content and version, or None when it does not exist."""
 
     @abstractmethod
-    def replace_if(self, relpath: str, data: bytes, version: str) -> Optional[str]:
+    def replace_if(self, relpath: str, data: bytes, version: str) -> str | None:
         """Overwrite the object only if it is still at ``version``: the new version, or
         None when it changed, vanished, or another writer won the race."""
 
@@ -271,10 +303,12 @@ class Destination(ABC):
     # -- checks and errors ----------------------------------------------------------------
 
     @abstractmethod
-    def preflight(self, check_public: bool = True, check_cors: bool = True) -> PreflightReport:
+    def preflight(self, check_public: bool = True, check_cors: bool = True,
+                  check_ranges: bool = True) -> PreflightReport:
         """Check before converting anything: credentials, storage reachable, bucket (or
         parent folder) exists, writable (a small probe object is written and deleted
-        under the prefix), and optionally that the public URL serves what we write and
+        under the prefix), and optionally that the public URL serves what we write
+        (with ``check_ranges``, HTTP Range requests too: sharded data needs them) and
         that browsers may read it (CORS). Problems that stop us raise a
         DestinationError subclass; the others come back as warnings."""
 
@@ -282,7 +316,7 @@ class Destination(ABC):
     def cors_warnings(self) -> list[str]:
         """Warnings about browser viewers that could not read the published images."""
 
-    def translate_errors(self, what: str, write: bool = True) -> ContextManager[None]:
+    def translate_errors(self, what: str, write: bool = True) -> AbstractContextManager[None]:
         """Turn storage exceptions raised inside into one-line DestinationErrors
         (exceptions that are not about storage pass unchanged)."""
         return translating(what, write=write)

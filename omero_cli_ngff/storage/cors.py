@@ -4,7 +4,8 @@ viewers people use on published OME-Zarr."""
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 
 __all__ = ["VIEWER_ORIGINS", "NEEDED_HEADERS", "evaluate_cors", "CORS_EXAMPLE"]
 
@@ -35,8 +36,8 @@ def _rule_allows(rule: dict[str, Any], origin: str, method: str = "GET") -> bool
         ("*" in methods or method in methods)
 
 
-def evaluate_cors(cors: Optional[list[Any]], bucket: str = "the bucket",
-                  origins: Optional[dict[str, str]] = None,
+def evaluate_cors(cors: list[Any] | None, bucket: str = "the bucket",
+                  origins: dict[str, str] | None = None,
                   needed_headers: Iterable[str] = NEEDED_HEADERS) -> list[str]:
     """Warnings (strings) about viewers that could not read the bucket; [] when all can."""
     origins = VIEWER_ORIGINS if origins is None else origins

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from .errors import CredentialsError
 
@@ -25,7 +25,7 @@ STORAGE_SCOPE = "https://www.googleapis.com/auth/devstorage.read_write"
 GOOGLE_STORAGE_HOSTS = ("storage.googleapis.com", "www.googleapis.com")
 
 
-def emulator_endpoint() -> Optional[str]:
+def emulator_endpoint() -> str | None:
     """The emulator endpoint from STORAGE_EMULATOR_HOST (http:// added), or None."""
     value = os.environ.get("STORAGE_EMULATOR_HOST", "").strip()
     if not value or value == "default":
@@ -35,7 +35,7 @@ def emulator_endpoint() -> Optional[str]:
     return value.rstrip("/")
 
 
-def is_google_endpoint(endpoint: Optional[str]) -> bool:
+def is_google_endpoint(endpoint: str | None) -> bool:
     if not endpoint:
         return True
     from urllib.parse import urlsplit
@@ -109,9 +109,9 @@ def _load_file(path: str, origin: str) -> GcsCredentials:
     return GcsCredentials(creds, f"{kind} from {path}")
 
 
-def resolve_gcs_credentials(credentials_file: Optional[str] = None,
-                            anonymous: Optional[bool] = None,
-                            endpoint_url: Optional[str] = None) -> GcsCredentials:
+def resolve_gcs_credentials(credentials_file: str | None = None,
+                            anonymous: bool | None = None,
+                            endpoint_url: str | None = None) -> GcsCredentials:
     """Credentials for gs:// (see the module docstring for the order).
     Raises CredentialsError (one line) when none can be found."""
     if anonymous:

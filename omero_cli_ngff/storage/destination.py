@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import urllib.parse
-from typing import Optional
 
 from .base import Destination, DestinationOptions, ZarrGroupInfo
 from .errors import InvalidDestination
@@ -30,10 +29,10 @@ BACKENDS: dict[str, type[Destination]] = {
 }
 
 
-def parse_destination(dest: Optional[str], public_url: Optional[str] = None, *,
-                      credentials_file: Optional[str] = None,
-                      anonymous: Optional[bool] = None,
-                      endpoint_url: Optional[str] = None, project: Optional[str] = None,
+def parse_destination(dest: str | None, public_url: str | None = None, *,
+                      credentials_file: str | None = None,
+                      anonymous: bool | None = None,
+                      endpoint_url: str | None = None, project: str | None = None,
                       policy: HttpPolicy = DEFAULT_POLICY) -> Destination:
     """Parse a destination: a local folder (path or file://), gs://BUCKET[/PREFIX] or
     memory://PATH. Credentials are resolved lazily (first storage access or preflight),

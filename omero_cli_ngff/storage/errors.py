@@ -6,17 +6,15 @@ Two families:
   missing credentials, bucket missing, read-only, unreachable, no public URL, writes
   failing for good). The CLI maps all of them to exit code DESTINATION.
 - `FetchError` and its subclasses: reading a published URL over plain HTTP failed.
-  `definite` tells whether the answer proves the copy is gone or broken (404, corrupt
-  metadata) - the only cases where `verify --fix` may act - as opposed to answers that
-  prove nothing about the data (403, 5xx, time-outs, unreachable host, dropped
-  connections).
+  `definite` tells whether the answer proves the copy is gone or broken (404, Zarr
+  metadata of something else than an image) as opposed to answers that prove nothing
+  about the data (403, 5xx, time-outs, unreachable host, dropped connections, an HTML
+  page or anything else that does not parse as Zarr metadata).
 
 Messages are one line and never contain credentials or tokens.
 """
 
 from __future__ import annotations
-
-from typing import Optional
 
 from .. import exit_codes
 from ..errors import NgffError
@@ -26,7 +24,7 @@ __all__ = [
     "BucketNotFound", "ReadOnlyDestination", "DestinationUnreachable", "PublicUrlError",
     "StorageWriteError",
     "FetchError", "FetchNotFound", "FetchForbidden", "FetchServerError", "FetchTimeout",
-    "FetchUnreachable", "FetchDropped", "FetchCorrupt", "FetchHttpError",
+    "FetchUnreachable", "FetchDropped", "FetchCorrupt", "FetchUnparseable", "FetchHttpError",
 ]
 
 
@@ -94,7 +92,7 @@ class FetchError(Exception):
     kind = "error"
     definite = False
 
-    def __init__(self, url: str, message: str, status: Optional[int] = None):
+    def __init__(self, url: str, message: str, status: int | None = None):
         self.url = url
         self.status = status
         super().__init__(" ".join(f"{url}: {message}".split()))
@@ -106,10 +104,19 @@ class FetchNotFound(FetchError):
 
 
 class FetchCorrupt(FetchError):
-    """The server answered 200 but the metadata is not valid JSON / not an image group."""
+    """The server answered 200 with a Zarr metadata document that is not an image group:
+    the data there is proven not to be an image."""
 
     kind = "corrupt"
     definite = True
+
+
+class FetchUnparseable(FetchError):
+    """The server answered 200 with something that is no Zarr metadata at all (an HTML
+    page, not JSON): a proxy's or CDN's error page as often as broken data, so it
+    proves nothing."""
+
+    kind = "unparseable"
 
 
 class FetchForbidden(FetchError):

@@ -12,16 +12,18 @@ Temporary and set-aside files are hidden ('.' names) beside the file.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import posixpath
 import urllib.parse
 import uuid
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 from .base import DestinationOptions, content_version
 from .errors import DestinationNotFound, InvalidDestination, ReadOnlyDestination
 from .fsspec_backed import FileSystem, FsspecDestination
+from .paths import clean_rel
 
 if TYPE_CHECKING:
     from zarr.storage import LocalStore
@@ -36,6 +38,7 @@ class FolderDestination(FsspecDestination):
 
     scheme = "file"
     is_local = True
+    has_folders = True
 
     @classmethod
     def from_url(cls, text: str, parts: urllib.parse.SplitResult,
@@ -67,13 +70,13 @@ class FolderDestination(FsspecDestination):
 
     # -- exclusive and conditional writes ------------------------------------------------
 
-    def create_exclusive(self, relpath: str, data: bytes) -> Optional[str]:
+    def create_exclusive(self, relpath: str, data: bytes) -> str | None:
         with self.translate_errors("creating " + self.join(relpath)):
             path = self.fs_path(relpath)
             os.makedirs(posixpath.dirname(path), exist_ok=True)
             return _create(path, data)
 
-    def replace_if(self, relpath: str, data: bytes, version: str) -> Optional[str]:
+    def replace_if(self, relpath: str, data: bytes, version: str) -> str | None:
         # the file is absent for a moment: a creator may win then, and we give way
         with self.translate_errors("replacing " + self.join(relpath)):
             path = self.fs_path(relpath)
@@ -91,6 +94,7 @@ class FolderDestination(FsspecDestination):
             if aside is None:
                 return False
             os.unlink(aside)
+            self._prune(self.fs, [clean_rel(relpath)])
             return True
 
     # -- checks ---------------------------------------------------------------------------
@@ -121,7 +125,7 @@ def _beside(path: str, tag: str) -> str:
     return posixpath.join(folder, f".{name}.{tag}-{uuid.uuid4().hex[:12]}")
 
 
-def _create(path: str, data: bytes) -> Optional[str]:
+def _create(path: str, data: bytes) -> str | None:
     """Create ``path`` with ``data`` unless it exists: its version, or None."""
     tmp = _beside(path, "new")
     with open(tmp, "xb") as fh:
@@ -139,7 +143,7 @@ def _create(path: str, data: bytes) -> Optional[str]:
     return content_version(data)
 
 
-def _create_in_place(path: str, data: bytes) -> Optional[str]:
+def _create_in_place(path: str, data: bytes) -> str | None:
     try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
     except FileExistsError:
@@ -149,7 +153,7 @@ def _create_in_place(path: str, data: bytes) -> Optional[str]:
     return content_version(data)
 
 
-def _set_aside(path: str, version: str) -> Optional[str]:
+def _set_aside(path: str, version: str) -> str | None:
     """Rename ``path`` to a name of our own if it is at ``version``: the new name, or
     None (absent, or another version: then it is put back if its place is free)."""
     aside = _beside(path, "aside")
@@ -161,9 +165,7 @@ def _set_aside(path: str, version: str) -> Optional[str]:
         moved = fh.read()
     if content_version(moved) == version:
         return aside
-    try:
+    with contextlib.suppress(FileExistsError):
         os.link(aside, path)                      # not ours to remove: put it back
-    except FileExistsError:
-        pass
     os.unlink(aside)
     return None

@@ -3,10 +3,11 @@ reading, writing, removal, usage and the walk that finds OME-Zarr image groups."
 
 from __future__ import annotations
 
+import contextlib
 import json
 import posixpath
 from abc import abstractmethod
-from typing import Any, Optional
+from typing import Any
 
 from .base import Destination, Versioned, ZarrGroupInfo, content_version
 from .paths import clean_rel
@@ -23,7 +24,9 @@ class FsspecDestination(Destination):
     """A destination whose objects are reached through an fsspec filesystem
     (``fs``, made on first use by ``_make_fs``)."""
 
-    _fs: Optional[FileSystem] = None
+    _fs: FileSystem | None = None
+    #: the filesystem has real folders (local, memory), pruned when they empty
+    has_folders: bool = False
 
     @abstractmethod
     def _make_fs(self) -> FileSystem:
@@ -54,7 +57,7 @@ class FsspecDestination(Destination):
         with self.translate_errors("checking " + self.join(relpath), write=False):
             return bool(self._fresh().exists(self.fs_path(relpath)))
 
-    def read_bytes(self, relpath: str) -> Optional[bytes]:
+    def read_bytes(self, relpath: str) -> bytes | None:
         with self.translate_errors("reading " + self.join(relpath), write=False):
             try:
                 return bytes(self._fresh().cat_file(self.fs_path(relpath)))
@@ -65,15 +68,38 @@ class FsspecDestination(Destination):
         with self.translate_errors("writing " + self.join(relpath)):
             self.fs.pipe_file(self.fs_path(relpath), data)
 
-    def _remove_tree(self, rel: str) -> bool:
-        fs = self._fresh()
-        path = self.fs_path(rel)
-        if not fs.exists(path):
-            return False
-        fs.rm(path, recursive=True)
+    def _find(self, rel: str) -> list[str]:
+        try:
+            found = self._fresh().find(self.fs_path(rel))
+        except _NOT_THERE:
+            return []
+        rels = (self.relpath_of(str(path)) for path in found)
+        return [r for r in rels if r]
+
+    def _delete(self, rels: list[str]) -> None:
+        fs = self.fs
+        with contextlib.suppress(FileNotFoundError):      # gone meanwhile: as wanted
+            fs.rm([self.fs_path(r) for r in rels])
         if hasattr(fs, "invalidate_cache"):
             fs.invalidate_cache()
-        return True
+        if self.has_folders:
+            self._prune(fs, rels)
+
+    def _prune(self, fs: FileSystem, rels: list[str]) -> None:
+        """Remove the folders left empty above deleted objects (never the root), so
+        that a removed tree no longer `exists`."""
+        folders = {posixpath.dirname(r) for r in rels}
+        for rel in list(folders):
+            while rel:
+                folders.add(rel)
+                rel = posixpath.dirname(rel)
+        for rel in sorted(folders, key=lambda r: r.count("/"), reverse=True):
+            path = self.fs_path(rel)
+            try:
+                if fs.isdir(path) and not fs.ls(path, detail=False):
+                    fs.rmdir(path)
+            except (FileNotFoundError, OSError):
+                pass
 
     def list_names(self, relpath: str = "") -> list[str]:
         with self.translate_errors("listing " + self.join(relpath), write=False):
@@ -92,7 +118,7 @@ class FsspecDestination(Destination):
             files = [v for v in found.values() if v.get("type", "file") == "file"]
             return (sum(int(v.get("size") or 0) for v in files), len(files))
 
-    def read_versioned(self, relpath: str) -> Optional[Versioned]:
+    def read_versioned(self, relpath: str) -> Versioned | None:
         # without generations, the version is a digest of the content
         data = self.read_bytes(relpath)
         return None if data is None else Versioned(data, content_version(data))
@@ -142,7 +168,8 @@ class FsspecDestination(Destination):
     def _prepare_root(self) -> None:
         """Before the probe: make sure the root can hold objects (folders create it)."""
 
-    def preflight(self, check_public: bool = True, check_cors: bool = True) -> PreflightReport:
+    def preflight(self, check_public: bool = True, check_cors: bool = True,
+                  check_ranges: bool = True) -> PreflightReport:
         report = PreflightReport(self.url)
         self._prepare_root()
         probe = new_probe_name()
@@ -150,7 +177,7 @@ class FsspecDestination(Destination):
         try:
             if check_public and self._explicit_public:
                 read_probe_publicly(self.public_url(probe, group=False), self.public_base,
-                                    report, self.policy)
+                                    report, self.policy, ranges=check_ranges)
         finally:
             with self.translate_errors("removing the probe from " + self.url):
                 self.fs.rm(self.fs_path(probe))
@@ -166,7 +193,7 @@ def _load_json(fs: FileSystem, path: str) -> Any:
         return None
 
 
-def _v3_image(doc: dict[str, Any]) -> Optional[tuple[str, int]]:
+def _v3_image(doc: dict[str, Any]) -> tuple[str, int] | None:
     """(NGFF version, 3) when a zarr.json group document is an image's."""
     ome = (doc.get("attributes") or {}).get("ome") or {}
     if ome.get("multiscales"):
@@ -174,7 +201,7 @@ def _v3_image(doc: dict[str, Any]) -> Optional[tuple[str, int]]:
     return None
 
 
-def _v2_image(doc: Any) -> Optional[tuple[str, int]]:
+def _v2_image(doc: Any) -> tuple[str, int] | None:
     """(NGFF version, 2) when a .zattrs document is an image's."""
     ms = doc.get("multiscales") if isinstance(doc, dict) else None
     if ms:

@@ -8,20 +8,23 @@ the service. Credentials are resolved on first use, so URL mapping works without
 from __future__ import annotations
 
 import urllib.parse
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 from .base import DestinationOptions, Versioned
 from .cors import evaluate_cors
-from .credentials import (GcsCredentials, emulator_endpoint, is_google_endpoint,
-                          resolve_gcs_credentials)
+from .credentials import (
+    GcsCredentials,
+    emulator_endpoint,
+    is_google_endpoint,
+    resolve_gcs_credentials,
+)
 from .errors import InvalidDestination
 from .fsspec_backed import FileSystem, FsspecDestination
 from .gcs_api import PRECONDITION_FAILED, GcsApi
 from .gcsfs_classes import gcsfs_class
 from .http import DEFAULT_POLICY, HttpPolicy
 from .paths import clean_rel, join_parts, quote_path
-from .preflight import (PROBE_PAYLOAD, PreflightReport, new_probe_name,
-                        read_probe_publicly)
+from .preflight import PROBE_PAYLOAD, PreflightReport, new_probe_name, read_probe_publicly
 
 if TYPE_CHECKING:
     import requests
@@ -48,17 +51,17 @@ class GcsDestination(FsspecDestination):
     supports_generations = True
     bucket: str
 
-    def __init__(self, bucket: str, prefix: str, public_url: Optional[str] = None, *,
-                 endpoint_url: Optional[str] = None, credentials_file: Optional[str] = None,
-                 anonymous: Optional[bool] = None, project: Optional[str] = None,
+    def __init__(self, bucket: str, prefix: str, public_url: str | None = None, *,
+                 endpoint_url: str | None = None, credentials_file: str | None = None,
+                 anonymous: bool | None = None, project: str | None = None,
                  policy: HttpPolicy = DEFAULT_POLICY) -> None:
         self.bucket = bucket
         self.endpoint_url = endpoint_url.rstrip("/") if endpoint_url else None
         self._credentials_file = credentials_file
         self._anonymous = anonymous
         self._project = project
-        self._credentials: Optional[GcsCredentials] = None
-        self._api: Optional[GcsApi] = None
+        self._credentials: GcsCredentials | None = None
+        self._api: GcsApi | None = None
         super().__init__(prefix, public_url, policy=policy)
 
     @classmethod
@@ -70,7 +73,8 @@ class GcsDestination(FsspecDestination):
         _check_bucket_name(bucket, text)
         if parts.query or parts.fragment:
             raise InvalidDestination(f"{text}: a destination has no query or fragment")
-        return cls(bucket, clean_rel(urllib.parse.unquote(parts.path)), options.public_url,
+        # object names are exactly what the user wrote: never percent-decoded
+        return cls(bucket, clean_rel(parts.path), options.public_url,
                    endpoint_url=options.endpoint_url,
                    credentials_file=options.credentials_file, anonymous=options.anonymous,
                    project=options.project, policy=options.policy)
@@ -142,11 +146,11 @@ class GcsDestination(FsspecDestination):
 
     # -- exclusive and conditional writes ------------------------------------------------
 
-    def create_exclusive(self, relpath: str, data: bytes) -> Optional[str]:
+    def create_exclusive(self, relpath: str, data: bytes) -> str | None:
         return self.api.upload(self.object_name(relpath), data,
                                "creating " + self.join(relpath), if_generation="0")
 
-    def read_versioned(self, relpath: str) -> Optional[Versioned]:
+    def read_versioned(self, relpath: str) -> Versioned | None:
         name, what = self.object_name(relpath), "reading " + self.join(relpath)
         meta = self.api.metadata(name, what)
         if meta is None:
@@ -155,7 +159,7 @@ class GcsDestination(FsspecDestination):
         data = self.api.media(name, generation, what)    # that generation, or None
         return None if data is None else Versioned(data, generation)
 
-    def replace_if(self, relpath: str, data: bytes, version: str) -> Optional[str]:
+    def replace_if(self, relpath: str, data: bytes, version: str) -> str | None:
         return self.api.upload(self.object_name(relpath), data,
                                "replacing " + self.join(relpath), if_generation=version)
 
@@ -175,11 +179,11 @@ class GcsDestination(FsspecDestination):
 
     # -- checks ---------------------------------------------------------------------------
 
-    def bucket_metadata(self) -> Optional[dict[str, Any]]:
+    def bucket_metadata(self) -> dict[str, Any] | None:
         """The bucket resource, or None when we may not read it (403)."""
         return self.api.bucket_metadata()
 
-    def cors_warnings(self, bucket_meta: Optional[dict[str, Any]] = None) -> list[str]:
+    def cors_warnings(self, bucket_meta: dict[str, Any] | None = None) -> list[str]:
         meta = bucket_meta if bucket_meta is not None else self.bucket_metadata()
         if meta is None:
             return [f"could not read the CORS configuration of bucket {self.bucket} "
@@ -190,25 +194,27 @@ class GcsDestination(FsspecDestination):
                     "CORS configuration (an emulator?)"]
         return evaluate_cors(meta.get("cors"), bucket=f"gs://{self.bucket}")
 
-    def preflight(self, check_public: bool = True, check_cors: bool = True) -> PreflightReport:
+    def preflight(self, check_public: bool = True, check_cors: bool = True,
+                  check_ranges: bool = True) -> PreflightReport:
         # through the JSON API, whose statuses tell a missing bucket from a read-only one
         report = PreflightReport(self.url)
         report.credentials = self.credentials.description
         meta = self.bucket_metadata()
         report.cors = meta.get("cors") if meta else None
-        self._probe(new_probe_name(), report, check_public)
+        self._probe(new_probe_name(), report, check_public, check_ranges)
         if check_cors:
             report.warnings += self.cors_warnings(meta)
         return report
 
-    def _probe(self, probe: str, report: PreflightReport, check_public: bool) -> None:
+    def _probe(self, probe: str, report: PreflightReport, check_public: bool,
+               check_ranges: bool = True) -> None:
         """Write a probe object, read it through the public URL, delete it."""
         name = join_parts(self.prefix, probe)
         self.api.upload(name, PROBE_PAYLOAD, f"writing a probe object to {self.url}")
         try:
             if check_public:
                 read_probe_publicly(self.public_url(probe, group=False), self.public_base,
-                                    report, self.policy)
+                                    report, self.policy, ranges=check_ranges)
         finally:
             r = self.api.delete(name, f"deleting the probe object from {self.url}")
             if r.status_code == 403:

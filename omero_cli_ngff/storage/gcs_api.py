@@ -8,14 +8,23 @@ import json
 import mimetypes
 import urllib.parse
 import uuid
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import requests
 
 from .credentials import GcsCredentials
-from .errors import (CredentialsError, DestinationError, DestinationNotFound,
-                     DestinationUnreachable, FetchDropped, FetchError, FetchTimeout,
-                     FetchUnreachable, ReadOnlyDestination)
+from .errors import (
+    CredentialsError,
+    DestinationError,
+    DestinationNotFound,
+    DestinationUnreachable,
+    FetchDropped,
+    FetchError,
+    FetchTimeout,
+    FetchUnreachable,
+    ReadOnlyDestination,
+)
 from .http import HttpPolicy, request_with_retries
 
 __all__ = ["GcsApi", "PRECONDITION_FAILED"]
@@ -38,7 +47,7 @@ class GcsApi:
         self.endpoint = endpoint
         self.policy = policy
         self._credentials = credentials
-        self._session: Optional[requests.Session] = None
+        self._session: requests.Session | None = None
 
     def new_session(self) -> requests.Session:
         """A requests session carrying the credentials; plain for anonymous access."""
@@ -77,7 +86,7 @@ class GcsApi:
                 raise
             raise err from None
 
-    def _auth_error(self, exc: Exception) -> Optional[DestinationError]:
+    def _auth_error(self, exc: Exception) -> DestinationError | None:
         import google.auth.exceptions as gexc
         if isinstance(exc, gexc.TransportError):
             return DestinationUnreachable(f"{self.where}: cannot reach Google's token "
@@ -109,7 +118,7 @@ class GcsApi:
 
     # -- the bucket -----------------------------------------------------------------------
 
-    def bucket_metadata(self) -> Optional[dict[str, Any]]:
+    def bucket_metadata(self) -> dict[str, Any] | None:
         """The bucket resource, or None when we may not read it (403)."""
         what = f"reading bucket {self.bucket}"
         r = self.request("GET", f"/storage/v1/b/{_q(self.bucket)}", what)
@@ -127,7 +136,7 @@ class GcsApi:
     # -- objects --------------------------------------------------------------------------
 
     def upload(self, name: str, data: bytes, what: str,
-               if_generation: Optional[str] = None) -> Optional[str]:
+               if_generation: str | None = None) -> str | None:
         """Write object ``name`` (a multipart upload: the emulator honours preconditions
         there too), only if its generation is ``if_generation`` ("0": absent) when
         given. The new generation, or None when the precondition failed."""
@@ -149,7 +158,7 @@ class GcsApi:
             raise self.status_error(r, what, write=True)
         return _generation_of(r)
 
-    def metadata(self, name: str, what: str) -> Optional[dict[str, Any]]:
+    def metadata(self, name: str, what: str) -> dict[str, Any] | None:
         """Object ``name``'s resource, or None when it does not exist."""
         r = self.request("GET", f"/storage/v1/b/{_q(self.bucket)}/o/{_q(name)}", what)
         if r.status_code == 404:
@@ -159,7 +168,7 @@ class GcsApi:
         meta: dict[str, Any] = r.json()
         return meta
 
-    def media(self, name: str, generation: Optional[str], what: str) -> Optional[bytes]:
+    def media(self, name: str, generation: str | None, what: str) -> bytes | None:
         """The content of object ``name`` (of that generation when given); None when it
         is gone."""
         params = {"alt": "media"}
@@ -174,7 +183,7 @@ class GcsApi:
         return r.content
 
     def delete(self, name: str, what: str,
-               if_generation: Optional[str] = None) -> requests.Response:
+               if_generation: str | None = None) -> requests.Response:
         """DELETE object ``name`` (only at ``if_generation`` when given); the answer."""
         params = {"ifGenerationMatch": if_generation} if if_generation else {}
         return self.request("DELETE", f"/storage/v1/b/{_q(self.bucket)}/o/{_q(name)}",

@@ -5,6 +5,7 @@ its HTTP session on zarr's event loop."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from typing import Any
 
@@ -37,10 +38,8 @@ def _close_on_zarr_loop(session: Any) -> None:
         if not _on_loop_thread(zloop):
             # wait: at interpreter exit the loop's thread dies next, and a pending
             # close would be reported as destroyed
-            try:
+            with contextlib.suppress(Exception):        # closing is best effort
                 closing.result(timeout=2)
-            except Exception:  # noqa: BLE001 - closing is best effort
-                pass
         return
     connector = getattr(session, "_connector", None)
     if connector is not None:

@@ -7,15 +7,25 @@ from __future__ import annotations
 import json
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any
 
 import requests
 import urllib3.exceptions
 
-from .errors import (FetchCorrupt, FetchDropped, FetchError, FetchForbidden,
-                     FetchHttpError, FetchNotFound, FetchServerError, FetchTimeout,
-                     FetchUnreachable)
+from .errors import (
+    FetchCorrupt,
+    FetchDropped,
+    FetchError,
+    FetchForbidden,
+    FetchHttpError,
+    FetchNotFound,
+    FetchServerError,
+    FetchTimeout,
+    FetchUnparseable,
+    FetchUnreachable,
+)
 
 __all__ = ["HttpPolicy", "request_with_retries", "fetch_metadata", "probe_metadata",
            "MetadataProbe", "metadata_file", "raise_for_status"]
@@ -53,7 +63,7 @@ DEFAULT_POLICY = HttpPolicy()
 def _is_unreachable(exc: BaseException) -> bool:
     """Connection refused / DNS failure / no route: the host is not there."""
     seen = set()
-    current: Optional[BaseException] = exc
+    current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         if isinstance(current, (urllib3.exceptions.NewConnectionError,
@@ -70,7 +80,7 @@ def _is_unreachable(exc: BaseException) -> bool:
     return False
 
 
-def request_with_retries(method: str, url: str, *, session: Optional[requests.Session] = None,
+def request_with_retries(method: str, url: str, *, session: requests.Session | None = None,
                          policy: HttpPolicy = DEFAULT_POLICY,
                          sleep: Callable[[float], None] = time.sleep,
                          **kwargs: Any) -> requests.Response:
@@ -79,7 +89,7 @@ def request_with_retries(method: str, url: str, *, session: Optional[requests.Se
     FetchDropped when no complete response came."""
     http = session or requests
     kwargs.setdefault("timeout", policy.timeout)
-    last_exc: Optional[FetchError] = None
+    last_exc: FetchError | None = None
     response = None
     for attempt in range(1, max(1, policy.attempts) + 1):
         wait = policy.sleep_before(attempt)
@@ -151,6 +161,8 @@ def _group_url(url: str) -> str:
 
 def _check_multiscales(url: str, ngff_version: str, doc: dict[str, Any]) -> None:
     if metadata_file(ngff_version) == "zarr.json":
+        if "zarr_format" not in doc:
+            raise FetchUnparseable(url, "answered JSON that is no Zarr metadata")
         if doc.get("zarr_format") != 3 or doc.get("node_type") != "group":
             raise FetchCorrupt(url, "not a Zarr v3 group")
         attrs = (doc.get("attributes") or {}).get("ome") or {}
@@ -162,23 +174,35 @@ def _check_multiscales(url: str, ngff_version: str, doc: dict[str, Any]) -> None
         raise FetchCorrupt(url, "no multiscales metadata: not an image group")
 
 
+def _json_document(url: str, response: requests.Response) -> dict[str, Any]:
+    """The answer parsed as a JSON object; an HTML page or anything else that is not one
+    proves nothing (a proxy's or CDN's error page): FetchUnparseable."""
+    kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if kind in ("text/html", "application/xhtml+xml"):
+        raise FetchUnparseable(url, f"answered HTTP {response.status_code} with an HTML "
+                                    "page, not metadata")
+    try:
+        doc = json.loads(response.content)
+    except ValueError:
+        raise FetchUnparseable(url, "answered something that is not JSON") from None
+    if not isinstance(doc, dict):
+        raise FetchUnparseable(url, "answered JSON that is not an object")
+    return {str(k): v for k, v in doc.items()}
+
+
 def fetch_metadata(url_of_group: str, ngff_version: str = "0.5", *,
-                   session: Optional[requests.Session] = None,
+                   session: requests.Session | None = None,
                    policy: HttpPolicy = DEFAULT_POLICY,
                    validate: bool = True) -> dict[str, Any]:
     """GET the group metadata of an image (``zarr.json`` for 0.5, ``.zattrs`` for 0.4)
     under ``url_of_group`` and return it parsed. Raises a FetchError subclass:
-    FetchNotFound / FetchCorrupt (definite), FetchForbidden, FetchServerError,
-    FetchTimeout, FetchUnreachable, FetchDropped, FetchHttpError (not definite)."""
+    FetchNotFound / FetchCorrupt (definite), FetchUnparseable, FetchForbidden,
+    FetchServerError, FetchTimeout, FetchUnreachable, FetchDropped, FetchHttpError
+    (not definite)."""
     url = _group_url(url_of_group) + metadata_file(ngff_version)
     response = request_with_retries("GET", url, session=session, policy=policy)
     raise_for_status(url, response)
-    try:
-        doc = json.loads(response.content)
-    except ValueError:
-        raise FetchCorrupt(url, "metadata is not valid JSON") from None
-    if not isinstance(doc, dict):
-        raise FetchCorrupt(url, "metadata is not a JSON object")
+    doc = _json_document(url, response)
     if validate:
         _check_multiscales(url, ngff_version, doc)
     return doc
@@ -192,9 +216,9 @@ class MetadataProbe:
     ok: bool
     kind: str = "ok"                # or a FetchError kind
     definite: bool = False          # True: proves the copy missing/broken
-    status: Optional[int] = None
+    status: int | None = None
     message: str = ""
-    metadata: Optional[dict[str, Any]] = None
+    metadata: dict[str, Any] | None = None
 
 
 def probe_metadata(url_of_group: str, ngff_version: str = "0.5",

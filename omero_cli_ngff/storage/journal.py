@@ -1,8 +1,10 @@
 """The publish journal and the listings of the plugin's own folders in a destination.
 
-A journal entry (``.omero-ngff/pending/<image id>.json``) is written before an image is
-converted and removed when it is done: a rerun after a kill resumes into the same slot
-and finishes the removal of a replaced copy, so nothing is orphaned.
+A journal entry (``.omero-ngff/pending/[<scope>/]<image id>.json``, the scope being the
+OMERO server's database UUID) is written before an image is converted and removed when
+it is done: a rerun after a kill resumes into the same slot and finishes the removal
+of a replaced copy, so nothing is orphaned. Entries hold relative paths and public
+URLs only (no host, user or local path: they are as public as the data).
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import json
 import posixpath
 from dataclasses import dataclass
-from typing import Optional
 
 from .base import Destination
 
@@ -23,14 +24,14 @@ class Pending:
 
     image_id: int
     root: str
-    old: Optional[str] = None
-    old_url: Optional[str] = None
+    old: str | None = None
+    old_url: str | None = None
 
     def to_bytes(self) -> bytes:
         return json.dumps(self.__dict__, sort_keys=True).encode()
 
     @classmethod
-    def parse(cls, data: Optional[bytes]) -> Optional["Pending"]:
+    def parse(cls, data: bytes | None) -> Pending | None:
         try:
             doc = json.loads(data or b"")
             return cls(int(doc["image_id"]), str(doc["root"]), doc.get("old"),
@@ -39,31 +40,36 @@ class Pending:
             return None
 
 
-def journal_path(image_id: int) -> str:
+def _folder(folder: str, scope: str) -> str:
+    return f"{folder}/{scope}" if scope else folder
+
+
+def journal_path(image_id: int, scope: str = "") -> str:
     """The journal entry of an image, relative to the destination."""
-    return f"{PENDING_DIR}/{image_id}.json"
+    return f"{_folder(PENDING_DIR, scope)}/{image_id}.json"
 
 
-def read_journal(dest: Destination) -> dict[int, Pending]:
+def read_journal(dest: Destination, scope: str = "") -> dict[int, Pending]:
     """Image id -> its journal entry (one listing of the destination)."""
     out: dict[int, Pending] = {}
-    for name in dest.list_names(PENDING_DIR):
+    folder = _folder(PENDING_DIR, scope)
+    for name in dest.list_names(folder):
         if not name.endswith(".json"):
             continue
-        entry = Pending.parse(dest.read_bytes(f"{PENDING_DIR}/{name}"))
+        entry = Pending.parse(dest.read_bytes(f"{folder}/{name}"))
         if entry is not None:
             out[entry.image_id] = entry
     return out
 
 
-def read_entry(dest: Destination, image_id: int) -> Optional[Pending]:
-    return Pending.parse(dest.read_bytes(journal_path(image_id)))
+def read_entry(dest: Destination, image_id: int, scope: str = "") -> Pending | None:
+    return Pending.parse(dest.read_bytes(journal_path(image_id, scope)))
 
 
-def listed_ids(dest: Destination, folder: str) -> set[int]:
+def listed_ids(dest: Destination, folder: str, scope: str = "") -> set[int]:
     """Image ids named by the objects of a plugin folder (journal, claims): one listing."""
     out: set[int] = set()
-    for name in dest.list_names(folder):
+    for name in dest.list_names(_folder(folder, scope)):
         base = posixpath.basename(name).split(".")[0]
         if base.isdigit():
             out.add(int(base))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import urllib.parse
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 from .base import DestinationOptions, content_version
 from .fsspec_backed import FileSystem, FsspecDestination
@@ -27,6 +27,7 @@ class MemoryDestination(FsspecDestination):
 
     scheme = "memory"
     shared = False
+    has_folders = True
 
     def join(self, relpath: str = "") -> str:
         return "memory://" + self.fs_path(relpath).lstrip("/")
@@ -44,14 +45,14 @@ class MemoryDestination(FsspecDestination):
 
     # -- exclusive and conditional writes ------------------------------------------------
 
-    def create_exclusive(self, relpath: str, data: bytes) -> Optional[str]:
+    def create_exclusive(self, relpath: str, data: bytes) -> str | None:
         with _LOCK:
             if self.exists(relpath):
                 return None
             self.write_bytes(relpath, data)
             return content_version(data)
 
-    def replace_if(self, relpath: str, data: bytes, version: str) -> Optional[str]:
+    def replace_if(self, relpath: str, data: bytes, version: str) -> str | None:
         with _LOCK:
             if not self._is_at(relpath, version):
                 return None
@@ -62,7 +63,7 @@ class MemoryDestination(FsspecDestination):
         with _LOCK:
             if not self._is_at(relpath, version):
                 return False
-            self.remove(relpath)
+            self._delete([clean_rel(relpath)])
             return True
 
     def _is_at(self, relpath: str, version: str) -> bool:

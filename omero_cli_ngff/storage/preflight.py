@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
-from .errors import FetchError
+from .errors import FetchError, PublicUrlError
 from .http import HttpPolicy, request_with_retries
 
 __all__ = ["PreflightReport", "PROBE_PREFIX", "PROBE_PAYLOAD", "new_probe_name",
-           "read_probe_publicly"]
+           "read_probe_publicly", "check_ranges"]
 
 PROBE_PREFIX = ".omero-ngff-probe-"
 PROBE_PAYLOAD = b"omero-ngff preflight probe\n"
@@ -24,8 +24,8 @@ class PreflightReport:
     destination: str
     credentials: str = ""
     warnings: list[str] = field(default_factory=list)
-    cors: Optional[list[Any]] = None
-    public_readable: Optional[bool] = None
+    cors: list[Any] | None = None
+    public_readable: bool | None = None
 
 
 def new_probe_name() -> str:
@@ -33,10 +33,13 @@ def new_probe_name() -> str:
     return f"{PROBE_PREFIX}{uuid.uuid4().hex[:12]}"
 
 
-def read_probe_publicly(url: str, public_base: Optional[str], report: PreflightReport,
-                        policy: HttpPolicy, payload: bytes = PROBE_PAYLOAD) -> None:
+def read_probe_publicly(url: str, public_base: str | None, report: PreflightReport,
+                        policy: HttpPolicy, payload: bytes = PROBE_PAYLOAD,
+                        ranges: bool = True) -> None:
     """GET the probe at ``url`` (its public URL), anonymously; what went wrong becomes
-    a warning of ``report`` and ``report.public_readable`` says whether it worked."""
+    a warning of ``report`` and ``report.public_readable`` says whether it worked.
+    With ``ranges``, a public URL that serves the probe but not HTTP Range requests
+    of it (sharded data cannot be read without them) is refused: PublicUrlError."""
     try:
         r = request_with_retries("GET", url, policy=policy)
     except FetchError as exc:
@@ -46,6 +49,8 @@ def read_probe_publicly(url: str, public_base: Optional[str], report: PreflightR
         return
     if r.status_code == 200 and r.content == payload:
         report.public_readable = True
+        if ranges:
+            check_ranges(url, public_base, policy, payload)
         return
     report.public_readable = False
     if r.status_code in (401, 403):
@@ -59,3 +64,24 @@ def read_probe_publicly(url: str, public_base: Optional[str], report: PreflightR
     else:
         report.warnings.append(f"{public_base}: unexpected answer HTTP "
                                f"{r.status_code} for an object we wrote")
+
+
+# a range from the start and a suffix range (shard indexes are read from the end)
+RANGES = (("bytes=2-5", slice(2, 6)), ("bytes=-4", slice(-4, None)))
+
+
+def check_ranges(url: str, public_base: str | None, policy: HttpPolicy,
+                 payload: bytes = PROBE_PAYLOAD) -> None:
+    """PublicUrlError unless ``url`` answers Range requests with 206 and the bytes."""
+    for header, part in RANGES:
+        try:
+            r = request_with_retries("GET", url, policy=policy, headers={"Range": header})
+        except FetchError as exc:
+            raise PublicUrlError(f"{public_base}: a Range request failed ({exc.kind}): "
+                                 f"{exc}") from None
+        if r.status_code != 206 or r.content != payload[part]:
+            raise PublicUrlError(
+                f"{public_base} does not serve HTTP Range requests (HTTP {r.status_code} "
+                f"for 'Range: {header}' of an object we wrote): sharded OME-Zarr cannot "
+                "be read without them; serve --dest with a web server that supports "
+                "Range requests")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Optional
 
 import requests
 
@@ -21,7 +21,7 @@ class Prober:
     connection and session per probe cost ~2 ms of CPU each, the bulk of a no-op
     rerun's planning over 10,000 images. `probe` replaces the HTTP probe (tests)."""
 
-    def __init__(self, probe: Optional[ProbeFunction] = None, threads: int = PROBE_THREADS,
+    def __init__(self, probe: ProbeFunction | None = None, threads: int = PROBE_THREADS,
                  policy: HttpPolicy = DEFAULT_POLICY):
         self._local = threading.local()
         self._sessions: list[requests.Session] = []

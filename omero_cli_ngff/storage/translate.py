@@ -5,17 +5,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
-from typing import Iterator, Optional
+from collections.abc import Iterator
 
 import requests
 
-from .errors import (CredentialsError, DestinationError, DestinationNotFound,
-                     DestinationUnreachable, ReadOnlyDestination, StorageWriteError)
+from .errors import (
+    CredentialsError,
+    DestinationError,
+    DestinationNotFound,
+    DestinationUnreachable,
+    ReadOnlyDestination,
+    StorageWriteError,
+)
 
 __all__ = ["storage_error", "translating"]
 
 
-def _aiohttp_error(exc: BaseException, what: str) -> Optional[DestinationError]:
+def _aiohttp_error(exc: BaseException, what: str) -> DestinationError | None:
     try:
         from aiohttp import client_exceptions as aio
     except ImportError:                              # pragma: no cover
@@ -32,7 +38,7 @@ def _aiohttp_error(exc: BaseException, what: str) -> Optional[DestinationError]:
     return None
 
 
-def _http_error(exc: BaseException, what: str) -> Optional[DestinationError]:
+def _http_error(exc: BaseException, what: str) -> DestinationError | None:
     """gcsfs' HttpError (after its retries) and requests' connection failures."""
     try:
         from gcsfs.retry import HttpError
@@ -52,7 +58,7 @@ def _http_error(exc: BaseException, what: str) -> Optional[DestinationError]:
     return None
 
 
-def _os_error(exc: BaseException, what: str, write: bool) -> Optional[DestinationError]:
+def _os_error(exc: BaseException, what: str, write: bool) -> DestinationError | None:
     if isinstance(exc, PermissionError) or (isinstance(exc, OSError)
                                             and str(exc).startswith("Forbidden")):
         return ReadOnlyDestination(f"{what}: permission denied"
@@ -70,7 +76,7 @@ def _os_error(exc: BaseException, what: str, write: bool) -> Optional[Destinatio
 
 
 def storage_error(exc: BaseException, what: str,
-                  write: bool = True) -> Optional[DestinationError]:
+                  write: bool = True) -> DestinationError | None:
     """The DestinationError for a storage exception (gcsfs, aiohttp, OS), or None when
     ``exc`` is not about storage. ``what`` says what we were doing (one line)."""
     err = _aiohttp_error(exc, what)

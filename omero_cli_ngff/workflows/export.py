@@ -5,14 +5,19 @@ the multiscales image, beside `OME/METADATA.ome.xml`. Plates and screens become 
 plate per OMERO plate, `plate-<id>.ome.zarr/` (rows, columns, wells, fields,
 acquisitions). A failing image or plate does not stop the others; a rerun resumes what
 was interrupted and finds complete images complete.
+
+Each root carries an ownership record (`storage.ownership`), written before its data:
+a root holding another image's or plate's copy is refused (with --name-by name, two
+images of one safe name in separate runs), data without a record too unless --adopt;
+--overwrite starts afresh only a root that is the same image's.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
-from typing import Any, Optional
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Optional
 
 from .. import exit_codes
 from ..errors import NotFound, one_line
@@ -22,11 +27,13 @@ from ..model.plate_layout import PlateLayout
 from ..model.records import ImageRecord
 from ..model.reporting import Reporter
 from ..ngff.spec import WriteOptions, WriteResult
-from ..omero_io import targets
+from ..omero_io import identity, targets
 from ..omero_io.plates import load_layouts, plates_of_screens
 from ..omero_io.query import QueryRunner
+from ..storage import ownership
 from .convert import convert_image, convert_plate
 from .failures import exit_code_of, summary_code
+from .spool import finish_local_run, start_local_run
 
 log = logging.getLogger(__name__)
 PLATE_TYPES = ("Plate", "Screen")
@@ -37,6 +44,7 @@ class ExportOptions:
     refs: list[ObjectRef]
     write: WriteOptions
     name_by: str = "id"                  # "id" or "name"
+    adopt: bool = False                  # take roots holding data without a record
 
 
 @dataclass
@@ -78,8 +86,32 @@ def export(session: Any, options: ExportOptions, dest: Any,
     for ref in missing:
         reporter.warn(f"{ref}: not found, or not readable by this user")
     result = ExportResult(missing=missing)
-    _export_all(session.conn, jobs, dest, options.write, reporter, result)
+    local = start_local_run(reporter)
+    try:
+        own = _owning(dest, identity.database_uuid(session.conn), local.run_id, options)
+        _export_all(session.conn, jobs, dest, replace(options.write, overwrite=False),
+                    reporter, result, own)
+    finally:
+        finish_local_run(local)
     return result
+
+
+Own = Callable[["Job"], None]
+
+
+def _owning(dest: Any, server: str, run: str, options: ExportOptions) -> Own:
+    """Makes a job's root ours before it is written (see the module docstring)."""
+    how = "use --name-by id" if options.name_by == "name" else "use another --output"
+
+    def own(job: Job) -> None:
+        if job.layout is None and not job.records[0].has_pixels:
+            return                           # nothing will be written (NotFound follows)
+        what = f"Image:{job.records[0].id}" if job.layout is None else f"Plate:{job.layout.id}"
+        owner = ownership.Owner(server, what, "", run)
+        taken = ownership.take(dest, job.name, owner, adopt=options.adopt, how=how)
+        if options.write.overwrite and taken != ownership.CREATED:
+            ownership.clear(dest, job.name, owner)
+    return own
 
 
 def plan_jobs(conn: Any, refs: list[ObjectRef], name_by: str
@@ -110,7 +142,7 @@ def plan_jobs(conn: Any, refs: list[ObjectRef], name_by: str
 
 
 def _export_all(conn: Any, jobs: list[Job], dest: Any, options: WriteOptions,
-                reporter: Reporter, result: ExportResult) -> None:
+                reporter: Reporter, result: ExportResult, own: Own) -> None:
     with reporter.progress() as progress:
         overall = progress.add_task("images", total=sum(len(j.records) for j in jobs))
         written = progress.add_task("written", total=None, unit="bytes")
@@ -127,6 +159,7 @@ def _export_all(conn: Any, jobs: list[Job], dest: Any, options: WriteOptions,
                 progress.advance(written, max(grown, 0))
 
             try:
+                own(job)
                 _written(conn, job, dest, options, update, started, result)
             except Exception as err:
                 _failed(job, dest, err, started, reporter, result)

@@ -1,11 +1,12 @@
 """`publish`: make every image under the objects available as OME-Zarr at a public URL,
 and record that URL on the image (one MapAnnotation in the namespace).
 
-Per image: claim it, write the data (or resume), check it over plain HTTP (metadata,
-shapes and pixel type, one tile against OMERO's), then annotate, then remove a replaced
-copy. An annotation never points at incomplete data: reconversions write to the other
-slot (see model.paths) and switch the annotation only when the new copy checks out.
-The decisions are `plan`'s; claims and the journal are `storage`'s.
+Per image: claim it, make its root ours (the ownership record before any data), write
+the data (or resume), check it over plain HTTP (metadata, shapes and pixel type, one
+tile against OMERO's), then annotate, then remove a replaced copy if it is ours. An
+annotation never points at incomplete data: reconversions write to the other slot
+(see model.paths) and switch the annotation only when the new copy checks out. The
+decisions are `plan`'s; claims, the journal and ownership records are `storage`'s.
 """
 
 from __future__ import annotations
@@ -14,61 +15,47 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from .. import exit_codes
 from ..errors import one_line
-from ..model.annotation import annotation_values
+from ..model import paths
+from ..model.annotation import PublishedCopy, annotation_values
 from ..model.objects import ObjectRef
+from ..model.records import ImageRecord
 from ..model.reporting import Progress, Reporter
 from ..ngff.spec import WriteResult
-from ..omero_io import annotations, targets
+from ..omero_io import annotations, identity, targets
 from ..omero_io.query import QueryRunner
 from ..omero_io.refusals import require_writable
+from ..storage import DestinationError, failpoints, ownership
 from ..storage import journal as journal_store
 from ..storage.claims import CLAIMS_DIR, Claims
+from ..storage.local_runs import LocalRun
+from ..storage.locate import Locations
 from ..storage.probe import Prober
 from .convert import convert_image
-from .failures import exit_code_of, summary_code
-from .plan import (FAIL, PUBLISH, REFUSE, RESTORE, SKIP, UPDATE, WORK, PlanSettings,
-                   PublishPlan, make_plan)
-from .publish_check import CheckFailed, CopyUnreadable, check_copy
-from .publish_options import PublishChoices
+from .failures import exit_code_of
+from .old_copies import OldCopies, Outcome
+from .plan import (
+    FAIL,
+    PUBLISH,
+    REFUSE,
+    RESTORE,
+    SKIP,
+    UPDATE,
+    WORK,
+    PlanSettings,
+    PublishPlan,
+    check_namespace,
+    make_plan,
+)
+from .publish_check import check_copy
+from .publish_records import CLAIMED, Bytes, PublishOptions, PublishResult, PublishRow
+from .publish_records import message as _message
+from .spool import finish_local_run, start_local_run
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(kw_only=True)
-class PublishOptions(PublishChoices):
-    parallel_images: int = 2        # images converted at once
-
-
-@dataclass
-class PublishRow:
-    """What became of one image."""
-
-    plan: PublishPlan
-    status: str
-    message: str = ""
-    bytes: Optional[int] = None
-    seconds: float = 0.0
-    code: int = exit_codes.OK
-
-
-@dataclass
-class PublishResult:
-    plans: list[PublishPlan] = field(default_factory=list)
-    rows: list[PublishRow] = field(default_factory=list)     # empty for a dry run
-    missing: list[ObjectRef] = field(default_factory=list)
-    dry_run: bool = False
-
-    @property
-    def code(self) -> int:
-        codes = {exit_codes.NOT_FOUND} if self.missing else set()
-        if self.dry_run:
-            codes |= {p.code for p in self.plans if p.action in (REFUSE, FAIL)}
-        return summary_code(codes | {row.code for row in self.rows})
 
 
 class Publish:
@@ -76,43 +63,87 @@ class Publish:
 
     def __init__(self, session: Any, options: PublishOptions, dest: Any,
                  reporter: Reporter):
+        check_namespace(options.namespace)
         self.session = session
         self.options = options
         self.reporter = reporter
         self.dest = dest
+        self.locations = Locations(dest, dest.policy)
+        self.local: LocalRun | None = None
         self.plan_settings = PlanSettings(options.template, options.write.ngff_version,
                                           force=options.force,
-                                          allow_private=options.allow_private)
+                                          allow_private=options.allow_private,
+                                          adopt=options.adopt,
+                                          namespace=options.namespace)
         self._annotate_lock = threading.Lock()
         self._left: dict[int, annotations.DuplicatesLeft] = {}   # duplicates not deleted
-        self.claims: Optional[Claims] = None
+        self.claims: Claims | None = None
 
     @property
     def conn(self) -> Any:
         return self.session.conn
 
-    def prober(self, threads: Optional[int] = None) -> Prober:
+    @property
+    def scope(self) -> str:
+        return self.plan_settings.server
+
+    def prober(self, threads: int | None = None) -> Prober:
         kwargs = {"threads": threads} if threads else {}
         return Prober(policy=self.dest.policy, **kwargs)
 
+    def old_copies(self) -> OldCopies:
+        return OldCopies(self.conn, self.locations, self.options.namespace,
+                         self.options.write.ngff_version)
+
     # -- planning --------------------------------------------------------------------------
+
+    def _identify(self) -> None:
+        settings = self.plan_settings
+        if not settings.server:
+            settings.server = identity.database_uuid(self.conn)
+            settings.caller_id = identity.user_id(self.conn)
+
+    def inspect(self, root: str) -> ownership.RootState:
+        return ownership.inspect(self.dest, root)
+
+    def evidence(self, copy: PublishedCopy, record: ImageRecord) -> str | None:
+        """Another user's annotation is ours when its copy's record names the image."""
+        found = self.locations.find(copy.zarr_path)
+        root, series = paths.root_of_group(found[1]) if found else ("", None)
+        if found is None or series is None:
+            return "written by another user, and not a copy this run can check"
+        try:
+            state = ownership.inspect(found[0], root)
+        except DestinationError as err:
+            return f"written by another user, and its copy cannot be checked: {one_line(err)}"
+        if state.owned_by(self.plan_settings.owner(record)) or (
+                state.unrecorded and self.options.adopt):
+            return None
+        return "written by another user, and its copy is not recorded as this image's"
+
+    def _make_plans(self, records: list[ImageRecord], copies: dict, journal: dict,
+                    prober: Prober) -> list[PublishPlan]:
+        return make_plan(records, copies, self.dest, self.plan_settings, prober, journal,
+                         inspect=self.inspect, evidence=self.evidence)
 
     def plan(self) -> tuple[list[ObjectRef], list[PublishPlan]]:
         """(the objects not found, one plan per image)."""
         resolution = targets.resolve(self.conn, self.options.refs)
         for ref in resolution.missing:
             self.reporter.warn(f"{ref}: not found, or not readable by this user")
+        self._identify()
         records = resolution.images
         copies = annotations.read(self.conn, [r.id for r in records],
                                   self.options.namespace,
                                   runner=QueryRunner(self.conn)) if records else {}
         with self.dest.translate_errors("reading the journal", write=False):
-            journal = journal_store.read_journal(self.dest)
-            claimed = journal_store.listed_ids(self.dest, CLAIMS_DIR)
-        plans = make_plan(records, copies, self.dest, self.plan_settings, self.prober(),
-                          journal)
+            journal = journal_store.read_journal(self.dest, self.scope)
+            claimed = journal_store.listed_ids(self.dest, CLAIMS_DIR, self.scope)
+        plans = self._make_plans(records, copies, journal, self.prober())
         for plan in plans:
             plan.claimed = plan.image_id in claimed and plan.action not in (REFUSE, FAIL)
+            for foreign in plan.foreign:
+                self.reporter.warn(f"Image:{plan.image_id}: {foreign.describe()}")
         return resolution.missing, plans
 
     def run(self) -> PublishResult:
@@ -124,10 +155,16 @@ class Publish:
         if self.options.dry_run:
             return result
         if any(p.action in WORK for p in plans):
-            report = self.dest.preflight(check_public=True, check_cors=True)
+            report = self.dest.preflight(
+                check_public=True, check_cors=True,
+                check_ranges=self.options.write.ngff_version != "0.4")
             for warning in report.warnings:
                 self.reporter.warn(warning)
-        result.rows = self.execute(plans, [p for p in plans if p.busy])
+        self.local = start_local_run(self.reporter)
+        try:
+            result.rows = self.execute(plans, [p for p in plans if p.busy])
+        finally:
+            finish_local_run(self.local)
         return result
 
     # -- execution -------------------------------------------------------------------------
@@ -139,28 +176,33 @@ class Publish:
             if plan.image_id not in busy_ids:
                 rows[plan.image_id] = self._static_row(plan)
         if busy:
-            self.claims = Claims(self.dest)
+            self.claims = Claims(self.dest, local=self.local, scope=self.scope)
+            self.plan_settings.run = self.claims.me.run
             try:
                 self._run_busy(busy, rows)
             finally:
                 self.claims.release_all()
         return [rows[p.image_id] for p in plans]
 
-    def _static_row(self, plan: PublishPlan) -> PublishRow:
+    def _static_row(self, plan: PublishPlan, *notes: str) -> PublishRow:
+        foreign = [f.describe() for f in plan.foreign]
         if plan.action == SKIP:
-            return PublishRow(plan, "skipped", plan.reason)
+            return PublishRow(plan, "skipped", _message(plan.reason, *plan.notes, *notes,
+                                                        *foreign))
         if plan.action == REFUSE:
             self.reporter.warn(f"Image:{plan.image_id}: refused: {plan.reason}")
-            return PublishRow(plan, "refused", plan.reason, code=plan.code)
+            return PublishRow(plan, "refused", _message(plan.reason, *notes, *foreign),
+                              code=plan.code)
         self.reporter.warn(f"Image:{plan.image_id}: {plan.reason}")
-        return PublishRow(plan, "failed", plan.reason, code=plan.code)
+        return PublishRow(plan, "failed", _message(plan.reason, *notes, *foreign),
+                          code=plan.code)
 
     def _run_busy(self, busy: list[PublishPlan], rows: dict[int, PublishRow]) -> None:
         work = [p for p in busy if p.action in WORK]
         with self.reporter.progress() as progress:
             overall = progress.add_task("images", total=len(work))
             written = progress.add_task("bytes written", total=None, unit="bytes")
-            tracker = _Bytes(progress, written)
+            tracker = Bytes(progress, written)
 
             def one(plan: PublishPlan) -> PublishRow:
                 started = time.monotonic()
@@ -171,7 +213,7 @@ class Publish:
                 left = self._left.get(plan.image_id)
                 if left is not None and row.code == exit_codes.OK:
                     row.code = left.exit_code
-                    row.message = "; ".join(m for m in (row.message, one_line(left)) if m)
+                    row.message = _message(row.message, one_line(left))
                 row.seconds = time.monotonic() - started
                 return row
 
@@ -190,92 +232,143 @@ class Publish:
             log.exception("Image:%s failed", plan.image_id)
             code = exit_codes.INTERNAL
         self.reporter.warn(f"Image:{plan.image_id}: {one_line(err)}")
-        return PublishRow(plan, "failed", one_line(err), code=code)
+        status = "refused" if isinstance(err, ownership.NotOwned) else "failed"
+        return PublishRow(plan, status, one_line(err), code=code)
 
-    def process(self, plan: PublishPlan, progress: Progress, tracker: "_Bytes") -> PublishRow:
+    def process(self, plan: PublishPlan, progress: Progress, tracker: Bytes) -> PublishRow:
         """One image, under its claim: re-plan (another run may have done it), then act."""
         assert self.claims is not None
         holder = self.claims.acquire(plan.image_id)
         if holder is not None:
-            return PublishRow(plan, "skipped", f"claimed by another {holder.describe()}")
+            self.reporter.warn(f"Image:{plan.image_id}: skipped: another run is "
+                               f"publishing it ({holder.describe()}); run again later")
+            return PublishRow(plan, CLAIMED, f"skipped: another run is publishing it "
+                              f"({holder.describe()}); run again later",
+                              code=exit_codes.PARTIAL_FAILURE)
+        failpoints.reach("after-claim")
+        took = self.claims.taken_over.get(str(plan.image_id))
+        note = ""
+        if took is not None:
+            note = f"took over the claim of a run that stopped ({took.describe()})"
+            self.reporter.warn(f"Image:{plan.image_id}: {note}")
         try:
             plan = self.replan(plan)
-            return self.act(plan, progress, tracker)
+            row = self.act(plan, progress, tracker)
+            row.message = _message(note, row.message)
+            return row
         finally:
             self.claims.release(plan.image_id)
 
     def replan(self, plan: PublishPlan) -> PublishPlan:
         copies = annotations.read(self.conn, [plan.image_id], self.options.namespace)
-        entry = journal_store.read_entry(self.dest, plan.image_id)
+        entry = journal_store.read_entry(self.dest, plan.image_id, self.scope)
         journal = {plan.image_id: entry} if entry else {}
-        return make_plan([plan.record], copies, self.dest, self.plan_settings,
-                         self.prober(threads=1), journal)[0]
+        return self._make_plans([plan.record], copies, journal, self.prober(threads=1))[0]
 
-    def act(self, plan: PublishPlan, progress: Progress, tracker: "_Bytes") -> PublishRow:
-        if plan.cleanup:
-            is_old = plan.journal is not None and plan.cleanup == plan.journal.old
-            if not (is_old and self.options.keep_old):
-                self.dest.remove(plan.cleanup)
+    def act(self, plan: PublishPlan, progress: Progress, tracker: Bytes) -> PublishRow:
+        outcome = self._clean_up(plan)
+        notes = outcome.notes
         if plan.action in (SKIP, REFUSE, FAIL):
-            self._forget(plan)
-            return self._static_row(plan) if plan.action != SKIP else PublishRow(
-                plan, "skipped", plan.reason + (" (finished an interrupted run)"
-                                                if plan.journal else ""))
+            if not outcome.retry:
+                self._forget(plan)
+            if plan.action == SKIP and plan.journal is not None:
+                notes.insert(0, "finished an interrupted run")
+            return self._static_row(plan, *notes)
         if plan.action == RESTORE:
             row = self._restore(plan)
             if row is not None:
                 return row
-        return self._convert_and_switch(plan, progress, tracker)
+        row = self._convert_and_switch(plan, progress, tracker)
+        row.message = _message(*notes, row.message)
+        return row
 
-    def _restore(self, plan: PublishPlan) -> Optional[PublishRow]:
+    def _clean_up(self, plan: PublishPlan) -> Outcome:
+        """Remove what an interrupted run left (its journal says), if it is ours."""
+        is_old = plan.journal is not None and plan.cleanup == plan.journal.old
+        if self.options.keep_old and (is_old or plan.retire_url):
+            return Outcome()
+        if plan.retire_url:
+            return self.old_copies().retire(plan.retire_url,
+                                            self.plan_settings.owner(plan.record), plan.record)
+        if not plan.cleanup:
+            return Outcome()
+        return self.old_copies().remove_root(
+            self.dest, plan.cleanup, self.plan_settings.owner(plan.record), plan.record,
+            plan.journal.old_url if is_old and plan.journal else None)
+
+    def _restore(self, plan: PublishPlan) -> PublishRow | None:
         """Annotate complete data without converting; None when it must be converted
         after all (its check failed and no annotation points at it yet)."""
-        if plan.root is not None:
-            try:
-                self.check(plan)
-            except (CheckFailed, CopyUnreadable) as err:
-                if plan.current is not None and plan.current.zarr_path == plan.url:
-                    raise
-                log.info("Image:%s: %s: converting again", plan.image_id, err)
-                plan.action = PUBLISH
-                return None
+        from .publish_check import CheckFailed, CopyUnreadable
+
+        assert plan.root is not None
+        try:
+            self.check(plan)
+        except (CheckFailed, CopyUnreadable) as err:
+            if plan.current is not None and plan.current.zarr_path == plan.url:
+                raise
+            log.info("Image:%s: %s: converting again", plan.image_id, err)
+            plan.action = PUBLISH
+            return None
+        self._take(plan, evidence=True)
         date = None
         if plan.current is not None and plan.current.zarr_path == plan.url:
             date = plan.current.conversion_date
-        foreign = self.annotate(plan, date)
+        self.annotate(plan, date)
         self._forget(plan)
-        return PublishRow(plan, "restored", _foreign_note(foreign))
+        return PublishRow(plan, "restored", _message(
+            *plan.notes, *(f.describe() for f in plan.foreign)))
+
+    def _take(self, plan: PublishPlan, evidence: bool = False) -> str:
+        """Make the target ours: its record first (adopting on --adopt, or on the
+        evidence when ``evidence``: the image's own annotation points at it)."""
+        assert plan.root is not None
+        owner = self.plan_settings.owner(plan.record)
+        if plan.adopt_target and not self.options.adopt:
+            why = self.old_copies().evidence(self.dest, plan.root, plan.url or "",
+                                             plan.record) if evidence else "no evidence"
+            if why is not None:
+                raise ownership.NotOwned(ownership.refusal(
+                    self.dest, ownership.inspect(self.dest, plan.root), owner,
+                    f"{why}; use another --path-template"))
+        return ownership.take(self.dest, plan.root, owner, adopt=plan.adopt_target,
+                              how="use another --path-template (e.g. with {image_id})")
 
     def _convert_and_switch(self, plan: PublishPlan, progress: Progress,
-                            tracker: "_Bytes") -> PublishRow:
-        """Journal, write, check, annotate, then remove the old copy."""
+                            tracker: Bytes) -> PublishRow:
+        """Record, journal, write, check, annotate, then remove the old copy."""
         assert plan.root is not None
-        self.dest.write_bytes(journal_store.journal_path(plan.image_id), journal_store.Pending(
-            plan.image_id, plan.root, plan.old_root,
-            plan.current.zarr_path if plan.current else None).to_bytes())
-        if not plan.resume:
-            self.dest.remove(plan.root)             # leftovers: never annotated, not ours
+        taken = self._take(plan)                    # refused: nothing written at all
+        self.dest.write_bytes(journal_store.journal_path(plan.image_id, self.scope),
+                              journal_store.Pending(plan.image_id, plan.root, plan.old_root,
+                                                    plan.old_url).to_bytes())
+        if not plan.resume and taken != ownership.CREATED:
+            ownership.clear(self.dest, plan.root, self.plan_settings.owner(plan.record))
         result = self.convert(plan, progress, tracker)
         self.check(plan)
-        notes = [_foreign_note(self.annotate(plan))]
-        if plan.old_root:
-            if self.options.keep_old:
-                notes.append(f"old copy kept at {self.dest.public_url(plan.old_root)}")
-            else:
-                self.dest.remove(plan.old_root)
-        elif plan.action == UPDATE and plan.current is not None and \
-                plan.current.zarr_path != plan.url:
-            notes.append(f"previous copy {plan.current.zarr_path} left (not under --dest)")
-        self._forget(plan)
+        failpoints.reach("before-annotation")
+        self.annotate(plan)
+        notes = list(plan.notes)
+        retry = False
+        if plan.old_url and self.options.keep_old:
+            notes.append(f"old copy kept at {plan.old_url}")
+        elif plan.old_url:
+            outcome = self.old_copies().retire(plan.old_url,
+                                               self.plan_settings.owner(plan.record),
+                                               plan.record)
+            notes += outcome.notes
+            retry = outcome.retry
+        if not retry:
+            self._forget(plan)
         status = "published" if plan.action == PUBLISH else "updated"
-        return PublishRow(plan, status, "; ".join(n for n in notes if n),
+        return PublishRow(plan, status, _message(*notes, *(f.describe() for f in plan.foreign)),
                           bytes=result.bytes_written)
 
     def _forget(self, plan: PublishPlan) -> None:
         if plan.journal is not None or plan.action in (PUBLISH, UPDATE):
-            self.dest.remove(journal_store.journal_path(plan.image_id))
+            self.dest.remove(journal_store.journal_path(plan.image_id, self.scope))
 
-    def convert(self, plan: PublishPlan, progress: Progress, tracker: "_Bytes") -> WriteResult:
+    def convert(self, plan: PublishPlan, progress: Progress, tracker: Bytes) -> WriteResult:
         task = progress.add_task(f"Image:{plan.image_id}", total=None)
 
         def update(p: Any) -> None:
@@ -283,8 +376,11 @@ class Publish:
             tracker.set(plan.image_id, p.bytes_written)
 
         try:
-            result = convert_image(self.conn, plan.record, self.dest.zarr_store(plan.root),
-                                   self.options.write, progress=update)
+            # storage errors the writer lets through (its root group) as one line
+            with self.dest.translate_errors("writing " + self.dest.join(plan.root)):
+                result = convert_image(self.conn, plan.record,
+                                       self.dest.zarr_store(plan.root), self.options.write,
+                                       progress=update)
         finally:
             progress.remove_task(task)
         tracker.set(plan.image_id, result.bytes_written)
@@ -294,40 +390,15 @@ class Publish:
         assert plan.url is not None
         check_copy(self.conn, plan.record, plan.url, self.options.write.ngff_version)
 
-    def annotate(self, plan: PublishPlan, date: Optional[str] = None) -> list:
-        """Write the annotation; the duplicates it replaces that could not be deleted
-        are reported on the image's row (plan.left), the image is published."""
+    def annotate(self, plan: PublishPlan, date: str | None = None) -> None:
+        """Write the annotation (updating the tool's own, merging its duplicates); the
+        duplicates that could not be deleted are reported on the image's row."""
         assert plan.url is not None
         values = annotation_values(plan.url, self.options.write.ngff_version, date)
         with self._annotate_lock:      # the gateway's call context is shared
             try:
-                _, foreign = annotations.write(
-                    self.conn, plan.image_id, plan.record.group_id, self.options.namespace,
-                    values, plan.copies)
+                annotations.write(self.conn, plan.image_id, plan.record.group_id,
+                                  self.options.namespace, values, plan.copies)
             except annotations.DuplicatesLeft as err:
                 self.reporter.warn(f"Image:{plan.image_id}: {one_line(err)}")
                 self._left[plan.image_id] = err
-                foreign = err.foreign
-        return foreign
-
-
-def _foreign_note(foreign: list) -> str:
-    if not foreign:
-        return ""
-    ids = ", ".join(str(c.annotation_id) for c in foreign)
-    return f"other annotations in the namespace you may not edit were left: {ids}"
-
-
-class _Bytes:
-    """Bytes written across the images converted at once, for one progress bar."""
-
-    def __init__(self, progress: Progress, task: Any):
-        self.progress = progress
-        self.task = task
-        self.by_image: dict[int, int] = {}
-        self.lock = threading.Lock()
-
-    def set(self, image_id: int, value: int) -> None:
-        with self.lock:
-            self.by_image[image_id] = value
-            self.progress.update(self.task, completed=sum(self.by_image.values()))

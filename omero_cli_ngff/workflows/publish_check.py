@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from .. import exit_codes
-from ..errors import NgffError, one_line
 from ..checks.agreement import check_agreement
 from ..checks.pixels import check_pixels
+from ..errors import NgffError, one_line
 from ..model.records import ImageRecord
 from ..omero_io.tile_source import OmeroTileSource
 from ..storage import FetchError

@@ -18,3 +18,4 @@ class PublishChoices:
     keep_old: bool = False          # keep the data an updated annotation left
     dry_run: bool = False           # plan only
     allow_private: bool = False     # publish images of private groups too
+    adopt: bool = False             # take data found without an ownership record

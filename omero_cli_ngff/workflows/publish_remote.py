@@ -16,6 +16,13 @@ Per fileset (its images are its series): the root comes from the path template
 Reconversion (older version, --force) writes to the other slot like local publishing.
 Failed jobs are reported with their logs' location (exit code REMOTE). Job specs hold
 no credentials: the jobs run as the project's service account.
+
+Ownership: the submitter writes the root's ownership record (``Fileset:<id>`` of this
+OMERO server) before the job can write anything; a root holding another object's
+copy, or data without a record (unless --adopt), fails the fileset. A replaced root is
+removed only when it is the fileset's (a bioformats2raw copy without a record is
+adopted first when the fileset's annotations point exactly into it, it agrees with
+OMERO and no other image's annotation points into it).
 """
 
 from __future__ import annotations
@@ -23,25 +30,29 @@ from __future__ import annotations
 import json
 import logging
 import os
+import uuid
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from .. import exit_codes
+from ..checks.agreement import check_agreement
 from ..errors import NgffError, UsageError, one_line
 from ..model import paths
 from ..model.annotation import annotation_values
 from ..model.records import ImageRecord
 from ..model.reporting import Reporter
-from ..omero_io import annotations, targets
+from ..omero_io import annotations, identity, targets
 from ..omero_io.query import QueryRunner
 from ..omero_io.refusals import require_writable
-from ..remote import (BatchSettings, Bf2rawOptions, ConverterRefused, FilesetJob,
-                      GoogleBatchEngine)
+from ..remote import BatchSettings, Bf2rawOptions, ConverterRefused, FilesetJob, GoogleBatchEngine
+from ..storage import ownership
+from ..storage.locate import Locations
 from ..storage.probe import Prober
-from ..checks.agreement import check_agreement
 from . import published_copy
+from .copies import sort_copies
 from .failures import exit_code_of, summary_code
-from .plan import PlanSettings, current_copy, refusal, root_in_dest
+from .old_copies import OldCopies
+from .plan import PlanSettings, check_namespace, current_copy, refusal, root_in_dest
 from .publish_options import PublishChoices
 
 log = logging.getLogger(__name__)
@@ -74,7 +85,7 @@ class FilesetPlan:
     code: int = exit_codes.OK
     copies: dict = field(default_factory=dict)
     old_roots: set[str] = field(default_factory=set)
-    spec: Optional[FilesetJob] = None
+    spec: FilesetJob | None = None
 
     @property
     def image_ids(self) -> list[int]:
@@ -102,6 +113,7 @@ def publish_remote(session: Any, options: RemoteOptions, dest: Any,
             options.write.shard_size, options.write.min_level_size)
     except ValueError as err:
         raise UsageError(f"remote conversion: {err}") from None
+    check_namespace(options.namespace)
     engine = GoogleBatchEngine(options.batch, dest, bf2raw)
     result = RemoteResult(dry_run=options.dry_run)
     require_writable(session.conn, "submitted")      # before any job is submitted
@@ -109,7 +121,8 @@ def publish_remote(session: Any, options: RemoteOptions, dest: Any,
     if options.dry_run:
         _dry_run(engine, plans, dest, result)
         return result
-    _submit(engine, plans, options.force)
+    owner = _Owners(identity.database_uuid(session.conn), options)
+    _submit(engine, plans, options.force, dest, owner)
     waiting = [fs for fs in plans if fs.action in ("running", "submit")
                and fs.status in ("", "submitted", "running")]
     if options.wait and waiting:
@@ -118,13 +131,29 @@ def publish_remote(session: Any, options: RemoteOptions, dest: Any,
         if fs.action == "running" and not fs.status:
             fs.status = "running"
         if fs.action == "collect" and not fs.status:
-            _collect(session.conn, dest, options, engine, fs)
+            _collect(session.conn, dest, options, engine, fs, owner)
         result.codes.add(fs.code)
     for fs in plans:
         result.rows.append(_row(fs, dest, fs.status))
         if fs.status == "failed":
             reporter.warn(f"fileset {fs.fileset_id}: {fs.message}")
     return result
+
+
+class _Owners:
+    """The ownership records of this run's fileset roots."""
+
+    def __init__(self, server: str, options: RemoteOptions) -> None:
+        self.server, self.options, self.run = server, options, uuid.uuid4().hex
+
+    def __call__(self, fs: FilesetPlan) -> ownership.Owner:
+        return ownership.Owner(self.server, f"Fileset:{fs.fileset_id}",
+                               self.options.namespace, self.run)
+
+    def take(self, dest: Any, fs: FilesetPlan) -> None:
+        """The record before the job writes anything (NotOwned when not ours)."""
+        ownership.take(dest, fs.root, self(fs), adopt=self.options.adopt,
+                       how="use another --path-template (e.g. with {fileset_id})")
 
 
 def _row(fs: FilesetPlan, dest: Any, status: str) -> list[Any]:
@@ -161,10 +190,23 @@ def _plan(conn: Any, options: RemoteOptions, dest: Any, engine: GoogleBatchEngin
             record.fileset_id, record.repo_path, []))
         fs.records.append(record)
     prober = Prober()
+    caller = identity.user_id(conn) if filesets else -1
     for fs in filesets.values():
-        fs.copies = {r.id: copies.get(r.id, []) for r in fs.records}
+        fs.copies = {r.id: _ours(copies.get(r.id, []), r, caller, options, reporter)
+                     for r in fs.records}
         _decide(fs, options, dest, engine, prober)
     return list(filesets.values())
+
+
+def _ours(copies: list, record: ImageRecord, caller: int, options: RemoteOptions,
+          reporter: Reporter) -> list:
+    """The tool's annotations of an image; the others are reported and left alone
+    (another user's are the tool's only with --adopt: remote runs check no records)."""
+    ours, foreign = sort_copies(copies, record, caller, lambda c, r: (
+        None if options.adopt else "written by another user"))
+    for f in foreign:
+        reporter.warn(f"Image:{record.id}: {f.describe()}")
+    return ours
 
 
 def _decide(fs: FilesetPlan, options: RemoteOptions, dest: Any, engine: GoogleBatchEngine,
@@ -219,12 +261,14 @@ def _decide(fs: FilesetPlan, options: RemoteOptions, dest: Any, engine: GoogleBa
             fs.job = engine.job_id(job, last.attempt + 1)
 
 
-def _submit(engine: GoogleBatchEngine, plans: list[FilesetPlan], force: bool) -> None:
+def _submit(engine: GoogleBatchEngine, plans: list[FilesetPlan], force: bool, dest: Any,
+            owner: _Owners) -> None:
     for fs in plans:
         if fs.action != "submit" or fs.status:
             continue
         assert fs.spec is not None
         try:
+            owner.take(dest, fs)
             sub = engine.submit(fs.spec, rerun_succeeded=force)
             fs.job = sub.status.job_id
             fs.action, fs.status = "submit", "submitted" if sub.submitted else "running"
@@ -260,7 +304,7 @@ def _wait(reporter: Reporter, engine: GoogleBatchEngine, conn: Any,
 
 
 def _collect(conn: Any, dest: Any, options: RemoteOptions, engine: GoogleBatchEngine,
-             fs: FilesetPlan) -> None:
+             fs: FilesetPlan, owner: _Owners) -> None:
     """Check each series over HTTP against OMERO, then annotate every image."""
     version = options.write.ngff_version
     try:
@@ -272,17 +316,29 @@ def _collect(conn: Any, dest: Any, options: RemoteOptions, engine: GoogleBatchEn
             values = annotation_values(urls[record.id], version)
             annotations.write(conn, record.id, record.group_id, options.namespace, values,
                               fs.copies.get(record.id, []))
-        if fs.old_roots and not options.keep_old:
-            for old in fs.old_roots:
-                dest.remove(old)
+        notes = _retire(conn, dest, options, fs, owner) if not options.keep_old else []
         fs.status = "published"
-        fs.message = f"{len(fs.records)} image(s) annotated"
+        fs.message = "; ".join([f"{len(fs.records)} image(s) annotated", *notes])
     except Exception as err:
         code = exit_code_of(err)
         if code is None:
             log.exception("fileset %s: collect failed", fs.fileset_id)
             code = exit_codes.INTERNAL
         fs.status, fs.message, fs.code = "failed", one_line(err), code
+
+
+def _retire(conn: Any, dest: Any, options: RemoteOptions, fs: FilesetPlan,
+            owner: _Owners) -> list[str]:
+    """Remove the replaced roots that are the fileset's; notes on the others."""
+    old = OldCopies(conn, Locations(dest, dest.policy), options.namespace,
+                    options.write.ngff_version)
+    notes: list[str] = []
+    for root in sorted(fs.old_roots):
+        pointing = [(r, c.zarr_path) for r in fs.records for c in fs.copies.get(r.id, [])
+                    if root_in_dest(dest, c) == root]
+        record, url = pointing[0] if pointing else (None, None)
+        notes += old.remove_root(dest, root, owner(fs), record, url, fs.records).notes
+    return notes
 
 
 def _checked_series(dest: Any, version: str, fs: FilesetPlan, record: ImageRecord,

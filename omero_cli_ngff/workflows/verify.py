@@ -2,16 +2,21 @@
 
 Plan -> check -> (fix). The OMERO side is a few batched queries (targets, annotations);
 the checks of each image (HTTP reads, validation, tiles compared with OMERO's) run in a
-small thread pool. Nothing is changed unless fixing is asked for, and then only
-annotations whose data is definitely gone or corrupt are removed; data never is.
+small thread pool. Nothing is changed unless fixing is asked for, and then only on
+definite evidence that is not transient (`judge`): the metadata answering 404 twice,
+a little apart, or data proven wrong (Zarr metadata of something that is no image,
+shape or pixel type contradicting OMERO, pixels that differ). An answer that does not
+parse (an HTML page: a proxy's or CDN's), a 5xx, a time-out is "unknown": reported,
+never fixed. Data is never deleted.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from .. import exit_codes
 from ..checks.agreement import check_agreement
@@ -27,9 +32,11 @@ from ..model.reporting import SILENT, Reporter
 from ..omero_io import annotations, targets
 from ..omero_io.query import QueryRunner
 from ..omero_io.tile_source import OmeroTileSource, PixelSourceError
-from ..storage import HttpPolicy
+from ..storage import HttpPolicy, probe_metadata
+from ..storage.http import DEFAULT_POLICY
 from . import published_copy
 from .orphans import Orphan, find_orphans
+from .plan import check_namespace
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +46,12 @@ WORKERS = 4
 SEED = 0
 
 SOUND, WARNINGS, UNSOUND, UNPUBLISHED = "sound", "warnings", "unsound", "not published"
+# Problems that prove the data wrong for the image (its annotation may go with --fix);
+# "data-not-found" too, once a second look a little later finds it gone still.
+PROVEN_WRONG = frozenset({"corrupt-metadata", "shape-mismatch", "pixel-type-mismatch",
+                          "pixels-differ"})
+GONE = "data-not-found"
+RECHECK_AFTER = 1.0
 
 
 @dataclass
@@ -69,17 +82,18 @@ class ImageReport:
 class VerifyOptions:
     namespace: str = DEFAULT_NAMESPACE
     sample: int = 2
-    ngff_version: Optional[str] = None
+    ngff_version: str | None = None
     seed: int = SEED
-    policy: Optional[HttpPolicy] = None        # None: the storage default
+    policy: HttpPolicy | None = None        # None: the storage default
     fix: bool = False
     dry_run: bool = False                      # with fix: only say what would be fixed
+    recheck_after: float = RECHECK_AFTER       # seconds before a 404 is looked at again
 
 
 @dataclass
 class VerifyResult:
     reports: list[ImageReport]
-    fixes: list["Fix"]
+    fixes: list[Fix]
     orphans: list[Orphan]
     missing: list[ObjectRef]
 
@@ -96,6 +110,8 @@ def verify(session: Any, refs: list[ObjectRef], options: VerifyOptions,
            orphans_under: Any = None, reporter: Reporter = SILENT) -> VerifyResult:
     """Check every image under `refs`; fix what options say; list the orphans under the
     destination `orphans_under` (None: not asked)."""
+    if options.fix:
+        check_namespace(options.namespace)     # never delete in OMERO's own namespaces
     conn = session.conn
     resolution = targets.resolve(conn, refs)
     for ref in resolution.missing:
@@ -104,6 +120,7 @@ def verify(session: Any, refs: list[ObjectRef], options: VerifyOptions,
     published = annotations.read(conn, [r.id for r in resolution.images],
                                  options.namespace, runner)
     reports = run_checks(conn, resolution.images, published, options, reporter)
+    judge(reports, options)
     fixes = fix(conn, reports, dry_run=options.dry_run) if options.fix else []
     orphans = []
     if orphans_under is not None:
@@ -194,6 +211,40 @@ def run_checks(conn: Any, images: list[ImageRecord], published: dict[int, list[P
                 reports[report.record.id] = report
                 progress.advance(task)
     return [reports[r.id] for r in images]
+
+
+def judge(reports: list[ImageReport], options: VerifyOptions) -> None:
+    """Mark as fixable exactly the problems that are definite and not transient: the
+    404s still 404 after ``recheck_after`` seconds, and data proven wrong."""
+    gone = {p.url: _version_of(r, p) for r in reports for p in r.problems
+            if p.code == GONE and p.url}
+    still = _still_gone(gone, options) if gone else set()
+    for report in reports:
+        for p in report.problems:
+            if p.code == GONE:
+                p.fixable = p.url in still
+                if not p.fixable:
+                    p.message += " (answered otherwise when looked at again: not fixed)"
+            else:
+                p.fixable = p.code in PROVEN_WRONG and p.annotation_id is not None
+
+
+def _version_of(report: ImageReport, problem: Problem) -> str:
+    """The NGFF version the annotation of ``problem`` declares."""
+    for copy in report.copies:
+        if copy.annotation_id == problem.annotation_id and copy.ngff_version:
+            return copy.ngff_version.strip()
+    return report.versions[0] if report.versions else "0.5"
+
+
+def _still_gone(urls: dict, options: VerifyOptions) -> set:
+    """The URLs (-> their version) whose metadata answers 404 again, a little later."""
+    time.sleep(max(0.0, options.recheck_after))
+    policy = options.policy or DEFAULT_POLICY
+    with ThreadPoolExecutor(max_workers=max(1, min(WORKERS, len(urls)))) as pool:
+        probes = dict(zip(urls, pool.map(
+            lambda u: probe_metadata(u, urls[u], policy=policy), urls)))
+    return {u for u, probe in probes.items() if probe.kind == "not_found"}
 
 
 @dataclass

@@ -144,12 +144,21 @@ def test_deleted_data_is_not_found_and_fixable(served):
     assert problem.annotation_id == 9
 
 
-def test_invalid_json_metadata_is_corrupt_and_fixable(served):
+def test_invalid_json_metadata_is_an_unknown_answer_never_fixable(served):
+    # what does not parse proves nothing: a proxy's page as often as broken data
     path, url = fresh(served, "badjson.zarr")
     with open(os.path.join(path, "zarr.json"), "w") as f:
         f.write('{"zarr_format": 3, "node_type": "gr')
     [problem] = check_data(url, "0.5")[1]
-    assert problem.code == "corrupt-metadata" and problem.fixable
+    assert problem.code == "unknown-answer" and not problem.fixable
+
+
+def test_zarr_metadata_of_no_image_is_corrupt(served):
+    path, url = fresh(served, "notanimage.zarr")
+    with open(os.path.join(path, "zarr.json"), "w") as f:
+        f.write('{"zarr_format": 3, "node_type": "group", "attributes": {}}')
+    [problem] = check_data(url, "0.5")[1]
+    assert problem.code == "corrupt-metadata"
 
 
 def test_invalid_ngff_is_reported_and_fixable(served):

@@ -133,9 +133,15 @@ def test_two_concurrent_publishes_end_consistent(start_omero_devserver, gcs_emul
     procs = [_subprocess_publish(world, session_dir=tmp_path / f"sessions-{i}")
              for i in range(2)]
     outputs = [p.communicate(timeout=120) for p in procs]
-    for p, (out, err) in zip(procs, outputs):
-        assert p.returncode == 0, err
     rows = [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs]
+    for p, run_rows, (out, err) in zip(procs, rows, outputs):
+        # a run that skipped images another live run held says so, per image and in
+        # its exit code (all of them: a code of its own)
+        claimed = [r for r in run_rows if r["status"] == "claimed"]
+        expected = (exit_codes.OK if not claimed else exit_codes.CLAIMED
+                    if len(claimed) == len(run_rows) else exit_codes.PARTIAL_FAILURE)
+        assert p.returncode == expected, err
+        assert all("another run is publishing it" in r["message"] for r in claimed)
     published = [r["image"] for rs in rows for r in rs if r["status"] == "published"]
     assert sorted(published) == MANY                          # each image once
     urls = assert_published_once(world, MANY)

@@ -91,3 +91,25 @@ def test_failed_job_with_wait_reports_logs(world):
     assert rv == exit_codes.REMOTE, err
     assert rows[0]["status"] == "failed" and "logs" in rows[0]["message"]
     assert world.copies([62]) == {}
+
+
+def test_the_submitter_writes_the_ownership_record_before_the_job(world):
+    from omero_cli_ngff.storage.ownership import OWNER_RECORD, Owner
+    from test_infra.fake_gcs import get_object, put_object
+
+    root = "data/0.5/alice_3/2024-06/01/11-05-00.000/other.tif.zarr"
+    # fileset 10's root holds another object's copy: that fileset alone is refused
+    other = "data/0.5/alice_3/2024-06/01/11-00-00.000/scan.vsi.zarr"
+    put_object(world.emulator.url, world.bucket, f"{other}/{OWNER_RECORD}",
+               Owner("another-server", "Image:60").to_bytes())
+    rv, rows, err = world.publish("Project:4", *world.remote)
+    rows = _rows(rows)
+    assert rv == exit_codes.DESTINATION, err
+    assert rows[10]["status"] == "failed" and "another-server" in rows[10]["message"]
+    assert rows[11]["status"] == "submitted" and len(world.stub.created) == 1
+    # submitted, not run yet: the record is there, and nothing else
+    assert [n for n in world.objects("") if n.startswith(root + "/")] == \
+        [f"{root}/{OWNER_RECORD}"]
+    record = Owner.parse(get_object(world.emulator.url, world.bucket,
+                                    f"{root}/{OWNER_RECORD}"))
+    assert record.object == "Fileset:11" and record.namespace == "jax.org/public/zarr"

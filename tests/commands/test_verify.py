@@ -46,6 +46,8 @@ CASES = {
     11: "host unreachable (closed port)",
     12: "malformed annotation",
     20: "metadata is not JSON",
+    9: "an HTML page answered with 200 (a proxy's error page)",
+    42: "a 404 that goes away when looked at again",
 }
 
 
@@ -68,6 +70,8 @@ def world(tmp_path_factory):
     www = FolderServer(base / "www").start()
     proxy = FaultProxy(www.url).start()
     proxy.fail(403, path=r"^/forbidden/")
+    proxy.respond(200, body=b"<html><body>Service temporarily unavailable</body></html>",
+                  headers={"Content-Type": "text/html"}, path=r"^/html/")
     conn = server.connect("alice")
     try:
         records = {r.id: r for r in resolve(conn, parse_objects(
@@ -113,6 +117,10 @@ def world(tmp_path_factory):
                                        "zarr_conversion_date": "last tuesday"})
         publish(20)
         (root / "20.ome.zarr" / "zarr.json").write_text('{"zarr_format": 3, "node_')
+        write_copy(root / "html", "9.ome.zarr", image_pixels(9), "0.5")
+        publish(9, data=False, url=f"{proxy.url}/html/9.ome.zarr/")
+        write_copy(root / "flaky", "42.ome.zarr", image_pixels(42), "0.5")
+        publish(42, data=False, url=f"{proxy.url}/flaky/42.ome.zarr/")
         # an old copy nobody points at, for --orphans
         write_copy(root / "old", "2.ome.zarr", image_pixels(2), "0.5", levels=1)
         yield {"server": server, "www": www, "proxy": proxy, "root": root, "conn": conn,
@@ -177,13 +185,14 @@ def test_every_failure_is_reported_and_none_crashes(world, capsys):
     assert codes(10) == {"forbidden"}
     assert codes(11) == {"unreachable"}
     assert codes(12) == {"missing-key", "bad-date"}
-    assert codes(20) == {"corrupt-metadata"}
-    for image_id in (4, 5, 6, 7, 8, 10, 11, 12, 20):
+    assert codes(20) == codes(9) == {"unknown-answer"}         # not JSON; an HTML page
+    for image_id in (4, 5, 6, 7, 8, 9, 10, 11, 12, 20):
         assert images[image_id]["status"] == "unsound", image_id
+    # only definite evidence that is not transient: gone (404 twice), proven wrong
     fixable = {i for i, img in images.items() if any(p["fixable"] for p in img["problems"])}
-    assert fixable == {4, 20}
+    assert fixable == {4, 7}
     assert 13 in doc["not_published"] and 15 in doc["not_published"]
-    assert doc["summary"]["unsound"] == 9 and doc["summary"]["all_sound"] is False
+    assert doc["summary"]["unsound"] == 10 and doc["summary"]["all_sound"] is False
 
 
 def test_table_lists_each_problem_on_its_own_line(world, capsys):
@@ -239,13 +248,13 @@ def test_orphans_are_listed_with_sizes(world, capsys):
 
 
 def test_fix_dry_run_changes_nothing(world, capsys):
-    before = annotations.read(world["conn"], [4, 10, 11, 20], NS)
-    rv, out, _ = invoke(["ngff", "verify", "Image:4,10,11,20", "--fix", "--dry-run"]
+    before = annotations.read(world["conn"], [4, 7, 10, 11, 20], NS)
+    rv, out, _ = invoke(["ngff", "verify", "Image:4,7,10,11,20", "--fix", "--dry-run"]
                         + world["login"], capsys)
     assert rv == exit_codes.UNSOUND
     assert "would remove annotation" in out
     assert out.count("would remove") == 2
-    after = annotations.read(world["conn"], [4, 10, 11, 20], NS)
+    after = annotations.read(world["conn"], [4, 7, 10, 11, 20], NS)
     assert {k: len(v) for k, v in after.items()} == {k: len(v) for k, v in before.items()}
 
 
@@ -254,13 +263,30 @@ def test_dry_run_without_fix_is_a_usage_error(world, capsys):
     assert rv == exit_codes.USAGE
 
 
-def test_fix_removes_only_annotations_whose_data_is_gone_or_corrupt(world, capsys):
-    rv, doc, _ = verify_json(world, capsys, "Image:4,5,10,11,20", "--fix")
+def test_fix_never_acts_on_unknown_answers(world, capsys):
+    # an HTML page with 200, JSON that is no metadata, a 404 that goes away, 403, no host
+    world["proxy"].fail(404, method="GET", path=r"^/flaky/42\.ome\.zarr/zarr\.json$",
+                        times=1)
+    rv, doc, _ = verify_json(world, capsys, "Image:9,10,11,20,42", "--fix")
     assert rv == exit_codes.UNSOUND
-    fixed = {f["image_id"] for f in doc["fixes"] if f["done"]}
-    assert fixed == {4, 20}
-    left = annotations.read(world["conn"], [4, 5, 10, 11, 20], NS)
-    assert set(left) == {5, 10, 11}
-    assert (world["root"] / "20.ome.zarr" / "zarr.json").exists()   # data never deleted
-    rv, doc, _ = verify_json(world, capsys, "Image:4,20")
-    assert rv == 0 and set(doc["not_published"]) == {4, 20}
+    images = by_image(doc)
+    assert {p["code"] for p in images[9]["problems"]} - {"insecure-url"} == \
+        {"unknown-answer"}
+    assert "HTML" in images[9]["problems"][-1]["message"]
+    gone = [p for p in images[42]["problems"] if p["code"] == "data-not-found"]
+    assert gone and not gone[0]["fixable"] and "looked at again" in gone[0]["message"]
+    assert doc["fixes"] == []
+    assert set(annotations.read(world["conn"], [9, 10, 11, 20, 42], NS)) == \
+        {9, 10, 11, 20, 42}
+
+
+def test_fix_removes_only_annotations_whose_data_is_gone_or_proven_wrong(world, capsys):
+    rv, doc, _ = verify_json(world, capsys, "Image:4,5,7,10,11,20", "--fix")
+    assert rv == exit_codes.UNSOUND
+    fixed = {f["image_id"]: f["reason"] for f in doc["fixes"] if f["done"]}
+    assert fixed == {4: "data-not-found", 7: "shape-mismatch"}
+    left = annotations.read(world["conn"], [4, 5, 7, 10, 11, 20], NS)
+    assert set(left) == {5, 10, 11, 20}
+    assert (world["root"] / "7.ome.zarr" / "zarr.json").exists()   # data never deleted
+    rv, doc, _ = verify_json(world, capsys, "Image:4,7")
+    assert rv == 0 and set(doc["not_published"]) == {4, 7}

@@ -25,7 +25,8 @@ def all_plugin_queries():
 def params_for(query, ids=(1,)):
     p = omero.sys.ParametersI()
     p.addIds(list(ids))
-    for name, value in (("ns", NS_DEMO), ("key", "stain"), ("url", "H&E")):
+    for name, value in (("ns", NS_DEMO), ("key", "stain"), ("url", "H&E"),
+                        ("prefix", "H%")):
         if ":" + name in query:
             p.add(name, rstring(value))
     return p
@@ -170,6 +171,17 @@ def test_annotation_links_and_reverse_lookup(omero_devserver, alice):
     assert run(alice, Q.ANNOTATION_LINKS, p) == []
     assert run(alice, Q.IMAGES_BY_URL, params_for(Q.IMAGES_BY_URL)) == [[1]]
     assert run(alice, Q.ANNOTATED_URLS, params_for(Q.ANNOTATED_URLS)) == [["H&E"]]
+
+
+@pytest.mark.parametrize("prefix,found", [("H%", True), ("H&%", True), ("_&E", True),
+                                          ("%E", True), ("h%", False), ("H&", False),
+                                          ("H\\&%", True), ("H\\%", False)])
+def test_like_prefix_lookup_reads_like_as_postgresql(omero_devserver, alice, prefix,
+                                                     found):
+    # LIKE: '%' any run, '_' one character, backslash escapes, case-sensitive
+    p = params_for(Q.IMAGES_UNDER_URL)
+    p.add("prefix", rstring(prefix))
+    assert run(alice, Q.IMAGES_UNDER_URL, p) == ([[1, "H&E"]] if found else [])
 
 
 def test_plate_layout(omero_devserver, alice):

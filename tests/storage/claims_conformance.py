@@ -4,13 +4,17 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import time
-from typing import Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from omero_cli_ngff.storage import Destination, Versioned
 from omero_cli_ngff.storage.claims import CLAIMS_DIR, Claims, Holder
+from omero_cli_ngff.storage.local_runs import LocalRun
 
 from .conformance import race
 
@@ -22,7 +26,7 @@ def slow_reads(dest: Destination) -> Destination:
     stale claim before either acts, and only the conditional write can decide."""
     read = dest.read_versioned
 
-    def read_then_pause(relpath: str) -> Optional[Versioned]:
+    def read_then_pause(relpath: str) -> Versioned | None:
         got = read(relpath)
         time.sleep(0.05)
         return got
@@ -31,8 +35,19 @@ def slow_reads(dest: Destination) -> Destination:
     return dest
 
 
-def holder_of(dest: Destination, key: int) -> Optional[Holder]:
+def holder_of(dest: Destination, key: int) -> Holder | None:
     return Holder.parse(dest.read_bytes(f"{CLAIMS_DIR}/{key}"))
+
+
+def dead_run(root: str, dead_pid: int, host: str | None = None) -> LocalRun:
+    """A run of this host (or of ``host``) whose process is gone, as its folder says."""
+    run = LocalRun(root=root).start()
+    with open(f"{run.folder}/process.json") as fh:
+        info = json.load(fh)
+    info.update(pid=dead_pid, started=None, host=host or info["host"])
+    with open(f"{run.folder}/process.json", "w") as fh:
+        json.dump(info, fh)
+    return run
 
 
 class ClaimsTests:
@@ -42,23 +57,24 @@ class ClaimsTests:
         assert a.acquire(1) is None and a.held() == ["1"]
         holder = b.acquire(1)
         assert holder is not None and holder.run == a.me.run
-        assert "pid" in holder.describe() and b.held() == []
+        assert "started" in holder.describe() and b.held() == []
         a.release(1)
         assert b.acquire(1) is None
         b.release_all()
         assert make().list_names(CLAIMS_DIR) == []
 
-    def test_a_claim_of_a_dead_local_process_is_taken_over(self, make: Make,
-                                                          dead_pid: int) -> None:
-        dead = Claims(make(), heartbeat=0)
-        dead.me.pid = dead_pid
+    def test_a_claim_of_a_dead_local_process_is_taken_over(self, make: Make, dead_pid: int,
+                                                          tmp_path: Any) -> None:
+        dead = Claims(make(), heartbeat=0, local=dead_run(str(tmp_path), dead_pid))
         assert dead.acquire(2) is None
-        alive = Claims(make())
+        alive = Claims(make(), local=LocalRun(root=str(tmp_path)).start())
         assert alive.acquire(2) is None
+        assert alive.taken_over["2"].run == dead.me.run        # reported by the caller
         current = holder_of(make(), 2)
         assert current is not None and current.run == alive.me.run
-        data = make().read_bytes(f"{CLAIMS_DIR}/2") or b""
-        assert "password" not in data.decode() and json.loads(data)["pid"] == alive.me.pid
+        data = (make().read_bytes(f"{CLAIMS_DIR}/2") or b"").decode()
+        assert set(json.loads(data)) == {"run", "started", "heartbeat", "command"}
+        assert str(os.getpid()) not in data and socket.gethostname() not in data
         dead.release_all()                   # its claim is gone: it removes nothing
         current = holder_of(make(), 2)
         assert current is not None and current.run == alive.me.run
@@ -67,32 +83,34 @@ class ClaimsTests:
 
     def test_claims_older_than_stale_after_are_taken_over(self, make: Make) -> None:
         old = Claims(make(), stale_after=0.0, heartbeat=0)
-        old.me.host = "elsewhere"                   # its pid cannot be checked
         assert old.acquire(3) is None
         assert Claims(make(), stale_after=3600.0).acquire(3).run == old.me.run
         new = Claims(make(), stale_after=0.0)
         assert new.acquire(3) is None
+        assert new.taken_over["3"].run == old.me.run
         current = holder_of(make(), 3)
         assert current is not None and current.run == new.me.run
         new.release_all()
 
     def test_a_claim_of_another_host_is_not_judged_by_its_pid(self, make: Make,
-                                                              dead_pid: int) -> None:
-        other = Claims(make(), heartbeat=0)
-        other.me.host, other.me.pid = "elsewhere", dead_pid
+                                                              dead_pid: int,
+                                                              tmp_path: Any) -> None:
+        other = Claims(make(), heartbeat=0,
+                       local=dead_run(str(tmp_path), dead_pid, host="elsewhere"))
         assert other.acquire(4) is None
-        holder = Claims(make()).acquire(4)
+        holder = Claims(make(), local=LocalRun(root=str(tmp_path)).start()).acquire(4)
         assert holder is not None and holder.run == other.me.run
         other.release_all()
 
-    def test_exactly_one_of_two_racing_runs_takes_over(self, make: Make,
-                                                      dead_pid: int) -> None:
+    def test_exactly_one_of_two_racing_runs_takes_over(self, make: Make) -> None:
         for key in range(10, 16):
-            stale = Claims(make(), heartbeat=0)
-            stale.me.pid = dead_pid
+            stale = Claims(make(), heartbeat=0, stale_after=0.5)
             assert stale.acquire(key) is None
-            runs = [Claims(slow_reads(make()), heartbeat=0) for _ in range(2)]
-            got = race(2, lambda i: runs[i].acquire(key))
+            stale.me.heartbeat = stale.me.started = time.time() - 60
+            stale._refresh(str(key))                # a run that stopped a minute ago
+            runs = [Claims(slow_reads(make()), heartbeat=0, stale_after=0.5)
+                    for _ in range(2)]
+            got = race(2, lambda i, runs=runs, key=key: runs[i].acquire(key))
             assert got.count(None) == 1, got
             winner, loser = (0, 1) if got[0] is None else (1, 0)
             assert got[loser].run == runs[winner].me.run

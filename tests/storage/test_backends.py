@@ -1,29 +1,35 @@
-"""The conformance suite (conformance.py, claims_conformance.py) run against every
+"""The conformance suites (conformance.py, claims_conformance.py,
+ownership_conformance.py) run against every
 backend: memory://, a local folder, and GCS on fake-gcs-server."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, Optional
 
 import pytest
 
-from omero_cli_ngff.storage import (FolderDestination, GcsDestination, MemoryDestination,
-                                    parse_destination)
+from omero_cli_ngff.storage import (
+    FolderDestination,
+    GcsDestination,
+    MemoryDestination,
+    parse_destination,
+)
 
 from .claims_conformance import ClaimsTests
 from .conformance import DestinationTests, Make
+from .ownership_conformance import OwnershipTests
 
 
-class TestMemoryDestination(DestinationTests, ClaimsTests):
+class TestMemoryDestination(DestinationTests, ClaimsTests, OwnershipTests):
     backend = MemoryDestination
 
     @pytest.fixture
     def make(self) -> Iterator[Make]:
         url = f"memory://conformance-{uuid.uuid4().hex[:8]}/dest"
 
-        def make(public_url: Optional[str] = None) -> MemoryDestination:
+        def make(public_url: str | None = None) -> MemoryDestination:
             dest = parse_destination(url, public_url)
             assert isinstance(dest, MemoryDestination)
             return dest
@@ -38,12 +44,12 @@ class TestMemoryDestination(DestinationTests, ClaimsTests):
         assert dest.bucket is None and dest.cors_warnings() == []
 
 
-class TestFolderDestination(DestinationTests, ClaimsTests):
+class TestFolderDestination(DestinationTests, ClaimsTests, OwnershipTests):
     backend = FolderDestination
 
     @pytest.fixture
     def make(self, tmp_path: Path) -> Make:
-        def make(public_url: Optional[str] = None) -> FolderDestination:
+        def make(public_url: str | None = None) -> FolderDestination:
             dest = parse_destination(str(tmp_path / "dest"), public_url)
             assert isinstance(dest, FolderDestination)
             return dest
@@ -58,12 +64,12 @@ class TestFolderDestination(DestinationTests, ClaimsTests):
 
 
 @pytest.mark.object_store
-class TestGcsDestination(DestinationTests, ClaimsTests):
+class TestGcsDestination(DestinationTests, ClaimsTests, OwnershipTests):
     backend = GcsDestination
 
     @pytest.fixture
     def make(self, gcs_emulator: object, bucket: str) -> Make:
-        def make(public_url: Optional[str] = None) -> GcsDestination:
+        def make(public_url: str | None = None) -> GcsDestination:
             dest = parse_destination(f"gs://{bucket}/dest", public_url)
             assert isinstance(dest, GcsDestination)
             return dest

@@ -10,12 +10,21 @@ import pytest
 import zarr
 
 from omero_cli_ngff import exit_codes
-from omero_cli_ngff.storage import (CredentialsError, DestinationError,
-                                    DestinationNotFound, DestinationUnreachable,
-                                    InvalidDestination, PublicUrlError,
-                                    HttpPolicy, ReadOnlyDestination, StorageWriteError,
-                                    evaluate_cors, metadata_file, parse_destination,
-                                    storage_error)
+from omero_cli_ngff.storage import (
+    CredentialsError,
+    DestinationError,
+    DestinationNotFound,
+    DestinationUnreachable,
+    HttpPolicy,
+    InvalidDestination,
+    PublicUrlError,
+    ReadOnlyDestination,
+    StorageWriteError,
+    evaluate_cors,
+    metadata_file,
+    parse_destination,
+    storage_error,
+)
 
 from .conformance import image_v2, image_v3
 
@@ -257,8 +266,8 @@ def test_cors_method_and_headers():
 
 def test_storage_error_mapping():
     import aiohttp
-    from gcsfs.retry import HttpError
     from aiohttp.client_reqrep import ConnectionKey
+    from gcsfs.retry import HttpError
 
     key = ConnectionKey("h", 1, False, True, None, None, None)
     refused = aiohttp.ClientConnectorError(key, OSError(111, "refused"))

@@ -10,11 +10,17 @@ import requests
 import zarr
 
 from omero_cli_ngff import exit_codes
-from omero_cli_ngff.storage import (CredentialsError, DestinationNotFound,
-                                    DestinationUnreachable, HttpPolicy,
-                                    ReadOnlyDestination, StorageWriteError,
-                                    fetch_metadata, parse_destination,
-                                    resolve_gcs_credentials)
+from omero_cli_ngff.storage import (
+    CredentialsError,
+    DestinationNotFound,
+    DestinationUnreachable,
+    HttpPolicy,
+    ReadOnlyDestination,
+    StorageWriteError,
+    fetch_metadata,
+    parse_destination,
+    resolve_gcs_credentials,
+)
 from test_infra.fake_gcs import free_port, put_object
 
 FAST = HttpPolicy(attempts=2, backoff=0.05, connect_timeout=1.0, read_timeout=3.0)
@@ -210,9 +216,8 @@ def test_persistent_failure_while_writing_zarr(fault_proxy, bucket, fast_gcsfs_r
     dest = parse_destination(f"gs://{bucket}/p", endpoint_url=fault_proxy.url)
     # the two zarr.json pass, then every upload (the shards) loses its connection
     fault_proxy.drop(method="POST", path=r"^/upload/", skip=2)
-    with pytest.raises(StorageWriteError) as err:
-        with dest.translate_errors("writing image 1"):
-            write_image(dest.zarr_store("1.ome.zarr"))
+    with pytest.raises(StorageWriteError) as err, dest.translate_errors("writing image 1"):
+        write_image(dest.zarr_store("1.ome.zarr"))
     assert str(err.value).startswith("writing image 1")
 
 
@@ -220,9 +225,8 @@ def test_persistent_failure_while_writing_zarr(fault_proxy, bucket, fast_gcsfs_r
 def test_read_only_while_writing_zarr(read_only_bucket):
     proxy, name = read_only_bucket
     dest = parse_destination(f"gs://{name}/p", endpoint_url=proxy.url)
-    with pytest.raises(ReadOnlyDestination):
-        with dest.translate_errors("writing image 1"):
-            write_image(dest.zarr_store("1.ome.zarr"))
+    with pytest.raises(ReadOnlyDestination), dest.translate_errors("writing image 1"):
+        write_image(dest.zarr_store("1.ome.zarr"))
 
 
 def test_unreachable_while_writing(fast_gcsfs_retries):

@@ -6,10 +6,19 @@ import time
 
 import pytest
 
-from omero_cli_ngff.storage import (FetchCorrupt, FetchDropped, FetchForbidden,
-                                    FetchNotFound, FetchServerError, FetchTimeout,
-                                    FetchUnreachable, HttpPolicy, fetch_metadata,
-                                    probe_metadata)
+from omero_cli_ngff.storage import (
+    FetchCorrupt,
+    FetchDropped,
+    FetchForbidden,
+    FetchNotFound,
+    FetchServerError,
+    FetchTimeout,
+    FetchUnparseable,
+    FetchUnreachable,
+    HttpPolicy,
+    fetch_metadata,
+    probe_metadata,
+)
 from test_infra.fake_gcs import free_port, put_object
 
 FAST = HttpPolicy(attempts=3, backoff=0.02, connect_timeout=1.0, read_timeout=0.5)
@@ -102,17 +111,33 @@ def test_unreachable_host_is_fast_and_not_definite():
     assert (probe.kind, probe.definite) == ("unreachable", False)
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]",
-                                  json.dumps({"zarr_format": 3, "node_type": "array"}).encode(),
+@pytest.mark.parametrize("body", [json.dumps({"zarr_format": 3, "node_type": "array"}).encode(),
                                   json.dumps({"zarr_format": 3, "node_type": "group",
                                               "attributes": {}}).encode()])
 @pytest.mark.object_store
-def test_corrupt_metadata_is_definite(fault_proxy, published, body):
+def test_zarr_metadata_of_no_image_is_definite(fault_proxy, published, body):
     fault_proxy.respond(200, body=body, headers={"Content-Type": "application/json"},
                         method="GET", path="zarr.json")
     with pytest.raises(FetchCorrupt) as err:
         fetch_metadata(f"{fault_proxy.url}/{published}/p/a.ome.zarr/", "0.5", policy=FAST)
     assert err.value.definite
+
+
+@pytest.mark.parametrize("body,content_type", [
+    (b"{not json", "application/json"), (b"[1, 2]", "application/json"),
+    (b'{"error": "quota"}', "application/json"),
+    (b"<html><body>Service temporarily unavailable</body></html>", "text/html"),
+    (json.dumps({"zarr_format": 3, "node_type": "group"}).encode(),
+     "text/html; charset=utf-8")])
+@pytest.mark.object_store
+def test_answers_that_are_no_zarr_metadata_prove_nothing(fault_proxy, published, body,
+                                                         content_type):
+    # a proxy's or CDN's error page answered with 200 is no evidence about the data
+    fault_proxy.respond(200, body=body, headers={"Content-Type": content_type},
+                        method="GET", path="zarr.json")
+    with pytest.raises(FetchUnparseable) as err:
+        fetch_metadata(f"{fault_proxy.url}/{published}/p/a.ome.zarr/", "0.5", policy=FAST)
+    assert not err.value.definite and err.value.kind == "unparseable"
 
 
 @pytest.mark.object_store

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 
 from omero_cli_ngff import exit_codes
 from omero_cli_ngff.model import paths
 from omero_cli_ngff.model.annotation import PublishedCopy
+from omero_cli_ngff.model.records import ImageRecord
+from omero_cli_ngff.storage import MetadataProbe, parse_destination
 from omero_cli_ngff.storage.claims import Claims
 from omero_cli_ngff.storage.journal import Pending
 from omero_cli_ngff.storage.probe import Prober
-from omero_cli_ngff.workflows.plan import (PUBLISH, REFUSE, RESTORE, SKIP, UPDATE, PlanSettings,
-                                           make_plan)
-from omero_cli_ngff.model.records import ImageRecord
-from omero_cli_ngff.storage import MetadataProbe, parse_destination
+from omero_cli_ngff.workflows.plan import (
+    PUBLISH,
+    REFUSE,
+    RESTORE,
+    SKIP,
+    UPDATE,
+    PlanSettings,
+    make_plan,
+)
 
 PUBLIC = "https://example.org/pub"
 
@@ -64,7 +66,7 @@ def test_slots_alternate():
 
 # --------------------------------------------------------------------------- claims
 
-def test_file_claims_are_exclusive_and_stale_ones_taken_over(tmp_path):
+def test_file_claims_are_exclusive_and_released(tmp_path):
     dest = parse_destination(str(tmp_path))
     a, b = Claims(dest), Claims(dest)
     assert a.acquire(1) is None
@@ -73,43 +75,33 @@ def test_file_claims_are_exclusive_and_stale_ones_taken_over(tmp_path):
     a.release(1)
     assert b.acquire(1) is None
     b.release_all()
-    # a claim of a process that died (same host) is stale: taken over
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True).stdout.strip()
-    c = Claims(dest)
-    c.me.pid = int(dead)
-    assert c.acquire(2) is None
-    d = Claims(dest)
-    assert d.acquire(2) is None
-    data = json.loads((tmp_path / ".omero-ngff/claims/2").read_text())
-    assert data["run"] == d.me.run and "password" not in json.dumps(data)
-    d.release_all()
-    assert not os.listdir(tmp_path / ".omero-ngff/claims")
+    assert dest.list_tree(".omero-ngff") == []
 
 
-def test_old_claims_are_stale(tmp_path):
-    dest = parse_destination(str(tmp_path))
-    a = Claims(dest, stale_after=0.0)
-    a.me.host = "elsewhere"
-    assert a.acquire(3) is None
-    b = Claims(dest, stale_after=0.0)
-    assert b.acquire(3) is None
+def test_claim_times_default_to_five_minutes_and_a_minute_and_are_overridable(monkeypatch):
+    from omero_cli_ngff.storage.claims import claim_times
+    monkeypatch.delenv("OMERO_NGFF_CLAIM_STALE_AFTER", raising=False)
+    monkeypatch.delenv("OMERO_NGFF_CLAIM_HEARTBEAT", raising=False)
+    assert claim_times() == (300.0, 60.0)
+    monkeypatch.setenv("OMERO_NGFF_CLAIM_STALE_AFTER", "2")
+    assert claim_times() == (2.0, 0.4)             # a beat at most a fifth of it
+    monkeypatch.setenv("OMERO_NGFF_CLAIM_HEARTBEAT", "0.1")
+    assert claim_times() == (2.0, 0.1)
+    assert claim_times(10.0, 1.0) == (10.0, 1.0)
 
 
-@pytest.mark.object_store
-
-
-def test_gcs_claims_use_generation_preconditions(gcs_emulator, bucket):
+def test_gcs_claims_are_scoped_by_server(gcs_emulator, bucket):
     dest = parse_destination(f"gs://{bucket}/p")
-    a, b = Claims(dest), Claims(dest)
-    assert a.acquire(9) is None
-    assert b.acquire(9).run == a.me.run
-    a.me.pid = 2 ** 22 + 12345               # a dead process: stale
-    a._refresh("9")
-    assert b.acquire(9) is None
-    assert Claims(dest).acquire(9).run == b.me.run
+    a, b = Claims(dest, scope="server-a"), Claims(dest, scope="server-b")
+    assert a.acquire(9) is None and b.acquire(9) is None     # two servers' Image:9
+    assert Claims(dest, scope="server-a").acquire(9).run == a.me.run
+    a.release_all()
     b.release_all()
-    assert not dest.exists(".omero-ngff/claims/9")
+    assert dest.list_tree(".omero-ngff") == []
+
+
+test_gcs_claims_are_scoped_by_server = pytest.mark.object_store(
+    test_gcs_claims_are_scoped_by_server)
 
 
 # --------------------------------------------------------------------------- the plan
@@ -128,7 +120,8 @@ def prober(ok=(), definite=True):
 
 def plan_one(copies, ok=(), force=False, journal=None, **kw):
     dest = parse_destination("memory://x", PUBLIC)
-    settings = PlanSettings("{ngff_version}/{image_id}.ome.zarr", "0.5", force=force)
+    settings = PlanSettings("{ngff_version}/{image_id}.ome.zarr", "0.5", force=force,
+                            caller_id=2)
     return make_plan([record(1, **kw)], {1: copies}, dest, settings, prober(ok),
                      journal or {})[0]
 
@@ -150,9 +143,14 @@ def test_plan_actions():
     assert plan_one([], group_permissions="rw----").action == REFUSE
     assert plan_one([], can_annotate=False).code == exit_codes.PERMISSION
     assert plan_one([], pixels_id=None).code == exit_codes.NOT_FOUND
-    # a foreign annotation's data is never removed
+    # an annotation the user may not edit is not the tool's: left alone, never used
     p = plan_one([copy(1, url, can_edit=False)], ok={url}, force=True)
-    assert p.action == UPDATE and p.old_root is None
+    assert p.action == PUBLISH and p.old_root is None and p.old_url is None
+    assert [f.copy.annotation_id for f in p.foreign] == [1] and p.copies == []
+    # published somewhere other than --dest: published here, the old one replaced
+    elsewhere = "https://elsewhere.org/data/0.5/1.ome.zarr/0/"
+    p = plan_one([copy(1, elsewhere)], ok={elsewhere})
+    assert (p.action, p.url, p.old_root, p.old_url) == (UPDATE, url, None, elsewhere)
 
 
 def test_plan_resumes_and_cleans_up_after_interruptions():
