@@ -16,6 +16,7 @@ from ..model.annotation import (
     normalise_url,
 )
 from ..model.ngff_versions import KNOWN, LATEST, version_key
+from ..model.urls import url_problem
 from .problems import ERROR, WARNING, Problem
 
 
@@ -75,15 +76,16 @@ def parse_copy(copy: PublishedCopy) -> ParsedCopy:
 
 
 def _parse_url(parsed: ParsedCopy, keys: list[str]) -> None:
+    """A zarr_path is used (fetched, linked) only when `model.urls` accepts it."""
     copy, problem = parsed.copy, parsed.add
     raw_url = (copy.get(ZARR_PATH) or "").strip()
     if raw_url:
-        parts = urlsplit(raw_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            problem("bad-url", f"zarr_path {raw_url!r} is not an http(s) URL")
+        why = url_problem(raw_url)
+        if why is not None:
+            problem("bad-url", f"zarr_path {raw_url!r} is not an http(s) URL we read: {why}")
         else:
             parsed.url = normalise_url(raw_url)
-            if parts.scheme == "http":
+            if urlsplit(raw_url).scheme.lower() == "http":
                 problem("insecure-url", f"zarr_path {raw_url} is plain http, not https",
                         WARNING)
             if not raw_url.endswith("/"):

@@ -11,7 +11,8 @@ from .problems import ERROR, Problem
 FETCH_CODES = {"not_found": "data-not-found", "corrupt": "corrupt-metadata",
                "forbidden": "forbidden", "server_error": "server-error",
                "timeout": "timeout", "unreachable": "unreachable",
-               "dropped": "connection-dropped"}
+               "dropped": "connection-dropped", "refused": "fetch-refused",
+               "too_large": "too-large"}
 
 
 def _problem(url: str, annotation_id: int | None, code: str, message: str,

@@ -28,8 +28,8 @@ from .translate import storage_error  # noqa: E402
 from .errors import (BucketNotFound, CredentialsError, DestinationError,  # noqa: E402
                      DestinationNotFound, DestinationUnreachable, FetchCorrupt,
                      FetchDropped, FetchError, FetchForbidden, FetchHttpError,
-                     FetchNotFound, FetchServerError, FetchTimeout, FetchUnreachable,
-                     InvalidDestination, PublicUrlError, ReadOnlyDestination,
+                     FetchNotFound, FetchRefused, FetchServerError, FetchTimeout,
+                     FetchTooLarge, FetchUnreachable, InvalidDestination, PublicUrlError, ReadOnlyDestination,
                      StorageWriteError)
 from .http import (HttpPolicy, MetadataProbe, fetch_metadata, metadata_file,  # noqa: E402
                    probe_metadata, request_with_retries)
@@ -46,5 +46,6 @@ __all__ = [
     "BucketNotFound", "ReadOnlyDestination", "DestinationUnreachable", "PublicUrlError",
     "StorageWriteError",
     "FetchError", "FetchNotFound", "FetchForbidden", "FetchServerError", "FetchTimeout",
-    "FetchUnreachable", "FetchDropped", "FetchCorrupt", "FetchHttpError",
+    "FetchUnreachable", "FetchDropped", "FetchCorrupt", "FetchHttpError", "FetchRefused",
+    "FetchTooLarge",
 ]

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from .. import exit_codes
-from ..errors import one_line
 from ..model.annotation import annotation_values
 from ..model.objects import ObjectRef
 from ..model.reporting import Progress, Reporter
@@ -29,7 +28,7 @@ from ..storage import journal as journal_store
 from ..storage.claims import CLAIMS_DIR, Claims
 from ..storage.probe import Prober
 from .convert import convert_image
-from .failures import exit_code_of, summary_code
+from .failures import describe, exit_code_of, is_connection_lost, summary_code
 from .plan import (FAIL, PUBLISH, REFUSE, RESTORE, SKIP, UPDATE, WORK, PlanSettings,
                    PublishPlan, make_plan)
 from .publish_check import CheckFailed, CopyUnreadable, check_copy
@@ -176,12 +175,14 @@ class Publish:
                         progress.advance(overall)
 
     def _failed(self, plan: PublishPlan, err: Exception) -> PublishRow:
+        if is_connection_lost(err):                  # OMERO is gone: stop the run
+            raise err
         code = exit_code_of(err)
         if code is None:                             # a bug: keep the traceback in the log
             log.exception("Image:%s failed", plan.image_id)
             code = exit_codes.INTERNAL
-        self.reporter.warn(f"Image:{plan.image_id}: {one_line(err)}")
-        return PublishRow(plan, "failed", one_line(err), code=code)
+        self.reporter.warn(f"Image:{plan.image_id}: {describe(err)}")
+        return PublishRow(plan, "failed", describe(err), code=code)
 
     def process(self, plan: PublishPlan, progress: Progress, tracker: "_Bytes") -> PublishRow:
         """One image, under its claim: re-plan (another run may have done it), then act."""

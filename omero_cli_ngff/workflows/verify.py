@@ -29,7 +29,9 @@ from ..omero_io.query import QueryRunner
 from ..omero_io.tile_source import OmeroTileSource, PixelSourceError
 from ..storage import HttpPolicy
 from . import published_copy
+from .failures import is_connection_lost
 from .orphans import Orphan, find_orphans
+from .origin import Home
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,7 @@ class VerifyOptions:
     policy: Optional[HttpPolicy] = None        # None: the storage default
     fix: bool = False
     dry_run: bool = False                      # with fix: only say what would be fixed
+    home: Home = field(default_factory=Home)   # copies outside it are foreign
 
 
 @dataclass
@@ -121,6 +124,8 @@ def verify_image(conn: Any, record: ImageRecord, copies: list[PublishedCopy],
     for pc in parsed:
         if pc.url:
             report.urls.append(pc.url)
+            foreign = options.home.problem(pc.url, pc.annotation_id)
+            report.problems += [foreign] if foreign else []
         if pc.version:
             report.versions.append(pc.version)
         report.problems += check_outdated(pc.version, options.ngff_version)
@@ -155,6 +160,8 @@ def _check_remote(conn: Any, record: ImageRecord, pc: ParsedCopy,
             problems += _check_pixels(conn, record, remote, options)
         return problems
     except Exception as err:  # a check that broke: report it, keep going
+        if is_connection_lost(err):    # OMERO is gone: nothing more can be checked
+            raise
         log.debug("check of %s failed", pc.url, exc_info=True)
         return [Problem("check-failed", f"the check stopped: {type(err).__name__}: "
                         f"{shorten(err)}", url=pc.url, annotation_id=pc.annotation_id)]
