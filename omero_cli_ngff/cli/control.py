@@ -84,19 +84,24 @@ class NgffControl(BaseControl):
 
         ctx = self.ctx
         said: list[str] = []
+        print_err = ctx.err
 
         def die_quietly(rc: int, text: str, newline: bool = True) -> None:
             said.append(str(text))
             raise NonZeroReturnCode(rc, text)
 
-        ctx.die = die_quietly
+        def err_as_text(text: str, newline: bool = True) -> None:
+            # "Created session for alice@host. Current group: <a group's name>"
+            print_err(clean(scrub(str(text), uuids=True)), newline)
+
+        ctx.die, ctx.err = die_quietly, err_as_text
         try:
             client = ctx.conn(args)
         except NonZeroReturnCode:
             raise ConnectionFailed("cannot log in to OMERO: "
                                    + (" ".join(said) or "the login failed")) from None
         finally:
-            del ctx.die                 # the CLI's own die again
+            del ctx.die, ctx.err        # the CLI's own again
         if client is not None:
             register_secret(client.getSessionId())
         return client

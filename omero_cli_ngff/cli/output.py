@@ -112,8 +112,9 @@ class Output:
                                  min_width=min(longest, max(20, width // 2 - 10)))
             elif column in NARROW_COLUMNS:
                 table.add_column(header, no_wrap=True)
-            else:
-                table.add_column(header, overflow="fold")
+            else:                       # folded, but never squeezed to a letter a line
+                longest = max([len(r[i]) for r in cells] + [len(header)])
+                table.add_column(header, overflow="fold", min_width=min(longest, 12))
         for row_cells in cells:
             table.add_row(*row_cells)
         return table

@@ -30,6 +30,14 @@ class SafeFormatter(logging.Formatter):
     """One line per message (control characters escaped), tracebacks kept on their
     lines; secrets scrubbed from both."""
 
+    def format(self, record: logging.LogRecord) -> str:
+        cached = record.exc_text        # another handler's text of the traceback: ours
+        record.exc_text = None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_text = cached
+
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
         return clean(super().formatMessage(record))
 

@@ -18,11 +18,13 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 # C0 and C1 control characters, DEL, and the Unicode formatting characters that reorder
 # or hide text (bidirectional overrides and isolates, zero-width characters)
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-_HOST = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%!$&'()*+,;=-]+)$")
+# a host name or IPv4 address, or an IPv6 address (urlsplit's hostname drops its [])
+_HOST = re.compile(r"^([0-9A-Fa-f:.]+|[A-Za-z0-9._~%!$&'()*+,;=-]+)$")
 
 
 class UrlRejected(ValueError):
-    """Not a URL the tool may fetch or link; the message says why, in a few words."""
+    """Not a URL the tool may fetch or link; the message says why, as a predicate of
+    "the URL" ("is not http(s) (scheme 'file')", "has credentials in it")."""
 
 
 @dataclass(frozen=True)
@@ -41,20 +43,20 @@ def has_control(text: str) -> bool:
 
 def _split(text: str) -> SplitResult:
     if has_control(text) or any(c.isspace() for c in text):
-        raise UrlRejected("contains spaces or control characters")
+        raise UrlRejected("holds spaces or control characters")
     try:
         parts = urlsplit(text)
         port = parts.port        # raises ValueError for a port that is not a number
     except ValueError:
-        raise UrlRejected("malformed") from None
+        raise UrlRejected("is malformed") from None
     if parts.scheme.lower() not in SCHEMES:
-        raise UrlRejected(f"not http(s) (scheme {parts.scheme or 'none'!r})")
+        raise UrlRejected(f"is not http(s) (scheme {parts.scheme or 'none'!r})")
     if not parts.hostname or not _HOST.match(parts.hostname):
-        raise UrlRejected("no valid host")
+        raise UrlRejected("has no valid host")
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
         raise UrlRejected("has credentials in it")
     if port == 0:
-        raise UrlRejected("port 0")
+        raise UrlRejected("has port 0")
     return parts
 
 

@@ -78,7 +78,8 @@ def locate(conn: Any, refs: list[ObjectRef], namespace: str, home: Home = Home()
 
 def _copies(image_id: int, name: str, found: list[Any], namespace: str,
             home: Home) -> list[LocatedCopy]:
-    """One row per annotation: published, malformed, or foreign (outside `home`)."""
+    """One row per annotation: foreign (outside `home`, whatever else it is), malformed
+    or published."""
     rows = []
     parsed, problems = check_annotations(found, namespace)
     duplicate = [p for p in problems if p.annotation_id is None]
@@ -86,8 +87,8 @@ def _copies(image_id: int, name: str, found: list[Any], namespace: str,
         copy = pc.copy
         mine = duplicate + list(pc.problems)
         foreign = home.problem(pc.url, copy.annotation_id) if pc.url else None
-        status = MALFORMED if any(p.is_error for p in mine) else \
-            FOREIGN if foreign is not None else PUBLISHED
+        status = FOREIGN if foreign is not None else \
+            MALFORMED if any(p.is_error for p in mine) else PUBLISHED
         rows.append(LocatedCopy(
             image_id, name,
             ngff_version=copy.ngff_version or "",

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..checks.annotation import URL_SHOWN
 from ..checks.problems import WARNING, Problem
-from ..errors import UsageError
+from ..errors import UsageError, shorten
 from ..model.annotation import DEFAULT_NAMESPACE
 from ..model.urls import is_under
 from ..storage import Destination, DestinationError, parse_destination
@@ -38,8 +39,9 @@ class Home:
         """A warning when `url` is foreign, else None."""
         if not self.is_foreign(url):
             return None
-        return Problem(FOREIGN, f"foreign copy: {url} is outside {' and '.join(self.bases)}",
-                       WARNING, annotation_id=annotation_id, url=url)
+        return Problem(FOREIGN, f"foreign copy: {shorten(url, URL_SHOWN)} is outside "
+                       f"{' and '.join(self.bases)}", WARNING, annotation_id=annotation_id,
+                       url=url)
 
 
 def given_destination(dest: str | None, public_url: str | None) -> Destination | None:
