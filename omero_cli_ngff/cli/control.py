@@ -98,8 +98,9 @@ class NgffControl(BaseControl):
         try:
             client = ctx.conn(args)
         except NonZeroReturnCode:
-            raise ConnectionFailed("cannot log in to OMERO: "
-                                   + (" ".join(said) or "the login failed")) from None
+            why = " ".join(" ".join(said).split())      # the CLI's words, on one line
+            raise ConnectionFailed(f"cannot log in to OMERO: {why or 'the login failed'}") \
+                from None
         finally:
             del ctx.die, ctx.err        # the CLI's own again
         if client is not None:

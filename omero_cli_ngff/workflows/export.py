@@ -150,6 +150,8 @@ def _failed(job: Job, dest: Any, err: Exception, started: float, reporter: Repor
     if code is None:                     # a bug: keep the traceback in the log
         log.exception("%s failed", job.name)
         code = exit_codes.INTERNAL
+    else:                                # the log file keeps the whole trace
+        log.debug("%s failed", job.name, exc_info=err)
     result.codes.add(code)
     what = f"Image:{job.records[0].id}" if job.layout is None else f"Plate:{job.layout.id}"
     log.warning("%s failed (exit code %d): %s", what, code, describe(err))

@@ -181,6 +181,8 @@ class Publish:
         if code is None:                             # a bug: keep the traceback in the log
             log.exception("Image:%s failed", plan.image_id)
             code = exit_codes.INTERNAL
+        else:                                        # the log file keeps the whole trace
+            log.debug("Image:%s failed", plan.image_id, exc_info=err)
         self.reporter.warn(f"Image:{plan.image_id}: {describe(err)}")
         return PublishRow(plan, "failed", describe(err), code=code)
 

@@ -239,6 +239,8 @@ def fix(conn: Any, reports: list[ImageReport], dry_run: bool) -> list[Fix]:
         for f in fixes:
             f.done = not f.error
     except Exception as err:
+        if is_connection_lost(err):              # OMERO is gone: the run stops
+            raise
         text = shorten(getattr(err, "message", None) or err, 200)
         for f in fixes:
             f.error = f.error or f"not removed: {type(err).__name__}: {text}"
