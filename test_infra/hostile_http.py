@@ -26,7 +26,6 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Optional
 
 from test_infra.background_http import BackgroundHttpServer
 
@@ -44,7 +43,7 @@ ESCAPE_GROUP = {"zarr_format": 3, "node_type": "group", "attributes": {"ome": {
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: "_Server"
+    server: _Server
 
     def log_message(self, *args):
         pass
@@ -62,7 +61,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             handler()
 
-    def _send(self, status: int, body: bytes, headers: Optional[dict] = None) -> None:
+    def _send(self, status: int, body: bytes, headers: dict | None = None) -> None:
         self.send_response(status)
         for key, value in (headers or {}).items():
             self.send_header(key, value)
@@ -142,7 +141,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
-    hostile: "HostileHttp"
+    hostile: HostileHttp
 
 
 class HostileHttp(BackgroundHttpServer):

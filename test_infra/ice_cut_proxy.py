@@ -23,11 +23,11 @@ One dev server then serves many such tests: only its front door dies.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import threading
 from collections.abc import Callable
-from typing import Optional
 
 __all__ = ["IceCutProxy"]
 
@@ -38,12 +38,12 @@ class IceCutProxy:
     def __init__(self, upstream_port: int, host: str = "127.0.0.1"):
         self.upstream = (host, upstream_port)
         self.host = host
-        self._listener: Optional[socket.socket] = None
+        self._listener: socket.socket | None = None
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
-        self._operation: Optional[bytes] = None
+        self._operation: bytes | None = None
         self._skip = 0
-        self._action: Optional[Callable[[], None]] = None
+        self._action: Callable[[], None] | None = None
         self.cut = threading.Event()          # the trigger was met
         self.dead = threading.Event()         # the front door is gone
 
@@ -63,7 +63,7 @@ class IceCutProxy:
         assert self._listener is not None
         return int(self._listener.getsockname()[1])
 
-    def cut_at(self, operation: bytes, action: Optional[Callable[[], None]] = None,
+    def cut_at(self, operation: bytes, action: Callable[[], None] | None = None,
                skip: int = 0) -> None:
         """At the (skip+1)-th request naming `operation`: run `action`, or die."""
         self._operation, self._action, self._skip = operation, action, skip
@@ -144,16 +144,12 @@ class IceCutProxy:
 
 def _reset(sock: socket.socket) -> None:
     """Close with RST (SO_LINGER 0): the peer sees the connection die, not end."""
-    try:
+    with contextlib.suppress(OSError):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    except OSError:
-        pass
     sock.close()
 
 
 def _close(sock: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
     sock.close()

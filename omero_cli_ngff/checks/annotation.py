@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from ..errors import shorten
 from ..model.annotation import (
     CONVERSION_DATE,
     KEYS,
@@ -16,7 +17,6 @@ from ..model.annotation import (
     normalise_url,
 )
 from ..model.ngff_versions import KNOWN, LATEST, version_key
-from ..errors import shorten
 from ..model.urls import url_problem
 from .problems import ERROR, WARNING, Problem
 

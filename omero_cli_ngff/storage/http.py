@@ -15,16 +15,27 @@ import json
 import random
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any
 
 import requests
 import urllib3.exceptions
 
 from ..model.urls import same_host, url_problem
-from .errors import (FetchCorrupt, FetchDropped, FetchError, FetchForbidden,
-                     FetchHttpError, FetchNotFound, FetchRefused, FetchServerError,
-                     FetchTimeout, FetchTooLarge, FetchUnreachable)
+from .errors import (
+    FetchCorrupt,
+    FetchDropped,
+    FetchError,
+    FetchForbidden,
+    FetchHttpError,
+    FetchNotFound,
+    FetchRefused,
+    FetchServerError,
+    FetchTimeout,
+    FetchTooLarge,
+    FetchUnreachable,
+)
 
 __all__ = ["HttpPolicy", "request_with_retries", "fetch_metadata", "probe_metadata",
            "MetadataProbe", "metadata_file", "raise_for_status", "MAX_BODY_BYTES",
@@ -71,7 +82,7 @@ DEFAULT_POLICY = HttpPolicy()
 def _is_unreachable(exc: BaseException) -> bool:
     """Connection refused / DNS failure / no route: the host is not there."""
     seen = set()
-    current: Optional[BaseException] = exc
+    current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         if isinstance(current, (urllib3.exceptions.NewConnectionError,
@@ -88,7 +99,7 @@ def _is_unreachable(exc: BaseException) -> bool:
     return False
 
 
-def request_with_retries(method: str, url: str, *, session: Optional[requests.Session] = None,
+def request_with_retries(method: str, url: str, *, session: requests.Session | None = None,
                          policy: HttpPolicy = DEFAULT_POLICY,
                          sleep: Callable[[float], None] = time.sleep,
                          max_bytes: int = MAX_BODY_BYTES,
@@ -102,7 +113,7 @@ def request_with_retries(method: str, url: str, *, session: Optional[requests.Se
         raise FetchRefused(url, f"not fetched: the URL {problem}")
     http: Any = session or requests
     kwargs.setdefault("timeout", policy.timeout)
-    last_exc: Optional[FetchError] = None
+    last_exc: FetchError | None = None
     response = None
     for attempt in range(1, max(1, policy.attempts) + 1):
         wait = policy.sleep_before(attempt)
@@ -250,7 +261,7 @@ def _check_multiscales(url: str, ngff_version: str, doc: dict[str, Any]) -> None
 
 
 def fetch_metadata(url_of_group: str, ngff_version: str = "0.5", *,
-                   session: Optional[requests.Session] = None,
+                   session: requests.Session | None = None,
                    policy: HttpPolicy = DEFAULT_POLICY,
                    validate: bool = True) -> dict[str, Any]:
     """GET the group metadata of an image (``zarr.json`` for 0.5, ``.zattrs`` for 0.4)
@@ -280,9 +291,9 @@ class MetadataProbe:
     ok: bool
     kind: str = "ok"                # or a FetchError kind
     definite: bool = False          # True: proves the copy missing/broken
-    status: Optional[int] = None
+    status: int | None = None
     message: str = ""
-    metadata: Optional[dict[str, Any]] = None
+    metadata: dict[str, Any] | None = None
 
 
 def probe_metadata(url_of_group: str, ngff_version: str = "0.5",

@@ -2,8 +2,14 @@
 
 import pytest
 
-from omero_cli_ngff.cli.sanitise import (clean, forget_secrets, register_secret, scrub,
-                                         scrub_data, visible)
+from omero_cli_ngff.cli.sanitise import (
+    clean,
+    forget_secrets,
+    register_secret,
+    scrub,
+    scrub_data,
+    visible,
+)
 
 
 @pytest.fixture(autouse=True)

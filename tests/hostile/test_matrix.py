@@ -17,8 +17,15 @@ import pytest
 
 from omero_cli_ngff import exit_codes
 from omero_cli_ngff.model.urls import is_public_url
-from tests.hostile.world import (IMAGES, HostileWorld, assert_links_show_their_targets,
-                                 assert_no_control, assert_secret_free, inert, link_targets)
+from tests.hostile.world import (
+    IMAGES,
+    HostileWorld,
+    assert_links_show_their_targets,
+    assert_no_control,
+    assert_secret_free,
+    inert,
+    link_targets,
+)
 
 pytestmark = [pytest.mark.devserver, pytest.mark.object_store]
 
@@ -40,8 +47,9 @@ def world(tmp_path_factory, gcs_emulator):
 @pytest.fixture(scope="module")
 def published(world, gcs_emulator):
     """Images 1 and 8 published by alice (home copies), then the hostile annotations."""
-    from tests.helpers.cli import invoke
     import os
+
+    from tests.helpers.cli import invoke
     os.environ["OMERO_SESSIONDIR"] = str(world.sessions)
     code, out, err = invoke(["ngff", "publish", "Image:1,8", "--dest", world.dest,
                              "--style", "json", "-q", *world.login()])

@@ -119,10 +119,10 @@ class HostileWorld:
             (6, {"zarr_path": self.hostile_url("huge/img/"), "ngff_version": "0.5",
                  "zarr_conversion_date": date}),
         ]
-        for user, annotations in (("alice", alice), ("mallory", mallory)):
+        for user, written in (("alice", alice), ("mallory", mallory)):
             conn = self.server.connect(user, group=None)
             try:
-                for image_id, values in annotations:
+                for image_id, values in written:
                     annotate(conn, image_id, values)
             finally:
                 conn.close()

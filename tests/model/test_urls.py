@@ -2,8 +2,14 @@
 
 import pytest
 
-from omero_cli_ngff.model.urls import (UrlRejected, check_public_url, is_public_url,
-                                       is_under, same_host, url_problem)
+from omero_cli_ngff.model.urls import (
+    UrlRejected,
+    check_public_url,
+    is_public_url,
+    is_under,
+    same_host,
+    url_problem,
+)
 
 
 @pytest.mark.parametrize("url", [

@@ -10,8 +10,15 @@ import time
 import pytest
 import zarr
 
-from omero_cli_ngff.storage import (FetchRefused, FetchTimeout, FetchTooLarge, HttpPolicy,
-                                    fetch_metadata, probe_metadata, request_with_retries)
+from omero_cli_ngff.storage import (
+    FetchRefused,
+    FetchTimeout,
+    FetchTooLarge,
+    HttpPolicy,
+    fetch_metadata,
+    probe_metadata,
+    request_with_retries,
+)
 from omero_cli_ngff.storage.http import MAX_REDIRECTS, METADATA_MAX_BYTES
 from omero_cli_ngff.storage.published import http_zarr_store, max_bytes_for
 from test_infra.hostile_http import OK_GROUP, HostileHttp
