@@ -247,3 +247,23 @@ def test_publish_over_hostile_annotations(published, capsys):
     assert run.code == exit_codes.DESTINATION, run.err
     assert {r["image"] for r in rows} == set(IMAGES)
     assert len(run.err_lines) == 1 and run.err_lines[0].startswith("Error: 5 of 8 images")
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_verify_orphans_with_hostile_object_names(published, capsys, style):
+    """Names from a bucket are data too: a group whose key holds escapes and markup."""
+    import json as _json
+
+    from test_infra.fake_gcs import put_object
+    from test_infra.hostile_http import OK_GROUP
+
+    world = published
+    key = "data/orphan\x1b[2J[link=javascript:alert(1)]x\x1b]0;t\x07\t.ome.zarr/zarr.json"
+    put_object(world.gcs_url, world.bucket, key, _json.dumps(OK_GROUP).encode())
+    run = world.run(capsys, "verify", "Image:8", "--orphans", world.dest, "--sample", "0",
+                    "--style", style)
+    assert run.code == exit_codes.OK, run.err
+    check(world, run, style)
+    assert "orphan" in run.out
+    if style == "plain":                      # its public URL, quoted as URLs are
+        assert "orphan%1B%5B2J%5Blink%3Djavascript%3Aalert%281%29%5Dx%1B" in run.out
