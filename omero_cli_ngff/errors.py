@@ -1,6 +1,13 @@
 """Errors a user can cause: each carries its exit code and one clear line."""
 
+import re
+
 from . import exit_codes
+
+# Ice and OMERO name sessions and clients by UUIDs, and put them in their exceptions'
+# text: never shown (see cli/sanitise.py for the rest of the secrets).
+UUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                   r"[0-9a-fA-F]{12}\b")
 
 
 class NgffError(Exception):
@@ -26,11 +33,11 @@ def exit_code_of(err: BaseException) -> int | None:
 
 def one_line(err: BaseException) -> str:
     """An exception's message on one line (omero exceptions carry it in `message`:
-    their str() dumps every field)."""
+    their str() dumps every field), without the UUIDs of sessions in it."""
     text = getattr(err, "message", None)
     if not isinstance(text, str) or not text.strip():
         text = str(err)
-    return shorten(text, limit=0) or type(err).__name__
+    return UUID.sub("***", shorten(text, limit=0)) or type(err).__name__
 
 
 def shorten(text: object, limit: int = 300) -> str:

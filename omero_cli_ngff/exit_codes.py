@@ -2,10 +2,10 @@
 
 OK = 0
 INTERNAL = 1         # a bug: one line; OMERO_NGFF_DEBUG=1 shows the traceback
-USAGE = 2            # bad arguments, malformed object, unknown type
-CONNECTION = 3       # cannot log in, server unreachable, session lost
+USAGE = 2            # bad arguments (objects, ids, destinations), before any login
+CONNECTION = 3       # cannot log in, server unreachable, connection or session lost
 NOT_FOUND = 4        # object unknown or not readable by this user, image without pixels
-DESTINATION = 5      # destination unreachable, read-only, missing credentials, target exists
+DESTINATION = 5      # destination unusable, object-store errors after retries, target exists
                      # or not ours (ownership)
 PARTIAL_FAILURE = 6  # some images failed; the others were done
 UNSOUND = 7          # verify found problems in published copies
@@ -16,14 +16,18 @@ INTERRUPTED = 130    # Ctrl-C; a rerun resumes
 
 TABLE = [
     (OK, "success: everything asked was done (verify: every copy is sound)"),
-    (INTERNAL, "unexpected error (a bug); OMERO_NGFF_DEBUG=1 shows the traceback"),
-    (USAGE, "bad arguments: malformed object (e.g. a bare number), unknown type, bad option"),
-    (CONNECTION, "cannot connect or log in to OMERO, or the session was lost"),
+    (INTERNAL, "unexpected error (a bug); OMERO_NGFF_DEBUG=1 shows the traceback, "
+               "--log-file keeps it"),
+    (USAGE, "bad arguments, found before any login: malformed object or id (a bare number, "
+            "an id above 2^63-1), unknown type, malformed destination or public URL, "
+            "bad option"),
+    (CONNECTION, "cannot connect or log in to OMERO, or the connection or the session was "
+                 "lost at any point (reading objects or tiles, writing annotations)"),
     (NOT_FOUND, "an object does not exist or is not readable; an image has no pixels"),
     (DESTINATION, "destination unreachable, read-only or missing, credentials missing, "
-                  "an existing different target without --overwrite, or a target that is "
-                  "not the image's (another object's copy, data without an ownership "
-                  "record)"),
+                  "object-store errors that outlasted the retries, an existing different "
+                  "target without --overwrite, or a target that is not the image's (another "
+                  "object's copy, data without an ownership record)"),
     (PARTIAL_FAILURE, "some images failed, or were skipped because another run is "
                       "publishing them (the summary names them); the others were done"),
     (UNSOUND, "verify found at least one problem"),

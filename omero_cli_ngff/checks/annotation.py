@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from ..errors import shorten
 from ..model.annotation import (
     CONVERSION_DATE,
     KEYS,
@@ -16,7 +17,10 @@ from ..model.annotation import (
     normalise_url,
 )
 from ..model.ngff_versions import KNOWN, LATEST, version_key
+from ..model.urls import url_problem
 from .problems import ERROR, WARNING, Problem
+
+URL_SHOWN = 200          # characters of a URL that a message quotes
 
 
 @dataclass
@@ -75,19 +79,22 @@ def parse_copy(copy: PublishedCopy) -> ParsedCopy:
 
 
 def _parse_url(parsed: ParsedCopy, keys: list[str]) -> None:
+    """A zarr_path is used (fetched, linked) only when `model.urls` accepts it."""
     copy, problem = parsed.copy, parsed.add
     raw_url = (copy.get(ZARR_PATH) or "").strip()
     if raw_url:
-        parts = urlsplit(raw_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            problem("bad-url", f"zarr_path {raw_url!r} is not an http(s) URL")
+        why = url_problem(raw_url)
+        shown = shorten(raw_url, URL_SHOWN)      # messages name it; the row holds it whole
+        if why is not None:
+            problem("bad-url", f"zarr_path {shown!r} is not an http(s) URL that may be "
+                    f"read: it {why}")
         else:
             parsed.url = normalise_url(raw_url)
-            if parts.scheme == "http":
-                problem("insecure-url", f"zarr_path {raw_url} is plain http, not https",
+            if urlsplit(raw_url).scheme.lower() == "http":
+                problem("insecure-url", f"zarr_path {shown} is plain http, not https",
                         WARNING)
             if not raw_url.endswith("/"):
-                problem("url-without-slash", f"zarr_path {raw_url} does not end with '/'",
+                problem("url-without-slash", f"zarr_path {shown} does not end with '/'",
                         WARNING)
     elif ZARR_PATH in keys:
         problem("bad-url", f"annotation {copy.annotation_id} has an empty zarr_path")

@@ -12,7 +12,8 @@ FETCH_CODES = {"not_found": "data-not-found", "corrupt": "corrupt-metadata",
                "unparseable": "unknown-answer",
                "forbidden": "forbidden", "server_error": "server-error",
                "timeout": "timeout", "unreachable": "unreachable",
-               "dropped": "connection-dropped"}
+               "dropped": "connection-dropped", "refused": "fetch-refused",
+               "too_large": "too-large"}
 
 
 def _problem(url: str, annotation_id: int | None, code: str, message: str,

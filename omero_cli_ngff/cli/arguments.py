@@ -143,9 +143,18 @@ def _remote(parser: Any) -> None:
                         help="wait for the jobs, then check and annotate")
 
 
+def _home(parser: Any) -> None:
+    parser.add_argument("--dest", default=None,
+                        help="where copies are published (gs://BUCKET/PREFIX or a folder; "
+                        "default: the configured omero.client.ngff.dest): copies "
+                        "elsewhere are marked foreign")
+    parser.add_argument("--public-url", default=None, help="public URL of --dest")
+
+
 def locate_arguments(parser: Any) -> None:
     _objects(parser, allow_urls=True)
     _namespace(parser)
+    _home(parser)
     parser.add_argument("--missing", action="store_true",
                         help="list the images that have no published copy")
     parser.add_argument("--urls", action="store_true", help="print one URL per line")
@@ -157,6 +166,7 @@ def locate_arguments(parser: Any) -> None:
 def verify_arguments(parser: Any) -> None:
     _objects(parser)
     _namespace(parser)
+    _home(parser)
     parser.add_argument("--sample", type=int, default=2,
                         help="full-resolution tiles compared with OMERO per image "
                         "(default 2; 0 skips)")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import os
+import sys
 import traceback
 from argparse import Namespace
 from typing import Any
@@ -15,8 +15,9 @@ from typing import Any
 from omero.cli import BaseControl, NonZeroReturnCode
 
 from .. import __version__, exit_codes
-from ..errors import one_line
 from .arguments import CODES_HELP, COMMANDS, HELP, exit_codes_arguments
+from .run_log import debug_wanted
+from .sanitise import clean, forget_secrets, register_secret, scrub
 
 __all__ = ["HELP", "NgffControl"]
 
@@ -72,20 +73,69 @@ class NgffControl(BaseControl):
         from ..omero_io.session import Session
         from . import run_log
 
-        session = Session(lambda: self.ctx.conn(args))
-        handler = run_log.start(getattr(args, "log_file", None))
+        forget_secrets()
+        register_secret(getattr(args, "password", None), getattr(args, "key", None))
+        session = Session(lambda: self._login(args))
+        log_run = None
         try:
+            log_run = self._start_log(args)
             code = self._call(command, session, args)
         finally:
-            run_log.stop(handler)
-            session.close()
+            self._close(session)
+            run_log.stop(log_run)
         if code:
             self.ctx.rv = code
             raise NonZeroReturnCode(code, "ngff: exit %d" % code)
 
+    def _login(self, args: Namespace) -> Any:
+        """The CLI's login (the standard arguments or a stored session); its session key
+        becomes a secret of the run. A failed login is one line, ours: the CLI's
+        message (which it would print itself) becomes its text."""
+        from ..errors import ConnectionFailed
+
+        ctx = self.ctx
+        said: list[str] = []
+        print_err = ctx.err
+
+        def die_quietly(rc: int, text: str, newline: bool = True) -> None:
+            said.append(str(text))
+            raise NonZeroReturnCode(rc, text)
+
+        def err_as_text(text: str, newline: bool = True) -> None:
+            # "Created session for alice@host. Current group: <a group's name>"
+            print_err(clean(scrub(str(text), uuids=True)), newline)
+
+        ctx.die, ctx.err = die_quietly, err_as_text
+        try:
+            client = ctx.conn(args)
+        except NonZeroReturnCode:
+            why = " ".join(" ".join(said).split())      # the CLI's words, on one line
+            raise ConnectionFailed(f"cannot log in to OMERO: {why or 'the login failed'}") \
+                from None
+        finally:
+            del ctx.die, ctx.err        # the CLI's own again
+        if client is not None:
+            register_secret(client.getSessionId())
+        return client
+
+    def _start_log(self, args: Namespace) -> Any:
+        from . import run_log
+        try:
+            return run_log.start(getattr(args, "log_file", None))
+        except OSError as err:
+            self._die(exit_codes.USAGE, f"Error: cannot write the log file: {err.strerror}")
+        return None  # not reached: _die raises
+
+    def _close(self, session: Any) -> None:
+        """Leave the session (a server that went away cannot be told: nothing to do)."""
+        try:
+            session.close()
+        except Exception:
+            log.debug("closing the OMERO session failed", exc_info=True)
+
     def _call(self, command: str, session: Any, args: Namespace) -> int:
         """Run a command; every error becomes one line and its documented exit code."""
-        from ..workflows.failures import exit_code_of
+        from ..workflows.failures import describe, exit_code_of
         from .output import Output
 
         try:
@@ -98,15 +148,21 @@ class NgffControl(BaseControl):
             self._die(exit_codes.INTERRUPTED, "Interrupted: run the same command to resume")
         except Exception as err:
             code = exit_code_of(err)
+            log.debug("%s failed (exit code %s)", command, code, exc_info=True)
             if code is not None:                    # an error the user can act on
-                self._die(code, f"Error: {one_line(err)}")
-            log.debug("unexpected error", exc_info=True)
-            if os.environ.get("OMERO_NGFF_DEBUG"):
-                traceback.print_exc()
+                self._die(code, f"Error: {describe(err)}")
+            if debug_wanted():
+                sys.stderr.write(clean_traceback(traceback.format_exc()))
             self._die(exit_codes.INTERNAL,
-                      f"Internal error: {type(err).__name__}: {one_line(err)} "
+                      f"Internal error: {type(err).__name__}: {describe(err)} "
                       "(OMERO_NGFF_DEBUG=1 shows the traceback)")
         return exit_codes.INTERNAL  # not reached: _die raises
 
     def _die(self, code: int, text: str) -> None:
-        self.ctx.die(code, text)
+        self.ctx.die(code, clean(scrub(text, uuids=True)))
+
+
+def clean_traceback(text: str) -> str:
+    """A traceback for stderr: secrets and UUIDs scrubbed, controls visible."""
+    lines = scrub(text, uuids=True).split("\n")
+    return "\n".join(clean(line) for line in lines)

@@ -1,6 +1,13 @@
 """The one renderer of every command: tables for people, JSON / CSV / plain for scripts,
 one line per problem, and progress on stderr.
 
+Every value is data, never markup: names, annotation values and URLs reach Rich as
+`Text` (markup and emoji off), with control characters shown as escapes and this run's
+secrets scrubbed (see sanitise.py); every style keeps one record per row whatever a
+value holds (plain escapes tabs and newlines; CSV and JSON quote as their formats do).
+Only URLs that pass `model.urls` (http/https, a host, no credentials) become
+hyperlinks, and only with their own text.
+
 Tables never cut a URL: columns that hold URLs are folded and kept wide enough to read;
 short values (ids, versions, dates, names of owners and groups) are never wrapped.
 """
@@ -15,15 +22,42 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from rich import filesize
 from rich.console import Console
-from rich.progress import BarColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.style import Style
 from rich.table import Table
+from rich.text import Text
+
+from ..model.urls import is_public_url
+from .progress import AmountColumn, SafeProgress
+from .sanitise import clean, scrub, scrub_data
 
 # Columns (by their key) that hold URLs, and columns whose values are short.
 URL_COLUMNS = ("url", "URL", "viewer")
 NARROW_COLUMNS = ("image", "image_id", "ngff_version", "NGFF", "conversion_date",
                   "owner", "group", "errors", "warnings", "status", "size")
+# People see at most this much of one value (scripts get it whole); URLs more.
+CELL_LIMIT = 300
+URL_CELL_LIMIT = 4096
+# CSV quotes these itself: a reader gets the value back, one record per row.
+CSV_KEEPS = "\t\n\r"
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit} more)"
+
+
+def cell_text(value: Any, url: bool = False) -> Text:
+    """One table cell for people: plain text; a hyperlink when it is a public URL."""
+    text = _cut(clean("" if value is None else value), URL_CELL_LIMIT if url else CELL_LIMIT)
+    cell = Text(text)
+    if url and text and is_public_url(text):
+        cell.stylize(Style(link=text), 0, len(text))   # the link spans the URL only
+    return cell
+
+
+def _console(stream: Any) -> Console:
+    return Console(file=stream, soft_wrap=True, highlight=False, markup=False, emoji=False)
 
 
 class Output:
@@ -33,8 +67,8 @@ class Output:
         self.style = style
         self.quiet = quiet
         # Results go to stdout (sys.stdout is looked up late: tests capture it).
-        self.out = Console(file=sys.stdout, soft_wrap=True, highlight=False)
-        self.err = Console(file=sys.stderr, soft_wrap=True, highlight=False)
+        self.out = _console(sys.stdout)
+        self.err = _console(sys.stderr)
 
     @property
     def for_people(self) -> bool:
@@ -48,89 +82,97 @@ class Output:
         """Rows in the style: a table for people (`headers` renames its columns), a JSON
         list of objects, CSV with a header, or plain tab-separated lines."""
         if self.style == "json":
-            print(json.dumps([dict(zip(columns, row)) for row in rows], default=str))
+            self._json([dict(zip(columns, row)) for row in rows])
         elif self.style == "csv":
             buf = io.StringIO()
             writer = csv.writer(buf, lineterminator="\n")
-            writer.writerow(columns)
-            writer.writerows(rows)
+            writer.writerow([clean(c, CSV_KEEPS) for c in columns])
+            writer.writerows([[_csv_cell(v) for v in row] for row in rows])
             sys.stdout.write(buf.getvalue())
         elif self.style == "plain":
             for row in rows:
-                print("\t".join("" if v is None else str(v) for v in row))
+                print("\t".join(clean(v) for v in row))
         else:
             self.out.print(self._rich_table(title, columns, rows, footer, headers or {},
                                             caption_left))
 
     def _rich_table(self, title: str, columns: Sequence[str], rows: list[list[Any]],
                     footer: str, headers: dict[str, str], caption_left: bool) -> Table:
-        table = Table(title=title, caption=footer or None,
+        table = Table(title=Text(clean(title)) if title else None,
+                      caption=Text(clean(footer)) if footer else None,
                       caption_justify="left" if caption_left else "center")
+        cells = [[cell_text(v, columns[i] in URL_COLUMNS) for i, v in enumerate(row)]
+                 for row in rows]
         width = self.out.width
         for i, column in enumerate(columns):
-            header = headers.get(column, column)
+            header = Text(clean(headers.get(column, column)))
             if column in URL_COLUMNS:   # folded, never cut, and wide enough to read
-                longest = max([len(str(r[i] or "")) for r in rows] + [len(header)])
+                longest = max([len(r[i]) for r in cells] + [len(header)])
                 table.add_column(header, overflow="fold",
                                  min_width=min(longest, max(20, width // 2 - 10)))
             elif column in NARROW_COLUMNS:
                 table.add_column(header, no_wrap=True)
-            else:
-                table.add_column(header, overflow="fold")
-        for row in rows:
-            table.add_row(*["" if v is None else str(v) for v in row])
+            else:                       # folded, but never squeezed to a letter a line
+                longest = max([len(r[i]) for r in cells] + [len(header)])
+                table.add_column(header, overflow="fold", min_width=min(longest, 12))
+        for row_cells in cells:
+            table.add_row(*row_cells)
         return table
+
+    def _json(self, obj: Any) -> None:
+        print(json.dumps(scrub_data(obj), default=str))
 
     def document(self, obj: Any) -> None:
         """A whole result as one JSON document (style json only)."""
-        print(json.dumps(obj, default=str, indent=None))
+        self._json(obj)
 
     def line(self, text: str) -> None:
         """A plain line on stdout (for piping, e.g. URLs)."""
-        print(text)
+        print(clean(text))
 
     def text(self, text: str) -> None:
         """A line of text for people on stdout (a summary, what was fixed)."""
-        self.out.print(text, markup=False)
+        self.out.print(Text(clean(text)))
 
     def problem(self, image_id: int, severity: str, code: str, message: str) -> None:
         """`Image:N warning code: message`, the severity coloured for people."""
         colour = "red" if severity == "error" else "yellow"
-        self.out.print(f"Image:{image_id} [{colour}]{severity}[/{colour}] {code}: ", end="")
-        self.out.print(message, markup=False)
+        line = Text(f"Image:{clean(image_id)} ")
+        line.append(clean(severity), style=colour)
+        line.append(f" {clean(code)}: {clean(message)}")
+        self.out.print(line)
 
     # -- messages and progress ---------------------------------------------------------
 
     def info(self, text: str) -> None:
         if not self.quiet and self.for_people:
-            self.err.print(text, markup=False)
+            self.err.print(Text(clean(text)))
 
     def warn(self, text: str) -> None:
         if not self.quiet:
-            self.err.print(f"Warning: {text}", markup=False, style="yellow")
+            self.err.print(Text(f"Warning: {clean(text)}", style="yellow"))
+
+    def error(self, text: str) -> None:
+        """One line on stderr saying why the command failed (printed even with -q)."""
+        self.err.print(Text(f"Error: {clean(text)}", style="red"))
 
     @contextmanager
-    def progress(self) -> Iterator[Progress]:
+    def progress(self) -> Iterator[SafeProgress]:
         """A rich progress display on stderr (silent with --quiet or a script style).
 
         Tasks added with `unit="bytes"` show sizes and throughput; others show
-        `done/total unit` (`unit="images"` by default)."""
-        columns = [TextColumn("{task.description}"), BarColumn(), AmountColumn(),
-                   TimeRemainingColumn()]
+        `done/total unit` (`unit="images"` by default). Task descriptions are text."""
+        columns = [TextColumn("{task.description}", markup=False), BarColumn(),
+                   AmountColumn(), TimeRemainingColumn()]
         disabled = self.quiet or not self.for_people
         with Progress(*columns, console=self.err, disable=disabled,
                       transient=False) as progress:
-            yield progress
+            yield SafeProgress(progress)
 
 
-class AmountColumn(ProgressColumn):
-    """`3/12 images`, or `1.2 GB at 45.0 MB/s` for a task whose unit is bytes."""
+def _csv_cell(value: Any) -> str:
+    """A CSV value: tabs and newlines kept (CSV quotes them), other controls visible."""
+    return clean("" if value is None else value, CSV_KEEPS)
 
-    def render(self, task: Any) -> str:   # type: ignore[override]
-        unit = task.fields.get("unit", "images")
-        if unit == "bytes":
-            speed = task.finished_speed or task.speed
-            rate = f" at {filesize.decimal(int(speed))}/s" if speed else ""
-            return f"{filesize.decimal(int(task.completed))}{rate}"
-        total = "?" if task.total is None else int(task.total)
-        return f"{int(task.completed)}/{total} {unit}"
+
+__all__ = ["Output", "cell_text", "scrub"]

@@ -8,7 +8,7 @@ from typing import Any
 from ..model.reporting import Renderer
 from ..storage import parse_destination
 from ..workflows.export import ExportOptions, ExportResult, ExportRow, export
-from .options import objects, write_options
+from .options import objects, report_failures, write_options
 
 COLUMNS = ["image", "name", "status", "target", "levels", "objects", "bytes", "seconds",
            "message"]
@@ -43,3 +43,5 @@ def render(out: Renderer, result: ExportResult, dest_url: str) -> None:
                   [[row[i] for i in keep] for row in rows], footer=footer)
     else:
         out.table("Export", COLUMNS, rows, footer=footer)
+    report_failures(out, [(f"Image:{r.image.id}", r.message) for r in result.rows
+                          if r.status == "failed"], len(rows))

@@ -12,7 +12,9 @@ from ..model import viewers
 from ..model.annotation import DEFAULT_NAMESPACE
 from ..model.objects import parse_objects
 from ..model.reporting import Renderer
-from ..workflows.locate import MALFORMED, Located, LocatedCopy, locate, reverse
+from ..model.urls import is_public_url
+from ..workflows.locate import FOREIGN, MALFORMED, Located, LocatedCopy, locate, reverse
+from ..workflows.origin import find_home, given_destination
 
 COLUMNS = ["image_id", "name", "ngff_version", "conversion_date", "url", "status",
            "problems"]
@@ -25,14 +27,18 @@ def is_url(text: str) -> bool:
 def run(session: Any, args: Namespace, out: Renderer) -> int:
     urls = [t for t in args.objects if is_url(t)]
     refs = parse_objects([t for t in args.objects if not is_url(t)])   # before connecting
+    given = given_destination(args.dest, args.public_url)              # before connecting
     namespace = args.namespace or DEFAULT_NAMESPACE
     conn = session.conn
     code = exit_codes.OK
     if refs:
-        result = locate(conn, refs, namespace)
+        home = find_home(lambda: session.conn, given)
+        result = locate(conn, refs, namespace, home)
         if result.missing_objects and not result.images:
             raise NotFound(_missing_text(result.missing_objects))
         show(out, result, args)
+        if result.rows and not home.known:
+            out.info(UNJUDGED)
         if result.missing_objects:
             out.warn(_missing_text(result.missing_objects))
             code = exit_codes.NOT_FOUND
@@ -54,30 +60,50 @@ def _missing_text(refs) -> str:
         f"{names}: do not exist or are not readable"
 
 
-def _link(args: Namespace, row: LocatedCopy) -> str:
-    if not row.url or not args.viewer or row.status == MALFORMED and not row.url.startswith(
-            ("http://", "https://")):
+UNJUDGED = ("Copies were not checked against a destination: give --dest (or set "
+            "omero.client.ngff.dest) to mark those published elsewhere as foreign")
+
+
+def _link(args: Namespace, row: LocatedCopy, for_people: bool = False) -> str:
+    """The viewer link of a copy whose URL is a public http(s) URL; a foreign copy's
+    link says so for people (scripts read the row's status)."""
+    if not row.url or not args.viewer or not is_public_url(row.url):
         return ""
-    return viewers.link(args.viewer, row.url, row.ngff_version or None, row.name)
+    link = viewers.link(args.viewer, row.url, row.ngff_version or None, row.name)
+    return f"foreign: {link}" if for_people and row.status == FOREIGN else link
+
+
+def _urls(out: Renderer, result: Located, args: Namespace) -> None:
+    """One line per URL (or viewer link, or image with --missing), for piping: foreign
+    copies are not listed, only named on stderr (as malformed ones are too)."""
+    if args.missing:
+        for row in result.missing_images:
+            out.line(f"Image:{row.image_id}")
+        return
+    for row in result.rows:
+        if row.status == FOREIGN:
+            out.warn(f"Image:{row.image_id}: not listed, foreign copy {row.url}")
+        elif is_public_url(row.url):
+            out.line(_link(args, row) if args.viewer else row.url)
+    for row in result.rows:
+        if row.status == MALFORMED:
+            out.warn(f"Image:{row.image_id}: {row.status_text}")
 
 
 def show(out: Renderer, result: Located, args: Namespace) -> None:
     rows = result.missing_images if args.missing else result.rows
     if args.urls:
-        for row in rows:
-            if args.missing:
-                out.line(f"Image:{row.image_id}")
-            elif row.url and row.url.startswith(("http://", "https://")):
-                out.line(_link(args, row) if args.viewer else row.url)
-        for row in result.rows:
-            if row.status == MALFORMED and not args.missing:
-                out.warn(f"Image:{row.image_id}: {row.status_text}")
+        _urls(out, result, args)
         return
+    people = out.style == "table"
     columns = COLUMNS + (["viewer"] if args.viewer else [])
     table = [[r.image_id, r.name, r.ngff_version, r.conversion_date, r.url, r.status,
-              r.problems_text] + ([_link(args, r)] if args.viewer else []) for r in rows]
+              r.problems_text] + ([_link(args, r, people)] if args.viewer else [])
+             for r in rows]
     missing = len(result.missing_images)
+    foreign = sum(1 for r in result.rows if r.status == FOREIGN)
     footer = (f"{result.images} images: {result.published} published, {missing} missing"
+              + (f", {foreign} foreign copies" if foreign else "")
               + ("" if args.missing or not missing else " (--missing lists them)"))
     if out.style != "table":
         out.table("Published copies", columns, table)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from argparse import Namespace
 
 from ..model.objects import ObjectRef, parse_objects
+from ..model.reporting import Renderer
 from ..model.sizes import parse_bytes
 from ..ngff.spec import WriteOptions
 
@@ -33,3 +34,14 @@ def write_options(args: Namespace, overwrite: bool = False) -> WriteOptions:
         overwrite=overwrite,
         **extra,
     )
+
+
+def report_failures(out: Renderer, failed: list[tuple[str, str]], total: int) -> None:
+    """One line on stderr (even with -q) when images failed: how many, and why (the
+    first few); the table or document says the rest."""
+    if not failed:
+        return
+    reasons = "; ".join(f"{what}: {why}" for what, why in failed[:3])
+    more = f"; and {len(failed) - 3} more" if len(failed) > 3 else ""
+    noun = "image" if total == 1 else "images"
+    out.error(f"{len(failed)} of {total} {noun} failed: {reasons}{more}")

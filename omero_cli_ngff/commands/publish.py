@@ -13,7 +13,7 @@ from ..storage import parse_destination
 from ..workflows.plan import WORK, PublishPlan
 from ..workflows.publish import Publish, PublishOptions, PublishResult, PublishRow
 from ..workflows.publish_settings import resolve_settings
-from .options import objects, write_options
+from .options import objects, report_failures, write_options
 
 PLAN_COLUMNS = ["image", "name", "action", "destination", "url", "reason"]
 COLUMNS = ["image", "name", "action", "status", "url", "bytes", "seconds", "message"]
@@ -27,6 +27,8 @@ def run(session: Any, args: Namespace, out: Renderer) -> int:
     template = args.path_template or (paths.DEFAULT_REMOTE_TEMPLATE if args.remote
                                       else paths.DEFAULT_TEMPLATE)
     paths.check_template(template, per_image=not args.remote)
+    if args.dest:              # a malformed destination is a usage error before any login
+        parse_destination(args.dest, args.public_url)
     settings = resolve_settings(lambda: session.conn, args.dest, args.public_url,
                                 args.namespace)
     dest = parse_destination(settings.dest, settings.public_url)
@@ -75,6 +77,8 @@ def cells(row: PublishRow) -> list[Any]:
 def render(out: Renderer, result: PublishResult) -> None:
     out.table("Publish", COLUMNS, [cells(r) for r in result.rows],
               footer=counts(r.status for r in result.rows))
+    report_failures(out, [(f"Image:{r.plan.image_id}", r.message) for r in result.rows
+                          if r.status in ("failed", "refused")], len(result.rows))
 
 
 def counts(values: Any) -> str:

@@ -10,6 +10,7 @@ from ..errors import UsageError
 from ..model.annotation import DEFAULT_NAMESPACE
 from ..model.reporting import Renderer
 from ..storage import parse_destination
+from ..workflows.origin import find_home, given_destination
 from ..workflows.orphans import Orphan
 from ..workflows.verify import (
     SOUND,
@@ -31,9 +32,11 @@ def run(session: Any, args: Namespace, out: Renderer) -> int:
     if args.dry_run and not args.fix:
         raise UsageError("--dry-run goes with --fix (verify itself changes nothing)")
     orphans_under = parse_destination(args.orphans) if args.orphans else None
+    given = given_destination(args.dest, args.public_url)
     options = VerifyOptions(namespace=args.namespace or DEFAULT_NAMESPACE,
                             sample=args.sample, ngff_version=args.ngff_version,
-                            fix=args.fix, dry_run=args.dry_run)
+                            fix=args.fix, dry_run=args.dry_run,
+                            home=find_home(lambda: session.conn, given))
     result = verify(session, refs, options, orphans_under, out)
     show(out, result, args)
     return result.code

@@ -46,6 +46,8 @@ class Renderer(Reporter, Protocol):
 
     def info(self, text: str) -> None: ...
 
+    def error(self, text: str) -> None: ...
+
 
 class _NoProgress:
     def add_task(self, description: str, total: Any = None, **fields: Any) -> int:

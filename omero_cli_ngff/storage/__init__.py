@@ -32,8 +32,10 @@ from .errors import (  # noqa: E402
                      FetchForbidden,
                      FetchHttpError,
                      FetchNotFound,
+                     FetchRefused,
                      FetchServerError,
                      FetchTimeout,
+                     FetchTooLarge,
                      FetchUnparseable,
                      FetchUnreachable,
                      InvalidDestination,
@@ -68,4 +70,5 @@ __all__ = [
     "StorageWriteError",
     "FetchError", "FetchNotFound", "FetchForbidden", "FetchServerError", "FetchTimeout",
     "FetchUnreachable", "FetchDropped", "FetchCorrupt", "FetchUnparseable", "FetchHttpError",
+    "FetchRefused", "FetchTooLarge",
 ]

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from ..model.paths import encode_url
+from ..model.urls import url_problem
 from .errors import InvalidDestination, PublicUrlError
 from .http import DEFAULT_POLICY, HttpPolicy
 from .paths import clean_rel, quote_path
@@ -162,11 +163,12 @@ class Destination(ABC):
 
     def _public_base(self, public_url: str | None) -> str | None:
         if public_url:
-            parts = urllib.parse.urlsplit(public_url)
-            if parts.scheme not in ("http", "https") or not parts.netloc \
-                    or parts.query or parts.fragment:
+            problem = url_problem(public_url)
+            parts = urllib.parse.urlsplit(public_url) if problem is None else None
+            if parts is None or parts.query or parts.fragment:
                 raise PublicUrlError(f"--public-url {public_url!r} must be an http(s) URL "
-                                     "without query or fragment")
+                                     "without credentials, query or fragment"
+                                     + (f" ({problem})" if problem else ""))
             return encode_url(public_url).rstrip("/")
         return self._default_public_base()
 
@@ -196,7 +198,10 @@ class Destination(ABC):
             if url.rstrip("/") == candidate:
                 return ""
             if url.startswith(candidate + "/"):
-                return clean_rel(urllib.parse.unquote(url[len(candidate) + 1:]))
+                try:
+                    return clean_rel(urllib.parse.unquote(url[len(candidate) + 1:]))
+                except InvalidDestination:       # '..' leaves the destination: not ours
+                    return None
         return None
 
     # -- objects --------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import urllib.parse
 
+from ..model.urls import has_control
 from .base import Destination, DestinationOptions, ZarrGroupInfo
 from .errors import InvalidDestination
 from .folder import FolderDestination
@@ -36,10 +37,13 @@ def parse_destination(dest: str | None, public_url: str | None = None, *,
                       policy: HttpPolicy = DEFAULT_POLICY) -> Destination:
     """Parse a destination: a local folder (path or file://), gs://BUCKET[/PREFIX] or
     memory://PATH. Credentials are resolved lazily (first storage access or preflight),
-    so URL mapping works without them. Raises InvalidDestination / PublicUrlError."""
+    so URL mapping works without them. Raises InvalidDestination / PublicUrlError (usage
+    errors: nothing is contacted, so they come before any login)."""
     if dest is None or not str(dest).strip():
         raise InvalidDestination("no destination given")
     text = str(dest).strip()
+    if has_control(text):
+        raise InvalidDestination(f"{text!r}: a destination has no control characters")
     parts = urllib.parse.urlsplit(text)
     scheme = parts.scheme.lower()
     if len(scheme) == 1 and os.name == "nt":         # C:\... on Windows

@@ -2,9 +2,11 @@
 
 Two families:
 
-- `DestinationError` and its subclasses: the destination cannot be used (bad URL,
-  missing credentials, bucket missing, read-only, unreachable, no public URL, writes
-  failing for good). The CLI maps all of them to exit code DESTINATION.
+- `DestinationError` and its subclasses: the destination cannot be used (missing
+  credentials, bucket missing, read-only, unreachable, writes failing for good): exit
+  code DESTINATION; or it cannot even be understood (`InvalidDestination`: a malformed
+  URL or bucket name, a path leaving it; `PublicUrlError`: no or a malformed public
+  URL), which is a usage error, found before any login.
 - `FetchError` and its subclasses: reading a published URL over plain HTTP failed.
   `definite` tells whether the answer proves the copy is gone or broken (404, Zarr
   metadata of something else than an image) as opposed to answers that prove nothing
@@ -25,6 +27,7 @@ __all__ = [
     "StorageWriteError",
     "FetchError", "FetchNotFound", "FetchForbidden", "FetchServerError", "FetchTimeout",
     "FetchUnreachable", "FetchDropped", "FetchCorrupt", "FetchUnparseable", "FetchHttpError",
+    "FetchRefused", "FetchTooLarge",
 ]
 
 
@@ -40,8 +43,10 @@ class DestinationError(NgffError):
 
 
 class InvalidDestination(DestinationError):
-    """The destination string cannot be understood (scheme, bucket name, path)."""
+    """The destination string cannot be understood (scheme, bucket name, path): a
+    usage error."""
 
+    exit_code = code = exit_codes.USAGE
     kind = "invalid"
 
 
@@ -74,8 +79,9 @@ class DestinationUnreachable(DestinationError):
 
 class PublicUrlError(DestinationError):
     """No public URL can be given for the destination (e.g. a local folder without
-    --public-url), or the given public URL is malformed."""
+    --public-url), or the given public URL is malformed: a usage error."""
 
+    exit_code = code = exit_codes.USAGE
     kind = "public_url"
 
 
@@ -147,3 +153,16 @@ class FetchHttpError(FetchError):
     """Any other unexpected HTTP status (401, 400, 416, ...)."""
 
     kind = "http_error"
+
+
+class FetchRefused(FetchError):
+    """Not fetched on purpose: not an http(s) URL, credentials in it, or a redirect to
+    another host (or too many redirects)."""
+
+    kind = "refused"
+
+
+class FetchTooLarge(FetchError):
+    """The answer is larger than what is read for it (a hostile or a wrong URL)."""
+
+    kind = "too_large"

@@ -1,12 +1,20 @@
 """Plain HTTP, as any client of a published copy would use it: bounded retries with
 backoff for 5xx / dropped connections, short time-outs, and failures sorted into the
-`FetchError` kinds (see errors.py)."""
+`FetchError` kinds (see errors.py).
+
+Every fetch of a URL that came from outside (an annotation, a redirect) goes through
+`request_with_retries`, which is bounded: http(s) URLs only (no credentials in them),
+redirects followed only to the same host (at most a few; a refused one says where it
+pointed), connect and read time-outs and a deadline for the whole answer, and a cap on
+the body's size (a few MiB for Zarr metadata, more for OME-XML): a hostile server can
+neither send the tool elsewhere nor fill its memory."""
 
 from __future__ import annotations
 
 import json
 import random
 import time
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +22,7 @@ from typing import Any
 import requests
 import urllib3.exceptions
 
+from ..model.urls import same_host, url_problem
 from .errors import (
     FetchCorrupt,
     FetchDropped,
@@ -21,16 +30,26 @@ from .errors import (
     FetchForbidden,
     FetchHttpError,
     FetchNotFound,
+    FetchRefused,
     FetchServerError,
     FetchTimeout,
+    FetchTooLarge,
     FetchUnparseable,
     FetchUnreachable,
 )
 
 __all__ = ["HttpPolicy", "request_with_retries", "fetch_metadata", "probe_metadata",
-           "MetadataProbe", "metadata_file", "raise_for_status"]
+           "MetadataProbe", "metadata_file", "raise_for_status", "MAX_BODY_BYTES",
+           "METADATA_MAX_BYTES", "OME_XML_MAX_BYTES", "MAX_REDIRECTS"]
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 5
+MIB = 1024 * 1024
+METADATA_MAX_BYTES = 4 * MIB        # zarr.json / .zattrs / .zarray of an image
+OME_XML_MAX_BYTES = 64 * MIB        # OME/METADATA.ome.xml (plates list every well)
+MAX_BODY_BYTES = 16 * MIB           # anything else fetched whole
+CHUNK_BYTES = 16 * 1024             # read at a time (a compressed answer grows <1000x)
 
 
 @dataclass(frozen=True)
@@ -44,6 +63,7 @@ class HttpPolicy:
     max_backoff: float = 2.0
     connect_timeout: float = 5.0
     read_timeout: float = 20.0
+    total_timeout: float = 60.0     # the whole answer, however slowly it trickles
 
     def sleep_before(self, attempt: int) -> float:
         """Seconds to wait before try number ``attempt`` (1-based; 0 for the first)."""
@@ -83,11 +103,16 @@ def _is_unreachable(exc: BaseException) -> bool:
 def request_with_retries(method: str, url: str, *, session: requests.Session | None = None,
                          policy: HttpPolicy = DEFAULT_POLICY,
                          sleep: Callable[[float], None] = time.sleep,
+                         max_bytes: int = MAX_BODY_BYTES,
                          **kwargs: Any) -> requests.Response:
     """One HTTP exchange with bounded retries. Returns the last response (any status:
-    retryable statuses are retried first); raises FetchUnreachable, FetchTimeout or
-    FetchDropped when no complete response came."""
-    http = session or requests
+    retryable statuses are retried first) with its body read (at most `max_bytes`);
+    raises FetchRefused (not http(s), a redirect elsewhere), FetchTooLarge,
+    FetchUnreachable, FetchTimeout or FetchDropped when no acceptable answer came."""
+    problem = url_problem(url)
+    if problem is not None:
+        raise FetchRefused(url, f"not fetched: the URL {problem}")
+    http: Any = session or requests
     kwargs.setdefault("timeout", policy.timeout)
     last_exc: FetchError | None = None
     response = None
@@ -96,8 +121,7 @@ def request_with_retries(method: str, url: str, *, session: requests.Session | N
         if wait:
             sleep(wait)
         try:
-            response = http.request(method, url, **kwargs)
-            _ = response.content                   # read the whole body now
+            response = _exchange(http, method, url, policy, max_bytes, kwargs)
         except requests.exceptions.ConnectTimeout:
             last_exc = FetchUnreachable(url, "connection timed out (host unreachable)")
             continue
@@ -108,11 +132,9 @@ def request_with_retries(method: str, url: str, *, session: requests.Session | N
             last_exc = FetchDropped(url, f"connection dropped mid-answer ({type(exc).__name__})")
             continue
         except requests.exceptions.ConnectionError as exc:
-            if _is_unreachable(exc):
-                last_exc = FetchUnreachable(url, "host unreachable (connection refused "
-                                                 "or name not resolved)")
-            else:
-                last_exc = FetchDropped(url, "connection dropped before an answer")
+            last_exc = _connection_failure(url, exc, policy)
+            if isinstance(last_exc, FetchTimeout):
+                raise last_exc from None
             continue
         except requests.exceptions.RequestException as exc:
             raise FetchHttpError(url, f"request failed: {type(exc).__name__}") from None
@@ -126,6 +148,73 @@ def request_with_retries(method: str, url: str, *, session: requests.Session | N
     if policy.attempts > 1:
         last_exc.args = (f"{last_exc.args[0]} (after {policy.attempts} attempts)",)
     raise last_exc
+
+
+def _connection_failure(url: str, exc: requests.exceptions.ConnectionError,
+                        policy: HttpPolicy) -> FetchError:
+    if exc.args and isinstance(exc.args[0], urllib3.exceptions.ReadTimeoutError):
+        return FetchTimeout(url, f"the answer stalled for {policy.read_timeout:g} s")
+    if _is_unreachable(exc):
+        return FetchUnreachable(url, "host unreachable (connection refused or name not "
+                                     "resolved)")
+    return FetchDropped(url, "connection dropped before an answer")
+
+
+def _exchange(http: Any, method: str, url: str, policy: HttpPolicy, max_bytes: int,
+              kwargs: dict[str, Any]) -> requests.Response:
+    """One request, following redirects only to the same host, its body read."""
+    current = url
+    for _ in range(MAX_REDIRECTS + 1):
+        response: requests.Response = http.request(method, current, allow_redirects=False,
+                                                   stream=True, **kwargs)
+        location = response.headers.get("Location")
+        if response.status_code not in REDIRECT_STATUSES or not location:
+            _read_body(response, url, policy, max_bytes)
+            return response
+        response.close()
+        target = urllib.parse.urljoin(current, location)
+        if not same_host(current, target):
+            raise FetchRefused(url, "redirected to another place "
+                               f"({_where(target)}): not followed")
+        current = target
+        if response.status_code == 303:
+            method = "GET"
+    raise FetchRefused(url, f"more than {MAX_REDIRECTS} redirects: not followed")
+
+
+def _where(url: str) -> str:
+    """Where a refused redirect pointed, in a few characters (its scheme and host)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        return f"{parts.scheme or '?'}://{parts.hostname or '?'}"[:80]
+    except ValueError:
+        return "a malformed URL"
+
+
+def _read_body(response: requests.Response, url: str, policy: HttpPolicy,
+               max_bytes: int) -> None:
+    """Read the body into `response.content`, refusing more than `max_bytes` (announced
+    or received) and answers that take longer than the policy's deadline."""
+    length = response.headers.get("Content-Length", "")
+    if length.isdigit() and int(length) > max_bytes:
+        response.close()
+        raise FetchTooLarge(url, f"the answer is {int(length)} bytes, more than the "
+                            f"{max_bytes} read for it: not read")
+    deadline = time.monotonic() + policy.total_timeout
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(CHUNK_BYTES):
+        size += len(chunk)
+        if size > max_bytes:
+            response.close()
+            raise FetchTooLarge(url, f"the answer is more than the {max_bytes} bytes "
+                                "read for it: not read further")
+        if time.monotonic() > deadline:
+            response.close()
+            raise FetchTimeout(url, f"the answer took more than {policy.total_timeout:g} s")
+        chunks.append(chunk)
+    response._content = b"".join(chunks)
+    response._content_consumed = True  # type: ignore[attr-defined]
 
 
 def raise_for_status(url: str, response: requests.Response) -> None:
@@ -200,7 +289,8 @@ def fetch_metadata(url_of_group: str, ngff_version: str = "0.5", *,
     FetchServerError, FetchTimeout, FetchUnreachable, FetchDropped, FetchHttpError
     (not definite)."""
     url = _group_url(url_of_group) + metadata_file(ngff_version)
-    response = request_with_retries("GET", url, session=session, policy=policy)
+    response = request_with_retries("GET", url, session=session, policy=policy,
+                                    max_bytes=METADATA_MAX_BYTES)
     raise_for_status(url, response)
     doc = _json_document(url, response)
     if validate:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Optional
 
 from .. import exit_codes
-from ..errors import NotFound, one_line
+from ..errors import NotFound
 from ..model.naming import image_names, plate_names
 from ..model.objects import ObjectRef
 from ..model.plate_layout import PlateLayout
@@ -32,7 +32,7 @@ from ..omero_io.plates import load_layouts, plates_of_screens
 from ..omero_io.query import QueryRunner
 from ..storage import ownership
 from .convert import convert_image, convert_plate
-from .failures import exit_code_of, summary_code
+from .failures import describe, exit_code_of, is_connection_lost, summary_code
 from .spool import finish_local_run, start_local_run
 
 log = logging.getLogger(__name__)
@@ -181,17 +181,21 @@ def _written(conn: Any, job: Job, dest: Any, options: WriteOptions, update: Any,
 
 def _failed(job: Job, dest: Any, err: Exception, started: float, reporter: Reporter,
             result: ExportResult) -> None:
+    if is_connection_lost(err):          # OMERO is gone: the other images would fail too
+        raise err
     code = exit_code_of(err)
     if code is None:                     # a bug: keep the traceback in the log
         log.exception("%s failed", job.name)
         code = exit_codes.INTERNAL
+    else:                                # the log file keeps the whole trace
+        log.debug("%s failed", job.name, exc_info=err)
     result.codes.add(code)
     what = f"Image:{job.records[0].id}" if job.layout is None else f"Plate:{job.layout.id}"
-    log.warning("%s failed (exit code %d): %s", what, code, one_line(err))
-    reporter.warn(f"{what}: {one_line(err)}")
+    log.warning("%s failed (exit code %d): %s", what, code, describe(err))
+    reporter.warn(f"{what}: {describe(err)}")
     for record in job.records:
         result.rows.append(ExportRow(record, "failed", dest.join(job.name),
-                                     message=one_line(err),
+                                     message=describe(err),
                                      seconds=time.monotonic() - started))
 
 

@@ -16,8 +16,9 @@ from ..model.records import ImageRecord
 from ..omero_io import annotations
 from ..omero_io.query import QueryRunner
 from ..omero_io.targets import image_ids, image_names, load_records
+from .origin import Home
 
-PUBLISHED, MISSING, MALFORMED = "published", "missing", "malformed"
+PUBLISHED, MISSING, MALFORMED, FOREIGN = "published", "missing", "malformed", "foreign"
 
 
 @dataclass
@@ -55,9 +56,9 @@ class Located:
         return len({r.image_id for r in self.rows})
 
 
-def locate(conn: Any, refs: list[ObjectRef], namespace: str) -> Located:
+def locate(conn: Any, refs: list[ObjectRef], namespace: str, home: Home = Home()) -> Located:
     """Every image under `refs` with what its annotations say (batched projections:
-    a constant number of queries per 1,000 images)."""
+    a constant number of queries per 1,000 images); copies outside `home` are foreign."""
     runner = QueryRunner(conn)
     ids, missing = image_ids(runner, refs)
     names = image_names(runner, ids)
@@ -70,21 +71,32 @@ def locate(conn: Any, refs: list[ObjectRef], namespace: str) -> Located:
         if not found:
             result.missing_images.append(LocatedCopy(image_id, name, status=MISSING))
             continue
-        parsed, problems = check_annotations(found, namespace)
-        duplicate = [p for p in problems if p.annotation_id is None]
-        for pc in parsed:
-            copy = pc.copy
-            mine = duplicate + list(pc.problems)
-            errors = [p for p in mine if p.is_error]
-            result.rows.append(LocatedCopy(
-                image_id, name,
-                ngff_version=copy.ngff_version or "",
-                conversion_date=copy.conversion_date or "",
-                url=pc.url or (copy.zarr_path or ""),
-                status=MALFORMED if errors else PUBLISHED, problems=mine,
-                annotation_id=copy.annotation_id))
+        result.rows += _copies(image_id, name, found, namespace, home)
     result.queries = runner.calls
     return result
+
+
+def _copies(image_id: int, name: str, found: list[Any], namespace: str,
+            home: Home) -> list[LocatedCopy]:
+    """One row per annotation: foreign (outside `home`, whatever else it is), malformed
+    or published."""
+    rows = []
+    parsed, problems = check_annotations(found, namespace)
+    duplicate = [p for p in problems if p.annotation_id is None]
+    for pc in parsed:
+        copy = pc.copy
+        mine = duplicate + list(pc.problems)
+        foreign = home.problem(pc.url, copy.annotation_id) if pc.url else None
+        status = FOREIGN if foreign is not None else \
+            MALFORMED if any(p.is_error for p in mine) else PUBLISHED
+        rows.append(LocatedCopy(
+            image_id, name,
+            ngff_version=copy.ngff_version or "",
+            conversion_date=copy.conversion_date or "",
+            url=pc.url or (copy.zarr_path or ""),
+            status=status, problems=mine + ([foreign] if foreign else []),
+            annotation_id=copy.annotation_id))
+    return rows
 
 
 def url_variants(url: str) -> list[str]:

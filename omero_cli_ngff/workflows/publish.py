@@ -35,7 +35,7 @@ from ..storage.local_runs import LocalRun
 from ..storage.locate import Locations
 from ..storage.probe import Prober
 from .convert import convert_image
-from .failures import exit_code_of
+from .failures import describe, exit_code_of, is_connection_lost
 from .old_copies import OldCopies, Outcome
 from .plan import (
     FAIL,
@@ -227,13 +227,17 @@ class Publish:
                         progress.advance(overall)
 
     def _failed(self, plan: PublishPlan, err: Exception) -> PublishRow:
+        if is_connection_lost(err):                  # OMERO is gone: stop the run
+            raise err
         code = exit_code_of(err)
         if code is None:                             # a bug: keep the traceback in the log
             log.exception("Image:%s failed", plan.image_id)
             code = exit_codes.INTERNAL
-        self.reporter.warn(f"Image:{plan.image_id}: {one_line(err)}")
+        else:                                        # the log file keeps the whole trace
+            log.debug("Image:%s failed", plan.image_id, exc_info=err)
+        self.reporter.warn(f"Image:{plan.image_id}: {describe(err)}")
         status = "refused" if isinstance(err, ownership.NotOwned) else "failed"
-        return PublishRow(plan, status, one_line(err), code=code)
+        return PublishRow(plan, status, describe(err), code=code)
 
     def process(self, plan: PublishPlan, progress: Progress, tracker: Bytes) -> PublishRow:
         """One image, under its claim: re-plan (another run may have done it), then act."""

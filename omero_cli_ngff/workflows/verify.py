@@ -35,8 +35,10 @@ from ..omero_io.tile_source import OmeroTileSource, PixelSourceError
 from ..storage import HttpPolicy, probe_metadata
 from ..storage.http import DEFAULT_POLICY
 from . import published_copy
+from .failures import is_connection_lost
 from .orphans import Orphan, find_orphans
 from .plan import check_namespace
+from .origin import Home
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +90,7 @@ class VerifyOptions:
     fix: bool = False
     dry_run: bool = False                      # with fix: only say what would be fixed
     recheck_after: float = RECHECK_AFTER       # seconds before a 404 is looked at again
+    home: Home = field(default_factory=Home)   # copies outside it are foreign
 
 
 @dataclass
@@ -138,6 +141,8 @@ def verify_image(conn: Any, record: ImageRecord, copies: list[PublishedCopy],
     for pc in parsed:
         if pc.url:
             report.urls.append(pc.url)
+            foreign = options.home.problem(pc.url, pc.annotation_id)
+            report.problems += [foreign] if foreign else []
         if pc.version:
             report.versions.append(pc.version)
         report.problems += check_outdated(pc.version, options.ngff_version)
@@ -172,6 +177,8 @@ def _check_remote(conn: Any, record: ImageRecord, pc: ParsedCopy,
             problems += _check_pixels(conn, record, remote, options)
         return problems
     except Exception as err:  # a check that broke: report it, keep going
+        if is_connection_lost(err):    # OMERO is gone: nothing more can be checked
+            raise
         log.debug("check of %s failed", pc.url, exc_info=True)
         return [Problem("check-failed", f"the check stopped: {type(err).__name__}: "
                         f"{shorten(err)}", url=pc.url, annotation_id=pc.annotation_id)]
@@ -283,6 +290,8 @@ def fix(conn: Any, reports: list[ImageReport], dry_run: bool) -> list[Fix]:
         for f in fixes:
             f.done = not f.error
     except Exception as err:
+        if is_connection_lost(err):              # OMERO is gone: the run stops
+            raise
         text = shorten(getattr(err, "message", None) or err, 200)
         for f in fixes:
             f.error = f.error or f"not removed: {type(err).__name__}: {text}"

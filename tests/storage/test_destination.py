@@ -64,11 +64,13 @@ def test_parse_memory():
 
 @pytest.mark.parametrize("bad", ["", "   ", "s3://bucket/x", "gs://", "gs://UPPER/x",
                                  "gs://ab/x", "gs://bad_bucket_/x", "gs://b-ok/x?y=1",
-                                 "file://host/path", "http://example.org/x"])
-def test_invalid_destinations(bad):
+                                 "file://host/path", "http://example.org/x",
+                                 "gs://bucket/pre\nfix", "gs://bucket/\x1b[2J",
+                                 "memory://x\x00y"])
+def test_invalid_destinations_are_usage_errors(bad):
     with pytest.raises(InvalidDestination) as err:
         parse_destination(bad)
-    assert err.value.exit_code == exit_codes.DESTINATION
+    assert err.value.exit_code == exit_codes.USAGE
     assert "\n" not in str(err.value)
 
 
@@ -131,16 +133,19 @@ def test_local_folder_needs_explicit_public_url(tmp_path):
     with pytest.raises(PublicUrlError) as err:
         d.public_url("a.zarr")
     assert "--public-url" in str(err.value)
-    assert err.value.exit_code == exit_codes.DESTINATION
+    assert err.value.exit_code == exit_codes.USAGE
     served = parse_destination(str(tmp_path), public_url="http://127.0.0.1:8000/data")
     assert served.public_url("a.zarr") == "http://127.0.0.1:8000/data/a.zarr/"
 
 
 @pytest.mark.parametrize("bad", ["ftp://x/y", "storage.googleapis.com/b",
-                                 "https://x/y?sig=1", "https:///nohost"])
+                                 "https://x/y?sig=1", "https:///nohost",
+                                 "https://user:pw@cdn.example.org/x", "javascript:alert(1)",
+                                 "https://cdn.example.org/a b", "https://x\x1b[2J/y"])
 def test_malformed_public_url(bad, no_emulator):
-    with pytest.raises(PublicUrlError):
+    with pytest.raises(PublicUrlError) as err:
         parse_destination("gs://bucket/p", public_url=bad)
+    assert err.value.exit_code == exit_codes.USAGE
 
 
 # -- memory / local operations ----------------------------------------------------------------

@@ -1,0 +1,58 @@
+"""verify's peak memory against a hostile URL: every image's zarr_path answers with a
+200 MB body (announced, and chunked without a length). Measured as the peak resident
+size of the verify process (ru_maxrss from wait4), against the same verify over sound
+copies only. Fetches are capped (storage/http.py), so the body is never held."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from omero_cli_ngff import exit_codes
+from tests.hostile.world import REPO, HostileWorld, annotate
+
+pytestmark = [pytest.mark.devserver, pytest.mark.object_store]
+
+BODY = 200 * 1024 * 1024
+LIMIT_MIB = 300
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, gcs_emulator):
+    world = HostileWorld(tmp_path_factory.mktemp("memory"), gcs_emulator.url, size=BODY)
+    conn = world.server.connect("alice", group=None)
+    try:
+        for image_id, route in ((1, "huge"), (2, "huge-chunked"), (3, "huge"),
+                                (4, "huge-chunked")):
+            annotate(conn, image_id, {"zarr_path": world.hostile_url(f"{route}/{image_id}/"),
+                                      "ngff_version": "0.5" if image_id < 3 else "0.4",
+                                      "zarr_conversion_date": "2024-05-01T10:00:00+00:00"})
+    finally:
+        conn.close()
+    try:
+        yield world
+    finally:
+        world.stop()
+
+
+def peak_rss_mib(world: HostileWorld, *argv: str) -> tuple[int, float, str]:
+    """(exit code, peak RSS in MiB, stderr) of `omero-ngff ARGV` in a child process."""
+    full = [sys.executable, "-m", "omero_cli_ngff", *argv, *world.login(), "-q"]
+    proc = subprocess.Popen(full, cwd=REPO, env=world.env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, usage.ru_maxrss / 1024, err
+
+
+def test_verify_memory_stays_bounded_on_a_200_mb_answer(world):
+    before = len(world.hostile.visited("/huge"))
+    code, peak, err = peak_rss_mib(world, "verify", "Image:1,2,3,4", "--style", "json")
+    assert code == exit_codes.UNSOUND, err
+    assert len(world.hostile.visited("/huge")) > before         # it did ask, every time
+    print(f"verify against 200 MB answers: peak RSS {peak:.0f} MiB")
+    assert peak < LIMIT_MIB, f"peak RSS {peak:.0f} MiB"
