@@ -116,3 +116,21 @@ class OldCopies:
             return Outcome(retry=True, notes=[f"old copy {where} not removed: "
                                               f"{one_line(err)}"])
         return Outcome(removed=count > 0, notes=notes)
+
+
+def foreign_copy_evidence(locations: Locations, owner: Owner, copy: Any,
+                          adopt: bool) -> str | None:
+    """Why another user's annotation cannot be taken as this image's (None: it can,
+    because its copy's ownership record names the image, or `adopt` takes an
+    unrecorded one)."""
+    found = locations.find(copy.zarr_path)
+    root, series = paths.root_of_group(found[1]) if found else ("", None)
+    if found is None or series is None:
+        return "written by another user, and not a copy this run can check"
+    try:
+        state = ownership.inspect(found[0], root)
+    except DestinationError as err:
+        return f"written by another user, and its copy cannot be checked: {one_line(err)}"
+    if state.owned_by(owner) or (state.unrecorded and adopt):
+        return None
+    return "written by another user, and its copy is not recorded as this image's"

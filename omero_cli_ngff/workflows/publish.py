@@ -19,7 +19,6 @@ from typing import Any
 
 from .. import exit_codes
 from ..errors import one_line
-from ..model import paths
 from ..model.annotation import PublishedCopy, annotation_values
 from ..model.objects import ObjectRef
 from ..model.records import ImageRecord
@@ -28,7 +27,7 @@ from ..ngff.spec import WriteResult
 from ..omero_io import annotations, identity, targets
 from ..omero_io.query import QueryRunner
 from ..omero_io.refusals import require_writable
-from ..storage import DestinationError, failpoints, ownership
+from ..storage import failpoints, ownership
 from ..storage import journal as journal_store
 from ..storage.claims import CLAIMS_DIR, Claims
 from ..storage.local_runs import LocalRun
@@ -36,7 +35,7 @@ from ..storage.locate import Locations
 from ..storage.probe import Prober
 from .convert import convert_image
 from .failures import describe, exit_code_of, is_connection_lost
-from .old_copies import OldCopies, Outcome
+from .old_copies import OldCopies, Outcome, foreign_copy_evidence
 from .plan import (
     FAIL,
     PUBLISH,
@@ -108,18 +107,8 @@ class Publish:
 
     def evidence(self, copy: PublishedCopy, record: ImageRecord) -> str | None:
         """Another user's annotation is ours when its copy's record names the image."""
-        found = self.locations.find(copy.zarr_path)
-        root, series = paths.root_of_group(found[1]) if found else ("", None)
-        if found is None or series is None:
-            return "written by another user, and not a copy this run can check"
-        try:
-            state = ownership.inspect(found[0], root)
-        except DestinationError as err:
-            return f"written by another user, and its copy cannot be checked: {one_line(err)}"
-        if state.owned_by(self.plan_settings.owner(record)) or (
-                state.unrecorded and self.options.adopt):
-            return None
-        return "written by another user, and its copy is not recorded as this image's"
+        return foreign_copy_evidence(self.locations, self.plan_settings.owner(record),
+                                     copy, self.options.adopt)
 
     def _make_plans(self, records: list[ImageRecord], copies: dict, journal: dict,
                     prober: Prober) -> list[PublishPlan]:
