@@ -12,10 +12,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 LINTED = [
-    "omero_cli_ngff/ngff", "omero_cli_ngff/model", "omero_cli_ngff/checks",
-    "omero_cli_ngff/errors.py", "omero_cli_ngff/exit_codes.py", "omero_cli_ngff/cli",
-    "omero_cli_ngff/commands", "omero_cli_ngff/remote", "omero_cli_ngff/__init__.py",
-    "omero_cli_ngff/__main__.py", "omero_cli_ngff/storage",
+    "omero_cli_ngff",
     "tests/ngff", "tests/model", "tests/checks", "tests/remote", "tests/golden",
     "tests/cli", "tests/helpers", "tests/setup", "tests/hostile",
     "tests/workflows/test_failures.py",

@@ -23,6 +23,7 @@ As OMERO 5.6 serves them (omero-romio ``PixelsService._getPixelBuffer``):
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -97,10 +98,8 @@ class _Store:
             self.level = omero_level
 
     def close(self):
-        try:
+        with contextlib.suppress(Exception):  # a dead service: nothing left to free
             self.proxy.close(self.ctx)
-        except Exception:  # closing a dead service: nothing left to free
-            pass
 
 
 class OmeroTileSource:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 
+from ..model.records import ImageRecord
 from ..ngff.spec import ImageSpec, WriteOptions
 from ..omero_io.rendering import rendering_info
 from ..omero_io.tile_source import OmeroTileSource
-from ..model.records import ImageRecord
 
 
 def image_spec(record: ImageRecord, rendering=None) -> ImageSpec:
@@ -83,7 +83,7 @@ class _OneSourceAtATime:
                 self.source, self.record = OmeroTileSource(self.conn, record), record
             return self.source
 
-    def lazy(self, record) -> "_LazySource":
+    def lazy(self, record) -> _LazySource:
         return _LazySource(self, record)
 
     def close(self):

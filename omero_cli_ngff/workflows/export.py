@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Optional
+from typing import Any
 
 from .. import exit_codes
 from ..errors import NotFound
@@ -53,7 +54,7 @@ class Job:
 
     name: str
     records: list[ImageRecord]           # the images it writes
-    layout: Optional[PlateLayout] = None
+    layout: PlateLayout | None = None
 
 
 @dataclass
@@ -63,7 +64,7 @@ class ExportRow:
     image: ImageRecord
     status: str                          # written, resumed, complete, failed
     target: str
-    result: Optional[WriteResult] = None
+    result: WriteResult | None = None
     message: str = ""
     seconds: float = 0.0
 

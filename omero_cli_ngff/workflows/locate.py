@@ -7,7 +7,7 @@ so a Project of 10,000 images costs a handful of round trips, never one per imag
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from ..checks.annotation import check_annotations
 from ..checks.problems import Problem
@@ -32,7 +32,7 @@ class LocatedCopy:
     url: str = ""
     status: str = PUBLISHED
     problems: list[Problem] = field(default_factory=list)
-    annotation_id: Optional[int] = None
+    annotation_id: int | None = None
 
     @property
     def problems_text(self) -> str:
@@ -56,9 +56,11 @@ class Located:
         return len({r.image_id for r in self.rows})
 
 
-def locate(conn: Any, refs: list[ObjectRef], namespace: str, home: Home = Home()) -> Located:
+def locate(conn: Any, refs: list[ObjectRef], namespace: str,
+           home: Home | None = None) -> Located:
     """Every image under `refs` with what its annotations say (batched projections:
     a constant number of queries per 1,000 images); copies outside `home` are foreign."""
+    home = home or Home()
     runner = QueryRunner(conn)
     ids, missing = image_ids(runner, refs)
     names = image_names(runner, ids)

@@ -4,7 +4,7 @@ Found and reported, never deleted."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ..model.annotation import normalise_url
@@ -15,8 +15,8 @@ class Orphan:
     url: str
     relpath: str
     ngff_version: str
-    size: Optional[int]
-    objects: Optional[int]
+    size: int | None
+    objects: int | None
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)

@@ -4,8 +4,6 @@ read. The judging is `checks`'; this module does the reading."""
 
 from __future__ import annotations
 
-from typing import Optional
-
 from ..checks import data as data_checks
 from ..checks.problems import Problem
 from ..model.annotation import normalise_url
@@ -15,11 +13,11 @@ from ..storage import FetchError, HttpPolicy, fetch_metadata, probe_metadata
 from ..storage.published import http_zarr_store
 
 
-def _policy(policy: Optional[HttpPolicy]) -> dict:
+def _policy(policy: HttpPolicy | None) -> dict:
     return {"policy": policy} if policy is not None else {}
 
 
-def fetch(url: str, version: str, policy: Optional[HttpPolicy] = None) -> PublishedImage:
+def fetch(url: str, version: str, policy: HttpPolicy | None = None) -> PublishedImage:
     """The copy's metadata document over HTTP (raises the storage FetchError kinds)."""
     image = PublishedImage(normalise_url(url), version)
     image.set_metadata(fetch_metadata(image.url, version, **_policy(policy)))
@@ -37,7 +35,7 @@ def open_levels(image: PublishedImage) -> None:
         image.levels.append(PublishedLevel(path, array, scale))
 
 
-def read(url: str, version: str, policy: Optional[HttpPolicy] = None) -> PublishedImage:
+def read(url: str, version: str, policy: HttpPolicy | None = None) -> PublishedImage:
     """Metadata and levels (raises FetchError, or zarr's errors for broken arrays)."""
     image = fetch(url, version, policy)
     open_levels(image)
@@ -51,7 +49,7 @@ def validate(image: PublishedImage) -> list[str]:
     return validate_group(http_zarr_store(image.url), None, kind="image", check_data=False)
 
 
-def _other_version_there(url: str, version: str, policy: Optional[HttpPolicy]) -> Optional[str]:
+def _other_version_there(url: str, version: str, policy: HttpPolicy | None) -> str | None:
     """The metadata of the declared version is missing: is the copy of another version?
     (then the annotation is wrong, the data is not gone)."""
     for other in KNOWN:
@@ -60,7 +58,7 @@ def _other_version_there(url: str, version: str, policy: Optional[HttpPolicy]) -
     return None
 
 
-def _is_collection(url: str, version: str, policy: Optional[HttpPolicy]) -> bool:
+def _is_collection(url: str, version: str, policy: HttpPolicy | None) -> bool:
     """Valid JSON of a group that holds images (bioformats2raw root, plate, well)."""
     try:
         doc = fetch_metadata(url, version, validate=False, **_policy(policy))
@@ -71,9 +69,9 @@ def _is_collection(url: str, version: str, policy: Optional[HttpPolicy]) -> bool
     return any(k in attrs.ome for k in ("bioformats2raw.layout", "plate", "well"))
 
 
-def check_data(url: str, version: str, annotation_id: Optional[int] = None,
-               policy: Optional[HttpPolicy] = None
-               ) -> tuple[Optional[PublishedImage], list[Problem]]:
+def check_data(url: str, version: str, annotation_id: int | None = None,
+               policy: HttpPolicy | None = None
+               ) -> tuple[PublishedImage | None, list[Problem]]:
     """(the copy with its levels open when its data is readable, else None; problems):
     reachable, valid NGFF of the declared version, every level readable."""
     url = normalise_url(url)

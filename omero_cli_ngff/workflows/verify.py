@@ -36,9 +36,9 @@ from ..storage import HttpPolicy, probe_metadata
 from ..storage.http import DEFAULT_POLICY
 from . import published_copy
 from .failures import is_connection_lost
+from .origin import Home
 from .orphans import Orphan, find_orphans
 from .plan import check_namespace
-from .origin import Home
 
 log = logging.getLogger(__name__)
 
