@@ -163,13 +163,19 @@ class Destination(ABC):
 
     def _public_base(self, public_url: str | None) -> str | None:
         if public_url:
-            problem = url_problem(public_url)
-            parts = urllib.parse.urlsplit(public_url) if problem is None else None
+            # percent-encoded first: what a user types with spaces or accents is a
+            # valid URL once encoded (#11); what stays wrong is refused (#10)
+            try:
+                encoded = encode_url(public_url)
+                problem = url_problem(encoded)
+            except ValueError as err:          # e.g. brackets in a host name
+                encoded, problem = public_url, str(err)
+            parts = urllib.parse.urlsplit(encoded) if problem is None else None
             if parts is None or parts.query or parts.fragment:
                 raise PublicUrlError(f"--public-url {public_url!r} must be an http(s) URL "
                                      "without credentials, query or fragment"
                                      + (f" ({problem})" if problem else ""))
-            return encode_url(public_url).rstrip("/")
+            return encoded.rstrip("/")
         return self._default_public_base()
 
     def require_public_url(self) -> str:

@@ -24,7 +24,7 @@ from ..errors import NgffError
 __all__ = [
     "DestinationError", "InvalidDestination", "CredentialsError", "DestinationNotFound",
     "BucketNotFound", "ReadOnlyDestination", "DestinationUnreachable", "PublicUrlError",
-    "StorageWriteError",
+    "StorageWriteError", "RangeUnsupported",
     "FetchError", "FetchNotFound", "FetchForbidden", "FetchServerError", "FetchTimeout",
     "FetchUnreachable", "FetchDropped", "FetchCorrupt", "FetchUnparseable", "FetchHttpError",
     "FetchRefused", "FetchTooLarge",
@@ -83,6 +83,13 @@ class PublicUrlError(DestinationError):
 
     exit_code = code = exit_codes.USAGE
     kind = "public_url"
+
+
+class RangeUnsupported(DestinationError):
+    """The public URL answers, but not HTTP Range requests: sharded copies would be
+    unreadable there (a destination problem, not a malformed argument)."""
+
+    kind = "no_ranges"
 
 
 class StorageWriteError(DestinationError):

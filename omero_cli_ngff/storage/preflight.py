@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import FetchError, PublicUrlError
+from .errors import FetchError, RangeUnsupported
 from .http import HttpPolicy, request_with_retries
 
 __all__ = ["PreflightReport", "PROBE_PREFIX", "PROBE_PAYLOAD", "new_probe_name",
@@ -39,7 +39,7 @@ def read_probe_publicly(url: str, public_base: str | None, report: PreflightRepo
     """GET the probe at ``url`` (its public URL), anonymously; what went wrong becomes
     a warning of ``report`` and ``report.public_readable`` says whether it worked.
     With ``ranges``, a public URL that serves the probe but not HTTP Range requests
-    of it (sharded data cannot be read without them) is refused: PublicUrlError."""
+    of it (sharded data cannot be read without them) is refused: RangeUnsupported."""
     try:
         r = request_with_retries("GET", url, policy=policy)
     except FetchError as exc:
@@ -72,15 +72,15 @@ RANGES = (("bytes=2-5", slice(2, 6)), ("bytes=-4", slice(-4, None)))
 
 def check_ranges(url: str, public_base: str | None, policy: HttpPolicy,
                  payload: bytes = PROBE_PAYLOAD) -> None:
-    """PublicUrlError unless ``url`` answers Range requests with 206 and the bytes."""
+    """RangeUnsupported unless ``url`` answers Range requests with 206 and the bytes."""
     for header, part in RANGES:
         try:
             r = request_with_retries("GET", url, policy=policy, headers={"Range": header})
         except FetchError as exc:
-            raise PublicUrlError(f"{public_base}: a Range request failed ({exc.kind}): "
-                                 f"{exc}") from None
+            raise RangeUnsupported(f"{public_base}: a Range request failed ({exc.kind}): "
+                                   f"{exc}") from None
         if r.status_code != 206 or r.content != payload[part]:
-            raise PublicUrlError(
+            raise RangeUnsupported(
                 f"{public_base} does not serve HTTP Range requests (HTTP {r.status_code} "
                 f"for 'Range: {header}' of an object we wrote): sharded OME-Zarr cannot "
                 "be read without them; serve --dest with a web server that supports "

@@ -62,7 +62,7 @@ def test_malformed_destinations(how, dest, capsys, dead_login):
 
 
 @pytest.mark.parametrize("public", ["javascript:alert(1)", "https://user:pw@cdn.example/x",
-                                    "ftp://x/y", "https://x/a b"])
+                                    "ftp://x/y", "https://x/a?b=1"])
 def test_malformed_public_urls(public, capsys, dead_login):
     line = usage_error(["publish", "Image:1", "--dest", "gs://bucket/data",
                         "--public-url", public], capsys, dead_login)

@@ -141,11 +141,17 @@ def test_local_folder_needs_explicit_public_url(tmp_path):
 @pytest.mark.parametrize("bad", ["ftp://x/y", "storage.googleapis.com/b",
                                  "https://x/y?sig=1", "https:///nohost",
                                  "https://user:pw@cdn.example.org/x", "javascript:alert(1)",
-                                 "https://cdn.example.org/a b", "https://x\x1b[2J/y"])
+                                 "https://x\x1b[2J/y", "https://x y/z"])
 def test_malformed_public_url(bad, no_emulator):
     with pytest.raises(PublicUrlError) as err:
         parse_destination("gs://bucket/p", public_url=bad)
     assert err.value.exit_code == exit_codes.USAGE
+
+
+def test_a_public_url_typed_with_spaces_is_percent_encoded(no_emulator):
+    """What a user types in a path is encoded, not refused (#11)."""
+    dest = parse_destination("gs://bucket/p", public_url="https://cdn.example.org/a b/ü")
+    assert dest.public_base == "https://cdn.example.org/a%20b/%C3%BC"
 
 
 # -- memory / local operations ----------------------------------------------------------------
