@@ -83,13 +83,15 @@ def _parse_url(parsed: ParsedCopy, keys: list[str]) -> None:
     copy, problem = parsed.copy, parsed.add
     raw_url = (copy.get(ZARR_PATH) or "").strip()
     if raw_url:
-        why = url_problem(raw_url)
+        # a raw space (older tools wrote them) is encoded: never a separator in a list
+        url = raw_url.replace(" ", "%20")
+        why = url_problem(url)
         shown = shorten(raw_url, URL_SHOWN)      # messages name it; the row holds it whole
         if why is not None:
             problem("bad-url", f"zarr_path {shown!r} is not an http(s) URL that may be "
                     f"read: it {why}")
         else:
-            parsed.url = normalise_url(raw_url)
+            parsed.url = normalise_url(url)
             if urlsplit(raw_url).scheme.lower() == "http":
                 problem("insecure-url", f"zarr_path {shown} is plain http, not https",
                         WARNING)

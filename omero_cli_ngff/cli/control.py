@@ -7,8 +7,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import sys
-import traceback
 from argparse import Namespace
 from typing import Any
 
@@ -16,7 +14,6 @@ from omero.cli import BaseControl, NonZeroReturnCode
 
 from .. import __version__, exit_codes
 from .arguments import CODES_HELP, COMMANDS, HELP, exit_codes_arguments
-from .run_log import debug_wanted
 from .sanitise import clean, forget_secrets, register_secret, scrub
 
 __all__ = ["HELP", "NgffControl"]
@@ -148,11 +145,10 @@ class NgffControl(BaseControl):
             self._die(exit_codes.INTERRUPTED, "Interrupted: run the same command to resume")
         except Exception as err:
             code = exit_code_of(err)
+            # the whole trace: in --log-file, and on stderr with OMERO_NGFF_DEBUG=1 only
             log.debug("%s failed (exit code %s)", command, code, exc_info=True)
             if code is not None:                    # an error the user can act on
                 self._die(code, f"Error: {describe(err)}")
-            if debug_wanted():
-                sys.stderr.write(clean_traceback(traceback.format_exc()))
             self._die(exit_codes.INTERNAL,
                       f"Internal error: {type(err).__name__}: {describe(err)} "
                       "(OMERO_NGFF_DEBUG=1 shows the traceback)")
@@ -160,9 +156,3 @@ class NgffControl(BaseControl):
 
     def _die(self, code: int, text: str) -> None:
         self.ctx.die(code, clean(scrub(text, uuids=True)))
-
-
-def clean_traceback(text: str) -> str:
-    """A traceback for stderr: secrets and UUIDs scrubbed, controls visible."""
-    lines = scrub(text, uuids=True).split("\n")
-    return "\n".join(clean(line) for line in lines)

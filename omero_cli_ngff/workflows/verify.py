@@ -23,7 +23,7 @@ from ..checks.agreement import check_agreement
 from ..checks.annotation import ParsedCopy, check_annotations, check_outdated
 from ..checks.pixels import check_pixels
 from ..checks.problems import WARNING, Problem
-from ..errors import shorten
+from ..errors import one_line, shorten
 from ..model.annotation import DEFAULT_NAMESPACE, PublishedCopy
 from ..model.objects import ObjectRef
 from ..model.published import PublishedImage
@@ -181,7 +181,8 @@ def _check_remote(conn: Any, record: ImageRecord, pc: ParsedCopy,
             raise
         log.debug("check of %s failed", pc.url, exc_info=True)
         return [Problem("check-failed", f"the check stopped: {type(err).__name__}: "
-                        f"{shorten(err)}", url=pc.url, annotation_id=pc.annotation_id)]
+                        f"{shorten(one_line(err))}", url=pc.url,
+                        annotation_id=pc.annotation_id)]
 
 
 def _check_pixels(conn: Any, record: ImageRecord, remote: PublishedImage,
@@ -292,7 +293,7 @@ def fix(conn: Any, reports: list[ImageReport], dry_run: bool) -> list[Fix]:
     except Exception as err:
         if is_connection_lost(err):              # OMERO is gone: the run stops
             raise
-        text = shorten(getattr(err, "message", None) or err, 200)
+        text = shorten(one_line(err), 200)
         for f in fixes:
             f.error = f.error or f"not removed: {type(err).__name__}: {text}"
     return fixes

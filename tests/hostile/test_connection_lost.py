@@ -15,7 +15,7 @@ import pytest
 
 from omero_cli_ngff import exit_codes
 from test_infra.ice_cut_proxy import IceCutProxy
-from tests.hostile.world import HostileWorld, annotate, assert_secret_free
+from tests.hostile.world import HostileWorld, assert_secret_free
 
 pytestmark = [pytest.mark.devserver, pytest.mark.object_store]
 
@@ -26,21 +26,15 @@ ANNOTATE, UNANNOTATE = b"saveAndReturnObject", b"Delete2"
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, gcs_emulator):
-    world = HostileWorld(tmp_path_factory.mktemp("lost"), gcs_emulator.url, size=1024)
-    run = world.run_process("publish", "Image:8", "--dest", world.dest, "--style", "json",
-                            "-q")
-    assert run.code == 0, run.err
-    conn = world.server.connect("alice", group=None)
-    try:       # a copy whose data is gone: verify --fix removes its annotation
-        annotate(conn, 3, {"zarr_path": f"{world.home}/0.5/gone.ome.zarr/0/",
-                           "ngff_version": "0.5",
-                           "zarr_conversion_date": "2024-05-01T10:00:00+00:00"})
-    finally:
-        conn.close()
-    try:
+    with HostileWorld(tmp_path_factory.mktemp("lost"), gcs_emulator.url, size=1024) as world:
+        run = world.run_process("publish", "Image:8", "--dest", world.dest, "--style",
+                                "json", "-q")
+        assert run.code == 0, run.err
+        # a copy whose data is gone: verify --fix removes its annotation
+        world.annotate_as("alice", [(3, {"zarr_path": f"{world.home}/0.5/gone.ome.zarr/0/",
+                                         "ngff_version": "0.5",
+                                         "zarr_conversion_date": "2024-05-01T10:00:00Z"})])
         yield world
-    finally:
-        world.stop()
 
 
 def commands(world, tmp_path):

@@ -36,12 +36,9 @@ MARKUP = "[link=javascript:alert(1)]innocent[/link]"
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, gcs_emulator):
-    world = HostileWorld(tmp_path_factory.mktemp("hostile"), gcs_emulator.url,
-                         size=32 * 1024 * 1024)
-    try:
+    with HostileWorld(tmp_path_factory.mktemp("hostile"), gcs_emulator.url,
+                      size=32 * 1024 * 1024) as world:
         yield world
-    finally:
-        world.stop()
 
 
 @pytest.fixture(scope="module")

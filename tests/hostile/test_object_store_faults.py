@@ -17,11 +17,9 @@ PASSWORD = "alice-hostile-pw"
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, gcs_emulator):
-    world = HostileWorld(tmp_path_factory.mktemp("faults"), gcs_emulator.url, size=1024)
-    try:
+    with HostileWorld(tmp_path_factory.mktemp("faults"), gcs_emulator.url,
+                      size=1024) as world:
         yield world
-    finally:
-        world.stop()
 
 
 @pytest.fixture

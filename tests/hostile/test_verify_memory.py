@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from omero_cli_ngff import exit_codes
-from tests.hostile.world import REPO, HostileWorld, annotate
+from tests.hostile.world import REPO, HostileWorld
 
 pytestmark = [pytest.mark.devserver, pytest.mark.object_store]
 
@@ -22,20 +22,14 @@ LIMIT_MIB = 300
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, gcs_emulator):
-    world = HostileWorld(tmp_path_factory.mktemp("memory"), gcs_emulator.url, size=BODY)
-    conn = world.server.connect("alice", group=None)
-    try:
-        for image_id, route in ((1, "huge"), (2, "huge-chunked"), (3, "huge"),
-                                (4, "huge-chunked")):
-            annotate(conn, image_id, {"zarr_path": world.hostile_url(f"{route}/{image_id}/"),
-                                      "ngff_version": "0.5" if image_id < 3 else "0.4",
-                                      "zarr_conversion_date": "2024-05-01T10:00:00+00:00"})
-    finally:
-        conn.close()
-    try:
+    with HostileWorld(tmp_path_factory.mktemp("memory"), gcs_emulator.url, size=BODY) as world:
+        world.annotate_as("alice", [
+            (image_id, {"zarr_path": world.hostile_url(f"{route}/{image_id}/"),
+                        "ngff_version": "0.5" if image_id < 3 else "0.4",
+                        "zarr_conversion_date": "2024-05-01T10:00:00+00:00"})
+            for image_id, route in ((1, "huge"), (2, "huge-chunked"), (3, "huge"),
+                                    (4, "huge-chunked"))])
         yield world
-    finally:
-        world.stop()
 
 
 def peak_rss_mib(world: HostileWorld, *argv: str) -> tuple[int, float, str]:

@@ -77,6 +77,12 @@ class HostileWorld:
         self.server.stop()
         self.hostile.stop()
 
+    def __enter__(self) -> HostileWorld:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     # -- places ------------------------------------------------------------------------
 
     @property
@@ -119,13 +125,17 @@ class HostileWorld:
             (6, {"zarr_path": self.hostile_url("huge/img/"), "ngff_version": "0.5",
                  "zarr_conversion_date": date}),
         ]
-        for user, written in (("alice", alice), ("mallory", mallory)):
-            conn = self.server.connect(user, group=None)
-            try:
-                for image_id, values in written:
-                    annotate(conn, image_id, values)
-            finally:
-                conn.close()
+        self.annotate_as("alice", alice)
+        self.annotate_as("mallory", mallory)
+
+    def annotate_as(self, user: str, annotations: list[tuple[int, dict[str, str]]]) -> None:
+        """Annotations written by `user` in their default group, with BlitzGateway."""
+        conn = self.server.connect(user, group=None)
+        try:
+            for image_id, values in annotations:
+                annotate(conn, image_id, values)
+        finally:
+            conn.close()
 
     # -- running the CLI ---------------------------------------------------------------
 
