@@ -1,7 +1,9 @@
 """The plugin's storage layer (no OMERO here): destinations (an abstract `Destination`
 with one class per backend: `GcsDestination`, `FolderDestination`, `MemoryDestination`),
-Zarr stores, public URLs, preflight and CORS checks, claims and the journal, and
-plain-HTTP checks of published copies.
+Zarr stores, public URLs, preflight and CORS checks, claims and the journal, the
+ownership records of copies (`ownership`: the one place that decides what may be
+written or removed), what a host keeps about its own runs (`local_runs`), where a
+published URL is stored (`locate`), and plain-HTTP checks of published copies.
 
     from omero_cli_ngff.storage import parse_destination, fetch_metadata
     dest = parse_destination("gs://bucket/data/0.5")
@@ -10,6 +12,8 @@ plain-HTTP checks of published copies.
     url = dest.public_url("123.ome.zarr")
     # https://storage.googleapis.com/bucket/data/0.5/123.ome.zarr/
     fetch_metadata(url, "0.5")               # raises a FetchError subclass
+    ownership.take(dest, "123.ome.zarr", ownership.Owner(db_uuid, "Image:123"))
+    # the record first; NotOwned when another object's copy is there
 """
 
 import os

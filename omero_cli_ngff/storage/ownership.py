@@ -108,9 +108,14 @@ def record_path(root: str) -> str:
     return f"{clean_rel(root)}/{OWNER_RECORD}"
 
 
-def inspect(dest: Destination, root: str) -> RootState:
+# folder -> its record's owner (None: no record), for the folders above roots, which
+# the roots of one run share (a plan over many images reads each once)
+Above = dict[str, "Owner | None"]
+
+
+def inspect(dest: Destination, root: str, above: Above | None = None) -> RootState:
     """The state of ``root``: a few reads (its record, its existence, the records of
-    the folders above it)."""
+    the folders above it, remembered in ``above`` when given)."""
     root = clean_rel(root)
     state = RootState(root)
     got = dest.read_versioned(record_path(root))
@@ -118,19 +123,22 @@ def inspect(dest: Destination, root: str) -> RootState:
         state.record, state.version, state.has_data = Owner.parse(got.data), got.version, True
     else:
         state.has_data = dest.exists(root)
-    state.container = _container(dest, root)
+    state.container = _container(dest, root, {} if above is None else above)
     return state
 
 
-def _container(dest: Destination, root: str) -> tuple[str, Owner] | None:
+def _container(dest: Destination, root: str, above: Above) -> tuple[str, Owner] | None:
     """The nearest folder above ``root`` (the destination's root included) that is
     itself a recorded root."""
     parts = root.split("/")[:-1]
     for i in range(len(parts), -1, -1):
-        above = "/".join(parts[:i])
-        data = dest.read_bytes(f"{above}/{OWNER_RECORD}" if above else OWNER_RECORD)
-        if data is not None:
-            return above, Owner.parse(data)
+        folder = "/".join(parts[:i])
+        if folder not in above:
+            data = dest.read_bytes(f"{folder}/{OWNER_RECORD}" if folder else OWNER_RECORD)
+            above[folder] = None if data is None else Owner.parse(data)
+        owner = above[folder]
+        if owner is not None:
+            return folder, owner
     return None
 
 

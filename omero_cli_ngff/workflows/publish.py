@@ -76,6 +76,7 @@ class Publish:
                                           namespace=options.namespace)
         self._annotate_lock = threading.Lock()
         self._left: dict[int, annotations.DuplicatesLeft] = {}   # duplicates not deleted
+        self._above: ownership.Above = {}     # the records above roots, while planning
         self.claims: Claims | None = None
 
     @property
@@ -103,7 +104,7 @@ class Publish:
             settings.caller_id = identity.user_id(self.conn)
 
     def inspect(self, root: str) -> ownership.RootState:
-        return ownership.inspect(self.dest, root)
+        return ownership.inspect(self.dest, root, self._above)
 
     def evidence(self, copy: PublishedCopy, record: ImageRecord) -> str | None:
         """Another user's annotation is ours when its copy's record names the image."""
@@ -129,6 +130,7 @@ class Publish:
             journal = journal_store.read_journal(self.dest, self.scope)
             claimed = journal_store.listed_ids(self.dest, CLAIMS_DIR, self.scope)
         plans = self._make_plans(records, copies, journal, self.prober())
+        self._above = {}                      # read afresh for each image, under its claim
         for plan in plans:
             plan.claimed = plan.image_id in claimed and plan.action not in (REFUSE, FAIL)
             for foreign in plan.foreign:
@@ -256,7 +258,9 @@ class Publish:
         copies = annotations.read(self.conn, [plan.image_id], self.options.namespace)
         entry = journal_store.read_entry(self.dest, plan.image_id, self.scope)
         journal = {plan.image_id: entry} if entry else {}
-        return self._make_plans([plan.record], copies, journal, self.prober(threads=1))[0]
+        return make_plan([plan.record], copies, self.dest, self.plan_settings,
+                         self.prober(threads=1), journal, evidence=self.evidence,
+                         inspect=lambda root: ownership.inspect(self.dest, root))[0]
 
     def act(self, plan: PublishPlan, progress: Progress, tracker: Bytes) -> PublishRow:
         outcome = self._clean_up(plan)
