@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from argparse import Namespace
 
+from ..model.annotations_meta import MetadataChoices
 from ..model.objects import ObjectRef, parse_objects
 from ..model.sizes import parse_bytes
 from ..ngff.spec import WriteOptions
@@ -33,3 +34,10 @@ def write_options(args: Namespace, overwrite: bool = False) -> WriteOptions:
         overwrite=overwrite,
         **extra,
     )
+
+
+def metadata_choices(args: Namespace, namespace: str) -> MetadataChoices:
+    """What a copy carries besides pixels: labels, and annotations but those of the
+    tool's own namespace (`namespace`), unless --no-annotations."""
+    return MetadataChoices(labels=args.labels, annotations=not args.no_annotations,
+                           exclude_namespaces=(namespace,))

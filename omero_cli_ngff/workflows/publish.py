@@ -24,12 +24,13 @@ from ..model.objects import ObjectRef
 from ..model.reporting import Progress, Reporter
 from ..ngff.spec import WriteResult
 from ..omero_io import annotations, targets
+from ..omero_io.image_metadata import MetadataReader
 from ..omero_io.query import QueryRunner
 from ..omero_io.refusals import require_writable
 from ..storage import journal as journal_store
 from ..storage.claims import CLAIMS_DIR, Claims
 from ..storage.probe import Prober
-from .convert import convert_image
+from .convert import convert_image, extras_of, metadata_reader
 from .failures import exit_code_of, summary_code
 from .plan import (FAIL, PUBLISH, REFUSE, RESTORE, SKIP, UPDATE, WORK, PlanSettings,
                    PublishPlan, make_plan)
@@ -86,6 +87,7 @@ class Publish:
         self._annotate_lock = threading.Lock()
         self._left: dict[int, annotations.DuplicatesLeft] = {}   # duplicates not deleted
         self.claims: Optional[Claims] = None
+        self.metadata: Optional[MetadataReader] = None      # ROIs, annotations (run)
 
     @property
     def conn(self) -> Any:
@@ -127,7 +129,10 @@ class Publish:
             report = self.dest.preflight(check_public=True, check_cors=True)
             for warning in report.warnings:
                 self.reporter.warn(warning)
-        result.rows = self.execute(plans, [p for p in plans if p.busy])
+        busy = [p for p in plans if p.busy]
+        self.metadata = metadata_reader(self.conn, [p.record for p in busy if p.action in WORK],
+                                        self.options.metadata)
+        result.rows = self.execute(plans, busy)
         return result
 
     # -- execution -------------------------------------------------------------------------
@@ -269,7 +274,7 @@ class Publish:
         self._forget(plan)
         status = "published" if plan.action == PUBLISH else "updated"
         return PublishRow(plan, status, "; ".join(n for n in notes if n),
-                          bytes=result.bytes_written)
+                          bytes=result.total_bytes)
 
     def _forget(self, plan: PublishPlan) -> None:
         if plan.journal is not None or plan.action in (PUBLISH, UPDATE):
@@ -283,11 +288,12 @@ class Publish:
             tracker.set(plan.image_id, p.bytes_written)
 
         try:
+            extras = extras_of(self.metadata, plan.record, self.options.metadata)
             result = convert_image(self.conn, plan.record, self.dest.zarr_store(plan.root),
-                                   self.options.write, progress=update)
+                                   self.options.write, progress=update, extras=extras)
         finally:
             progress.remove_task(task)
-        tracker.set(plan.image_id, result.bytes_written)
+        tracker.set(plan.image_id, result.total_bytes)
         return result
 
     def check(self, plan: PublishPlan) -> None:
