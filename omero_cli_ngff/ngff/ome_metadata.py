@@ -173,7 +173,9 @@ def shape_record(shape: Any) -> ShapeRecord:
 
 
 def metadata_of(ome: Any, index: int = 0) -> ImageMetadata:
-    """The metadata of image ``index`` of an OME-XML document, as records."""
+    """The metadata of image ``index`` of an OME-XML document, as records. A ROI's
+    shapes come in id order: ome-types keeps a Union's shapes grouped by type, so the
+    XML does not keep OMERO's order across types (the ids say which shape is which)."""
     image = ome.images[index]
     anns = {a.id: a for a in ome.structured_annotations}
     rois = {r.id: r for r in ome.rois}
@@ -182,7 +184,8 @@ def metadata_of(ome: Any, index: int = 0) -> ImageMetadata:
         return [annotation_record(anns[ref.id]) for ref in refs if ref.id in anns]
 
     roi_records = [RoiRecord(id=_oid(r.id), image_id=-1, name=r.name, description=r.description,
-                             shapes=tuple(shape_record(s) for s in r.union),
+                             shapes=tuple(sorted((shape_record(s) for s in r.union),
+                                                 key=lambda s: s.id)),
                              annotations=tuple(records(r.annotation_refs)))
                    for r in (rois[ref.id] for ref in image.roi_refs if ref.id in rois)]
     return ImageMetadata(image_id=-1, description=image.description,
