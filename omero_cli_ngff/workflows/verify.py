@@ -1,8 +1,8 @@
 """`verify`: is every published copy sound?
 
-Plan -> check -> (fix). The OMERO side is a few batched queries (targets, annotations);
-the checks of each image (HTTP reads, validation, tiles compared with OMERO's) run in a
-small thread pool. Nothing is changed unless fixing is asked for, and then only
+Plan -> check -> (fix). The OMERO side is a few batched queries (targets, annotations,
+ROIs); the checks of each image (HTTP reads, validation, tiles compared with OMERO's,
+labels compared with OMERO's ROIs: verify_labels) run in a small thread pool. Nothing is changed unless fixing is asked for, and then only
 annotations whose data is definitely gone or corrupt are removed; data never is.
 """
 
@@ -30,6 +30,7 @@ from ..omero_io.tile_source import OmeroTileSource, PixelSourceError
 from ..storage import HttpPolicy
 from . import published_copy
 from .orphans import Orphan, find_orphans
+from .verify_labels import check_labels, roi_reader
 
 log = logging.getLogger(__name__)
 
@@ -113,9 +114,11 @@ def verify(session: Any, refs: list[ObjectRef], options: VerifyOptions,
 
 
 def verify_image(conn: Any, record: ImageRecord, copies: list[PublishedCopy],
-                 options: VerifyOptions) -> ImageReport:
-    """Every check of one image; never raises for a problem of the data."""
+                 options: VerifyOptions, rois: Any = None) -> ImageReport:
+    """Every check of one image; never raises for a problem of the data. `rois`: the
+    reader of the images' ROIs (verify_labels), None: labels not checked."""
     report = ImageReport(record, copies)
+    roi_list = rois.get(record.id).rois if rois is not None else None
     parsed, report.problems = check_annotations(copies, options.namespace)
     checked: dict[str, list[Problem]] = {}
     for pc in parsed:
@@ -128,7 +131,7 @@ def verify_image(conn: Any, record: ImageRecord, copies: list[PublishedCopy],
             continue
         assert pc.url is not None
         if pc.url not in checked:
-            checked[pc.url] = _check_remote(conn, record, pc, options)
+            checked[pc.url] = _check_remote(conn, record, pc, options, roi_list)
         for problem in checked[pc.url]:
             report.problems.append(_for_annotation(problem, pc.annotation_id))
     return report
@@ -143,7 +146,7 @@ def _for_annotation(problem: Problem, annotation_id: int) -> Problem:
 
 
 def _check_remote(conn: Any, record: ImageRecord, pc: ParsedCopy,
-                  options: VerifyOptions) -> list[Problem]:
+                  options: VerifyOptions, rois: Optional[list] = None) -> list[Problem]:
     assert pc.url is not None and pc.version is not None
     try:
         remote, problems = published_copy.check_data(pc.url, pc.version, pc.annotation_id,
@@ -153,6 +156,8 @@ def _check_remote(conn: Any, record: ImageRecord, pc: ParsedCopy,
         problems += check_agreement(record, remote)
         if options.sample > 0 and not any(p.code == "shape-mismatch" for p in problems):
             problems += _check_pixels(conn, record, remote, options)
+        if rois is not None:
+            problems += check_labels(rois, pc.url, pc.version, options.policy, options.seed)
         return problems
     except Exception as err:  # a check that broke: report it, keep going
         log.debug("check of %s failed", pc.url, exc_info=True)
@@ -184,10 +189,11 @@ def run_checks(conn: Any, images: list[ImageRecord], published: dict[int, list[P
             reports[record.id] = ImageReport(record)
     if not todo:
         return [reports[r.id] for r in images]
+    rois = roi_reader(conn, [record for record, _ in todo])
     with reporter.progress() as progress:
         task = progress.add_task("Verifying", total=len(todo))
         with ThreadPoolExecutor(max_workers=max(1, min(WORKERS, len(todo)))) as pool:
-            futures = [pool.submit(verify_image, conn, record, copies, options)
+            futures = [pool.submit(verify_image, conn, record, copies, options, rois)
                        for record, copies in todo]
             for future in futures:
                 report = future.result()
