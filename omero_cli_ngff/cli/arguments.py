@@ -77,6 +77,14 @@ def _conversion(parser):
                        "(default 1GiB)")
     group.add_argument("--log-file", default=None,
                        help="keep a full log of the run in this file (default: none)")
+    content = parser.add_argument_group("beyond pixels")
+    content.add_argument("--labels", choices=("none", "masks", "all"), default="all",
+                         help="ROIs written as NGFF labels under each image: all (Mask, "
+                         "Polygon, Rectangle and Ellipse shapes; default), masks (Mask "
+                         "shapes only) or none; every ROI is in the OME-XML regardless")
+    content.add_argument("--no-annotations", action="store_true",
+                         help="leave every annotation out of the OME-XML (default: all "
+                         "but the tool's own namespace)")
 
 
 def export_arguments(parser: Any) -> None:

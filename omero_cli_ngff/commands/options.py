@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from argparse import Namespace
 
+from ..model.annotations_meta import MetadataChoices
 from ..model.objects import ObjectRef, parse_objects
 from ..model.reporting import Renderer
 from ..model.sizes import parse_bytes
@@ -45,3 +46,10 @@ def report_failures(out: Renderer, failed: list[tuple[str, str]], total: int) ->
     more = f"; and {len(failed) - 3} more" if len(failed) > 3 else ""
     noun = "image" if total == 1 else "images"
     out.error(f"{len(failed)} of {total} {noun} failed: {reasons}{more}")
+
+
+def metadata_choices(args: Namespace, namespace: str) -> MetadataChoices:
+    """What a copy carries besides pixels: labels, and annotations but those of the
+    tool's own namespace (`namespace`), unless --no-annotations."""
+    return MetadataChoices(labels=args.labels, annotations=not args.no_annotations,
+                           exclude_namespaces=(namespace,))

@@ -1,4 +1,5 @@
-"""2x2 mean downsampling of one plane region, exact for every numpy pixel type.
+"""2x2 mean downsampling of one plane region, exact for every numpy pixel type; 2x2 mode
+downsampling of labels (``downsample_mode2``).
 
 Output size is ceil(h/2) x ceil(w/2): an odd last row/column is averaged with itself
 (edge replication), so no pixel of the image is dropped. Integers are summed in a
@@ -68,3 +69,22 @@ def downsample_mean2(a: np.ndarray) -> np.ndarray:
         q += ((r > 2) | ((r == 2) & ((q & 1) == 1))).astype(dt)
         return q
     raise TypeError(f"cannot downsample pixel type {dt}")
+
+
+def downsample_mode2(a: np.ndarray) -> np.ndarray:
+    """(h, w) labels -> (ceil(h/2), ceil(w/2)): the most frequent value of each 2x2
+    block, ties going to the earliest of top-left, top-right, bottom-left (so a lone
+    label pixel keeps the top-left value, as nearest-neighbour sampling would). Label
+    values are never averaged: every output value is one of its block's."""
+    if a.ndim != 2:
+        raise ValueError(f"expected a 2D region, got shape {a.shape}")
+    a = _pad_even(a)
+    quad = (a[0::2, 0::2], a[0::2, 1::2], a[1::2, 0::2], a[1::2, 1::2])
+    counts = [sum((q == other).astype(np.uint8) for other in quad) for q in quad]
+    best = quad[0].copy()
+    most = counts[0]
+    for q, n in zip(quad[1:], counts[1:]):
+        better = n > most
+        best[better] = q[better]
+        most = np.maximum(most, n)
+    return best

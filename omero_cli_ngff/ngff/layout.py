@@ -182,9 +182,14 @@ def _halves(n: int) -> tuple[int, int]:
 
 
 def level_sizes(size_y: int, size_x: int, min_level_size: int,
-                source_levels: Sequence[Sequence[int]] = ()) -> list[tuple[int, int, int | None]]:
-    """[(size_y, size_x, source level index or None)] from full resolution down."""
+                source_levels: Sequence[Sequence[int]] = (),
+                fixed: Sequence[Sequence[int]] = ()) -> list[tuple[int, int, int | None]]:
+    """[(size_y, size_x, source level index or None)] from full resolution down;
+    ``fixed``: the sizes of every level, all computed from the one above (a label
+    pyramid matching its image's levels)."""
     out: list[tuple[int, int, int | None]] = [(size_y, size_x, 0)]
+    if fixed:
+        return out + [(int(y), int(x), None) for y, x in fixed[1:]]
     src = [(int(a), int(b)) for a, b in source_levels]
     while max(out[-1][0], out[-1][1]) > min_level_size:
         py, px, _ = out[-1]
@@ -275,13 +280,14 @@ def plan_image(shape: Shape5, dtype: DTypeLike, *, ngff_version: str = "0.5",
                compression: str = "blosc-zstd:1", chunk_size: int = 1024,
                shard_size: int | None = None, shard_bytes: int = 384 * 1024 ** 2,
                min_level_size: int = 256, workers: int = 8, memory_budget: int = 1024 ** 3,
-               source_levels: Sequence[Sequence[int]] = ()) -> ImagePlan:
+               source_levels: Sequence[Sequence[int]] = (),
+               fixed_levels: Sequence[Sequence[int]] = ()) -> ImagePlan:
     """The complete plan of one image (see the module docstring). ``shard_size`` fixes
     the y/x side of every level's shards (clipped to the level); planes still fill
-    ``shard_bytes``."""
+    ``shard_bytes``. ``fixed_levels``: every level's (y, x), computed (``level_sizes``)."""
     t, c, z, y, x = shape
     dt = np.dtype(dtype)
-    sizes = level_sizes(y, x, min_level_size, source_levels or [(y, x)])
+    sizes = level_sizes(y, x, min_level_size, source_levels or [(y, x)], fixed_levels)
     levels: list[LevelPlan] = []
     for k, (ly, lx, src) in enumerate(sizes):
         lshape = (t, c, z, ly, lx)

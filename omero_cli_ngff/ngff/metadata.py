@@ -62,8 +62,9 @@ def multiscale(spec: ImageSpec, paths: Sequence[str], version: str) -> dict[str,
             {"path": p, "coordinateTransformations": [{"type": "scale", "scale": s}]}
             for p, s in zip(paths, level_scales(spec, len(paths)))
         ],
-        "type": "mean",
-        "metadata": {"method": "2x2 mean (integers rounded half to even)",
+        "type": "mode" if spec.label is not None else "mean",
+        "metadata": {"method": "2x2 mode (ties to the top-left pixel)" if spec.label
+                     is not None else "2x2 mean (integers rounded half to even)",
                      "description": "written by omero-cli-ngff"},
     }
     if version == "0.4":
@@ -142,6 +143,28 @@ def image_attrs(spec: ImageSpec, paths: Sequence[str], version: str,
                 image_id: int | None = None) -> dict[str, Any]:
     return wrap(version, {"multiscales": [multiscale(spec, paths, version)],
                           "omero": omero_block(spec, version, image_id)})
+
+
+def label_attrs(spec: ImageSpec, paths: Sequence[str], version: str) -> dict[str, Any]:
+    """A label image's attributes: multiscales and ``image-label`` (colours, properties
+    and the source image), no ``omero`` block."""
+    info = spec.label
+    assert info is not None
+    image_label: dict[str, Any] = {
+        "colors": [{"label-value": int(v), "rgba": [int(c) for c in rgba]}
+                   for v, rgba in info.colors],
+        "properties": [dict(p) for p in info.properties],
+        "source": {"image": info.source},
+    }
+    if version == "0.4":
+        image_label["version"] = "0.4"
+    return wrap(version, {"multiscales": [multiscale(spec, paths, version)],
+                          "image-label": image_label})
+
+
+def labels_group_attrs(names: Sequence[str], version: str) -> dict[str, Any]:
+    """The ``labels`` group of an image: the names of its label images."""
+    return wrap(version, {"labels": list(names)})
 
 
 def read_ome(attrs: object) -> dict[str, Any]:

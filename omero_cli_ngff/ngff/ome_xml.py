@@ -1,6 +1,8 @@
 """The bioformats2raw layout: a root group marked ``bioformats2raw.layout: 3``, images
 ``0/``, ``1/``..., and ``OME/METADATA.ome.xml`` (+ the ``OME`` group's ``series``)
-describing them, built with ome-types from plain values.
+describing them, built with ome-types from plain values (with each image's ROIs,
+annotations, description and date: ``ome_metadata``), and, under each image, its ROIs
+as NGFF labels (``labels``).
 
 This is the layout bioformats2raw and OMERO's zarr tools produce and read; readers
 that do not know it still find each image as a plain NGFF image group.
@@ -12,17 +14,20 @@ everything under it is complete.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import zarr
 from zarr.abc.store import Store
 
+from ..model.annotations_meta import ImageMetadata
 from ..model.ngff_versions import ngff_version
 from ..model.pixel_types import NGFF_TO_SYMBOL, ngff_length
 from . import metadata as md
 from . import store as st
 from .errors import UnsupportedPixelTypeError
-from .spec import ImageSpec, ProgressCallback, TileSource, WriteOptions, WriteResult
+from .spec import (ImageExtras, ImageSpec, ProgressCallback, TileSource, WriteOptions,
+                   WriteResult)
 from .writer import open_collection, write_image
 
 if TYPE_CHECKING:
@@ -31,9 +36,13 @@ if TYPE_CHECKING:
 _OME_TYPES = {"int8", "int16", "int32", "uint8", "uint16", "uint32", "float", "double", "bit"}
 
 
-def ome_model(images: Sequence[ImageSpec]) -> OME:
-    """An ``ome_types.OME`` describing ``images`` (index i is image ``i/``)."""
+def ome_model(images: Sequence[ImageSpec],
+              metadata: Sequence[ImageMetadata | None] | None = None) -> OME:
+    """An ``ome_types.OME`` describing ``images`` (index i is image ``i/``), with each
+    one's ROIs, annotations, description and date where ``metadata`` has them."""
     from ome_types import model
+
+    from .ome_metadata import add_metadata
 
     out = []
     for i, spec in enumerate(images):
@@ -66,22 +75,29 @@ def ome_model(images: Sequence[ImageSpec]) -> OME:
             size_z=spec.size_z, size_c=spec.size_c, size_t=spec.size_t,
             big_endian=False, channels=channels, metadata_only=model.MetadataOnly(), **phys)
         out.append(model.Image(id=f"Image:{i}", name=spec.name, pixels=pixels))
-    return model.OME(images=out, creator="omero-cli-ngff")
+    ome = model.OME(images=out, creator="omero-cli-ngff")
+    for image, meta in zip(out, metadata or ()):
+        if meta is not None:
+            add_metadata(ome, image, meta)
+    return ome
 
 
-def ome_xml(images: Sequence[ImageSpec]) -> str:
-    """OME-XML text describing ``images``."""
+def ome_xml(images: Sequence[ImageSpec],
+            metadata: Sequence[ImageMetadata | None] | None = None) -> str:
+    """OME-XML text describing ``images`` (and their ``metadata``)."""
     from ome_types import to_xml
 
-    return to_xml(ome_model(images))
+    return to_xml(ome_model(images, metadata))
 
 
 def write_ome_group(store: Store, images: Sequence[ImageSpec], version: str,
-                    root: str = "") -> None:
+                    root: str = "",
+                    metadata: Sequence[ImageMetadata | None] | None = None) -> None:
     """``OME/`` group with ``series`` and ``OME/METADATA.ome.xml``."""
     fmt = ngff_version(version).zarr_format
     group = zarr.open_group(store, path=st.join(root, "OME"), mode="a", zarr_format=fmt)
-    st.set_bytes(store, st.join(root, "OME", "METADATA.ome.xml"), ome_xml(images).encode())
+    st.set_bytes(store, st.join(root, "OME", "METADATA.ome.xml"),
+                 ome_xml(images, metadata).encode())
     group.attrs.update(md.wrap(version, {"series": [str(i) for i in range(len(images))]}))
 
 
@@ -89,18 +105,32 @@ def write_bioformats2raw(dest: st.Dest, images: Sequence[tuple[ImageSpec, TileSo
                          options: WriteOptions | None = None,
                          progress: ProgressCallback | None = None, *,
                          storage_options: dict[str, Any] | None = None, path: str = "",
-                         image_ids: Sequence[int | None] | None = None) -> list[WriteResult]:
+                         image_ids: Sequence[int | None] | None = None,
+                         extras: Sequence[ImageExtras | None] | None = None
+                         ) -> list[WriteResult]:
     """Write ``images`` as series ``0``, ``1``... of a bioformats2raw layout at
-    ``dest``/``path``; returns one ``WriteResult`` per image."""
+    ``dest``/``path``; returns one ``WriteResult`` per image. ``extras`` (per image):
+    its ROIs become labels under it (``labels``), its metadata goes into the OME-XML."""
+    from .labels import write_labels
+
     options = options or WriteOptions()
-    store, _, prefix, per_image = open_collection(dest, options, storage_options, path)
+    store, url, prefix, per_image = open_collection(dest, options, storage_options, path)
+    extras = list(extras or [None] * len(images))
     results = []
     for i, (spec, source) in enumerate(images):
         iid = image_ids[i] if image_ids else None
-        results.append(write_image(store, spec, source, per_image, progress,
-                                   path=st.join(prefix, str(i)), image_id=iid))
+        image_path = st.join(prefix, str(i))
+        result = write_image(store, spec, source, per_image, progress, path=image_path,
+                             image_id=iid)
+        extra = extras[i]
+        if extra is not None:
+            labels = write_labels(store, url, image_path, spec, result, extra.metadata.rois,
+                                  extra.label_kinds, per_image)
+            result = replace(result, labels=labels)
+        results.append(result)
     specs = [s for s, _ in images]
-    write_ome_group(store, specs, options.ngff_version, prefix)
+    write_ome_group(store, specs, options.ngff_version, prefix,
+                    [e.metadata if e is not None else None for e in extras])
     root = zarr.open_group(store, path=prefix, mode="r+", zarr_format=options.zarr_format)
     root.attrs.update(md.wrap(options.ngff_version, {"bioformats2raw.layout": 3}))
     return results

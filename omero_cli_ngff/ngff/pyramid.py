@@ -1,5 +1,6 @@
 """Where a finished chunk goes: into its shard's object (or, with Zarr v2, an object of its
-own), and, downsampled 2x2, into the partial chunk of the next level that contains it.
+own), and, downsampled 2x2 (mean; mode for labels), into the partial chunk of the next
+level that contains it.
 
 A partial chunk that receives its last piece is finished in turn, down to the bottom
 level of the pass, so no level is ever read back from the destination. A shard whose
@@ -10,6 +11,7 @@ resume record. Called from the encoder threads: thread-safe.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -55,7 +57,8 @@ class Pyramid:
 
     def __init__(self, target: Target, plan: ImagePlan, record: ResumeRecord,
                  encoder: sh.ChunkEncoder, dtype: np.dtype[Any], fill: Any,
-                 progress: ProgressCallback | None, pixels_done: int = 0) -> None:
+                 progress: ProgressCallback | None, pixels_done: int = 0,
+                 downsample: Callable[[np.ndarray], np.ndarray] = downsample_mean2) -> None:
         self.target, self.plan, self.record, self.encoder = target, plan, record, encoder
         self.options: WriteOptions = target.options
         self.dtype = dtype
@@ -64,6 +67,7 @@ class Pyramid:
         self.pixels_done = pixels_done
         self.pixels_total = sum(lv.n_pixels for lv in plan.levels)
         self.bottom = len(plan.levels) - 1      # the last level of the current pass
+        self.downsample = downsample
         self._lock = threading.Lock()
         self._partials: dict[tuple[int, Shape5], _Partial] = {}
         self._open: dict[Key, _OpenShard] = {}
@@ -74,7 +78,7 @@ class Pyramid:
         if write:
             self._write_chunk(k, chunk, data)
         if k < self.bottom:
-            self._feed(k + 1, k, chunk, downsample_mean2(data))
+            self._feed(k + 1, k, chunk, self.downsample(data))
 
     def unfinished(self) -> tuple[int, int]:
         """(partial chunks, open shards) left: both 0 after a pass that went well."""
@@ -128,10 +132,13 @@ class Pyramid:
         lv = self.plan.levels[k]
         y0, _, x0, _ = self.plan.levels[child_level].chunk_region(child)
         py, px = y0 // 2, x0 // 2
+        if py >= lv.size_y or px >= lv.size_x:  # the edge a level of floor(n / 2) drops
+            return
         parent: Shape5 = (*child[:3], py // lv.chunks[3], px // lv.chunks[4])
         if (k, *lv.shard_of(parent)) in self.record.done:
             return
         ry0, ry1, rx0, rx1 = lv.chunk_region(parent)
+        piece = piece[:ry1 - py, :rx1 - px]     # a level of floor(n / 2) drops the edge
         h, w = piece.shape
         with self._lock:
             part = self._partials.get((k, parent))

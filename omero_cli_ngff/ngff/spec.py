@@ -21,10 +21,12 @@ from typing import Any, Literal, Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import DTypeLike
 
+from ..model.annotations_meta import ImageMetadata
 from ..model.ngff_versions import ngff_version
 from ..model.pixel_types import OMERO_PIXEL_TYPES, UnsupportedPixelType
 from ..model.pixel_types import stored_dtype as _stored_dtype
 from ..model.records import PhysicalSize, RenderingInfo
+from ..model.rois import AREA_KINDS
 from .errors import InvalidSpecError, UnsupportedPixelTypeError
 
 AXES = ("t", "c", "z", "y", "x")
@@ -39,13 +41,27 @@ def stored_dtype(dtype: DTypeLike) -> np.dtype[Any]:
 
 
 @dataclass(frozen=True)
+class LabelInfo:
+    """What makes an ``ImageSpec`` a label image (NGFF ``image-label``): the colour and
+    the properties of each label value, the path of its image from the label group
+    (``source``), and the image's level sizes (y, x), full resolution first, which the
+    label pyramid matches (computed by 2x2 mode, never read from the source)."""
+
+    colors: tuple[tuple[int, tuple[int, int, int, int]], ...] = ()
+    properties: tuple[dict[str, Any], ...] = ()
+    source: str = "../../"
+    level_sizes: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
 class ImageSpec:
     """Everything the writer needs to know about one image, as plain values.
 
     ``dtype`` is a numpy dtype or an OMERO pixel type name (``"uint8"``, ``"float"``,
     ``"bit"``...). Physical sizes are ``records.PhysicalSize`` (value + OMERO unit) or
     None. ``rendering`` fills the NGFF ``omero`` block (channel labels, colours,
-    windows, default z/t); without it, neutral defaults are written.
+    windows, default z/t); without it, neutral defaults are written. ``label`` makes
+    it a label image (``image-label`` instead of ``omero``, 2x2 mode pyramid).
     """
 
     name: str
@@ -60,6 +76,7 @@ class ImageSpec:
     physical_z: PhysicalSize | None = None
     rendering: RenderingInfo | None = None
     dimension_order: str = "XYZCT"       # for OME-XML only; the array is always tczyx
+    label: LabelInfo | None = None       # a label image of another image
 
     def __post_init__(self) -> None:
         for n in ("size_x", "size_y", "size_c", "size_z", "size_t"):
@@ -189,3 +206,34 @@ class WriteResult:
     already_complete: bool = False
     tiles_read: int = 0
     levels_from_source: tuple[int, ...] = field(default=())
+    labels: LabelsResult | None = None      # the image's label image, if written
+
+    @property
+    def total_bytes(self) -> int:
+        """Bytes written for the image and its labels."""
+        return self.bytes_written + (self.labels.result.bytes_written if self.labels else 0)
+
+    @property
+    def total_objects(self) -> int:
+        """Objects written for the image and its labels."""
+        return self.objects_written + (self.labels.result.objects_written
+                                       if self.labels else 0)
+
+
+@dataclass(frozen=True)
+class LabelsResult:
+    """The label image written under an image: its name, how many label values (ROIs)
+    it holds, and what its write did."""
+
+    name: str
+    values: int
+    result: WriteResult
+
+
+@dataclass(frozen=True)
+class ImageExtras:
+    """What an image's copy carries besides pixels: its metadata (OME-XML) and which
+    shape kinds become labels (none: no labels)."""
+
+    metadata: ImageMetadata
+    label_kinds: tuple[str, ...] = AREA_KINDS

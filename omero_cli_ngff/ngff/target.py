@@ -157,7 +157,9 @@ class Target:
         group = zarr.open_group(self.store, path=self.path, mode="r+",
                                 zarr_format=self.options.zarr_format)
         paths = [str(lv.index) for lv in plan.levels]
-        group.attrs.update(md.image_attrs(spec, paths, self.options.ngff_version, image_id))
+        version = self.options.ngff_version
+        group.attrs.update(md.label_attrs(spec, paths, version) if spec.label is not None
+                           else md.image_attrs(spec, paths, version, image_id))
 
     def clean_partial_files(self) -> None:
         """LocalStore writes ``<key>.<uuid>.partial`` then renames; a kill leaves them."""

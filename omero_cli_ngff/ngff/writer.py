@@ -58,6 +58,7 @@ from zarr.abc.store import Store
 from . import codecs as cd
 from . import shards as sh
 from . import store as st
+from .downsample import downsample_mean2, downsample_mode2
 from .errors import InvalidSpecError, SourceError, WriterError
 from .layout import ImagePlan, chunks_in_flight, cpu_threads, plan_image
 from .pyramid import Pyramid
@@ -80,7 +81,8 @@ def plan_for(spec: ImageSpec, source: TileSource, options: WriteOptions) -> Imag
                       chunk_size=options.chunk_size, shard_size=options.shard_size,
                       shard_bytes=options.shard_bytes, min_level_size=options.min_level_size,
                       workers=options.workers, memory_budget=options.memory_budget,
-                      source_levels=levels)
+                      source_levels=levels,
+                      fixed_levels=spec.label.level_sizes if spec.label is not None else ())
 
 
 def write_image(dest: st.Dest, spec: ImageSpec, source: TileSource,
@@ -172,7 +174,8 @@ class ImageWriter:
         done = self.record.load() if state == "resume" else set()
         self.pyramid = Pyramid(
             self.target, self.plan, self.record, encoder, self.dtype, self.fill, self.progress_cb,
-            pixels_done=sum(self.plan.levels[k[0]].shard_pixels(k[1:]) for k in done))
+            pixels_done=sum(self.plan.levels[k[0]].shard_pixels(k[1:]) for k in done),
+            downsample=downsample_mode2 if self.spec.label is not None else downsample_mean2)
         self._write_passes()
         self.target.write_metadata(self.spec, self.plan, self.image_id)
         self.record.remove()

@@ -160,6 +160,52 @@ SCREEN_PLATES = (
 )
 
 
+# -- what a copy carries beyond pixels (omero_io/rois.py, image_metadata.py) ------------
+
+# Description and acquisition date of images (ms since the epoch, or null).
+IMAGE_DETAILS = (
+    "select i.id, i.description, i.acquisitionDate from Image i"
+    " where i.id in (:ids) order by i.id"
+)
+
+# ROIs per image (OMERO.web's child counts, written for Roi): which images have ROIs,
+# and how many, to cut the ROI reads into batches under the Ice message limit.
+ROI_COUNTS = (
+    "select roi.image.id, count(roi.id) from Roi roi"
+    " where roi.image.id in (:ids) group by roi.image.id"
+)
+
+# The sizes of the masks of images: a mask's bytes are width x height bits, the bulk
+# of a ROI answer (one row per mask, paged).
+MASK_SIZES = (
+    "select r.image.id, m.width, m.height from Mask m join m.roi r"
+    " where r.image.id in (:ids) order by m.id"
+)
+
+# The ROIs of images with their shapes (masks with their bytes) and the shapes'
+# transforms: the HQL of IRoi.findByImage (omero-blitz RoiI) for a list of images.
+ROIS_OF_IMAGES = (
+    "select distinct r from Roi r join r.image i join fetch r.shapes shapes"
+    " left outer join fetch shapes.transform"
+    " left outer join fetch r.folderLinks folderLinks"
+    " left outer join fetch folderLinks.parent folder"
+    " where i.id in (:ids) order by r.id asc"
+)
+
+# The annotations of images and of ROIs, every kind, as OMERO.web's annotation panel
+# reads them (links with their annotation; "{type}" is Image or Roi).
+ANNOTATIONS_OF = {
+    kind: (
+        f"select oal from {kind}AnnotationLink as oal"
+        " join fetch oal.details.creationEvent join fetch oal.details.owner"
+        " left outer join fetch oal.child as ch left outer join fetch oal.parent as pa"
+        " join fetch ch.details.creationEvent join fetch ch.details.owner"
+        " left outer join fetch ch.file as file where pa.id in (:ids) order by ch.ns"
+    )
+    for kind in ("Image", "Roi")
+}
+
+
 def named_queries() -> dict[str, str]:
     """Every query of this module by name (``IMAGE_IDS.Dataset`` for the entries of the
     tables; ``{type}`` left in, as the text the pedigree covers)."""

@@ -10,9 +10,10 @@ that show the forms). ``constructs`` finds them; tests/omero_io/test_query_pedig
 fails when a query has no entry or uses a construct none of its sources shows.
 
 Sources were read from: ome/omero-py (``src/omero/gateway/__init__.py``,
-``src/omero/plugins/fs.py``), ome/omero-web (``omeroweb/webclient/tree.py``),
-ome/omero-server (``src/main/java/ome/logic/AdminImpl.java``), ome/omero-mapr
-(``omero_mapr/tree.py``).
+``src/omero/plugins/fs.py``), ome/omero-web (``omeroweb/webclient/tree.py``,
+``omeroweb/api/api_query.py``), ome/omero-server (``src/main/java/ome/logic/AdminImpl.java``),
+ome/omero-mapr (``omero_mapr/tree.py``), ome/omero-blitz (``RoiI.java``, read from a fork's
+copy of it).
 """
 
 from __future__ import annotations
@@ -105,6 +106,16 @@ GROUP_LEADERS = Source(
     "AdminImpl.getLeaderOfGroupIds",
     "select g.id from ExperimenterGroup g join g.groupExperimenterMap m"
     " where m.owner = true and m.parent.id = g.id and m.child.id = :id")
+CHILD_COUNTS = Source(
+    "ome/omero-web", "omeroweb/api/api_query.py", "get_child_counts",
+    "select chl.parent.id, count(chl.id) from ProjectDatasetLink chl"
+    " where chl.parent.id in (:ids) group by chl.parent.id")
+FIND_BY_IMAGE = Source(
+    "ome/omero-blitz", "src/main/java/ome/services/blitz/impl/RoiI.java",
+    "RoiI.findByImage (IRoi; omero-cli-zarr's masks and omero-cli-transfer call it)",
+    "select distinct r from Roi r join r.image i join fetch r.shapes shapes"
+    " left outer join fetch r.folderLinks folderLinks"
+    " left outer join fetch folderLinks.parent folder where i.id = :id order by r.id asc")
 
 # Query name (queries.named_queries()) -> the sources whose forms it uses.
 PEDIGREE: dict[str, tuple[Source, ...]] = {
@@ -132,6 +143,12 @@ PEDIGREE: dict[str, tuple[Source, ...]] = {
     "CHANNELS": (CHANNEL_LABELS, LINEAGE),
     "GROUP_DEFAULTS": (ANNOTATIONS, TAGS, IMAGES),
     "GROUP_MEMBERS": (GROUP_LEADERS, LINEAGE, SHARES),
+    "IMAGE_DETAILS": (LINEAGE, SHARES),
+    "ROI_COUNTS": (CHILD_COUNTS,),
+    "MASK_SIZES": (CHANNEL_LABELS, LINEAGE),
+    "ROIS_OF_IMAGES": (FIND_BY_IMAGE, LINEAGE),
+    "ANNOTATIONS_OF.Image": (ANNOTATIONS,),
+    "ANNOTATIONS_OF.Roi": (ANNOTATIONS,),
 }
 
 

@@ -1,11 +1,17 @@
-"""One OMERO image -> one OME-Zarr image: spec from the record, tiles from OMERO."""
+"""One OMERO image -> one OME-Zarr image: spec from the record, tiles from OMERO, and what
+OMERO knows beyond pixels (ROIs as labels, annotations in the OME-XML) from a batched
+reader of the images' metadata."""
 
 from __future__ import annotations
 
 import threading
 
+from ..model.annotations_meta import MetadataChoices
 from ..model.records import ImageRecord
-from ..ngff.spec import ImageSpec, WriteOptions
+from ..model.rois import LABEL_CHOICES
+from ..ngff.spec import ImageExtras, ImageSpec, WriteOptions
+from ..omero_io.image_metadata import MetadataReader
+from ..omero_io.query import QueryRunner
 from ..omero_io.rendering import rendering_info
 from ..omero_io.tile_source import OmeroTileSource
 
@@ -24,17 +30,33 @@ def image_spec(record: ImageRecord, rendering=None) -> ImageSpec:
 SERIES_PATH = "0"
 
 
-def convert_image(conn, record: ImageRecord, target, options: WriteOptions, progress=None):
+def convert_image(conn, record: ImageRecord, target, options: WriteOptions, progress=None,
+                  extras: ImageExtras | None = None):
     """Write one image to `target` (a zarr store or URL) as a bioformats2raw-layout root
-    whose series `0/` is the image; returns the image's WriteResult."""
+    whose series `0/` is the image, with its ROIs as labels and its metadata in the
+    OME-XML when `extras` has them; returns the image's WriteResult."""
     from ..ngff.ome_xml import write_bioformats2raw
 
     # The source first: it says clearly when the server is still building a pyramid.
     with OmeroTileSource(conn, record) as source:
         spec = image_spec(record, rendering_info(conn, record))
         (result,) = write_bioformats2raw(target, [(spec, source)], options, progress,
-                                         image_ids=[record.id])
+                                         image_ids=[record.id], extras=[extras])
     return result
+
+
+def metadata_reader(conn, records: list[ImageRecord],
+                    choices: MetadataChoices) -> MetadataReader:
+    """The reader of the images' ROIs and annotations, batched (omero_io)."""
+    return MetadataReader(QueryRunner(conn), [r.id for r in records], choices)
+
+
+def extras_of(reader: MetadataReader | None, record: ImageRecord,
+              choices: MetadataChoices) -> ImageExtras | None:
+    """What the image's copy carries besides pixels (None without a reader)."""
+    if reader is None:
+        return None
+    return ImageExtras(reader.get(record.id), LABEL_CHOICES[choices.labels])
 
 
 def convert_plate(conn, layout, records: dict, target, options: WriteOptions,

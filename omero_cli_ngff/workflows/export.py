@@ -1,7 +1,8 @@
 """`export`: convert every image under the objects into OME-Zarr at a destination.
 
 Each image becomes `<id>.ome.zarr/`: a bioformats2raw-layout root whose series `0/` is
-the multiscales image, beside `OME/METADATA.ome.xml`. Plates and screens become one NGFF
+the multiscales image (its ROIs as NGFF labels under `0/labels/`), beside
+`OME/METADATA.ome.xml` (with the image's ROIs and annotations). Plates and screens become one NGFF
 plate per OMERO plate, `plate-<id>.ome.zarr/` (rows, columns, wells, fields,
 acquisitions). A failing image or plate does not stop the others; a rerun resumes what
 was interrupted and finds complete images complete.
@@ -22,6 +23,7 @@ from typing import Any
 
 from .. import exit_codes
 from ..errors import NotFound
+from ..model.annotations_meta import MetadataChoices
 from ..model.naming import image_names, plate_names
 from ..model.objects import ObjectRef
 from ..model.plate_layout import PlateLayout
@@ -29,10 +31,11 @@ from ..model.records import ImageRecord
 from ..model.reporting import Reporter
 from ..ngff.spec import WriteOptions, WriteResult
 from ..omero_io import identity, targets
+from ..omero_io.image_metadata import MetadataReader
 from ..omero_io.plates import load_layouts, plates_of_screens
 from ..omero_io.query import QueryRunner
 from ..storage import ownership
-from .convert import convert_image, convert_plate
+from .convert import convert_image, convert_plate, extras_of, metadata_reader
 from .failures import describe, exit_code_of, is_connection_lost, summary_code
 from .spool import finish_local_run, start_local_run
 
@@ -45,6 +48,7 @@ class ExportOptions:
     refs: list[ObjectRef]
     write: WriteOptions
     name_by: str = "id"                  # "id" or "name"
+    metadata: MetadataChoices = field(default_factory=MetadataChoices)
     adopt: bool = False                  # take roots holding data without a record
 
 
@@ -87,14 +91,26 @@ def export(session: Any, options: ExportOptions, dest: Any,
     for ref in missing:
         reporter.warn(f"{ref}: not found, or not readable by this user")
     result = ExportResult(missing=missing)
+    singles = [job.records[0] for job in jobs if job.layout is None]
+    reader = metadata_reader(session.conn, singles, options.metadata) if singles else None
+    # the writer never overwrites: ownership clears a root that --overwrite may replace
+    writing = _Writing(replace(options, write=replace(options.write, overwrite=False)),
+                       reader)
     local = start_local_run(reporter)
     try:
         own = _owning(dest, identity.database_uuid(session.conn), local.run_id, options)
-        _export_all(session.conn, jobs, dest, replace(options.write, overwrite=False),
-                    reporter, result, own)
+        _export_all(session.conn, jobs, dest, writing, reporter, result, own)
     finally:
         finish_local_run(local)
     return result
+
+
+@dataclass
+class _Writing:
+    """How to write each job: the options and the reader of the images' metadata."""
+
+    options: ExportOptions
+    reader: MetadataReader | None
 
 
 Own = Callable[["Job"], None]
@@ -142,7 +158,7 @@ def plan_jobs(conn: Any, refs: list[ObjectRef], name_by: str
     return jobs, plated.missing + singles.missing
 
 
-def _export_all(conn: Any, jobs: list[Job], dest: Any, options: WriteOptions,
+def _export_all(conn: Any, jobs: list[Job], dest: Any, options: _Writing,
                 reporter: Reporter, result: ExportResult, own: Own) -> None:
     with reporter.progress() as progress:
         overall = progress.add_task("images", total=sum(len(j.records) for j in jobs))
@@ -169,7 +185,7 @@ def _export_all(conn: Any, jobs: list[Job], dest: Any, options: WriteOptions,
             progress.advance(overall, len(job.records))
 
 
-def _written(conn: Any, job: Job, dest: Any, options: WriteOptions, update: Any,
+def _written(conn: Any, job: Job, dest: Any, options: _Writing, update: Any,
              started: float, result: ExportResult) -> None:
     written = _write(conn, job, dest, options, update)
     seconds = (time.monotonic() - started) / max(1, len(written))
@@ -200,16 +216,19 @@ def _failed(job: Job, dest: Any, err: Exception, started: float, reporter: Repor
                                      seconds=time.monotonic() - started))
 
 
-def _write(conn: Any, job: Job, dest: Any, options: WriteOptions,
+def _write(conn: Any, job: Job, dest: Any, how: _Writing,
            progress: Any) -> list[tuple[ImageRecord, str, WriteResult]]:
     """[(record, path of its multiscales group, WriteResult)] for one job."""
     store = dest.zarr_store(job.name)
+    options = how.options.write
     if job.layout is None:
         record = job.records[0]
+        extras = extras_of(how.reader, record, how.options.metadata)
         if not record.has_pixels:
             raise NotFound(f"Image:{record.id} has no pixels")
         return [(record, f"{job.name}/0",
-                 convert_image(conn, record, store, options, progress=progress))]
+                 convert_image(conn, record, store, options, progress=progress,
+                               extras=extras))]
     by_id = {r.id: r for r in job.records}
     written = convert_plate(conn, job.layout, by_id, store, options, progress=progress)
     return [(by_id[image_id], f"{job.name}/{path}", res)

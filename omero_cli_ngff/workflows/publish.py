@@ -25,6 +25,7 @@ from ..model.records import ImageRecord
 from ..model.reporting import Progress, Reporter
 from ..ngff.spec import WriteResult
 from ..omero_io import annotations, identity, targets
+from ..omero_io.image_metadata import MetadataReader
 from ..omero_io.query import QueryRunner
 from ..omero_io.refusals import require_writable
 from ..storage import failpoints, ownership
@@ -33,7 +34,7 @@ from ..storage.claims import CLAIMS_DIR, Claims
 from ..storage.local_runs import LocalRun
 from ..storage.locate import Locations
 from ..storage.probe import Prober
-from .convert import convert_image
+from .convert import convert_image, extras_of, metadata_reader
 from .failures import describe, exit_code_of, is_connection_lost
 from .old_copies import OldCopies, Outcome, foreign_copy_evidence
 from .plan import (
@@ -78,6 +79,7 @@ class Publish:
         self._left: dict[int, annotations.DuplicatesLeft] = {}   # duplicates not deleted
         self._above: ownership.Above = {}     # the records above roots, while planning
         self.claims: Claims | None = None
+        self.metadata: MetadataReader | None = None      # ROIs, annotations (run)
 
     @property
     def conn(self) -> Any:
@@ -151,9 +153,12 @@ class Publish:
                 check_ranges=self.options.write.ngff_version != "0.4")
             for warning in report.warnings:
                 self.reporter.warn(warning)
+        busy = [p for p in plans if p.busy]
+        self.metadata = metadata_reader(self.conn, [p.record for p in busy if p.action in WORK],
+                                        self.options.metadata)
         self.local = start_local_run(self.reporter)
         try:
-            result.rows = self.execute(plans, [p for p in plans if p.busy])
+            result.rows = self.execute(plans, busy)
         finally:
             finish_local_run(self.local)
         return result
@@ -359,7 +364,7 @@ class Publish:
             self._forget(plan)
         status = "published" if plan.action == PUBLISH else "updated"
         return PublishRow(plan, status, _message(*notes, *(f.describe() for f in plan.foreign)),
-                          bytes=result.bytes_written)
+                          bytes=result.total_bytes)
 
     def _forget(self, plan: PublishPlan) -> None:
         if plan.journal is not None or plan.action in (PUBLISH, UPDATE):
@@ -373,14 +378,15 @@ class Publish:
             tracker.set(plan.image_id, p.bytes_written)
 
         try:
+            extras = extras_of(self.metadata, plan.record, self.options.metadata)
             # storage errors the writer lets through (its root group) as one line
             with self.dest.translate_errors("writing " + self.dest.join(plan.root)):
                 result = convert_image(self.conn, plan.record,
                                        self.dest.zarr_store(plan.root), self.options.write,
-                                       progress=update)
+                                       progress=update, extras=extras)
         finally:
             progress.remove_task(task)
-        tracker.set(plan.image_id, result.bytes_written)
+        tracker.set(plan.image_id, result.total_bytes)
         return result
 
     def check(self, plan: PublishPlan) -> None:

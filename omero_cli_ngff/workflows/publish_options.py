@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from ..model.annotations_meta import MetadataChoices
 from ..model.objects import ObjectRef
 from ..ngff.spec import WriteOptions
 
@@ -19,3 +20,5 @@ class PublishChoices:
     dry_run: bool = False           # plan only
     allow_private: bool = False     # publish images of private groups too
     adopt: bool = False             # take data found without an ownership record
+    # ROIs as labels, annotations in the OME-XML (local conversion only)
+    metadata: MetadataChoices = field(default_factory=MetadataChoices)

@@ -1,13 +1,13 @@
 """`verify`: is every published copy sound?
 
-Plan -> check -> (fix). The OMERO side is a few batched queries (targets, annotations);
-the checks of each image (HTTP reads, validation, tiles compared with OMERO's) run in a
-small thread pool. Nothing is changed unless fixing is asked for, and then only on
-definite evidence that is not transient (`judge`): the metadata answering 404 twice,
-a little apart, or data proven wrong (Zarr metadata of something that is no image,
-shape or pixel type contradicting OMERO, pixels that differ). An answer that does not
-parse (an HTML page: a proxy's or CDN's), a 5xx, a time-out is "unknown": reported,
-never fixed. Data is never deleted.
+Plan -> check -> (fix). The OMERO side is a few batched queries (targets, annotations,
+ROIs); the checks of each image (HTTP reads, validation, tiles compared with OMERO's,
+labels compared with OMERO's ROIs: verify_labels) run in a small thread pool. Nothing
+is changed unless fixing is asked for, and then only on definite evidence that is not
+transient (`judge`): the metadata answering 404 twice, a little apart, or data proven
+wrong (Zarr metadata of something that is no image, shape or pixel type contradicting
+OMERO, pixels that differ). An answer that does not parse (an HTML page: a proxy's or
+CDN's), a 5xx, a time-out is "unknown": reported, never fixed. Data is never deleted.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from .failures import is_connection_lost
 from .origin import Home
 from .orphans import Orphan, find_orphans
 from .plan import check_namespace
+from .verify_labels import check_labels, roi_reader
 
 log = logging.getLogger(__name__)
 
@@ -133,9 +134,11 @@ def verify(session: Any, refs: list[ObjectRef], options: VerifyOptions,
 
 
 def verify_image(conn: Any, record: ImageRecord, copies: list[PublishedCopy],
-                 options: VerifyOptions) -> ImageReport:
-    """Every check of one image; never raises for a problem of the data."""
+                 options: VerifyOptions, rois: Any = None) -> ImageReport:
+    """Every check of one image; never raises for a problem of the data. `rois`: the
+    reader of the images' ROIs (verify_labels), None: labels not checked."""
     report = ImageReport(record, copies)
+    roi_list = rois.get(record.id).rois if rois is not None else None
     parsed, report.problems = check_annotations(copies, options.namespace)
     checked: dict[str, list[Problem]] = {}
     for pc in parsed:
@@ -150,7 +153,7 @@ def verify_image(conn: Any, record: ImageRecord, copies: list[PublishedCopy],
             continue
         assert pc.url is not None
         if pc.url not in checked:
-            checked[pc.url] = _check_remote(conn, record, pc, options)
+            checked[pc.url] = _check_remote(conn, record, pc, options, roi_list)
         for problem in checked[pc.url]:
             report.problems.append(_for_annotation(problem, pc.annotation_id))
     return report
@@ -165,7 +168,7 @@ def _for_annotation(problem: Problem, annotation_id: int) -> Problem:
 
 
 def _check_remote(conn: Any, record: ImageRecord, pc: ParsedCopy,
-                  options: VerifyOptions) -> list[Problem]:
+                  options: VerifyOptions, rois: Optional[list] = None) -> list[Problem]:
     assert pc.url is not None and pc.version is not None
     try:
         remote, problems = published_copy.check_data(pc.url, pc.version, pc.annotation_id,
@@ -175,6 +178,8 @@ def _check_remote(conn: Any, record: ImageRecord, pc: ParsedCopy,
         problems += check_agreement(record, remote)
         if options.sample > 0 and not any(p.code == "shape-mismatch" for p in problems):
             problems += _check_pixels(conn, record, remote, options)
+        if rois is not None:
+            problems += check_labels(rois, pc.url, pc.version, options.policy, options.seed)
         return problems
     except Exception as err:  # a check that broke: report it, keep going
         if is_connection_lost(err):    # OMERO is gone: nothing more can be checked
@@ -209,10 +214,11 @@ def run_checks(conn: Any, images: list[ImageRecord], published: dict[int, list[P
             reports[record.id] = ImageReport(record)
     if not todo:
         return [reports[r.id] for r in images]
+    rois = roi_reader(conn, [record for record, _ in todo])
     with reporter.progress() as progress:
         task = progress.add_task("Verifying", total=len(todo))
         with ThreadPoolExecutor(max_workers=max(1, min(WORKERS, len(todo)))) as pool:
-            futures = [pool.submit(verify_image, conn, record, copies, options)
+            futures = [pool.submit(verify_image, conn, record, copies, options, rois)
                        for record, copies in todo]
             for future in futures:
                 report = future.result()

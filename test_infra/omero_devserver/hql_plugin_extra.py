@@ -1,6 +1,6 @@
-"""Query patterns of the plugin's channel and group-defaults queries (omero_cli_ngff
-``omero_io/queries.py``: CHANNELS, GROUP_DEFAULTS, GROUP_MEMBERS), registered into the
-table of ``hql.py``."""
+"""Query patterns of the plugin's channel, group-defaults and image-details queries
+(omero_cli_ngff ``omero_io/queries.py``: CHANNELS, GROUP_DEFAULTS, GROUP_MEMBERS,
+IMAGE_DETAILS), registered into the table of ``hql.py``."""
 
 from __future__ import annotations
 
@@ -66,4 +66,20 @@ def group_members(q: Query):
             if gid in ids:
                 rows.append(Row([to_rtype(gid), to_rtype(user.id),
                                  omero.rtypes.rbool(gid in user.leads)]))
+    return rows
+
+
+@pattern("IMAGE_DETAILS",
+         r"select i\.id, i\.description, i\.acquisitionDate from Image i"
+         r" where i\.id in \(:ids\) order by i\.id")
+def image_details(q: Query):
+    """Image.description is text, Image.acquisitionDate a timestamp (omero-model
+    ``acquisition.ome.xml``): projected, they come as RString and RTime (ms), or null."""
+    rows = []
+    for img in (q.get("Image", i) for i in sorted(set(q.ids()))):
+        if img is None:
+            continue
+        date = omero.rtypes.rtime(img.acquisition_date) if img.acquisition_date else None
+        rows.append(Row([to_rtype(img.id), to_rtype(img.description), date],
+                        img.owner, img.group))
     return rows

@@ -14,7 +14,12 @@ Each pattern is a form that OMERO's own code sends (source named at each):
   need the transforms, which come back unloaded otherwise;
 - ``ROI_COUNTS`` (batched): OMERO.web ``api_query.get_child_counts`` (``select
   chl.parent.id, count(chl.id) from X chl where chl.parent.id in (:ids) group by
-  chl.parent.id``), written for Roi and its image.
+  chl.parent.id``), written for Roi and its image;
+- ``MASK_SIZES`` (batched, the plugin's): a projection of the geometry of Mask shapes,
+  the forms of omero-py ``ImageWrapper.getChannelLabels`` (projection, ``join``,
+  ``order by``) over a list of images. ``from Mask`` names the concrete class: Mask's
+  ``width``/``height`` are its own fields in omero-model ``roi.ome.xml`` (Shape has
+  none), and HQL resolves a subclass entity's own properties.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import re
 from typing import Callable, List
 
 import omero
-from omero.rtypes import rlong
+from omero.rtypes import rdouble, rlong
 
 from . import roi_model
 from .hql import TABLE, Query, Row, pattern
@@ -136,3 +141,19 @@ def roi_counts(q: Query):
         if n:
             rows.append(Row([rlong(image_id), rlong(n)]))
     return rows
+
+
+@pattern("MASK_SIZES",
+         r"select r\.image\.id, m\.width, m\.height from Mask m join m\.roi r"
+         r" where r\.image\.id in \(:ids\) order by m\.id")
+def mask_sizes(q: Query):
+    images = (q.cat.images.get(i) for i in set(q.ids()))
+    rows = []
+    for roi in _visible_rois(q, (r for img in images if img is not None for r in img.rois)):
+        for shape in roi.shapes:
+            if shape.kind == "Mask":
+                rows.append((shape.id, Row([rlong(roi.image_id),
+                                            rdouble(shape.fields["width"]),
+                                            rdouble(shape.fields["height"])],
+                                           roi.owner, roi.group)))
+    return [row for _, row in sorted(rows, key=lambda r: r[0])]
