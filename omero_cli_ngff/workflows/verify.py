@@ -168,7 +168,7 @@ def _for_annotation(problem: Problem, annotation_id: int) -> Problem:
 
 
 def _check_remote(conn: Any, record: ImageRecord, pc: ParsedCopy,
-                  options: VerifyOptions, rois: Optional[list] = None) -> list[Problem]:
+                  options: VerifyOptions, rois: list | None = None) -> list[Problem]:
     assert pc.url is not None and pc.version is not None
     try:
         remote, problems = published_copy.check_data(pc.url, pc.version, pc.annotation_id,
