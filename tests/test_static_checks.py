@@ -17,7 +17,8 @@ LINTED = [
     "omero_cli_ngff/commands", "omero_cli_ngff/remote", "omero_cli_ngff/__init__.py",
     "omero_cli_ngff/__main__.py",
     "tests/ngff", "tests/model", "tests/checks", "tests/remote", "tests/golden",
-    "tests/cli", "tests/helpers", "tests/setup", "tests/conftest.py", "tests/test_import_layers.py",
+    "tests/cli", "tests/helpers", "tests/setup", "tests/conftest.py",
+    "tests/test_import_layers.py",
     "tests/test_code_shape.py", "tests/test_static_checks.py",
 ]
 

@@ -33,7 +33,8 @@ def cells(row: ExportRow) -> list:
     labels = res.labels.values if res and res.labels else ""
     return [row.image.id, row.image.name, row.status, row.target,
             len(res.level_shapes) if res else "", labels,
-            res.total_objects if res else "", res.total_bytes if res else "", round(row.seconds, 2), row.message]
+            res.total_objects if res else "", res.total_bytes if res else "",
+            round(row.seconds, 2), row.message]
 
 
 def render(out: Renderer, result: ExportResult, dest_url: str) -> None:

@@ -26,8 +26,7 @@ from ..model.pixel_types import NGFF_TO_SYMBOL, ngff_length
 from . import metadata as md
 from . import store as st
 from .errors import UnsupportedPixelTypeError
-from .spec import (ImageExtras, ImageSpec, ProgressCallback, TileSource, WriteOptions,
-                   WriteResult)
+from .spec import ImageExtras, ImageSpec, ProgressCallback, TileSource, WriteOptions, WriteResult
 from .writer import open_collection, write_image
 
 if TYPE_CHECKING:

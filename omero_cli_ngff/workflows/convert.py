@@ -105,7 +105,7 @@ class _OneSourceAtATime:
                 self.source, self.record = OmeroTileSource(self.conn, record), record
             return self.source
 
-    def lazy(self, record) -> "_LazySource":
+    def lazy(self, record) -> _LazySource:
         return _LazySource(self, record)
 
     def close(self):

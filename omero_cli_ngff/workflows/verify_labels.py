@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -36,7 +36,7 @@ def roi_reader(conn: Any, records: list[ImageRecord]) -> MetadataReader:
 
 
 def check_labels(rois: list[RoiRecord], url: str, version: str,
-                 policy: Optional[HttpPolicy] = None, seed: int = 0) -> list[Problem]:
+                 policy: HttpPolicy | None = None, seed: int = 0) -> list[Problem]:
     """Problems of the label image of the copy at ``url`` (an image group)."""
     expected = [[v.roi.id for v in label_values(rois, kinds)] for kinds in KIND_CHOICES]
     try:
@@ -67,7 +67,7 @@ def check_labels(rois: list[RoiRecord], url: str, version: str,
     return problems
 
 
-def _compare_roi(label: Any, roi_id: int, value: int, overlap: Optional[int],
+def _compare_roi(label: Any, roi_id: int, value: int, overlap: int | None,
                  shapes: list[ShapeRecord], url: str) -> list[Problem]:
     """The ROI's shapes on the plane of its first shape, in (a window of) their box."""
     the_z, the_t = shapes[0].the_z or 0, shapes[0].the_t or 0
