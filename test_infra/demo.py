@@ -5,8 +5,8 @@ then locate and verify it, with the commands an admin would type.
 
 Starts the OMERO dev server (seeded demo catalogue) and fake-gcs-server on free ports,
 runs `omero-ngff publish / locate / verify` as subprocesses (the console script: the
-`omero` launcher refuses root), reads one published image back with ome-zarr-py, and
-stops both servers, or keeps them until Ctrl-C with --serve.
+`omero` launcher refuses root), reads one published image back with ome-zarr-py, then
+its ROIs as NGFF labels, and stops both servers, or keeps them until Ctrl-C with --serve.
 """
 
 from __future__ import annotations
@@ -90,7 +90,29 @@ def demo(store, server, workdir: Path, codes: list[int]) -> list[str]:
         "print([level.shape for level in image.data])")
     print(snippet)
     codes.append(subprocess.run([sys.executable, "-c", snippet], env=env).returncode)
+    banner("and the ROIs, as NGFF labels beside the pixels")
+    codes.append(read_labels(url, env))
     return login
+
+
+LABELS_SNIPPET = """\
+import numpy as np
+from ome_zarr.io import parse_url
+from ome_zarr.reader import Label, Reader
+nodes = list(Reader(parse_url({url!r}))())
+label = next(n for n in nodes if any(isinstance(s, Label) for s in n.specs))
+attrs = label.zarr.root_attrs.get("ome", label.zarr.root_attrs)["image-label"]
+names = {{p["label-value"]: p.get("omero:name", "overlap") for p in attrs["properties"]}}
+data = np.asarray(label.data[0])
+for value, count in zip(*np.unique(data[data > 0], return_counts=True)):
+    print(f"label {{value}} ({{names[int(value)]}}): {{count}} pixels")"""
+
+
+def read_labels(url: str, env: dict) -> int:
+    """A scientist reads the ROIs of the first image back as labels with ome-zarr-py."""
+    snippet = LABELS_SNIPPET.format(url=url)
+    print(snippet)
+    return subprocess.run([sys.executable, "-c", snippet], env=env).returncode
 
 
 def main(argv=None) -> int:

@@ -11,7 +11,6 @@ from skimage.draw import polygon as sk_polygon
 
 from omero_cli_ngff.ngff import validate
 from omero_cli_ngff.ngff.ome_metadata import metadata_of
-
 from tests.helpers.export import run_export
 
 pytestmark = pytest.mark.devserver

@@ -1,6 +1,7 @@
 """ROIs and annotations of many images, read in batches (omero_io/image_metadata.py,
 rois.py) from the dev server's ROI catalogue (test_infra/catalogues/rois.yaml)."""
 
+import contextlib
 from datetime import datetime, timezone
 
 import pytest
@@ -15,18 +16,14 @@ pytestmark = pytest.mark.devserver
 
 
 @pytest.fixture(scope="module")
-def cat(omero_rois_server):
-    return omero_rois_server.catalogue
-
-
-@pytest.fixture(scope="module")
 def alice(omero_rois_server):
-    conn = omero_rois_server.connect("alice")
-    yield conn
-    conn.close()
+    """A session of the owner of the catalogue's images (closed at the end)."""
+    with contextlib.closing(omero_rois_server.connect("alice")) as conn:
+        yield conn
 
 
-def test_every_shape_and_annotation_as_the_catalogue_says(alice, cat):
+def test_every_shape_and_annotation_as_the_catalogue_says(alice, omero_rois_server):
+    cat = omero_rois_server.catalogue
     meta = MetadataReader(QueryRunner(alice), [1]).get(1)
     assert meta.description == "every shape type and every annotation type"
     assert meta.acquisition_date == datetime(2024, 5, 1, 10, tzinfo=timezone.utc)
