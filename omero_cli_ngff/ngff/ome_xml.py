@@ -13,6 +13,7 @@ everything under it is complete.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -86,7 +87,27 @@ def ome_xml(images: Sequence[ImageSpec],
     """OME-XML text describing ``images`` (and their ``metadata``)."""
     from ome_types import to_xml
 
-    return to_xml(ome_model(images, metadata))
+    return to_xml(_xml_safe(ome_model(images, metadata)))
+
+
+# Characters XML 1.0 cannot hold (names and annotations in OMERO may): shown as \xNN.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_safe(value: Any) -> Any:
+    """`value` (an OME model, or anything in one) with every string XML can hold."""
+    if isinstance(value, str):
+        return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    if isinstance(value, list):
+        return [_xml_safe(v) for v in value]
+    fields = getattr(type(value), "model_fields", None)
+    if fields:
+        for name in fields:
+            item = getattr(value, name, None)
+            safe = _xml_safe(item)
+            if safe is not item and safe != item:
+                setattr(value, name, safe)
+    return value
 
 
 def write_ome_group(store: Store, images: Sequence[ImageSpec], version: str,

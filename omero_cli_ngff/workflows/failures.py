@@ -45,6 +45,9 @@ CONNECTION_LOST = {
     "omero.SessionException": "the OMERO session is gone (closed or expired)",
     "omero.ClientError": "no OMERO session",
 }
+# Subclasses of those that say nothing about the connection: a command the server
+# answered with ERR (Delete2 refused, e.g. on a read-only server) is a ClientError.
+NOT_LOST = {"omero.CmdError"}
 
 
 def _chain(err: BaseException) -> Iterator[BaseException]:
@@ -66,7 +69,10 @@ def connection_lost(err: BaseException) -> str | None:
     """What happened to OMERO when `err` (or an error it came from) says it is gone
     ("the connection to OMERO was lost (Ice.ConnectionLostException)"), else None."""
     for link in _chain(err):
-        for name in _qualified_names(link):
+        names = list(_qualified_names(link))
+        if NOT_LOST.intersection(names):
+            continue
+        for name in names:
             if name in CONNECTION_LOST:
                 cls = type(link)
                 return f"{CONNECTION_LOST[name]} ({cls.__module__}.{cls.__name__})"
