@@ -7,6 +7,13 @@ conversions). Placeholders:
     {ngff_version} {image_id} {image_name} {fileset_id} {series} {owner} {group}
     {repo_path}
 
+A plate is one copy (an NGFF plate; a field's group is ``<root>/<row>/<col>/<field>``)
+whose root comes from the template too (``plate_template``): a template that names
+``{plate_id}`` or ``{plate_name}`` is used as it is, with ``{ngff_version}``
+``{plate_id}`` ``{plate_name}`` ``{screen_id}`` ``{owner}`` ``{group}``; any other
+template keeps its folder and names the plate ``plate-{plate_id}`` with its suffix
+(the default gives ``{ngff_version}/plate-{plate_id}.ome.zarr``).
+
 Results are relative, '/'-separated paths that never leave the destination: a result
 that is absolute or contains '..' is refused with a usage error.
 
@@ -21,6 +28,7 @@ import re
 import string
 import urllib.parse
 from collections.abc import Callable
+from functools import partial
 
 from .. import exit_codes
 from ..errors import NgffError, UsageError
@@ -28,7 +36,10 @@ from .naming import safe_name
 from .records import ImageRecord
 
 PLACEHOLDERS = ("ngff_version", "image_id", "image_name", "fileset_id", "series",
-                "owner", "group", "repo_path")
+                "owner", "group", "repo_path", "plate_id", "plate_name", "screen_id")
+PLATE_PLACEHOLDERS = ("ngff_version", "plate_id", "plate_name", "screen_id", "owner",
+                      "group")
+PLATE_NAMES = {"plate_id", "plate_name"}
 DEFAULT_TEMPLATE = "{ngff_version}/{image_id}.ome.zarr"
 DEFAULT_REMOTE_TEMPLATE = "{ngff_version}/{repo_path}.zarr"
 SUFFIXES = (".ome.zarr", ".zarr")
@@ -68,7 +79,8 @@ def check_template(template: str, per_image: bool = True) -> None:
     names = set(fields(template))
     if not template.strip():
         raise TemplateError("--path-template is empty")
-    if per_image and not names & {"image_id", "image_name", "repo_path", "fileset_id"}:
+    if per_image and not names & {"image_id", "image_name", "repo_path", "fileset_id",
+                                  *PLATE_NAMES}:
         raise TemplateError(f"--path-template {template!r} would put every image in the "
                             "same place: use {image_id}")
     if not per_image and not names & {"repo_path", "fileset_id"}:
@@ -93,7 +105,61 @@ def values(record: ImageRecord, ngff_version: str) -> dict[str, object]:
         "owner": _Lazy(lambda: safe_name(record.owner or str(record.owner_id))),
         "group": _Lazy(lambda: safe_name(record.group or str(record.group_id))),
         "repo_path": _Lazy(lambda: _repo_path(record)),
+        **{name: _Lazy(partial(_not_a_field, record, name))
+           for name in ("plate_id", "plate_name", "screen_id")},
     }
+
+
+def _not_a_field(record: ImageRecord, name: str) -> object:
+    raise MissingValue(f"Image:{record.id} is not a field of a plate (the template "
+                       f"needs {{{name}}})")
+
+
+def plate_template(template: str) -> str:
+    """The template of plate roots that goes with an image template (module docstring)."""
+    names = set(fields(template))
+    if names & PLATE_NAMES:
+        return template
+    folder, _, leaf = template.replace("\\", "/").rpartition("/")
+    _, suffix = _split_suffix(leaf)
+    return (folder + "/" if folder else "") + "plate-{plate_id}" + suffix
+
+
+def render_plate(template: str, plate_id: int, plate_name: str, screen_id: int | None,
+                 first: ImageRecord, ngff_version: str) -> str:
+    """The root of a plate's copy (``first``: a field, for {owner} and {group})."""
+    plate_tpl = plate_template(template)
+    wrong = [n for n in fields(plate_tpl) if n not in PLATE_PLACEHOLDERS]
+    if wrong:
+        raise TemplateError(f"--path-template {template!r}: {{{wrong[0]}}} cannot name a "
+                            "plate; use {plate_id} (see the README, Plates)")
+
+    def screen() -> int:
+        if screen_id is None:
+            raise MissingValue(f"Plate:{plate_id} is in no screen (the template needs "
+                               "{screen_id})")
+        return screen_id
+
+    found = values(first, ngff_version)
+    return safe_relpath(plate_tpl.format(
+        ngff_version=ngff_version, plate_id=plate_id,
+        plate_name=_Lazy(lambda: safe_name(plate_name)), screen_id=_Lazy(screen),
+        owner=found["owner"], group=found["group"]), template)
+
+
+def field_group(root: str, field_path: str) -> str:
+    """A plate field's image group (``root/A/1/0``)."""
+    return f"{root}/{field_path}"
+
+
+def plate_root_of_field(relpath: str) -> tuple[str, str] | None:
+    """(plate root, ``A/1/0``) for a field group's path, None for anything else."""
+    parts = relpath.rstrip("/").split("/")
+    if len(parts) < 4 or not parts[-1].isdigit():
+        return None
+    if not all(p.isalnum() for p in parts[-3:-1]):
+        return None
+    return "/".join(parts[:-3]), "/".join(parts[-3:])
 
 
 def _need(value: int | None, record: ImageRecord, name: str) -> int:

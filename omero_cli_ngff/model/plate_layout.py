@@ -22,10 +22,28 @@ class PlateLayout:
     columns: list[str]
     wells: list[WellLayout] = field(default_factory=list)
     acquisitions: list[dict[str, Any]] = field(default_factory=list)   # NGFF acquisition dicts
+    screen_id: int | None = None       # the first screen it is in (None: in none)
 
     @property
     def image_ids(self) -> list[int]:
         return [image_id for well in self.wells for image_id, _ in well.fields]
+
+    def field_paths(self, usable: set[int] | None = None) -> dict[int, str]:
+        """Image id -> its field group in the NGFF plate (``A/1/0``): fields numbered
+        in well-sample order, counting only ``usable`` images (those with pixels)."""
+        out: dict[int, str] = {}
+        for well in self.wells:
+            index = 0
+            for image_id, _ in well.fields:
+                if usable is not None and image_id not in usable:
+                    continue
+                out[image_id] = f"{well.row}/{well.column}/{index}"
+                index += 1
+        return out
+
+    def well_of(self, image_id: int) -> WellLayout | None:
+        return next((w for w in self.wells if any(i == image_id for i, _ in w.fields)),
+                    None)
 
 
 def axis_names(count: int, convention: str | None) -> list[str]:

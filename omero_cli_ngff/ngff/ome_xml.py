@@ -112,13 +112,16 @@ def _xml_safe(value: Any) -> Any:
 
 def write_ome_group(store: Store, images: Sequence[ImageSpec], version: str,
                     root: str = "",
-                    metadata: Sequence[ImageMetadata | None] | None = None) -> None:
-    """``OME/`` group with ``series`` and ``OME/METADATA.ome.xml``."""
+                    metadata: Sequence[ImageMetadata | None] | None = None,
+                    series: bool = True) -> None:
+    """``OME/`` group with ``series`` (unless not ``series``: a plate's) and
+    ``OME/METADATA.ome.xml``."""
     fmt = ngff_version(version).zarr_format
     group = zarr.open_group(store, path=st.join(root, "OME"), mode="a", zarr_format=fmt)
     st.set_bytes(store, st.join(root, "OME", "METADATA.ome.xml"),
                  ome_xml(images, metadata).encode())
-    group.attrs.update(md.wrap(version, {"series": [str(i) for i in range(len(images))]}))
+    listed = {"series": [str(i) for i in range(len(images))]} if series else {}
+    group.attrs.update(md.wrap(version, listed))
 
 
 def write_bioformats2raw(dest: st.Dest, images: Sequence[tuple[ImageSpec, TileSource]],

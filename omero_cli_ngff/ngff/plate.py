@@ -1,10 +1,13 @@
 """NGFF plates (HCS): ``<row>/<column>/<field>`` image groups, well and plate metadata.
 
 Input is a plain description (``PlateSpec``): row and column names, the wells that
-exist with their fields (an ``ImageSpec`` and a ``TileSource`` each). Order of writing:
-each field image (resumable, see ``writer``), then its well's ``well`` attributes,
-then the plate's ``plate`` attributes last, so the plate only lists wells whose
-images are complete.
+exist with their fields (an ``ImageSpec`` and a ``TileSource`` each; a well without
+images has none and is listed all the same). The root is laid out as bioformats2raw
+writes a plate: ``bioformats2raw.layout`` beside ``plate`` in the root's attributes,
+and ``OME/METADATA.ome.xml`` describing the fields (the ``OME`` group without
+``series``: the plate says where the images are). Order of writing: each field image
+(resumable, see ``writer``), then its well's ``well`` attributes, then the OME-XML,
+then the plate's attributes last, so a plate is listed only when it is complete.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import zarr
 from . import metadata as md
 from . import store as st
 from .errors import InvalidSpecError
+from .ome_xml import write_ome_group
 from .spec import ImageSpec, ProgressCallback, TileSource, WriteOptions, WriteResult
 from .writer import open_collection, write_image
 
@@ -107,9 +111,14 @@ def write_plate(dest: st.Dest, plate: PlateSpec, options: WriteOptions | None = 
         wg.attrs.update(md.well_attrs([(str(i), f.acquisition) for i, f in enumerate(w.fields)],
                                       version))
     field_count = max((len(w.fields) for w in plate.wells), default=0)
+    write_ome_group(store, [f.spec for w in wells for f in w.fields], version, prefix,
+                    series=False)
     root = zarr.open_group(store, path=prefix, mode="r+", zarr_format=fmt)
-    root.attrs.update(md.plate_attrs(plate.name, list(plate.rows), list(plate.columns),
-                                     [(w.row, w.column) for w in wells], field_count, version,
-                                     plate.acquisitions))
+    attrs = md.plate_attrs(plate.name, list(plate.rows), list(plate.columns),
+                           [(w.row, w.column) for w in wells], field_count, version,
+                           plate.acquisitions)
+    inner = attrs.get("ome", attrs)       # 0.5 keeps both under "ome"
+    inner["bioformats2raw.layout"] = 3
+    root.attrs.update(attrs)
     return PlateResult(url=url.rstrip("/") + ("/" + prefix if prefix else ""), images=results,
                        field_count=field_count)

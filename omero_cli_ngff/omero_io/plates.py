@@ -19,9 +19,41 @@ def plates_of_screens(runner: QueryRunner, screen_ids: list[int]) -> list[int]:
     return [row[0] for row in runner.rows(queries.SCREEN_PLATES, screen_ids)]
 
 
+def plates_of_images(runner: QueryRunner, image_ids: list[int]) -> dict[int, int]:
+    """Image id -> the plate it is a field of (images in no plate are left out)."""
+    return {row[0]: row[1] for row in runner.rows(queries.PLATES_OF_IMAGES, image_ids)}
+
+
 def load_layouts(runner: QueryRunner, plate_ids: list[int]) -> list[PlateLayout]:
-    """Layouts of the plates, fields in OMERO's well-sample order: the well samples of
-    1,000 plates per query, in pages of SAMPLES_PER_CALL."""
+    """Layouts of the plates, fields in OMERO's well-sample order, wells without images
+    too, and each plate's screen: the well samples of 1,000 plates per query, in pages
+    of SAMPLES_PER_CALL, then their wells and screens (one query each per 1,000)."""
+    layouts = _sampled_layouts(runner, plate_ids)
+    _add_empty_wells(runner, layouts)
+    for plate_id, screen_id in runner.rows(queries.PLATE_SCREENS, list(layouts)):
+        if layouts[plate_id].screen_id is None:
+            layouts[plate_id].screen_id = screen_id
+    return [layouts[i] for i in plate_ids if i in layouts]
+
+
+def _add_empty_wells(runner: QueryRunner, layouts: dict[int, PlateLayout]) -> None:
+    """The wells OMERO has without images, in row-major order among the others."""
+    if not layouts:
+        return
+    for plate_id, row, column in runner.rows(queries.WELL_POSITIONS, list(layouts)):
+        layout = layouts[plate_id]
+        if row >= len(layout.rows) or column >= len(layout.columns):
+            continue
+        name = (layout.rows[row], layout.columns[column])
+        if all((w.row, w.column) != name for w in layout.wells):
+            layout.wells.append(WellLayout(*name))
+    for layout in layouts.values():
+        rows, columns = layout.rows, layout.columns
+        layout.wells.sort(key=lambda w: (rows.index(w.row), columns.index(w.column)))
+
+
+def _sampled_layouts(runner: QueryRunner, plate_ids: list[int]) -> dict[int, PlateLayout]:
+    """The layouts the well samples show (wells with images only)."""
     plates: dict[int, PlateLayout] = {}
     wells: dict[tuple, WellLayout] = {}
     cells: dict[int, list] = {}
@@ -57,4 +89,4 @@ def load_layouts(runner: QueryRunner, plate_ids: list[int]) -> list[PlateLayout]
                                     unwrap(plate.getColumnNamingConvention()) or "number")
         for well in layout.wells:
             well.row, well.column = layout.rows[well.row], layout.columns[well.column]
-    return [plates[i] for i in plate_ids if i in plates]
+    return plates

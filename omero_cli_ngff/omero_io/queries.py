@@ -107,6 +107,26 @@ PLATE_LAYOUT = (
     " left outer join fetch ws.plateAcquisition where p.id in (:ids) order by ws.id"
 )
 
+# Every well of plates, with or without images (an NGFF plate lists empty wells too):
+# plate id, row, column (0-based indices).
+WELL_POSITIONS = (
+    "select w.plate.id, w.row, w.column from Well w"
+    " where w.plate.id in (:ids) order by w.id"
+)
+
+# The plates that images are fields of (publish writes the whole plate of any field):
+# image id, plate id.
+PLATES_OF_IMAGES = (
+    "select ws.image.id, w.plate.id from WellSample ws join ws.well w"
+    " where ws.image.id in (:ids) order by ws.id"
+)
+
+# The screens of plates ({screen_id} of a plate's path): plate id, screen id.
+PLATE_SCREENS = (
+    "select l.child.id, l.parent.id from ScreenPlateLink l"
+    " where l.child.id in (:ids) order by l.id"
+)
+
 # Orphans (verify --orphans): every zarr_path (":key") of the namespace ":ns" the user
 # can read, whichever image it is on.
 ANNOTATED_URLS = (

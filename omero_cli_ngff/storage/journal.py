@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from .base import Destination
 
 PENDING_DIR = ".omero-ngff/pending"
+# plates' entries (``image_id`` holds the plate id): a folder of their own, as plate and
+# image ids are counted apart
+PLATES_PENDING_DIR = ".omero-ngff/pending-plates"
 
 
 @dataclass
@@ -47,6 +50,15 @@ def _folder(folder: str, scope: str) -> str:
 def journal_path(image_id: int, scope: str = "") -> str:
     """The journal entry of an image, relative to the destination."""
     return f"{_folder(PENDING_DIR, scope)}/{image_id}.json"
+
+
+def plate_journal_path(plate_id: int, scope: str = "") -> str:
+    """The journal entry of a plate, relative to the destination."""
+    return f"{_folder(PLATES_PENDING_DIR, scope)}/{plate_id}.json"
+
+
+def read_plate_entry(dest: Destination, plate_id: int, scope: str = "") -> Pending | None:
+    return Pending.parse(dest.read_bytes(plate_journal_path(plate_id, scope)))
 
 
 def read_journal(dest: Destination, scope: str = "") -> dict[int, Pending]:

@@ -34,9 +34,10 @@ from ..storage.claims import CLAIMS_DIR, Claims
 from ..storage.local_runs import LocalRun
 from ..storage.locate import Locations
 from ..storage.probe import Prober
+from . import publish_plates as plates
 from .convert import convert_image, extras_of, metadata_reader
 from .failures import describe, exit_code_of, is_connection_lost
-from .old_copies import OldCopies, Outcome, foreign_copy_evidence
+from .old_copies import OldCopies, foreign_copy_evidence
 from .plan import (
     FAIL,
     PUBLISH,
@@ -53,12 +54,13 @@ from .plan import (
 from .publish_check import check_copy
 from .publish_records import CLAIMED, Bytes, PublishOptions, PublishResult, PublishRow
 from .publish_records import message as _message
+from .publish_steps import ImageSteps
 from .spool import finish_local_run, start_local_run
 
 log = logging.getLogger(__name__)
 
 
-class Publish:
+class Publish(ImageSteps):
     """One publish run over one destination."""
 
     def __init__(self, session: Any, options: PublishOptions, dest: Any,
@@ -80,6 +82,7 @@ class Publish:
         self._above: ownership.Above = {}     # the records above roots, while planning
         self.claims: Claims | None = None
         self.metadata: MetadataReader | None = None      # ROIs, annotations (run)
+        self.plates: list[plates.PlatePlan] = []         # plate fields are published whole
 
     @property
     def conn(self) -> Any:
@@ -119,25 +122,28 @@ class Publish:
                          inspect=self.inspect, evidence=self.evidence)
 
     def plan(self) -> tuple[list[ObjectRef], list[PublishPlan]]:
-        """(the objects not found, one plan per image)."""
+        """(the objects not found, one plan per image: plate fields' plans come from
+        their plate's, ``self.plates``)."""
         resolution = targets.resolve(self.conn, self.options.refs)
         for ref in resolution.missing:
             self.reporter.warn(f"{ref}: not found, or not readable by this user")
         self._identify()
-        records = resolution.images
-        copies = annotations.read(self.conn, [r.id for r in records],
-                                  self.options.namespace,
-                                  runner=QueryRunner(self.conn)) if records else {}
+        records, layouts, fields = plates.find_plates(self.conn, resolution.images)
+        ids = [r.id for r in records] + list(fields)
+        copies = annotations.read(self.conn, ids, self.options.namespace,
+                                  runner=QueryRunner(self.conn)) if ids else {}
         with self.dest.translate_errors("reading the journal", write=False):
             journal = journal_store.read_journal(self.dest, self.scope)
             claimed = journal_store.listed_ids(self.dest, CLAIMS_DIR, self.scope)
         plans = self._make_plans(records, copies, journal, self.prober())
+        self.plates = plates.plan_plates(self, layouts, fields, copies)
         self._above = {}                      # read afresh for each image, under its claim
         for plan in plans:
             plan.claimed = plan.image_id in claimed and plan.action not in (REFUSE, FAIL)
+        for plan in plans + [f for p in self.plates for f in p.fields]:
             for foreign in plan.foreign:
                 self.reporter.warn(f"Image:{plan.image_id}: {foreign.describe()}")
-        return resolution.missing, plans
+        return resolution.missing, plans + [f for p in self.plates for f in p.fields]
 
     def run(self) -> PublishResult:
         # a read-only server cannot be annotated: stop before anything is converted,
@@ -147,13 +153,14 @@ class Publish:
         result = PublishResult(plans, missing=missing, dry_run=self.options.dry_run)
         if self.options.dry_run:
             return result
-        if any(p.action in WORK for p in plans):
+        if any(p.action in WORK for p in plans):     # plate fields' too
             report = self.dest.preflight(
                 check_public=True, check_cors=True,
                 check_ranges=self.options.write.ngff_version != "0.4")
             for warning in report.warnings:
                 self.reporter.warn(warning)
-        busy = [p for p in plans if p.busy]
+        in_plates = {f.image_id for p in self.plates for f in p.fields}
+        busy = [p for p in plans if p.busy and p.image_id not in in_plates]
         self.metadata = metadata_reader(self.conn, [p.record for p in busy if p.action in WORK],
                                         self.options.metadata)
         self.local = start_local_run(self.reporter)
@@ -167,15 +174,19 @@ class Publish:
 
     def execute(self, plans: list[PublishPlan], busy: list[PublishPlan]) -> list[PublishRow]:
         busy_ids = {p.image_id for p in busy}
+        busy_plates = [p for p in self.plates if p.busy]
         rows: dict[int, PublishRow] = {}
+        for plate in self.plates:
+            if not plate.busy:
+                rows.update({r.plan.image_id: r for r in plates.static_rows(self, plate)})
         for plan in plans:
-            if plan.image_id not in busy_ids:
+            if plan.image_id not in busy_ids and plan.image_id not in rows:
                 rows[plan.image_id] = self._static_row(plan)
-        if busy:
+        if busy or busy_plates:
             self.claims = Claims(self.dest, local=self.local, scope=self.scope)
             self.plan_settings.run = self.claims.me.run
             try:
-                self._run_busy(busy, rows)
+                self._run_busy(busy, rows, busy_plates)
             finally:
                 self.claims.release_all()
         return [rows[p.image_id] for p in plans]
@@ -193,9 +204,11 @@ class Publish:
         return PublishRow(plan, "failed", _message(plan.reason, *notes, *foreign),
                           code=plan.code)
 
-    def _run_busy(self, busy: list[PublishPlan], rows: dict[int, PublishRow]) -> None:
+    def _run_busy(self, busy: list[PublishPlan], rows: dict[int, PublishRow],
+                  busy_plates: list[plates.PlatePlan]) -> None:
         work = [p for p in busy if p.action in WORK]
         with self.reporter.progress() as progress:
+            plates.run_plates(self, busy_plates, rows, progress)
             overall = progress.add_task("images", total=len(work))
             written = progress.add_task("bytes written", total=None, unit="bytes")
             tracker = Bytes(progress, written)
@@ -283,58 +296,6 @@ class Publish:
         row = self._convert_and_switch(plan, progress, tracker)
         row.message = _message(*notes, row.message)
         return row
-
-    def _clean_up(self, plan: PublishPlan) -> Outcome:
-        """Remove what an interrupted run left (its journal says), if it is ours."""
-        is_old = plan.journal is not None and plan.cleanup == plan.journal.old
-        if self.options.keep_old and (is_old or plan.retire_url):
-            return Outcome()
-        if plan.retire_url:
-            return self.old_copies().retire(plan.retire_url,
-                                            self.plan_settings.owner(plan.record), plan.record)
-        if not plan.cleanup:
-            return Outcome()
-        return self.old_copies().remove_root(
-            self.dest, plan.cleanup, self.plan_settings.owner(plan.record), plan.record,
-            plan.journal.old_url if is_old and plan.journal else None)
-
-    def _restore(self, plan: PublishPlan) -> PublishRow | None:
-        """Annotate complete data without converting; None when it must be converted
-        after all (its check failed and no annotation points at it yet)."""
-        from .publish_check import CheckFailed, CopyUnreadable
-
-        assert plan.root is not None
-        try:
-            self.check(plan)
-        except (CheckFailed, CopyUnreadable) as err:
-            if plan.current is not None and plan.current.zarr_path == plan.url:
-                raise
-            log.info("Image:%s: %s: converting again", plan.image_id, err)
-            plan.action = PUBLISH
-            return None
-        self._take(plan, evidence=True)
-        date = None
-        if plan.current is not None and plan.current.zarr_path == plan.url:
-            date = plan.current.conversion_date
-        self.annotate(plan, date)
-        self._forget(plan)
-        return PublishRow(plan, "restored", _message(
-            *plan.notes, *(f.describe() for f in plan.foreign)))
-
-    def _take(self, plan: PublishPlan, evidence: bool = False) -> str:
-        """Make the target ours: its record first (adopting on --adopt, or on the
-        evidence when ``evidence``: the image's own annotation points at it)."""
-        assert plan.root is not None
-        owner = self.plan_settings.owner(plan.record)
-        if plan.adopt_target and not self.options.adopt:
-            why = self.old_copies().evidence(self.dest, plan.root, plan.url or "",
-                                             plan.record) if evidence else "no evidence"
-            if why is not None:
-                raise ownership.NotOwned(ownership.refusal(
-                    self.dest, ownership.inspect(self.dest, plan.root), owner,
-                    f"{why}; use another --path-template"))
-        return ownership.take(self.dest, plan.root, owner, adopt=plan.adopt_target,
-                              how="use another --path-template (e.g. with {image_id})")
 
     def _convert_and_switch(self, plan: PublishPlan, progress: Progress,
                             tracker: Bytes) -> PublishRow:

@@ -219,6 +219,42 @@ def plates_of_screens(q: Query):
             for pid in sorted(plates)]
 
 
+# Wells and their plates as omero-py's _PlateWrapper._listChildren and omero-web's
+# marshal_lineage read them (ome/omero-py src/omero/gateway/__init__.py, ome/omero-web
+# omeroweb/webclient/tree.py): Well.row/column are 0-based indices.
+@pattern("WELL_POSITIONS",
+         r"select w\.plate\.id, w\.row, w\.column from Well w"
+         r" where w\.plate\.id in \(:ids\) order by w\.id")
+def well_positions(q: Query):
+    plates = [q.get("Plate", i) for i in q.ids()]
+    wells = sorted((w for p in plates if p for w in p.wells if q.visible(w)),
+                   key=lambda w: w.id)
+    return [Row([to_rtype(w.plate.id), to_rtype(w.row), to_rtype(w.column)], w.owner,
+                w.group) for w in wells]
+
+
+@pattern("PLATES_OF_IMAGES",
+         r"select ws\.image\.id, w\.plate\.id from WellSample ws join ws\.well w"
+         r" where ws\.image\.id in \(:ids\) order by ws\.id")
+def plates_of_images(q: Query):
+    wanted = set(q.ids())
+    samples = sorted((ws for ws in q.cat.well_samples.values()
+                      if ws.image is not None and ws.image.id in wanted and q.visible(ws)
+                      and q.visible(ws.well)), key=lambda ws: ws.id)
+    return [Row([to_rtype(ws.image.id), to_rtype(ws.well.plate.id)], ws.owner, ws.group)
+            for ws in samples]
+
+
+@pattern("PLATE_SCREENS",
+         r"select l\.child\.id, l\.parent\.id from ScreenPlateLink l"
+         r" where l\.child\.id in \(:ids\) order by l\.id")
+def screens_of_plates(q: Query):
+    plates = [q.get("Plate", i) for i in q.ids()]
+    links = sorted(((s.plate_link_ids.get(p.id, 0), p, s) for p in plates if p
+                    for s in p.screens if q.visible(s)), key=lambda t: t[0])
+    return [Row([to_rtype(p.id), to_rtype(s.id)], s.owner, s.group) for _, p, s in links]
+
+
 @pattern("IMAGE_IDS.Fileset",
          r"select i\.id from Image i where i\.fileset\.id in \(:ids\) order by i\.id")
 def image_ids_of_filesets(q: Query):

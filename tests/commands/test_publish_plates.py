@@ -1,0 +1,122 @@
+"""`omero ngff publish` of plates (issue #14): one NGFF plate per OMERO plate, one unit
+of work, every field annotated with its own field group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from omero_cli_ngff.storage import fetch_metadata
+from tests.helpers.publish import World, assert_no_secrets, env_isolated
+
+pytestmark = [pytest.mark.devserver, pytest.mark.object_store]
+
+CATALOGUE = Path(__file__).resolve().parent.parent / "catalogues" / "plates.yaml"
+PLATE_ONE = {101: "A/1/0", 102: "A/1/1", 103: "A/2/0", 104: "B/1/0"}
+PLATE_TWO = {201: "A/1/0", 202: "A/1/1", 203: "A/2/0", 204: "A/2/1"}
+ALL = {**PLATE_ONE, **PLATE_TWO}
+
+
+@pytest.fixture
+def world(start_omero_devserver, gcs_emulator, bucket, capsys, monkeypatch, tmp_path):
+    env_isolated(monkeypatch, tmp_path)
+    server = start_omero_devserver(CATALOGUE)
+    return World(server, gcs_emulator, bucket, capsys)
+
+
+def plate_url(world: World, plate_id: int, slot: str = "") -> str:
+    return world.public(f"0.5/plate-{plate_id}{slot}.ome.zarr/")
+
+
+def field_urls(world: World, ids=ALL) -> dict[int, str]:
+    copies = world.copies(list(ids))
+    out = {}
+    for image_id in ids:
+        (copy,) = copies[image_id]
+        out[image_id] = copy.zarr_path
+    return out
+
+
+def expected_urls(world: World, slot: str = "") -> dict[int, str]:
+    return {**{i: plate_url(world, 1, slot) + p + "/" for i, p in PLATE_ONE.items()},
+            **{i: plate_url(world, 2, slot) + p + "/" for i, p in PLATE_TWO.items()}}
+
+
+def omero_pixels(world: World, image_id: int) -> np.ndarray:
+    conn = world.server.connect("alice")
+    try:
+        image = conn.getObject("Image", image_id)
+        pixels = image.getPrimaryPixels()
+        planes = [pixels.getPlane(0, c, 0) for c in range(image.getSizeC())]
+        return np.stack(planes)
+    finally:
+        conn.close()
+
+
+def test_publish_screen_writes_one_ngff_plate_per_plate(world):
+    rv, rows, err = world.publish("Screen:1")
+    assert rv == 0, err
+    assert {int(r["image"]): r["status"] for r in rows} == {i: "published" for i in ALL}
+    assert field_urls(world) == expected_urls(world)
+    root = fetch_metadata(plate_url(world, 1), validate=False)["attributes"]["ome"]
+    assert root["bioformats2raw.layout"] == 3
+    plate = root["plate"]
+    assert [w["path"] for w in plate["wells"]] == ["A/1", "A/2", "A/3", "B/1", "B/2",
+                                                   "B/3"]
+    assert sorted(a["id"] for a in plate["acquisitions"]) == [1, 2]
+    assert "data/0.5/plate-1.ome.zarr/OME/METADATA.ome.xml" in world.objects()
+    empty = fetch_metadata(plate_url(world, 1) + "A/3/", validate=False)["attributes"]["ome"]["well"]
+    assert empty["images"] == []
+    a1 = fetch_metadata(plate_url(world, 1) + "A/1/", validate=False)["attributes"]["ome"]["well"]
+    assert [i.get("acquisition") for i in a1["images"]] == [1, 2]
+    assert_no_secrets(world)
+
+
+def test_the_plate_validates_and_reads_back_as_omero_has_it(world):
+    import zarr
+    from ome_zarr.io import parse_url
+    from ome_zarr.reader import Reader
+    from ome_zarr_models.v05.hcs import HCS
+
+    assert world.publish("Plate:1")[0] == 0
+    store = zarr.storage.FsspecStore.from_url(plate_url(world, 1), read_only=True)
+    HCS.from_zarr(zarr.open_group(store, mode="r"))
+    for image_id, path in PLATE_ONE.items():
+        nodes = list(Reader(parse_url(plate_url(world, 1) + path + "/"))())
+        data = np.asarray(nodes[0].data[0]).squeeze()
+        assert np.array_equal(data, omero_pixels(world, image_id).squeeze()), image_id
+
+
+def test_rerun_is_a_noop_and_force_switches_every_field(world):
+    assert world.publish("Screen:1")[0] == 0
+    before = world.objects()
+    rv, rows, err = world.publish("Screen:1")
+    assert rv == 0, err
+    assert {r["status"] for r in rows} == {"skipped"}
+    assert world.objects() == before
+    rv, rows, err = world.publish("Plate:2", "--force")
+    assert rv == 0, err
+    assert {r["action"] for r in rows} == {"update"}
+    urls = field_urls(world, PLATE_TWO)
+    assert urls == {i: plate_url(world, 2, ".alt") + p + "/" for i, p in PLATE_TWO.items()}
+    assert not [n for n in world.objects() if n.startswith("data/0.5/plate-2.ome.zarr/")]
+    assert not [n for n in world.objects() if "/.omero-ngff/" in n]
+
+
+def test_a_field_named_by_a_dataset_publishes_its_whole_plate(world):
+    rv, rows, err = world.publish("Dataset:1")
+    assert rv == 0, err
+    assert sorted(int(r["image"]) for r in rows) == [1, 101, 102, 103, 104]
+    urls = field_urls(world, PLATE_ONE)
+    assert urls == {i: plate_url(world, 1) + p + "/" for i, p in PLATE_ONE.items()}
+    assert field_urls(world, [1])[1] == world.public("0.5/1.ome.zarr/0/")
+
+
+def test_dry_run_plans_the_plate_and_changes_nothing(world):
+    rv, rows, err = world.publish("Screen:1", "--dry-run")
+    assert rv == 0, err
+    assert {r["action"] for r in rows} == {"publish"}
+    assert world.objects() == []
+    assert world.copies(list(ALL)) == {}
