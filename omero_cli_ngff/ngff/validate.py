@@ -57,12 +57,12 @@ def detect(group: zarr.Group, fmt: int) -> tuple[str | None, str | None]:
     """(NGFF version, kind) of a group from its attributes (None where unknown)."""
     ome = ome_attrs(group)
     kind = None
-    if "bioformats2raw.layout" in ome:
+    if "plate" in ome:               # bioformats2raw marks a plate's root as its layout too
+        kind = "plate"
+    elif "bioformats2raw.layout" in ome:
         kind = "bioformats2raw"
     elif "multiscales" in ome:
         kind = "image"
-    elif "plate" in ome:
-        kind = "plate"
     elif "well" in ome:
         kind = "well"
     version = ome.get("version")

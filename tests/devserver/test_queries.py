@@ -202,6 +202,17 @@ def test_screen_plates(omero_devserver, alice):
     assert [unwrap(r[0]) for r in rows] == [1]
 
 
+def test_well_positions_plates_of_images_and_plate_screens(omero_devserver, alice):
+    wells = run(alice, Q.WELL_POSITIONS, params_for(Q.WELL_POSITIONS, [1, 999]))
+    assert [[unwrap(v) for v in r] for r in wells][:4] == [[1, 0, 0], [1, 0, 1], [1, 0, 2],
+                                                          [1, 1, 0]]
+    assert len(wells) == 6
+    rows = run(alice, Q.PLATES_OF_IMAGES, params_for(Q.PLATES_OF_IMAGES, [102, 101, 1]))
+    assert [[unwrap(v) for v in r] for r in rows] == [[101, 1], [102, 1]]
+    rows = run(alice, Q.PLATE_SCREENS, params_for(Q.PLATE_SCREENS, [1, 999]))
+    assert [[unwrap(v) for v in r] for r in rows] == [[1, 1]]
+
+
 def test_unknown_query_fails_loudly_with_its_text(omero_devserver, alice):
     with pytest.raises(omero.QueryException) as err:
         alice.getQueryService().findAllByQuery(

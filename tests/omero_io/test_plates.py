@@ -45,11 +45,46 @@ def layout_facts(layouts):
 def test_layouts_are_read_in_pages(conn, monkeypatch):
     whole = QueryRunner(conn)
     expected = plates.load_layouts(whole, [1, 2])
-    assert whole.calls == 1 and sum(len(w.fields) for p in expected for w in p.wells) == 38
+    # the samples, then the wells (those without images too) and the screens
+    assert whole.calls == 3 and sum(len(w.fields) for p in expected for w in p.wells) == 38
+    assert [p.screen_id for p in expected] == [1, 1]
     monkeypatch.setattr(plates, "SAMPLES_PER_CALL", 10)
     paged = QueryRunner(conn)
     assert layout_facts(plates.load_layouts(paged, [1, 2])) == layout_facts(expected)
-    assert paged.calls == 4                       # 38 samples: 10 + 10 + 10 + 8
+    assert paged.calls == 6                       # 38 samples: 10 + 10 + 10 + 8; 2 more
+
+
+CATALOGUE_EMPTY_WELLS = """
+groups: [{id: 3, name: lab, permissions: rwra--}]
+users: [{id: 2, name: alice, password: alice-pw, groups: [lab]}]
+plates:
+  - id: 7
+    name: sparse
+    owner: alice
+    rows: 2
+    columns: 2
+    wells:
+      - {row: 1, column: 1, fields: [{id: 71, sizeX: 8, sizeY: 8}]}
+      - {row: 0, column: 1, fields: []}
+images:
+  - {id: 9, name: alone.tif, owner: alice, sizeX: 8, sizeY: 8}
+"""
+
+
+def test_wells_without_images_are_in_the_layout_in_row_major_order(tmp_path_factory):
+    server = devserver_of(tmp_path_factory, "sparse", CATALOGUE_EMPTY_WELLS)
+    c = server.connect("alice")
+    try:
+        runner = QueryRunner(c)
+        (layout,) = plates.load_layouts(runner, [7])
+        assert [(w.row, w.column, w.fields) for w in layout.wells] == [
+            ("A", "2", []), ("B", "2", [(71, None)])]
+        assert layout.screen_id is None
+        assert layout.field_paths() == {71: "B/2/0"}
+        assert plates.plates_of_images(runner, [71, 9]) == {71: 7}
+    finally:
+        c.close()
+        server.stop()
 
 
 def test_the_main_file_is_the_first_entry_of_the_fileset(conn):
