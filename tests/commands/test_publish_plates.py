@@ -3,6 +3,11 @@ of work, every field annotated with its own field group."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -120,3 +125,31 @@ def test_dry_run_plans_the_plate_and_changes_nothing(world):
     assert {r["action"] for r in rows} == {"publish"}
     assert world.objects() == []
     assert world.copies(list(ALL)) == {}
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("point", ["mid-shard", "before-annotation"])
+def test_an_interrupted_plate_resumes_and_no_field_was_annotated_before(world, point,
+                                                                        monkeypatch,
+                                                                        tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(REPO), TMPDIR=str(tmp_path),
+               OMERO_NGFF_FAILPOINT=point)
+    argv = [sys.executable, "-m", "omero_cli_ngff", "publish", "Plate:1", "--dest",
+            world.dest, "--style", "json", "--chunk-size", "16",
+            *world.server.cli_login_args("alice")]
+    proc = subprocess.run(argv, cwd=str(REPO), env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
+    assert world.copies(list(PLATE_ONE)) == {}          # nothing points into it yet
+    left = world.objects()
+    assert "data/.omero-ngff/pending-plates/" in " ".join(left)
+    monkeypatch.setenv("OMERO_NGFF_CLAIM_STALE_AFTER", "0.5")
+    time.sleep(0.6)
+    rv, rows, err = world.publish("Plate:1", "--chunk-size", "16")
+    assert rv == 0, err
+    assert {r["status"] for r in rows} == {"published"}
+    assert field_urls(world, PLATE_ONE) == {i: plate_url(world, 1) + p + "/"
+                                           for i, p in PLATE_ONE.items()}
+    assert not [n for n in world.objects() if "/.omero-ngff/" in n]
