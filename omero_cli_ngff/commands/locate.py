@@ -99,7 +99,8 @@ def show(out: Renderer, result: Located, args: Namespace) -> None:
     columns = COLUMNS + (["viewer"] if args.viewer else [])
     table = [[r.image_id, r.name, r.ngff_version, r.conversion_date, r.url, r.status,
               r.problems_text] + ([_link(args, r, people)] if args.viewer else [])
-             for r in rows]
+             + (_plate_cells(r) if result.plates else []) for r in rows]
+    columns += PLATE_COLUMNS if result.plates else []
     missing = len(result.missing_images)
     foreign = sum(1 for r in result.rows if r.status == FOREIGN)
     footer = (f"{result.images} images: {result.published} published, {missing} missing"
@@ -127,6 +128,15 @@ def show(out: Renderer, result: Located, args: Namespace) -> None:
                     continue            # a duplicate is said once, not once per copy
                 printed.add((row.image_id, p.code, p.message))
                 out.problem(row.image_id, p.severity, p.code, p.message)
+
+
+# only when some images are plate fields (other outputs keep their shape)
+PLATE_COLUMNS = ["plate", "well", "field"]
+
+
+def _plate_cells(row: LocatedCopy) -> list:
+    spot = row.plate
+    return [spot.plate_id, spot.well, spot.field] if spot else [None, None, None]
 
 
 def _short_date(text: str) -> str:

@@ -14,11 +14,35 @@ from ..checks.problems import Problem
 from ..model.objects import ObjectRef
 from ..model.records import ImageRecord
 from ..omero_io import annotations
+from ..omero_io.plates import load_layouts, plates_of_images
 from ..omero_io.query import QueryRunner
 from ..omero_io.targets import image_ids, image_names, load_records
 from .origin import Home
 
 PUBLISHED, MISSING, MALFORMED, FOREIGN = "published", "missing", "malformed", "foreign"
+
+
+@dataclass(frozen=True)
+class PlateSpot:
+    """A field image's place: its plate, well (``A1``) and field index."""
+
+    plate_id: int
+    well: str
+    field: int
+
+
+def plate_spots(runner: QueryRunner, ids: list[int]) -> dict[int, PlateSpot]:
+    """Image id -> its place in its plate, for the plate fields among ``ids`` (a few
+    queries per 1,000 images or plates)."""
+    plate_of = plates_of_images(runner, ids) if ids else {}
+    if not plate_of:
+        return {}
+    spots = {}
+    for layout in load_layouts(runner, list(dict.fromkeys(plate_of.values()))):
+        for image_id, path in layout.field_paths().items():
+            row, column, index = path.split("/")
+            spots[image_id] = PlateSpot(layout.id, row + column, int(index))
+    return spots
 
 
 @dataclass
@@ -33,6 +57,7 @@ class LocatedCopy:
     status: str = PUBLISHED
     problems: list[Problem] = field(default_factory=list)
     annotation_id: int | None = None
+    plate: PlateSpot | None = None      # where a plate field is in its plate
 
     @property
     def problems_text(self) -> str:
@@ -50,6 +75,7 @@ class Located:
     missing_objects: list[ObjectRef] = field(default_factory=list)
     images: int = 0
     queries: int = 0
+    plates: bool = False            # some images are plate fields
 
     @property
     def published(self) -> int:
@@ -66,14 +92,19 @@ def locate(conn: Any, refs: list[ObjectRef], namespace: str,
     names = image_names(runner, ids)
     ids = [i for i in ids if i in names]
     copies = annotations.read_values(runner, ids, namespace) if ids else {}
-    result = Located(missing_objects=missing, images=len(ids))
+    spots = plate_spots(runner, ids)
+    result = Located(missing_objects=missing, images=len(ids), plates=bool(spots))
     for image_id in ids:
         name = names[image_id]
         found = copies.get(image_id, [])
         if not found:
-            result.missing_images.append(LocatedCopy(image_id, name, status=MISSING))
+            result.missing_images.append(LocatedCopy(image_id, name, status=MISSING,
+                                                     plate=spots.get(image_id)))
             continue
-        result.rows += _copies(image_id, name, found, namespace, home)
+        rows = _copies(image_id, name, found, namespace, home)
+        for row in rows:
+            row.plate = spots.get(image_id)
+        result.rows += rows
     result.queries = runner.calls
     return result
 

@@ -40,6 +40,7 @@ from .origin import Home
 from .orphans import Orphan, find_orphans
 from .plan import check_namespace
 from .verify_labels import check_labels, roi_reader
+from .verify_plates import check_plates
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +125,7 @@ def verify(session: Any, refs: list[ObjectRef], options: VerifyOptions,
     published = annotations.read(conn, [r.id for r in resolution.images],
                                  options.namespace, runner)
     reports = run_checks(conn, resolution.images, published, options, reporter)
+    check_plates(conn, reports, options.policy)
     judge(reports, options)
     fixes = fix(conn, reports, dry_run=options.dry_run) if options.fix else []
     orphans = []

@@ -3,17 +3,22 @@ of work, every field annotated with its own field group."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
+from omero_cli_ngff import exit_codes
 from omero_cli_ngff.storage import fetch_metadata
+from test_infra.fake_gcs import get_object, put_object
+from tests.helpers.cli import invoke, json_rows
 from tests.helpers.publish import World, assert_no_secrets, env_isolated
 
 pytestmark = [pytest.mark.devserver, pytest.mark.object_store]
@@ -153,3 +158,38 @@ def test_an_interrupted_plate_resumes_and_no_field_was_annotated_before(world, p
     assert field_urls(world, PLATE_ONE) == {i: plate_url(world, 1) + p + "/"
                                            for i, p in PLATE_ONE.items()}
     assert not [n for n in world.objects() if "/.omero-ngff/" in n]
+
+
+def run_json(world: World, command: str, *args) -> tuple[int, Any, str]:
+    argv = ["ngff", command, *args, "--style", "json"] + world.server.cli_login_args("alice")
+    rv, out, err = invoke(argv, world.capsys)
+    return rv, (json_rows(out) if command == "locate" else json.loads(out)), err
+
+
+def test_locate_shows_plate_well_and_field(world):
+    assert world.publish("Plate:1")[0] == 0
+    rv, doc, err = run_json(world, "locate", "Dataset:1")
+    assert rv == 0, err
+    rows = {r["image_id"]: r for r in doc}
+    assert (rows[103]["plate"], rows[103]["well"], rows[103]["field"]) == (1, "A2", 0)
+    assert rows[103]["url"] == plate_url(world, 1) + "A/2/0/"
+    rv, doc, err = run_json(world, "locate", "Image:1")
+    assert "plate" not in json.dumps(doc)                 # no plate: the usual columns
+
+
+def test_verify_checks_plate_and_wells_against_omero(world):
+    assert world.publish("Plate:1")[0] == 0
+    rv, doc, err = run_json(world, "verify", "Plate:1", "--sample", "1")
+    assert rv == 0, json.dumps(doc)[:3000]
+    assert {p["code"] for i in doc["images"] for p in i["problems"]} == {"insecure-url"}
+    # the plate's well list disagrees with OMERO: one well dropped from its metadata
+    name = "data/0.5/plate-1.ome.zarr/zarr.json"
+    meta = json.loads(get_object(world.emulator.url, world.bucket, name))
+    meta["attributes"]["ome"]["plate"]["wells"].pop()
+    put_object(world.emulator.url, world.bucket, name, json.dumps(meta).encode())
+    rv, doc, err = run_json(world, "verify", "Plate:1", "--sample", "0")
+    assert rv == exit_codes.UNSOUND, json.dumps(doc)[:3000]
+    codes = {p["code"] for i in doc["images"] for p in i["problems"]}
+    assert "plate-wells-mismatch" in codes
+    messages = " ".join(p["message"] for i in doc["images"] for p in i["problems"])
+    assert "B/3" in messages
