@@ -77,9 +77,11 @@ def test_publish_screen_writes_one_ngff_plate_per_plate(world):
                                                    "B/3"]
     assert sorted(a["id"] for a in plate["acquisitions"]) == [1, 2]
     assert "data/0.5/plate-1.ome.zarr/OME/METADATA.ome.xml" in world.objects()
-    empty = fetch_metadata(plate_url(world, 1) + "A/3/", validate=False)["attributes"]["ome"]["well"]
+    empty = fetch_metadata(plate_url(world, 1) + "A/3/", validate=False)["attributes"]
+    empty = empty["ome"]["well"]
     assert empty["images"] == []
-    a1 = fetch_metadata(plate_url(world, 1) + "A/1/", validate=False)["attributes"]["ome"]["well"]
+    a1 = fetch_metadata(plate_url(world, 1) + "A/1/", validate=False)["attributes"]
+    a1 = a1["ome"]["well"]
     assert [i.get("acquisition") for i in a1["images"]] == [1, 2]
     assert_no_secrets(world)
 
