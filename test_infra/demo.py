@@ -26,6 +26,7 @@ from test_infra.omero_fixtures import start_devserver
 
 REPO = Path(__file__).resolve().parent.parent
 PROJECT = "Project:3"          # demo-publish: the demo's small images
+SCREEN = "Screen:1"            # demo-screen: one plate of 2 x 3 wells, 2 fields each
 USER = "alice"
 BUCKET = "demo"
 
@@ -92,7 +93,33 @@ def demo(store, server, workdir: Path, codes: list[int]) -> list[str]:
     codes.append(subprocess.run([sys.executable, "-c", snippet], env=env).returncode)
     banner("and the ROIs, as NGFF labels beside the pixels")
     codes.append(read_labels(url, env))
+    publish_screen(ngff, login, env, public, codes)
     return login
+
+
+PLATE_SNIPPET = """\
+from ome_zarr.io import parse_url
+from ome_zarr.reader import Reader
+plate = list(Reader(parse_url({url!r}))())[0]
+attrs = plate.zarr.root_attrs.get("ome", plate.zarr.root_attrs)["plate"]
+print("plate", attrs["name"], "wells:", [w["path"] for w in attrs["wells"]])
+print("first field:", [level.shape for level in plate.data])"""
+
+
+def publish_screen(ngff: str, login: list[str], env: dict, public: str,
+                   codes: list[int]) -> None:
+    """A screen: one NGFF plate per OMERO plate, every field annotated with its field."""
+    banner(f"publish {SCREEN}: one NGFF plate per plate, each field annotated")
+    codes.append(run([ngff, "publish", SCREEN, "--dest", f"gs://{BUCKET}/data",
+                      "--public-url", public, *login], env))
+    codes.append(run([ngff, "locate", SCREEN, *login], env))
+    codes.append(run([ngff, "verify", SCREEN, *login], env))
+    banner("a scientist opens the plate with ome-zarr-py")
+    field = subprocess.run([ngff, "locate", SCREEN, "--urls", *login], env=env,
+                           capture_output=True, text=True).stdout.split()[0]
+    snippet = PLATE_SNIPPET.format(url=field.rstrip("/").rsplit("/", 3)[0] + "/")
+    print(snippet)
+    codes.append(subprocess.run([sys.executable, "-c", snippet], env=env).returncode)
 
 
 LABELS_SNIPPET = """\

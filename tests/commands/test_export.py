@@ -231,6 +231,9 @@ def test_a_screen_becomes_one_ngff_plate_per_omero_plate(omero_devserver, tmp_pa
     assert [w["path"] for w in attrs["wells"]] == ["A/1", "A/2", "A/3", "B/1", "B/2", "B/3"]
     assert attrs["field_count"] == 2
     assert [a["id"] for a in attrs["acquisitions"]] == [1]
+    # the root as bioformats2raw writes a plate: marked as its layout, with the OME-XML
+    assert zarr.open_group(str(plate), mode="r").attrs["ome"]["bioformats2raw.layout"] == 3
+    assert (plate / "OME" / "METADATA.ome.xml").read_text().count("<Image ") == 12
     well = zarr.open_group(str(plate / "B" / "3"), mode="r").attrs["ome"]["well"]
     assert [i["path"] for i in well["images"]] == ["0", "1"]
     # B3 field 1 is image 112: its pixels, as OMERO serves them
