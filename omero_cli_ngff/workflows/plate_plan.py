@@ -155,7 +155,7 @@ def _decide(plan: PlatePlan, template_root: str, dest: Any, settings: PlanSettin
     cur_root = Counter(in_slots).most_common(1)[0][0] if in_slots else None
     annotated = [f for f in plan.fields if f.current is not None]
     same = cur_root is not None and all(
-        f.current is not None and f.current.ngff_version == version for f in plan.fields)
+        f.current is not None and f.current.ngff_version == version for f in annotated)
     if same and not settings.force and complete(cur_root):
         _set_root(plan, cur_root, dest)
         stale = [f for f in plan.fields if len(f.copies) > 1

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from omero_cli_ngff import exit_codes
+from omero_cli_ngff.omero_io import annotations
 from omero_cli_ngff.storage import fetch_metadata
 from test_infra.fake_gcs import get_object, put_object
 from tests.helpers.cli import invoke, json_rows
@@ -195,3 +196,25 @@ def test_verify_checks_plate_and_wells_against_omero(world):
     assert "plate-wells-mismatch" in codes
     messages = " ".join(p["message"] for i in doc["images"] for p in i["problems"])
     assert "B/3" in messages
+
+
+def test_a_lost_field_annotation_is_restored_and_keep_old_keeps_the_old_plate(world):
+    assert world.publish("Plate:2")[0] == 0
+    before = world.objects()
+    conn = world.server.connect("alice")
+    try:
+        annotations.remove(conn, world.copies([202])[202])
+    finally:
+        conn.close()
+    rv, rows, err = world.publish("Plate:2")
+    assert rv == 0, err
+    assert {int(r["image"]): r["status"] for r in rows} == {
+        201: "skipped", 202: "restored", 203: "skipped", 204: "skipped"}
+    assert world.objects() == before
+    assert field_urls(world, PLATE_TWO) == {i: plate_url(world, 2) + p + "/"
+                                           for i, p in PLATE_TWO.items()}
+    rv, rows, err = world.publish("Plate:2", "--force", "--keep-old")
+    assert rv == 0, err
+    assert "old plate kept" in rows[0]["message"]
+    assert set(before) < set(world.objects())          # the old plate is still there
+    assert field_urls(world, [201])[201] == plate_url(world, 2, ".alt") + "A/1/0/"
