@@ -14,8 +14,7 @@ from omero_cli_ngff.model.records import ImageRecord
 from omero_cli_ngff.ngff import metadata as md
 from omero_cli_ngff.storage import parse_destination
 from omero_cli_ngff.storage.journal import Pending
-from omero_cli_ngff.workflows.plan import (PUBLISH, REFUSE, RESTORE, SKIP, UPDATE,
-                                           PlanSettings)
+from omero_cli_ngff.workflows.plan import PUBLISH, REFUSE, RESTORE, SKIP, UPDATE, PlanSettings
 from omero_cli_ngff.workflows.plate_plan import make_plate_plan
 
 PUBLIC = "https://example.org/pub"
