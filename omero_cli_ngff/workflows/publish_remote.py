@@ -42,6 +42,7 @@ from ..model.annotation import annotation_values
 from ..model.records import ImageRecord
 from ..model.reporting import Reporter
 from ..omero_io import annotations, identity, targets
+from ..omero_io.plates import plates_of_images
 from ..omero_io.query import QueryRunner
 from ..omero_io.refusals import require_writable
 from ..remote import BatchSettings, Bf2rawOptions, ConverterRefused, FilesetJob, GoogleBatchEngine
@@ -175,11 +176,14 @@ def _plan(conn: Any, options: RemoteOptions, dest: Any, engine: GoogleBatchEngin
     copies = annotations.read(conn, [r.id for r in resolution.images], options.namespace,
                               runner=QueryRunner(conn)) if resolution.images else {}
     filesets: dict[int, FilesetPlan] = {}
+    several = several_plates(conn, resolution.images)
     for record in resolution.images:
         refused = refusal(record, settings)
         reason, code = (refused.reason, refused.code) if refused else (None, exit_codes.OK)
         if refused is None and (record.fileset_id is None or not record.repo_path):
             reason, code = "no fileset in the managed repository", exit_codes.NOT_FOUND
+        if reason is None and record.fileset_id in several:
+            reason, code = several[record.fileset_id], exit_codes.USAGE
         if reason is not None:
             result.rows.append([record.fileset_id or "", str(record.id), "refuse",
                                 "refused", "", "", reason])
@@ -196,6 +200,21 @@ def _plan(conn: Any, options: RemoteOptions, dest: Any, engine: GoogleBatchEngin
                      for r in fs.records}
         _decide(fs, options, dest, engine, prober)
     return list(filesets.values())
+
+
+def several_plates(conn: Any, records: list[ImageRecord]) -> dict[int, str]:
+    """Fileset id -> why it is refused, for the filesets whose images are fields of more
+    than one plate: one bioformats2raw output holds one plate layout, so such a fileset
+    is published locally instead (one NGFF plate per OMERO plate)."""
+    plate_of = plates_of_images(QueryRunner(conn), [r.id for r in records]) \
+        if records else {}
+    plates: dict[int, set[int]] = {}
+    for record in records:
+        if record.id in plate_of and record.fileset_id is not None:
+            plates.setdefault(record.fileset_id, set()).add(plate_of[record.id])
+    return {fs: f"fileset {fs} spans plates {', '.join(f'Plate:{p}' for p in sorted(ids))}: "
+            "publish it without --remote (one NGFF plate per plate)"
+            for fs, ids in plates.items() if len(ids) > 1}
 
 
 def _ours(copies: list, record: ImageRecord, caller: int, options: RemoteOptions,
