@@ -130,15 +130,20 @@ def current_copy(copies: list[PublishedCopy]) -> PublishedCopy | None:
     return (editable or with_url or [None])[0]
 
 
-def root_in_dest(dest: Any, copy: PublishedCopy | None) -> str | None:
-    """The image root (`X.ome.zarr`) under `dest` that a copy's URL points into (None:
-    not under `dest`, not an image group, or a URL leaving it)."""
+def relpath_in_dest(dest: Any, copy: PublishedCopy | None) -> str | None:
+    """Where under `dest` a copy's URL points (None: nowhere there)."""
     if copy is None or not copy.zarr_path:
         return None
     try:
-        rel = dest.relpath_of_public_url(copy.zarr_path)
+        return dest.relpath_of_public_url(copy.zarr_path) or None
     except DestinationError:
         return None
+
+
+def root_in_dest(dest: Any, copy: PublishedCopy | None) -> str | None:
+    """The image root (`X.ome.zarr`) under `dest` that a copy's URL points into (None:
+    not under `dest`, not an image group, or a URL leaving it)."""
+    rel = relpath_in_dest(dest, copy)
     if not rel:
         return None
     root, series = paths.root_of_group(rel)

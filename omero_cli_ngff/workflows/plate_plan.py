@@ -28,22 +28,10 @@ from ..model import paths
 from ..model.annotation import PublishedCopy
 from ..model.plate_layout import PlateLayout
 from ..model.records import ImageRecord
-from ..storage import DestinationError
 from ..storage.journal import Pending
+from . import plan as act
 from .copies import Evidence, sort_copies
-from .plan import (
-    FAIL,
-    PUBLISH,
-    REFUSE,
-    RESTORE,
-    SKIP,
-    UPDATE,
-    WORK,
-    PlanSettings,
-    PublishPlan,
-    current_copy,
-    refusal,
-)
+from .plan import PlanSettings, PublishPlan, current_copy, refusal, relpath_in_dest
 
 # root -> is a complete plate there (its plate attributes written: they come last)
 Complete = Callable[[str], bool]
@@ -77,7 +65,7 @@ class PlatePlan:
 
     @property
     def busy(self) -> bool:
-        return self.action in WORK or bool(self.cleanup) or self.journal is not None \
+        return self.action in act.WORK or bool(self.cleanup) or self.journal is not None \
             or self.claimed
 
     @property
@@ -103,7 +91,7 @@ def _field_plans(layout: PlateLayout, records: dict[int, ImageRecord],
             continue
         if refused is not None and why is None:
             why, code = f"Image:{image_id}: {refused.reason}", refused.code
-        plans.append(PublishPlan(record, PUBLISH))
+        plans.append(PublishPlan(record, act.PUBLISH))
     if not plans and why is None:
         why, code = "no field has pixels", exit_codes.NOT_FOUND
     return plans, why, code
@@ -111,12 +99,7 @@ def _field_plans(layout: PlateLayout, records: dict[int, ImageRecord],
 
 def _current_root(dest: Any, copy: PublishedCopy | None) -> tuple[str, str] | None:
     """(plate root, field path) a field's copy points at under dest, or None."""
-    if copy is None or not copy.zarr_path:
-        return None
-    try:
-        rel = dest.relpath_of_public_url(copy.zarr_path)
-    except DestinationError:
-        return None
+    rel = relpath_in_dest(dest, copy)
     return paths.plate_root_of_field(rel) if rel else None
 
 
@@ -126,21 +109,21 @@ def make_plate_plan(layout: PlateLayout, records: dict[int, ImageRecord],
                     complete: Complete, evidence: Evidence | None = None) -> PlatePlan:
     """The plan of one plate (see the module docstring)."""
     fields, why, code = _field_plans(layout, records, settings)
-    plan = PlatePlan(layout, PUBLISH, fields=fields, journal=journal)
+    plan = PlatePlan(layout, act.PUBLISH, fields=fields, journal=journal)
     plan.paths = layout.field_paths({f.record.id for f in fields})
     for f in fields:
         f.copies, f.foreign = sort_copies(copies.get(f.record.id, []), f.record,
                                           settings.caller_id, evidence)
         f.current = current_copy(f.copies)
     if why is not None:
-        plan.set_action(REFUSE, why, code)
+        plan.set_action(act.REFUSE, why, code)
         return plan
     try:
         template_root = paths.render_plate(settings.template, layout.id, layout.name,
                                            layout.screen_id, fields[0].record,
                                            settings.ngff_version)
     except paths.MissingValue as err:
-        plan.set_action(FAIL, one_line(err), exit_codes.NOT_FOUND)
+        plan.set_action(act.FAIL, one_line(err), exit_codes.NOT_FOUND)
         return plan
     _decide(plan, template_root, dest, settings, complete)
     return plan
@@ -160,18 +143,18 @@ def _decide(plan: PlatePlan, template_root: str, dest: Any, settings: PlanSettin
         _set_root(plan, cur_root, dest)
         stale = [f for f in plan.fields if len(f.copies) > 1
                  or f.current is None or f.current.zarr_path != f.url]
-        plan.set_action(RESTORE if stale else SKIP,
+        plan.set_action(act.RESTORE if stale else act.SKIP,
                         f"{len(stale)} field annotation(s) to write" if stale else "up to date")
         for f in plan.fields:
             if f not in stale:
-                f.action, f.reason = SKIP, "up to date"
+                f.action, f.reason = act.SKIP, "up to date"
         return
     target = paths.other_slot(template_root, cur_root)
     _set_root(plan, target, dest)
     reason = ("--force" if settings.force and same else
               "not published" if not annotated else
               f"published elsewhere or incompletely, converting to {version}")
-    plan.set_action(UPDATE if annotated else PUBLISH, reason)
+    plan.set_action(act.UPDATE if annotated else act.PUBLISH, reason)
     plan.old_root = cur_root if cur_root != target else None
     journal = plan.journal
     if journal is not None:
@@ -183,8 +166,8 @@ def _decide(plan: PlatePlan, template_root: str, dest: Any, settings: PlanSettin
             plan.cleanup = journal.old
     if settings.force:
         plan.fresh = not plan.resume
-    elif plan.action == PUBLISH and not plan.resume and complete(target):
-        plan.set_action(RESTORE, "complete plate without annotations")
+    elif plan.action == act.PUBLISH and not plan.resume and complete(target):
+        plan.set_action(act.RESTORE, "complete plate without annotations")
     for f in plan.fields:
         f.old_url = f.current.zarr_path if f.current is not None else None
 
@@ -198,4 +181,4 @@ def _set_root(plan: PlatePlan, root: str, dest: Any) -> None:
 
 def field_rows_needed(plan: PlatePlan) -> list[PublishPlan]:
     """The fields whose annotation a restore writes."""
-    return [f for f in plan.fields if f.action != SKIP]
+    return [f for f in plan.fields if f.action != act.SKIP]

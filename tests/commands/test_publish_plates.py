@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -201,11 +202,8 @@ def test_verify_checks_plate_and_wells_against_omero(world):
 def test_a_lost_field_annotation_is_restored_and_keep_old_keeps_the_old_plate(world):
     assert world.publish("Plate:2")[0] == 0
     before = world.objects()
-    conn = world.server.connect("alice")
-    try:
+    with closing(world.server.connect("alice")) as conn:
         annotations.remove(conn, world.copies([202])[202])
-    finally:
-        conn.close()
     rv, rows, err = world.publish("Plate:2")
     assert rv == 0, err
     assert {int(r["image"]): r["status"] for r in rows} == {
