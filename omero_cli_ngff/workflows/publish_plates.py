@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import logging
 import time
+import urllib.parse
 from typing import TYPE_CHECKING, Any
 
 from .. import exit_codes
+from ..model import paths
 from ..model.plate_layout import PlateLayout
 from ..model.records import ImageRecord
 from ..omero_io import targets
@@ -182,6 +184,7 @@ def _convert_and_switch(pub: Publish, plan: PlatePlan, progress: Any,
     failpoints.reach("before-annotation")
     for f in plan.fields:
         pub.annotate(f)
+    retired = _retire_image_copies(pub, plan)
     if plan.old_root and pub.options.keep_old:
         notes.append(f"old plate kept at {pub.dest.public_url(plan.old_root)}")
     elif plan.old_root:
@@ -191,8 +194,25 @@ def _convert_and_switch(pub: Publish, plan: PlatePlan, progress: Any,
             notes.append(f"old plate left: {err}")
     _forget(pub, plan)
     status = "published" if plan.action == PUBLISH else "updated"
-    return [PublishRow(f, status, _message(*notes, *(x.describe() for x in f.foreign)),
+    return [PublishRow(f, status, _message(*notes, *retired.get(f.record.id, []),
+                                           *(x.describe() for x in f.foreign)),
                        bytes=written.get(f.record.id)) for f in plan.fields]
+
+
+def _retire_image_copies(pub: Publish, plan: PlatePlan) -> dict[int, list[str]]:
+    """Fields published before as images of their own (``<id>.ome.zarr/0/``): remove
+    those copies once the plate is annotated, when they are the image's (as a replaced
+    image copy is); notes per field."""
+    notes: dict[int, list[str]] = {}
+    if pub.options.keep_old:
+        return notes
+    for f in plan.fields:
+        old = f.old_url
+        if not old or paths.plate_root_of_field(urllib.parse.urlsplit(old).path):
+            continue                          # none, or a field of a plate (old_root)
+        outcome = pub.old_copies().retire(old, pub.plan_settings.owner(f.record), f.record)
+        notes[f.record.id] = outcome.notes
+    return notes
 
 
 def _convert(pub: Publish, plan: PlatePlan, progress: Any) -> dict[int, int]:

@@ -17,6 +17,8 @@ import numpy as np
 import pytest
 
 from omero_cli_ngff import exit_codes
+from omero_cli_ngff.model.annotation import DEFAULT_NAMESPACE as NS
+from omero_cli_ngff.model.annotation import annotation_values
 from omero_cli_ngff.omero_io import annotations
 from omero_cli_ngff.storage import fetch_metadata
 from test_infra.fake_gcs import get_object, put_object
@@ -216,3 +218,20 @@ def test_a_lost_field_annotation_is_restored_and_keep_old_keeps_the_old_plate(wo
     assert "old plate kept" in rows[0]["message"]
     assert set(before) < set(world.objects())          # the old plate is still there
     assert field_urls(world, [201])[201] == plate_url(world, 2, ".alt") + "A/1/0/"
+
+
+def test_a_field_published_as_an_image_of_its_own_moves_into_its_plate(world):
+    """Before plates were published whole, a field was an image of its own: that copy
+    (the image's, by its ownership record) is removed once the plate is annotated."""
+    argv = ["ngff", "export", "Image:201", "--output", world.dest + "/0.5"]
+    rv, out, err = invoke(argv + world.server.cli_login_args("alice"), world.capsys)
+    assert rv == 0, err
+    old = world.public("0.5/201.ome.zarr/0/")
+    with closing(world.server.connect("alice")) as conn:
+        annotations.write(conn, 201, 3, NS, annotation_values(old, "0.5"), [])
+    assert any(n.startswith("data/0.5/201.ome.zarr/") for n in world.objects())
+    rv, rows, err = world.publish("Plate:2")
+    assert rv == 0, err
+    assert {r["action"] for r in rows} == {"update"}          # the plate is one unit
+    assert field_urls(world, PLATE_TWO)[201] == plate_url(world, 2) + "A/1/0/"
+    assert not any(n.startswith("data/0.5/201.ome.zarr/") for n in world.objects())
