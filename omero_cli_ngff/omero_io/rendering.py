@@ -43,10 +43,12 @@ TYPE_RANGES = {
 RED, GREEN, BLUE = "FF0000", "00FF00", "0000FF"
 
 
-def rendering_info(conn: Any, record: ImageRecord,
-                   runner: QueryRunner | None = None) -> RenderingInfo:
-    """Channel labels, colours, windows and defaults, without writing anything."""
-    channels = channel_rows(runner or QueryRunner(conn), [record.id]).get(record.id, [])
+def rendering_info(conn: Any, record: ImageRecord, runner: QueryRunner | None = None,
+                   channels: list[list] | None = None) -> RenderingInfo:
+    """Channel labels, colours, windows and defaults, without writing anything
+    (``channels``: the image's rows of `channel_rows`, when read already in a batch)."""
+    if channels is None:
+        channels = channel_rows(runner or QueryRunner(conn), [record.id]).get(record.id, [])
     info = _from_engine(conn, record, channels)
     return info if info is not None else default_rendering(record, channels)
 

@@ -12,7 +12,7 @@ from ..model.rois import LABEL_CHOICES
 from ..ngff.spec import ImageExtras, ImageSpec, WriteOptions
 from ..omero_io.image_metadata import MetadataReader
 from ..omero_io.query import QueryRunner
-from ..omero_io.rendering import rendering_info
+from ..omero_io.rendering import channel_rows, rendering_info
 from ..omero_io.tile_source import OmeroTileSource
 
 
@@ -70,6 +70,9 @@ def convert_plate(conn, layout, records: dict, target, options: WriteOptions,
 
     sources = _OneSourceAtATime(conn)
     wells, paths = [], {}
+    # the channels of every field in one query per 1,000 (not one per field)
+    channels = channel_rows(QueryRunner(conn), [r.id for r in records.values()
+                                                if r.has_pixels])
     for well in layout.wells:
         fields = []
         for image_id, acquisition in well.fields:
@@ -77,7 +80,8 @@ def convert_plate(conn, layout, records: dict, target, options: WriteOptions,
             if record is None or not record.has_pixels:
                 continue
             paths[f"{well.row}/{well.column}/{len(fields)}"] = image_id
-            spec = image_spec(record, rendering_info(conn, record))
+            spec = image_spec(record, rendering_info(conn, record,
+                                                     channels=channels.get(image_id, [])))
             fields.append(FieldSpec(spec=spec, source=sources.lazy(record),
                                     acquisition=acquisition, image_id=image_id))
         wells.append(WellSpec(well.row, well.column, fields))
