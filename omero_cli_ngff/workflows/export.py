@@ -2,10 +2,11 @@
 
 Each image becomes `<id>.ome.zarr/`: a bioformats2raw-layout root whose series `0/` is
 the multiscales image (its ROIs as NGFF labels under `0/labels/`), beside
-`OME/METADATA.ome.xml` (with the image's ROIs and annotations). Plates and screens become one NGFF
-plate per OMERO plate, `plate-<id>.ome.zarr/` (rows, columns, wells, fields,
-acquisitions). A failing image or plate does not stop the others; a rerun resumes what
-was interrupted and finds complete images complete.
+`OME/METADATA.ome.xml` (with the image's ROIs and annotations). Plates and screens
+become one NGFF plate per OMERO plate, `plate-<id>.ome.zarr/` (rows, columns, wells
+with or without images, fields, acquisitions; the root as bioformats2raw writes a
+plate). A failing image or plate does not stop the others; a rerun resumes what was
+interrupted and finds complete images complete.
 
 Each root carries an ownership record (`storage.ownership`), written before its data:
 a root holding another image's or plate's copy is refused (with --name-by name, two
