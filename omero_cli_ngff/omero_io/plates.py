@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from omero.rtypes import unwrap
-
 from ..model.plate_layout import PlateLayout, WellLayout, axis_names
 from . import queries
 from .query import QueryRunner
 
-# Well samples per call: a sample comes with its well, plate and acquisition (Ice
-# sends an object met twice once), well under 2 KB; 2,000 of them stay far below the
-# 64 MB Ice message limit of a real server (Ice.MessageSizeMax in its templates),
-# whatever the plates (a 1536-well plate with 9 fields is 13,824 samples).
-SAMPLES_PER_CALL = 2000
+# Well samples per call: a row of six scalars (the acquisition's name the longest);
+# 5,000 of them stay far below the 64 MB Ice message limit of a real server
+# (Ice.MessageSizeMax in its templates), whatever the plates (a 1536-well plate with 9
+# fields is 13,824 samples).
+SAMPLES_PER_CALL = 5000
 
 
 def plates_of_screens(runner: QueryRunner, screen_ids: list[int]) -> list[int]:
@@ -26,8 +24,8 @@ def plates_of_images(runner: QueryRunner, image_ids: list[int]) -> dict[int, int
 
 def load_layouts(runner: QueryRunner, plate_ids: list[int]) -> list[PlateLayout]:
     """Layouts of the plates, fields in OMERO's well-sample order, wells without images
-    too, and each plate's screen: the well samples of 1,000 plates per query, in pages
-    of SAMPLES_PER_CALL, then their wells and screens (one query each per 1,000)."""
+    too, and each plate's screen: per 1,000 plates, their details, their well samples
+    (in pages of SAMPLES_PER_CALL), their wells and their screens."""
     layouts = _sampled_layouts(runner, plate_ids)
     _add_empty_wells(runner, layouts)
     for plate_id, screen_id in runner.rows(queries.PLATE_SCREENS, list(layouts)):
@@ -53,40 +51,35 @@ def _add_empty_wells(runner: QueryRunner, layouts: dict[int, PlateLayout]) -> No
 
 
 def _sampled_layouts(runner: QueryRunner, plate_ids: list[int]) -> dict[int, PlateLayout]:
-    """The layouts the well samples show (wells with images only)."""
+    """The layouts the well samples show (wells with images only; plates without any
+    image are left out), from projections: the plates, then their samples."""
+    details = {row[0]: row for row in runner.rows(queries.PLATE_DETAILS, plate_ids)}
     plates: dict[int, PlateLayout] = {}
     wells: dict[tuple, WellLayout] = {}
-    cells: dict[int, list] = {}
-    for sample in runner.objects(queries.PLATE_LAYOUT, plate_ids,
-                                 page=SAMPLES_PER_CALL):
-        well, plate = sample.getWell(), sample.getWell().getPlate()
-        plate_id = plate.getId().getValue()
+    sizes: dict[int, list[int]] = {}
+    acquired: dict[int, set] = {}
+    for plate_id, image_id, row, column, acq_id, acq_name in runner.rows(
+            queries.PLATE_SAMPLES, list(details), page=SAMPLES_PER_CALL):
         if plate_id not in plates:
-            plates[plate_id] = PlateLayout(plate_id, unwrap(plate.getName()) or str(plate_id),
+            plates[plate_id] = PlateLayout(plate_id, details[plate_id][1] or str(plate_id),
                                            rows=[], columns=[])
-            cells[plate_id] = [plate, 0, 0]
-        row, column = unwrap(well.getRow()), unwrap(well.getColumn())
-        cells[plate_id][1] = max(cells[plate_id][1], row + 1)
-        cells[plate_id][2] = max(cells[plate_id][2], column + 1)
-        acquisition = sample.getPlateAcquisition()
-        acquisition_id = acquisition.getId().getValue() if acquisition is not None else None
-        if acquisition is not None and acquisition.isLoaded() and acquisition_id not in [
-                a["id"] for a in plates[plate_id].acquisitions]:
-            name = unwrap(acquisition.getName())
+            sizes[plate_id], acquired[plate_id] = [0, 0], set()
+        sizes[plate_id][0] = max(sizes[plate_id][0], row + 1)
+        sizes[plate_id][1] = max(sizes[plate_id][1], column + 1)
+        if acq_id is not None and acq_id not in acquired[plate_id]:
+            acquired[plate_id].add(acq_id)
             plates[plate_id].acquisitions.append(
-                {"id": acquisition_id, **({"name": name} if name else {})})
+                {"id": acq_id, **({"name": acq_name} if acq_name else {})})
         key = (plate_id, row, column)
         if key not in wells:
             wells[key] = WellLayout(row, column)   # names are set below
             plates[plate_id].wells.append(wells[key])
-        wells[key].fields.append((sample.getImage().getId().getValue(), acquisition_id))
-
+        wells[key].fields.append((image_id, acq_id))
     for plate_id, layout in plates.items():
-        plate, seen_rows, seen_columns = cells[plate_id]
-        layout.rows = axis_names(max(unwrap(plate.getRows()) or 0, seen_rows),
-                                 unwrap(plate.getRowNamingConvention()) or "letter")
-        layout.columns = axis_names(max(unwrap(plate.getColumns()) or 0, seen_columns),
-                                    unwrap(plate.getColumnNamingConvention()) or "number")
+        _, _, rows, columns, row_naming, column_naming = details[plate_id]
+        layout.rows = axis_names(max(rows or 0, sizes[plate_id][0]), row_naming or "letter")
+        layout.columns = axis_names(max(columns or 0, sizes[plate_id][1]),
+                                    column_naming or "number")
         for well in layout.wells:
             well.row, well.column = layout.rows[well.row], layout.columns[well.column]
     return plates

@@ -47,13 +47,15 @@ class QueryRunner:
             params.add(key, rstring(value))
         return params
 
-    def rows(self, hql: str, ids: Iterable[int] | None = None, **strings) -> list[list]:
-        """Projection rows (unwrapped), batched over ids and paged."""
+    def rows(self, hql: str, ids: Iterable[int] | None = None, page: int = PAGE,
+             **strings) -> list[list]:
+        """Projection rows (unwrapped), batched over ids and paged (``page`` rows a call:
+        the query must be ordered)."""
         out = []
         for batch in self._batches(ids):
             for answer in self.scope.run(
                     lambda ctx, b=batch: self._pages(self._query.projection, hql, b, ctx,
-                                                     PAGE, strings)):
+                                                     page, strings)):
                 out.extend([unwrap(col) for col in row] for row in answer)
         return out
 

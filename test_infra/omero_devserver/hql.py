@@ -420,21 +420,40 @@ def annotation_values(q: Query):
     return rows
 
 
-@pattern("PLATE_LAYOUT",
-         r"select ws from WellSample ws join fetch ws\.well w join fetch w\.plate p"
-         r" left outer join fetch ws\.plateAcquisition where p\.id in \(:ids\)"
-         r" order by ws\.id")
-def plate_layout(q: Query):
+# Plates and their well samples as projections, the forms of omero-web's
+# marshal_lineage and omero-py's _PlateWrapper._listChildren (ome/omero-web
+# omeroweb/webclient/tree.py, ome/omero-py src/omero/gateway/__init__.py); Well.row and
+# column are 0-based indices, a sample's plateAcquisition may be null (left outer join).
+@pattern("PLATE_DETAILS",
+         r"select p\.id, p\.name, p\.rows, p\.columns, p\.rowNamingConvention,"
+         r" p\.columnNamingConvention from Plate p where p\.id in \(:ids\) order by p\.id")
+def plate_details(q: Query):
+    plates = sorted((p for p in (q.get("Plate", i) for i in set(q.ids())) if p),
+                    key=lambda p: p.id)
+    return [Row([to_rtype(p.id), to_rtype(p.name), to_rtype(p.rows), to_rtype(p.columns),
+                 to_rtype(p.row_naming), to_rtype(p.column_naming)], p.owner, p.group)
+            for p in plates]
+
+
+@pattern("PLATE_SAMPLES",
+         r"select w\.plate\.id, ws\.image\.id, w\.row, w\.column, pa\.id, pa\.name"
+         r" from WellSample ws join ws\.well w left outer join ws\.plateAcquisition pa"
+         r" where w\.plate\.id in \(:ids\) order by ws\.id")
+def plate_samples(q: Query):
     samples = []
-    for pid in q.ids():
+    for pid in set(q.ids()):
         plate = q.get("Plate", pid)
-        if plate is None:
-            continue
-        samples.extend(ws for w in plate.wells if q.visible(w) for ws in w.samples
-                       if q.visible(ws))
-    fetch = {"well", "plate", "acquisition"}
-    return [Row(q.build.well_sample(ws, fetch), ws.owner, ws.group)
-            for ws in sorted(samples, key=lambda ws: ws.id)]
+        if plate is not None:
+            samples.extend(ws for w in plate.wells if q.visible(w) for ws in w.samples
+                           if q.visible(ws))
+    rows = []
+    for ws in sorted(samples, key=lambda ws: ws.id):
+        acq = ws.acquisition
+        rows.append(Row([to_rtype(ws.well.plate.id), to_rtype(ws.image.id),
+                         to_rtype(ws.well.row), to_rtype(ws.well.column),
+                         to_rtype(acq.id if acq else None),
+                         to_rtype(acq.name if acq else None)], ws.owner, ws.group))
+    return rows
 
 
 # =====================================================================================

@@ -184,17 +184,14 @@ def test_like_prefix_lookup_reads_like_as_postgresql(omero_devserver, alice, pre
     assert run(alice, Q.IMAGES_UNDER_URL, p) == ([[1, "H&E"]] if found else [])
 
 
-def test_plate_layout(omero_devserver, alice):
-    samples = run(alice, Q.PLATE_LAYOUT, params_for(Q.PLATE_LAYOUT, [1]), "find")
+def test_plate_details_and_samples(omero_devserver, alice):
+    (plate,) = run(alice, Q.PLATE_DETAILS, params_for(Q.PLATE_DETAILS, [1, 999]))
+    assert [unwrap(v) for v in plate] == [1, "demo-plate", 2, 3, "letter", "number"]
+    samples = run(alice, Q.PLATE_SAMPLES, params_for(Q.PLATE_SAMPLES, [1]))
     assert len(samples) == 12
-    layout = [(ws.getWell().getRow().getValue(), ws.getWell().getColumn().getValue(),
-               ws.getImage().getId().getValue()) for ws in samples]
-    assert layout[:4] == [(0, 0, 101), (0, 0, 102), (0, 1, 103), (0, 1, 104)]
-    plate = samples[0].getWell().getPlate()
-    assert plate.isLoaded() and plate.getName().getValue() == "demo-plate"
-    assert (plate.getRows().getValue(), plate.getColumns().getValue()) == (2, 3)
-    assert samples[0].getPlateAcquisition().getName().getValue() == "run-1"
-    assert not samples[0].getImage().isLoaded()
+    rows = [[unwrap(v) for v in r] for r in samples]
+    assert rows[:3] == [[1, 101, 0, 0, 1, "run-1"], [1, 102, 0, 0, 1, "run-1"],
+                        [1, 103, 0, 1, 1, "run-1"]]
 
 
 def test_screen_plates(omero_devserver, alice):

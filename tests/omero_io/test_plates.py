@@ -45,13 +45,13 @@ def layout_facts(layouts):
 def test_layouts_are_read_in_pages(conn, monkeypatch):
     whole = QueryRunner(conn)
     expected = plates.load_layouts(whole, [1, 2])
-    # the samples, then the wells (those without images too) and the screens
-    assert whole.calls == 3 and sum(len(w.fields) for p in expected for w in p.wells) == 38
+    # the plates, their samples, their wells (those without images too), their screens
+    assert whole.calls == 4 and sum(len(w.fields) for p in expected for w in p.wells) == 38
     assert [p.screen_id for p in expected] == [1, 1]
     monkeypatch.setattr(plates, "SAMPLES_PER_CALL", 10)
     paged = QueryRunner(conn)
     assert layout_facts(plates.load_layouts(paged, [1, 2])) == layout_facts(expected)
-    assert paged.calls == 6                       # 38 samples: 10 + 10 + 10 + 8; 2 more
+    assert paged.calls == 7                       # 38 samples: 10 + 10 + 10 + 8; 3 more
 
 
 CATALOGUE_EMPTY_WELLS = """
