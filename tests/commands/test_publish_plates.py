@@ -3,6 +3,8 @@ of work, every field annotated with its own field group."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import signal
@@ -235,3 +237,16 @@ def test_a_field_published_as_an_image_of_its_own_moves_into_its_plate(world):
     assert {r["action"] for r in rows} == {"update"}          # the plate is one unit
     assert field_urls(world, PLATE_TWO)[201] == plate_url(world, 2) + "A/1/0/"
     assert not any(n.startswith("data/0.5/201.ome.zarr/") for n in world.objects())
+
+
+def test_remote_refuses_a_fileset_that_spans_several_plates(world, batch_stub):
+    remote = ["--remote", "google-batch", "--batch-project", "proj", "--batch-region",
+              "us-east1", "--batch-endpoint", batch_stub.endpoint, "--repository-bucket",
+              "gs://repo-bucket/ManagedRepository"]
+    rv, text, err = world.publish("Screen:2", *remote, "--dry-run", style="csv")
+    assert rv == exit_codes.USAGE, err
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {(r["images"], r["status"]) for r in rows} == {("301", "refused"),
+                                                          ("401", "refused")}
+    assert all("spans plates Plate:3, Plate:4" in r["message"] for r in rows)
+    assert batch_stub.created == []
