@@ -125,10 +125,17 @@ def _claimed(pub: Publish, plan: PlatePlan, progress: Any) -> list[PublishRow]:
         return [PublishRow(f, CLAIMED, why, code=exit_codes.PARTIAL_FAILURE)
                 for f in plan.fields]
     failpoints.reach("after-claim")
+    took = pub.claims.taken_over.get(plan.key)
+    note = f"took over the claim of a run that stopped ({took.describe()})" if took else ""
+    if note:
+        pub.reporter.warn(f"Plate:{plan.plate_id}: {note}")
     try:
-        return _act(pub, plan, progress)
+        rows = _act(pub, plan, progress)
     finally:
         pub.claims.release(plan.key)
+    for row in rows:
+        row.message = _message(note, row.message)
+    return rows
 
 
 def _owner(pub: Publish, plan: PlatePlan) -> ownership.Owner:

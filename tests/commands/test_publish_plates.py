@@ -163,6 +163,7 @@ def test_an_interrupted_plate_resumes_and_no_field_was_annotated_before(world, p
     rv, rows, err = world.publish("Plate:1", "--chunk-size", "16")
     assert rv == 0, err
     assert {r["status"] for r in rows} == {"published"}
+    assert "took over the claim" in rows[0]["message"]
     assert field_urls(world, PLATE_ONE) == {i: plate_url(world, 1) + p + "/"
                                            for i, p in PLATE_ONE.items()}
     assert not [n for n in world.objects() if "/.omero-ngff/" in n]
