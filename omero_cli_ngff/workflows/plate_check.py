@@ -31,9 +31,17 @@ def plate_attrs(url: str, version: str, policy: HttpPolicy | None = None) -> Any
     return attrs.get("plate") if attrs else None
 
 
-def is_complete(url: str, version: str, policy: HttpPolicy | None = None) -> bool:
-    """A plate's attributes are written last: there, the plate is complete."""
-    return isinstance(plate_attrs(url, version, policy), dict)
+def is_complete(url: str, version: str, policy: HttpPolicy | None = None) -> bool | None:
+    """A plate's attributes are written last: there, the plate is complete (None: the
+    answer was neither the metadata nor a definite absence, e.g. a 5xx or a time-out)."""
+    kwargs = {"policy": policy} if policy is not None else {}
+    try:
+        doc = fetch_metadata(url, version, validate=False, **kwargs)
+    except FetchError as err:
+        return False if err.definite else None
+    group = PublishedImage(url, version)
+    group.set_metadata(doc if isinstance(doc, dict) else {})
+    return isinstance(group.ome.get("plate"), dict)
 
 
 def plate_problems(url: str, layout: PlateLayout, usable: set[int], version: str,

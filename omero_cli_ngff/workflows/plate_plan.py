@@ -33,8 +33,9 @@ from . import plan as act
 from .copies import Evidence, sort_copies
 from .plan import PlanSettings, PublishPlan, current_copy, refusal, relpath_in_dest
 
-# root -> is a complete plate there (its plate attributes written: they come last)
-Complete = Callable[[str], bool]
+# root -> is a complete plate there (its plate attributes written: they come last);
+# None: it could not be told (not a definite answer)
+Complete = Callable[[str], "bool | None"]
 
 
 @dataclass
@@ -139,7 +140,12 @@ def _decide(plan: PlatePlan, template_root: str, dest: Any, settings: PlanSettin
     annotated = [f for f in plan.fields if f.current is not None]
     same = cur_root is not None and all(
         f.current is not None and f.current.ngff_version == version for f in annotated)
-    if same and not settings.force and complete(cur_root):
+    state = complete(cur_root) if same and not settings.force else False
+    if state is None:
+        plan.set_action(act.FAIL, f"the published plate {cur_root} could not be checked: "
+                        "run again later", exit_codes.DESTINATION)
+        return
+    if state:
         _set_root(plan, cur_root, dest)
         stale = [f for f in plan.fields if len(f.copies) > 1
                  or f.current is None or f.current.zarr_path != f.url]

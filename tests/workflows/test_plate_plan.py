@@ -145,3 +145,9 @@ def test_well_check_counts_fields_with_pixels():
     other = md.well_attrs([("0", 1), ("1", None)], "0.5")["ome"]["well"]
     assert [p.code for p in check_well(other, a1, {1, 2}, "u")] == \
         ["well-acquisitions-mismatch"]
+
+
+def test_a_plate_that_cannot_be_checked_fails_rather_than_being_converted_again():
+    p = plan(annotated("0.5/plate-7.ome.zarr"), complete=lambda root: None)
+    assert p.action == "fail" and p.code == exit_codes.DESTINATION
+    assert "could not be checked" in p.reason
