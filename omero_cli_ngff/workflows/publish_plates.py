@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from .. import exit_codes
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 HOW = "use another --path-template (e.g. with {plate_id})"
+CHECK_WORKERS = 4          # fields checked at once (I/O bound: HTTP and OMERO reads)
 
 
 def find_plates(conn: Any, records: list[ImageRecord]
@@ -252,9 +254,14 @@ def check_plate(pub: Publish, plan: PlatePlan) -> None:
     if problems:
         raise CheckFailed("the written plate does not agree with OMERO: "
                           + "; ".join(p.message for p in problems[:3]))
-    for f in plan.fields:
+
+    def one(f: PublishPlan) -> None:
         assert f.url is not None
         check_copy(pub.conn, f.record, f.url, version)
+
+    # fields are checked as images are (HTTP reads, a tile from OMERO), a few at once
+    with ThreadPoolExecutor(CHECK_WORKERS) as pool:
+        list(pool.map(one, plan.fields))           # the first failure stops the plate
 
 
 def _forget(pub: Publish, plan: PlatePlan) -> None:
