@@ -251,3 +251,16 @@ def test_remote_refuses_a_fileset_that_spans_several_plates(world, batch_stub):
                                                           ("401", "refused")}
     assert all("spans plates Plate:3, Plate:4" in r["message"] for r in rows)
     assert batch_stub.created == []
+
+
+def test_a_plate_root_holding_another_objects_copy_is_refused_whole(world):
+    rv, _, err = world.publish("Image:1", "--path-template",
+                               "{ngff_version}/plate-{image_id}.ome.zarr")
+    assert rv == 0, err
+    before = world.objects()
+    rv, rows, err = world.publish("Plate:1")
+    assert rv == exit_codes.DESTINATION, err
+    assert {r["status"] for r in rows} == {"refused"} and len(rows) == 4
+    assert "Image:1" in rows[0]["message"]
+    assert world.objects() == before
+    assert world.copies(list(PLATE_ONE)) == {}
