@@ -45,6 +45,7 @@ class PlatePlan:
     reason: str = ""
     root: str | None = None
     fields: list[PublishPlan] = field(default_factory=list)   # one per field with pixels
+    left_out: list[PublishPlan] = field(default_factory=list)  # fields without: refused
     paths: dict[int, str] = field(default_factory=dict)       # image id -> "A/1/0"
     old_root: str | None = None       # the replaced plate's root under --dest
     cleanup: str | None = None        # left by an interrupted run: remove (if ours)
@@ -80,22 +81,26 @@ class PlatePlan:
 
 
 def _field_plans(layout: PlateLayout, records: dict[int, ImageRecord],
-                 settings: PlanSettings) -> tuple[list[PublishPlan], str | None, int]:
-    """(a plan per field with pixels, why the plate is refused or None, its code)."""
-    plans, why, code = [], None, exit_codes.OK
+                 settings: PlanSettings) -> tuple[list[PublishPlan], list[PublishPlan],
+                                                  str | None, int]:
+    """(a plan per field with pixels, the refusals of those without, why the plate is
+    refused or None, its code)."""
+    plans, left_out, why, code = [], [], None, exit_codes.OK
     for image_id in layout.image_ids:
         record = records.get(image_id)
         if record is None:
             continue
         refused = refusal(record, settings)
         if refused is not None and refused.reason == "no pixels":
+            refused.reason = "no pixels (left out of its plate's copy)"
+            left_out.append(refused)
             continue
         if refused is not None and why is None:
             why, code = f"Image:{image_id}: {refused.reason}", refused.code
         plans.append(PublishPlan(record, act.PUBLISH))
     if not plans and why is None:
         why, code = "no field has pixels", exit_codes.NOT_FOUND
-    return plans, why, code
+    return plans, left_out, why, code
 
 
 def _current_root(dest: Any, copy: PublishedCopy | None) -> tuple[str, str] | None:
@@ -109,8 +114,8 @@ def make_plate_plan(layout: PlateLayout, records: dict[int, ImageRecord],
                     settings: PlanSettings, journal: Pending | None,
                     complete: Complete, evidence: Evidence | None = None) -> PlatePlan:
     """The plan of one plate (see the module docstring)."""
-    fields, why, code = _field_plans(layout, records, settings)
-    plan = PlatePlan(layout, act.PUBLISH, fields=fields, journal=journal)
+    fields, left_out, why, code = _field_plans(layout, records, settings)
+    plan = PlatePlan(layout, act.PUBLISH, fields=fields, left_out=left_out, journal=journal)
     plan.paths = layout.field_paths({f.record.id for f in fields})
     for f in fields:
         f.copies, f.foreign = sort_copies(copies.get(f.record.id, []), f.record,

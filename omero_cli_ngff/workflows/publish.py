@@ -140,10 +140,11 @@ class Publish(ImageSteps):
         self._above = {}                      # read afresh for each image, under its claim
         for plan in plans:
             plan.claimed = plan.image_id in claimed and plan.action not in (REFUSE, FAIL)
-        for plan in plans + [f for p in self.plates for f in p.fields]:
+        plans += [f for p in self.plates for f in p.fields + p.left_out]
+        for plan in plans:
             for foreign in plan.foreign:
                 self.reporter.warn(f"Image:{plan.image_id}: {foreign.describe()}")
-        return resolution.missing, plans + [f for p in self.plates for f in p.fields]
+        return resolution.missing, plans
 
     def run(self) -> PublishResult:
         # a read-only server cannot be annotated: stop before anything is converted,

@@ -264,3 +264,30 @@ def test_a_plate_root_holding_another_objects_copy_is_refused_whole(world):
     assert "Image:1" in rows[0]["message"]
     assert world.objects() == before
     assert world.copies(list(PLATE_ONE)) == {}
+
+
+NO_PIXELS = """
+groups: [{id: 3, name: public-lab, permissions: rwra--}]
+users: [{id: 2, name: alice, password: alice-pw, groups: [public-lab]}]
+plates:
+  - id: 9
+    name: with-a-hole
+    owner: alice
+    wells:
+      - {row: 0, column: 0, fields: [{id: 91, sizeX: 16, sizeY: 16}, {id: 92, pixels: false},
+                                     {id: 93, sizeX: 16, sizeY: 16}]}
+"""
+
+
+def test_a_field_without_pixels_is_left_out_of_its_plate_and_said_so(
+        start_omero_devserver, gcs_emulator, bucket, capsys, monkeypatch, tmp_path):
+    env_isolated(monkeypatch, tmp_path)
+    catalogue = tmp_path / "no-pixels.yaml"
+    catalogue.write_text(NO_PIXELS)
+    world = World(start_omero_devserver(catalogue), gcs_emulator, bucket, capsys)
+    rv, rows, err = world.publish("Plate:9")
+    assert rv == exit_codes.NOT_FOUND, err             # as for an image without pixels
+    statuses = {int(r["image"]): r["status"] for r in rows}
+    assert statuses == {91: "published", 92: "refused", 93: "published"}
+    assert field_urls(world, [91, 93]) == {91: world.public("0.5/plate-9.ome.zarr/A/1/0/"),
+                                           93: world.public("0.5/plate-9.ome.zarr/A/1/1/")}
