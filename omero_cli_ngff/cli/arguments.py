@@ -109,7 +109,8 @@ def publish_arguments(parser: Any) -> None:
     parser.add_argument("--path-template", default=None,
                         help="where each image goes under --dest, with {ngff_version}, "
                         "{image_id}, {image_name}, {fileset_id}, {series}, {owner}, "
-                        "{group}, {repo_path}")
+                        "{group}, {repo_path}; plates: {plate_id}, {plate_name}, "
+                        "{screen_id} (see the README)")
     _namespace(parser)
     parser.add_argument("--force", action="store_true",
                         help="convert again even where a sound copy is published")
