@@ -82,12 +82,48 @@ def ome_model(images: Sequence[ImageSpec],
     return ome
 
 
+# A plate for the OME-XML: (name, row count, column count, wells as (row index,
+# column index, indices of its field images among the images), acquisitions as
+# (id, name or None, indices of their field images)).
+PlateXml = tuple[str, int, int, list[tuple[int, int, list[int]]],
+                 list[tuple[int, str | None, list[int]]]]
+
+
+def add_plate(ome: OME, plate: PlateXml) -> None:
+    """The Plate element, its wells (empty ones too) and well samples referring to the
+    field images, as bioformats2raw's OME-XML of a plate has them."""
+    from ome_types import model
+
+    name, rows, columns, wells, acquisitions = plate
+    samples: dict[int, str] = {}
+    xml_wells = []
+    for w, (row, column, fields) in enumerate(wells):
+        well_samples = []
+        for index, image in enumerate(fields):
+            samples[image] = f"WellSample:0:{w}:{index}"
+            well_samples.append(model.WellSample(
+                id=samples[image], index=image, image_ref=model.ImageRef(id=f"Image:{image}")))
+        xml_wells.append(model.Well(id=f"Well:0:{w}", row=row, column=column,
+                                    well_samples=well_samples))
+    acqs = [model.PlateAcquisition(
+        id=f"PlateAcquisition:0:{a}", name=acq_name,
+        well_sample_refs=[model.WellSampleRef(id=samples[i]) for i in images if i in samples])
+        for a, (_, acq_name, images) in enumerate(acquisitions)]
+    ome.plates = [model.Plate(id="Plate:0", name=name, rows=rows, columns=columns,
+                              wells=xml_wells, plate_acquisitions=acqs)]
+
+
 def ome_xml(images: Sequence[ImageSpec],
-            metadata: Sequence[ImageMetadata | None] | None = None) -> str:
-    """OME-XML text describing ``images`` (and their ``metadata``)."""
+            metadata: Sequence[ImageMetadata | None] | None = None,
+            plate: PlateXml | None = None) -> str:
+    """OME-XML text describing ``images`` (and their ``metadata``, and the ``plate``
+    they are the fields of)."""
     from ome_types import to_xml
 
-    return to_xml(_xml_safe(ome_model(images, metadata)))
+    ome = ome_model(images, metadata)
+    if plate is not None:
+        add_plate(ome, plate)
+    return to_xml(_xml_safe(ome))
 
 
 # Characters XML 1.0 cannot hold (names and annotations in OMERO may): shown as \xNN.
@@ -113,14 +149,14 @@ def _xml_safe(value: Any) -> Any:
 def write_ome_group(store: Store, images: Sequence[ImageSpec], version: str,
                     root: str = "",
                     metadata: Sequence[ImageMetadata | None] | None = None,
-                    series: bool = True) -> None:
-    """``OME/`` group with ``series`` (unless not ``series``: a plate's) and
-    ``OME/METADATA.ome.xml``."""
+                    plate: PlateXml | None = None) -> None:
+    """``OME/`` group with ``series`` (not for a ``plate``: its wells say where its
+    images are) and ``OME/METADATA.ome.xml``."""
     fmt = ngff_version(version).zarr_format
     group = zarr.open_group(store, path=st.join(root, "OME"), mode="a", zarr_format=fmt)
     st.set_bytes(store, st.join(root, "OME", "METADATA.ome.xml"),
-                 ome_xml(images, metadata).encode())
-    listed = {"series": [str(i) for i in range(len(images))]} if series else {}
+                 ome_xml(images, metadata, plate).encode())
+    listed = {"series": [str(i) for i in range(len(images))]} if plate is None else {}
     group.attrs.update(md.wrap(version, listed))
 
 

@@ -22,7 +22,7 @@ import zarr
 from . import metadata as md
 from . import store as st
 from .errors import InvalidSpecError
-from .ome_xml import write_ome_group
+from .ome_xml import PlateXml, write_ome_group
 from .spec import ImageSpec, ProgressCallback, TileSource, WriteOptions, WriteResult
 from .writer import open_collection, write_image
 
@@ -88,6 +88,23 @@ def _check(plate: PlateSpec) -> None:
         seen.add((w.row, w.column))
 
 
+def _plate_xml(plate: PlateSpec, wells: Sequence[WellSpec]) -> PlateXml:
+    """The plate for the OME-XML: fields numbered as the images in it, in well order."""
+    rows, columns = list(plate.rows), list(plate.columns)
+    xml_wells: list[tuple[int, int, list[int]]] = []
+    by_acquisition: dict[int | None, list[int]] = {}
+    n = 0
+    for w in wells:
+        fields = list(range(n, n + len(w.fields)))
+        for image, f in zip(fields, w.fields):
+            by_acquisition.setdefault(f.acquisition, []).append(image)
+        xml_wells.append((rows.index(w.row), columns.index(w.column), fields))
+        n += len(w.fields)
+    acquisitions = [(int(a["id"]), a.get("name"), by_acquisition.get(a["id"], []))
+                    for a in plate.acquisitions]
+    return plate.name, len(rows), len(columns), xml_wells, acquisitions
+
+
 def write_plate(dest: st.Dest, plate: PlateSpec, options: WriteOptions | None = None,
                 progress: ProgressCallback | None = None, *,
                 storage_options: dict[str, Any] | None = None, path: str = "") -> PlateResult:
@@ -112,7 +129,7 @@ def write_plate(dest: st.Dest, plate: PlateSpec, options: WriteOptions | None = 
                                       version))
     field_count = max((len(w.fields) for w in plate.wells), default=0)
     write_ome_group(store, [f.spec for w in wells for f in w.fields], version, prefix,
-                    series=False)
+                    plate=_plate_xml(plate, wells))
     root = zarr.open_group(store, path=prefix, mode="r+", zarr_format=fmt)
     attrs = md.plate_attrs(plate.name, list(plate.rows), list(plate.columns),
                            [(w.row, w.column) for w in wells], field_count, version,

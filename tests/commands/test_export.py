@@ -233,7 +233,10 @@ def test_a_screen_becomes_one_ngff_plate_per_omero_plate(omero_devserver, tmp_pa
     assert [a["id"] for a in attrs["acquisitions"]] == [1]
     # the root as bioformats2raw writes a plate: marked as its layout, with the OME-XML
     assert zarr.open_group(str(plate), mode="r").attrs["ome"]["bioformats2raw.layout"] == 3
-    assert (plate / "OME" / "METADATA.ome.xml").read_text().count("<Image ") == 12
+    xml = (plate / "OME" / "METADATA.ome.xml").read_text()
+    assert xml.count("<Image ") == 12 and xml.count("<Plate ") == 1
+    assert xml.count("<Well ") == 6 and xml.count("<WellSample ") == 12
+    assert 'ImageRef ID="Image:11"' in xml and "<PlateAcquisition " in xml
     well = zarr.open_group(str(plate / "B" / "3"), mode="r").attrs["ome"]["well"]
     assert [i["path"] for i in well["images"]] == ["0", "1"]
     # B3 field 1 is image 112: its pixels, as OMERO serves them

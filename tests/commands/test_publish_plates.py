@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from ome_types import from_xml
 
 from omero_cli_ngff import exit_codes
 from omero_cli_ngff.model.annotation import DEFAULT_NAMESPACE as NS
@@ -82,7 +83,12 @@ def test_publish_screen_writes_one_ngff_plate_per_plate(world):
     assert [w["path"] for w in plate["wells"]] == ["A/1", "A/2", "A/3", "B/1", "B/2",
                                                    "B/3"]
     assert sorted(a["id"] for a in plate["acquisitions"]) == [1, 2]
-    assert "data/0.5/plate-1.ome.zarr/OME/METADATA.ome.xml" in world.objects()
+    xml = get_object(world.emulator.url, world.bucket,
+                     "data/0.5/plate-1.ome.zarr/OME/METADATA.ome.xml")
+    ome = from_xml(xml.decode())                 # valid OME-XML, the plate described
+    assert [(w.row, w.column, len(w.well_samples)) for w in ome.plates[0].wells] == [
+        (0, 0, 2), (0, 1, 1), (0, 2, 0), (1, 0, 1), (1, 1, 0), (1, 2, 0)]
+    assert [a.name for a in ome.plates[0].plate_acquisitions] == ["run-1", "run-2"]
     empty = fetch_metadata(plate_url(world, 1) + "A/3/", validate=False)["attributes"]
     empty = empty["ome"]["well"]
     assert empty["images"] == []
