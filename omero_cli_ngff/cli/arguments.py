@@ -122,9 +122,20 @@ def publish_arguments(parser: Any) -> None:
     parser.add_argument("--parallel-images", type=int, default=2,
                         help="images converted at once (default 2)")
     _adopt(parser)
+    _index(parser)
     _remote(parser)
     _conversion(parser)
     _style(parser)
+
+
+def _index(parser: Any) -> None:
+    index = parser.add_argument_group("public index (index.json, index.html at --dest)")
+    index.add_argument("--no-index", action="store_true",
+                       help="do not update the index of the images published at --dest")
+    index.add_argument("--index-namespace", action="append", default=[], metavar="NS",
+                       help="show the Key-Value pairs of this namespace (repeatable)")
+    index.add_argument("--index-owners", action="store_true",
+                       help="show owner and group names in the (public) index")
 
 
 def _remote(parser: Any) -> None:

@@ -36,6 +36,7 @@ from ..storage.locate import Locations
 from ..storage.probe import Prober
 from .convert import convert_image, extras_of, metadata_reader
 from .failures import describe, exit_code_of, is_connection_lost
+from .index import index_after_publish
 from .old_copies import OldCopies, Outcome, foreign_copy_evidence
 from .plan import (
     FAIL,
@@ -161,6 +162,8 @@ class Publish:
             result.rows = self.execute(plans, busy)
         finally:
             finish_local_run(self.local)
+        result.index = index_after_publish(self.conn, self.dest, self.options.namespace,
+                                           self.options.index, result.rows, self.reporter)
         return result
 
     # -- execution -------------------------------------------------------------------------
