@@ -13,8 +13,7 @@ from ..storage import parse_destination
 from ..workflows.plan import WORK, PublishPlan
 from ..workflows.publish import Publish, PublishOptions, PublishResult, PublishRow
 from ..workflows.publish_settings import resolve_settings
-from .options import (index_choices, metadata_choices, objects, report_failures,
-                      write_options)
+from .options import index_choices, metadata_choices, objects, report_failures, write_options
 
 PLAN_COLUMNS = ["image", "name", "action", "destination", "url", "reason"]
 COLUMNS = ["image", "name", "action", "status", "url", "bytes", "seconds", "message"]

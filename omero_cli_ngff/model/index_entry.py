@@ -47,7 +47,7 @@ class IndexEntry:
     size_c: int = 1
     size_t: int = 1
     pixel_type: str = ""
-    physical_sizes: dict[str, list] = field(default_factory=dict)   # axis -> [value, unit]
+    physical_sizes: dict[str, list[Any]] = field(default_factory=dict)   # axis -> [value, unit]
     channels: list[str] = field(default_factory=list)
     thumbnail: str = ""             # public URL of a small PNG, "" when there is none
     pairs: dict[str, str] = field(default_factory=dict)

@@ -32,7 +32,9 @@ def thumbnail_png(store: Any, group_path: str = "0", max_side: int = MAX_SIDE) -
     multiscale = ome["multiscales"][0]
     axes = [a["name"] if isinstance(a, dict) else str(a) for a in multiscale["axes"]]
     level = group[multiscale["datasets"][-1]["path"]]
-    index = []
+    if not isinstance(level, zarr.Array):
+        raise ValueError("the lowest level is not an array")
+    index: list[int | slice] = []
     for axis, size in zip(axes, level.shape):
         if axis == "t":
             index.append(0)
@@ -62,12 +64,13 @@ def _colour(channel: dict[str, Any] | None, index: int, count: int) -> np.ndarra
     text = str((channel or {}).get("color") or "")
     if len(text) == 6:
         try:
-            return np.array([int(text[i:i + 2], 16) for i in (0, 2, 4)]) / 255.0
+            return np.array([int(text[i:i + 2], 16) / 255.0 for i in (0, 2, 4)])
         except ValueError:
             pass
     if count == 1:
         return np.ones(3)
-    return np.eye(3)[index % 3]
+    colour: np.ndarray = np.eye(3)[index % 3]
+    return colour
 
 
 def render_thumbnail(plane: np.ndarray, channels: list[dict[str, Any]],

@@ -20,9 +20,9 @@ import random
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from ..model.index_entry import (FORMAT, MANIFEST, IndexEntry, shard_of, shard_path,
-                                 thumbnail_path)
+from ..model.index_entry import FORMAT, MANIFEST, IndexEntry, shard_of, shard_path, thumbnail_path
 from .base import Destination
 from .errors import DestinationError
 
@@ -46,7 +46,7 @@ def _dumps(doc: object) -> bytes:
     return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
 
 
-def _loads(data: bytes | None) -> dict:
+def _loads(data: bytes | None) -> dict[str, Any]:
     try:
         doc = json.loads(data or b"")
     except ValueError:
@@ -120,7 +120,7 @@ class IndexStore:
     def _change_shard(self, shard: str, adds: dict[int, IndexEntry],
                       removes: set[int]) -> ShardInfo | None:
         """One shard's read-merge-write cycle; None when nothing changed."""
-        def merge(doc: dict) -> dict | None:
+        def merge(doc: dict[str, Any]) -> dict[str, Any] | None:
             entries = _entries_of(doc)
             before = dict(entries)
             entries.update(adds)
@@ -138,7 +138,7 @@ class IndexStore:
         return ShardInfo(shard, len(doc["entries"]), version)
 
     def _update_manifest(self, written: dict[str, ShardInfo]) -> None:
-        def merge(doc: dict) -> dict | None:
+        def merge(doc: dict[str, Any]) -> dict[str, Any] | None:
             shards = {s["name"]: s for s in doc.get("shards") or [] if isinstance(s, dict)}
             for info in written.values():
                 shards[info.name] = {"name": info.name, "count": info.count,
@@ -152,8 +152,8 @@ class IndexStore:
 
         self.update(MANIFEST, merge)
 
-    def update(self, relpath: str, merge: Callable[[dict], dict | None]
-               ) -> tuple[dict, str] | None:
+    def update(self, relpath: str, merge: Callable[[dict[str, Any]], dict[str, Any] | None]
+               ) -> tuple[dict[str, Any], str] | None:
         """Read, merge, write back only if nobody wrote meanwhile, else again: (the
         document written, its version), or None when ``merge`` changed nothing."""
         for attempt in range(_TRIES):
@@ -187,7 +187,7 @@ class IndexStore:
         raise IndexConflict(f"{self.dest.join(relpath)} kept changing under us")
 
 
-def _entries_of(doc: dict) -> dict[int, IndexEntry]:
+def _entries_of(doc: dict[str, Any]) -> dict[int, IndexEntry]:
     out = {}
     for item in doc.get("entries") or []:
         entry = IndexEntry.from_json(item)

@@ -15,8 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model.annotation import PublishedCopy, normalise_url
-from ..model.index_entry import (MANIFEST, PAGE, IndexChoices, IndexEntry, ImageFacts,
-                                 thumbnail_path)
+from ..model.index_entry import (
+    MANIFEST,
+    PAGE,
+    ImageFacts,
+    IndexChoices,
+    IndexEntry,
+    thumbnail_path,
+)
 from ..model.records import ImageRecord
 from ..model.reporting import Reporter
 from ..ngff.thumbnail import thumbnail_png
