@@ -50,13 +50,15 @@ def thumbnail_png(store: Any, group_path: str = "0", max_side: int = MAX_SIDE) -
 
 
 def _window(data: np.ndarray, channel: dict[str, Any] | None) -> tuple[float, float]:
-    window = (channel or {}).get("window") or {}
-    if "start" in window and "end" in window and window["end"] > window["start"]:
-        return float(window["start"]), float(window["end"])
+    """The channel's window, narrowed to the data's range (a default window is often
+    the pixel type's whole range, which would make a dim picture black)."""
     finite = data[np.isfinite(data)]
     if finite.size == 0:
         return 0.0, 1.0
     low, high = float(finite.min()), float(finite.max())
+    window = (channel or {}).get("window") or {}
+    if "start" in window and "end" in window and window["end"] > window["start"]:
+        low, high = max(low, float(window["start"])), min(high, float(window["end"]))
     return (low, high) if high > low else (low, low + 1.0)
 
 

@@ -4,20 +4,27 @@ at --public-url when the copies are to be public.
 Exclusive creation writes a temporary file (``O_CREAT | O_EXCL``) and hard-links it
 into place: link(2) fails when the name exists, like O_EXCL, and readers never see a
 half-written file (where hard links are refused, O_EXCL on the name itself). A
-conditional replace or delete first renames the file aside - of racing renames of one
-file exactly one succeeds - then checks that what it moved is the version it was asked
-about, and puts it back when not. The version of a file is a digest of its content.
-Temporary and set-aside files are hidden ('.' names) beside the file.
+conditional replace or delete holds a lock of this machine on the file's name (flock
+on a file under the temporary folder: nothing is left in the destination), checks that
+the file is still the version it was asked about, then replaces it with a rename
+(readers and creators see the old file or the new one, never no file: an earlier
+rename-aside left a moment without the file, in which a racing read-modify-write
+started from nothing and lost what the file held) or deletes it. The version of a file
+is a digest of its content. Temporary files are hidden ('.' names) beside the file.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
+import hashlib
 import os
 import posixpath
+import tempfile
 import urllib.parse
 import uuid
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from .base import DestinationOptions, content_version
@@ -77,23 +84,24 @@ class FolderDestination(FsspecDestination):
             return _create(path, data)
 
     def replace_if(self, relpath: str, data: bytes, version: str) -> str | None:
-        # the file is absent for a moment: a creator may win then, and we give way
         with self.translate_errors("replacing " + self.join(relpath)):
             path = self.fs_path(relpath)
-            aside = _set_aside(path, version)
-            if aside is None:
-                return None
-            try:
-                return _create(path, data)
-            finally:
-                os.unlink(aside)
+            with _name_lock(path):
+                if not _is_version(path, version):
+                    return None
+                tmp = _beside(path, "new")
+                with open(tmp, "xb") as fh:
+                    fh.write(data)
+                os.replace(tmp, path)
+                return content_version(data)
 
     def delete_if(self, relpath: str, version: str) -> bool:
         with self.translate_errors("deleting " + self.join(relpath)):
-            aside = _set_aside(self.fs_path(relpath), version)
-            if aside is None:
-                return False
-            os.unlink(aside)
+            path = self.fs_path(relpath)
+            with _name_lock(path):
+                if not _is_version(path, version):
+                    return False
+                os.unlink(path)
             self._prune(self.fs, [clean_rel(relpath)])
             return True
 
@@ -153,19 +161,23 @@ def _create_in_place(path: str, data: bytes) -> str | None:
     return content_version(data)
 
 
-def _set_aside(path: str, version: str) -> str | None:
-    """Rename ``path`` to a name of our own if it is at ``version``: the new name, or
-    None (absent, or another version: then it is put back if its place is free)."""
-    aside = _beside(path, "aside")
+@contextlib.contextmanager
+def _name_lock(path: str) -> Iterator[None]:
+    """Hold this machine's lock on ``path`` (conditional writes of one name in turn)."""
+    folder = os.path.join(tempfile.gettempdir(), "omero-ngff-locks")
+    os.makedirs(folder, exist_ok=True)
+    name = hashlib.sha256(os.path.realpath(path).encode()).hexdigest()[:32]
+    with open(os.path.join(folder, name), "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _is_version(path: str, version: str) -> bool:
     try:
-        os.rename(path, aside)
+        with open(path, "rb") as fh:
+            return content_version(fh.read()) == version
     except FileNotFoundError:
-        return None                               # gone: another run was first
-    with open(aside, "rb") as fh:
-        moved = fh.read()
-    if content_version(moved) == version:
-        return aside
-    with contextlib.suppress(FileExistsError):
-        os.link(aside, path)                      # not ours to remove: put it back
-    os.unlink(aside)
-    return None
+        return False
