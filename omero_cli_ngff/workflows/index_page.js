@@ -193,14 +193,23 @@
     refresh();
   }
 
+  // shards arriving together are drawn once per frame; the first at once
+  let scheduled = false;
+  function flush() {
+    scheduled = false;
+    header();
+    refresh();
+  }
   function add(entries) {
     const first = state.entries.length === 0 && entries.length > 0;
     for (const e of entries) if (e && typeof e === "object") state.entries.push(prepare(e));
-    header();
-    refresh();
     if (first) {
+      flush();
       void $("rows").offsetHeight;
       body.dataset.firstRowsMs = performance.now().toFixed(1);
+    } else if (!scheduled) {
+      scheduled = true;
+      requestAnimationFrame(flush);
     }
   }
   function fromHash() {
@@ -214,6 +223,7 @@
     if (params.has("value")) $("value").value = params.get("value");
   }
   function done(error) {
+    header();
     fromHash();
     refresh();
     if (error) {
