@@ -23,6 +23,7 @@ from ..model.index_entry import (
     IndexEntry,
     thumbnail_path,
 )
+from ..model.objects import ObjectRef
 from ..model.records import ImageRecord
 from ..model.reporting import Reporter
 from ..ngff.thumbnail import thumbnail_png
@@ -167,3 +168,30 @@ def index_after_publish(conn: Any, dest: Destination, namespace: str,
         return None
     fresh = {r.plan.image_id for r in rows if r.status in FRESH}
     return update_index(conn, dest, listed, namespace, choices, reporter, fresh)
+
+
+def page_of(conn: Any, refs: list[ObjectRef], namespace: str, bases: tuple[str, ...],
+            choices: IndexChoices) -> tuple[str, list[ObjectRef]]:
+    """(the index page of the images under ``refs``, entries inline; the refs not
+    found), for `locate --style html`: every image with a copy, whatever destination;
+    thumbnails of copies under ``bases`` (known destinations: their index keeps them)."""
+    from ..omero_io.targets import image_ids, load_records
+
+    runner = QueryRunner(conn)
+    ids, missing = image_ids(runner, refs)
+    records = load_records(runner, ids)
+    copies = {i: c for i, found in read_values(runner, [r.id for r in records],
+                                               namespace).items()
+              for c in found[:1] if c.zarr_path}
+    facts = index_facts(conn, sorted(copies), list(choices.namespaces), runner)
+    entries = []
+    for record in records:
+        copy = copies.get(record.id)
+        if copy is None:
+            continue
+        base = next((b.rstrip("/") for b in bases
+                     if (copy.zarr_path or "").startswith(b.rstrip("/") + "/")), None)
+        thumb = f"{base}/{thumbnail_path(record.id)}" if base else ""
+        entries.append(make_entry(record, copy, facts.get(record.id, ImageFacts()), thumb,
+                                  choices))
+    return render_page(entries=entries), missing

@@ -81,3 +81,34 @@ def test_search_and_key_value_filters_answer(world, browser):
         document.getElementById('value').value = ''; s.value = 'small-types';
         s.dispatchEvent(new Event('input')); })()""")
     browser.wait("document.body.dataset.matches === '3'")
+
+
+def test_locate_style_html_prints_the_page_with_its_entries(world, browser, tmp_path):
+    from tests.helpers.cli import invoke
+    argv = ["ngff", "locate", "Image:1,3", "--style", "html", "--dest", world.dest,
+            "--public-url", world.public().rstrip("/"), "--index-namespace", KV_NS]
+    rv, out, err = invoke(argv + world.server.cli_login_args("alice"), world.capsys)
+    assert rv == 0, err
+    page = tmp_path / "page.html"
+    page.write_text(out)
+    state = browser.load(page.as_uri())
+    assert (state["state"], state["entries"]) == ("ready", "2"), state
+    rows = {r["id"]: r for r in browser.evaluate(ROW_LINKS)}
+    assert sorted(rows) == [1, 3]
+    copy = world.copies([1])[1][0]
+    assert rows[1]["links"]["vizarr"] == viewers.link("vizarr", copy.zarr_path)
+    browser.wait(THUMBS_LOADED)                # the index's thumbnails, by URL
+
+
+def test_hostile_values_stay_text(browser, tmp_path):
+    from omero_cli_ngff.model.index_entry import IndexEntry
+    from omero_cli_ngff.workflows.index_page import render_page
+    evil = "</script><script>document.body.dataset.pwned='1'</script><b>x</b>"
+    entry = IndexEntry(7, evil, "javascript:alert(1)//", "0.5", pairs={evil: evil},
+                       thumbnail="javascript:alert(2)")
+    page = tmp_path / "evil.html"
+    page.write_text(render_page(entries=[entry]))
+    state = browser.load(page.as_uri())
+    assert state["state"] == "ready" and "pwned" not in state
+    assert browser.evaluate("document.querySelector('td.name').textContent") == evil
+    assert browser.evaluate("document.querySelectorAll('td.links a, #rows img').length") == 0
