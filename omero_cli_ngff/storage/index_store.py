@@ -22,7 +22,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..model.index_entry import FORMAT, MANIFEST, IndexEntry, shard_of, shard_path, thumbnail_path
+from ..model.index_entry import (
+    FORMAT,
+    MANIFEST,
+    SHARDS_DIR,
+    IndexChoices,
+    IndexEntry,
+    shard_of,
+    shard_path,
+    thumbnail_path,
+)
 from .base import Destination
 from .errors import DestinationError
 
@@ -71,6 +80,15 @@ class IndexStore:
                                      str(item.get("version") or "")))
         return out
 
+    def choices(self) -> IndexChoices:
+        """What the last publish that changed the index chose to show (the manifest's
+        settings): what a repair shows too."""
+        settings = _loads(self.dest.read_bytes(MANIFEST)).get("settings") or {}
+        names = settings.get("namespaces") if isinstance(settings, dict) else None
+        return IndexChoices(
+            namespaces=tuple(n for n in names or () if isinstance(n, str)),
+            owners=bool(settings.get("owners")) if isinstance(settings, dict) else False)
+
     def read_shard(self, shard: str) -> dict[int, IndexEntry]:
         doc = _loads(self.dest.read_bytes(shard_path(shard)))
         return _entries_of(doc)
@@ -84,14 +102,15 @@ class IndexStore:
         return out
 
     def _shard_files(self) -> list[str]:
-        from ..model.index_entry import SHARDS_DIR
         return [n[:-5] for n in self.dest.list_names(SHARDS_DIR) if n.endswith(".json")]
 
     # -- writing --------------------------------------------------------------------------
 
-    def upsert(self, entries: Iterable[IndexEntry]) -> int:
-        """Add or replace entries; the number of shards changed."""
-        return self._change({e.image_id: e for e in entries}, set())
+    def upsert(self, entries: Iterable[IndexEntry],
+               choices: IndexChoices | None = None) -> int:
+        """Add or replace entries (made with ``choices``, kept in the manifest); the
+        number of shards changed."""
+        return self._change({e.image_id: e for e in entries}, set(), choices)
 
     def remove(self, image_ids: Iterable[int]) -> int:
         """Remove the entries of these images (and their thumbnails)."""
@@ -102,7 +121,8 @@ class IndexStore:
                 self.dest.delete_objects([thumbnail_path(image_id)])
         return changed
 
-    def _change(self, put: dict[int, IndexEntry], drop: set[int]) -> int:
+    def _change(self, put: dict[int, IndexEntry], drop: set[int],
+                choices: IndexChoices | None = None) -> int:
         by_shard: dict[str, tuple[dict[int, IndexEntry], set[int]]] = {}
         for image_id, entry in put.items():
             by_shard.setdefault(shard_of(image_id), ({}, set()))[0][image_id] = entry
@@ -114,7 +134,7 @@ class IndexStore:
             if info is not None:
                 written[shard] = info
         if written:
-            self._update_manifest(written)
+            self._update_manifest(written, choices)
         return len(written)
 
     def _change_shard(self, shard: str, adds: dict[int, IndexEntry],
@@ -137,8 +157,13 @@ class IndexStore:
         doc, version = result
         return ShardInfo(shard, len(doc["entries"]), version)
 
-    def _update_manifest(self, written: dict[str, ShardInfo]) -> None:
+    def _update_manifest(self, written: dict[str, ShardInfo],
+                         choices: IndexChoices | None) -> None:
         def merge(doc: dict[str, Any]) -> dict[str, Any] | None:
+            settings = doc.get("settings") or {}
+            if choices is not None:
+                settings = {"namespaces": list(choices.namespaces),
+                            "owners": choices.owners}
             shards = {s["name"]: s for s in doc.get("shards") or [] if isinstance(s, dict)}
             for info in written.values():
                 shards[info.name] = {"name": info.name, "count": info.count,
@@ -148,6 +173,7 @@ class IndexStore:
             return {"format": FORMAT, "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                                                time.gmtime()),
                     "entries": sum(int(s.get("count") or 0) for s in shards.values()),
+                    "settings": settings,
                     "shards": [shards[k] for k in sorted(shards)]}
 
         self.update(MANIFEST, merge)

@@ -117,7 +117,7 @@ def update_index(conn: Any, dest: Destination, records: list[ImageRecord], names
         _thumbnails(dest, store, expected, set(fresh), update, reporter)
         stored = _stored(store, expected)
         changed = [e for i, e in expected.items() if stored.get(i) != e]
-        store.upsert(changed)
+        store.upsert(changed, choices)
         update.entries = len(changed)
         store.put(PAGE, render_page(manifest_url=MANIFEST).encode())
     except DestinationError as err:

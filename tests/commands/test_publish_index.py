@@ -102,3 +102,43 @@ def test_two_concurrent_index_writers_lose_nothing(world):
     manifest = json.loads(requests.get(world.public("index.json"), timeout=10).content)
     assert manifest["entries"] == 40
     assert [s["path"] for s in manifest["shards"]] == [shard_path("0000000")]
+
+
+def verify(world: World, *args):
+    from tests.helpers.cli import invoke
+    argv = ["ngff", "verify", *args, "--dest", world.dest, "--sample", "0", "--style",
+            "json"] + world.server.cli_login_args("alice")
+    rv, out, err = invoke(argv, world.capsys)
+    return rv, json.loads(out), err
+
+
+def index_codes(doc) -> dict[int, list[str]]:
+    text = json.dumps(doc)
+    codes = {}
+    for image in doc["images"]:
+        found = [p["code"] for p in image.get("problems", []) if p["code"].startswith("index")]
+        if found:
+            codes[int(image["image_id"])] = found
+    assert text
+    return codes
+
+
+def test_verify_finds_and_fix_repairs_the_index(world):
+    rv, _, err = world.publish("Image:1,2")
+    assert rv == 0, err
+    dest = parse_destination(world.dest, world.public().rstrip("/"))
+    store = IndexStore(dest)
+    good = store.read_all()
+    store.remove([2])                                          # missing
+    store.upsert([IndexEntry(**{**good[1].to_json(), "name": "old name"})])   # stale
+    store.upsert([IndexEntry(3, "float.tif", world.public("gone/0/"), "0.5")])  # removed
+    rv, doc, err = verify(world, "Image:1,2,3")
+    assert index_codes(doc) == {1: ["index-stale"], 2: ["index-missing"]}, doc
+    assert "Image:3: index-removed" in err            # 3 is not published: not listed
+    rv, doc, err = verify(world, "Image:1,2,3", "--fix")
+    assert {f["image_id"] for f in doc["fixes"] if f["done"]} == {1, 2, 3}, doc
+    rv, doc, err = verify(world, "Image:1,2,3")
+    assert index_codes(doc) == {} and "index-" not in err
+    repaired = IndexStore(dest).read_all()
+    assert sorted(repaired) == [1, 2]
+    assert repaired[1] == good[1] and repaired[2] == good[2]
