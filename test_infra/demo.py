@@ -21,10 +21,13 @@ import sys
 import time
 from pathlib import Path
 
+import requests
+
 from test_infra.fake_gcs import FakeGcs
 from test_infra.omero_fixtures import start_devserver
 
 REPO = Path(__file__).resolve().parent.parent
+INDEX_NS = "openmicroscopy.org/omero/client/mapAnnotation"   # its pairs in the index
 PROJECT = "Project:3"          # demo-publish: the demo's small images
 USER = "alice"
 BUCKET = "demo"
@@ -74,7 +77,7 @@ def demo(store, server, workdir: Path, codes: list[int]) -> list[str]:
     public = f"{store.url}/{BUCKET}/data"
     banner(f"publish {PROJECT} to gs://{BUCKET}/data")
     codes.append(run([ngff, "publish", PROJECT, "--dest", f"gs://{BUCKET}/data",
-                      "--public-url", public, *login], env))
+                      "--public-url", public, "--index-namespace", INDEX_NS, *login], env))
     banner("where are the pixels?")
     codes.append(run([ngff, "locate", PROJECT, *login], env))
     codes.append(run([ngff, "locate", PROJECT, "--urls", *login], env))
@@ -92,6 +95,9 @@ def demo(store, server, workdir: Path, codes: list[int]) -> list[str]:
     codes.append(subprocess.run([sys.executable, "-c", snippet], env=env).returncode)
     banner("and the ROIs, as NGFF labels beside the pixels")
     codes.append(read_labels(url, env))
+    banner("the public index beside the data: a searchable page, no server needed")
+    codes.append(0 if requests.get(f"{public}/index.json", timeout=10).ok else 1)
+    print(f"index page: {public}/index.html", flush=True)
     return login
 
 

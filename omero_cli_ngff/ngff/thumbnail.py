@@ -55,7 +55,8 @@ def _window(data: np.ndarray, channel: dict[str, Any] | None) -> tuple[float, fl
     finite = data[np.isfinite(data)]
     if finite.size == 0:
         return 0.0, 1.0
-    low, high = float(finite.min()), float(finite.max())
+    # percentiles, not extremes: one hot or dead pixel must not wash the picture out
+    low, high = (float(v) for v in np.percentile(finite, [0.5, 99.5]))
     window = (channel or {}).get("window") or {}
     if "start" in window and "end" in window and window["end"] > window["start"]:
         low, high = max(low, float(window["start"])), min(high, float(window["end"]))
