@@ -46,9 +46,11 @@ class IndexConflict(DestinationError):
 
 @dataclass(frozen=True)
 class ShardInfo:
+    """A shard as the manifest lists it (the version: its generation or digest)."""
+
     name: str
-    count: int
-    version: str
+    count: int = 0
+    version: str = ""
 
 
 def _dumps(doc: object) -> bytes:

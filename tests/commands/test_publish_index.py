@@ -12,17 +12,16 @@ import requests
 from omero_cli_ngff.model.index_entry import IndexEntry, shard_path
 from omero_cli_ngff.storage.destination import parse_destination
 from omero_cli_ngff.storage.index_store import IndexStore
-from tests.helpers.publish import SMALL, World, env_isolated
+from tests.helpers.publish import CATALOGUE, SMALL, World, env_isolated
 
 pytestmark = [pytest.mark.devserver, pytest.mark.object_store]
 
 
 @pytest.fixture
 def world(start_omero_devserver, gcs_emulator, bucket, capsys, monkeypatch, tmp_path):
-    from tests.helpers.publish import CATALOGUE
+    """A bucket and the publish catalogue's dev server; nothing published yet."""
     env_isolated(monkeypatch, tmp_path)
-    server = start_omero_devserver(CATALOGUE)
-    return World(server, gcs_emulator, bucket, capsys)
+    return World(start_omero_devserver(CATALOGUE), gcs_emulator, bucket, capsys)
 
 
 def index_entries(world: World) -> dict[int, dict]:
