@@ -157,7 +157,6 @@ def _without_thumbnail(entry: IndexEntry) -> IndexEntry:
 
 #: the statuses of rows whose image has a sound copy here after the run
 LISTED = ("published", "updated", "restored", "skipped")
-FRESH = ("published", "updated")
 
 
 def index_after_publish(conn: Any, dest: Destination, namespace: str,
@@ -169,8 +168,18 @@ def index_after_publish(conn: Any, dest: Destination, namespace: str,
     listed = [r.plan.record for r in rows if r.status in LISTED]
     if not choices.enabled or not listed:
         return None
-    fresh = {r.plan.image_id for r in rows if r.status in FRESH}
-    return update_index(conn, dest, listed, namespace, choices, reporter, fresh)
+    # the images annotated in this run are listed already (index_image): what is left
+    # is the skipped ones (entries and thumbnails written only where missing or stale)
+    return update_index(conn, dest, listed, namespace, choices, reporter)
+
+
+def index_image(conn: Any, dest: Destination, record: ImageRecord, namespace: str,
+                choices: IndexChoices, reporter: Reporter) -> IndexUpdate | None:
+    """publish's call after annotating an image: its entry and a new thumbnail."""
+    if not choices.enabled:
+        return None
+    return update_index(conn, dest, [record], namespace, choices, reporter,
+                        fresh={record.id})
 
 
 def page_of(conn: Any, refs: list[ObjectRef], namespace: str, bases: tuple[str, ...],

@@ -36,7 +36,7 @@ from ..storage.locate import Locations
 from ..storage.probe import Prober
 from .convert import convert_image, extras_of, metadata_reader
 from .failures import describe, exit_code_of, is_connection_lost
-from .index import index_after_publish
+from .index import index_after_publish, index_image
 from .old_copies import OldCopies, Outcome, foreign_copy_evidence
 from .plan import (
     FAIL,
@@ -408,3 +408,6 @@ class Publish:
             except annotations.DuplicatesLeft as err:
                 self.reporter.warn(f"Image:{plan.image_id}: {one_line(err)}")
                 self._left[plan.image_id] = err
+            # the public index lists it at once (a run killed later keeps its entry)
+            index_image(self.conn, self.dest, plan.record, self.options.namespace,
+                        self.options.index, self.reporter)
