@@ -4,7 +4,11 @@ the shards, thumbnails and index.html, against the dev server and the emulator."
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 import requests
@@ -101,6 +105,23 @@ def test_two_concurrent_index_writers_lose_nothing(world):
     manifest = json.loads(requests.get(world.public("index.json"), timeout=10).content)
     assert manifest["entries"] == 40
     assert [s["path"] for s in manifest["shards"]] == [shard_path("0000000")]
+
+
+def test_two_publish_runs_at_once_keep_each_others_entries(world, tmp_path):
+    """Two `omero-ngff publish` processes into one bucket at the same time, each with
+    images of the same shard: the index lists all of them."""
+    repo = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=str(repo), TMPDIR=str(tmp_path))
+    procs = [subprocess.Popen(
+        [sys.executable, "-m", "omero_cli_ngff", "publish", images, "--dest", world.dest,
+         "--public-url", world.public().rstrip("/"), "--style", "json",
+         *world.server.cli_login_args("alice")], cwd=str(repo), env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for images in ("Image:1,2,3", "Image:11,12")]
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err[-2000:]
+    assert sorted(index_entries(world)) == SMALL
 
 
 def verify(world: World, *args):
