@@ -34,6 +34,7 @@ from ..omero_io.query import QueryRunner
 from ..storage.base import Destination
 from ..storage.errors import DestinationError
 from ..storage.index_store import IndexStore
+from .failures import describe, is_connection_lost
 from .index_page import render_page
 
 log = logging.getLogger(__name__)
@@ -162,24 +163,38 @@ LISTED = ("published", "updated", "restored", "skipped")
 def index_after_publish(conn: Any, dest: Destination, namespace: str,
                         choices: IndexChoices, rows: Iterable[Any],
                         reporter: Reporter) -> IndexUpdate | None:
-    """publish's one call: list the images of the run's rows (PublishRow) that are
-    published here; None when the index is off or there is nothing to list."""
-    rows = list(rows)
+    """publish's call at the end of a run: list the images of the run's rows
+    (PublishRow) that are published here. Those annotated in this run are listed
+    already (`index_image`): what is left is the skipped ones, written only where their
+    entries or thumbnails are missing or stale."""
     listed = [r.plan.record for r in rows if r.status in LISTED]
-    if not choices.enabled or not listed:
-        return None
-    # the images annotated in this run are listed already (index_image): what is left
-    # is the skipped ones (entries and thumbnails written only where missing or stale)
-    return update_index(conn, dest, listed, namespace, choices, reporter)
+    return index_images(conn, dest, listed, namespace, choices, reporter)
 
 
 def index_image(conn: Any, dest: Destination, record: ImageRecord, namespace: str,
                 choices: IndexChoices, reporter: Reporter) -> IndexUpdate | None:
-    """publish's call after annotating an image: its entry and a new thumbnail."""
-    if not choices.enabled:
-        return None
-    return update_index(conn, dest, [record], namespace, choices, reporter,
+    """publish's call after annotating an image: its entry and a new thumbnail (a run
+    killed later keeps it listed)."""
+    return index_images(conn, dest, [record], namespace, choices, reporter,
                         fresh={record.id})
+
+
+def index_images(conn: Any, dest: Destination, records: list[ImageRecord], namespace: str,
+                 choices: IndexChoices, reporter: Reporter,
+                 fresh: Iterable[int] = ()) -> IndexUpdate | None:
+    """`update_index` when the index is on, never failing the images: they are
+    published whatever becomes of the index (a warning says what to run)."""
+    if not choices.enabled or not records:
+        return None
+    try:
+        return update_index(conn, dest, records, namespace, choices, reporter, fresh)
+    except Exception as err:
+        if is_connection_lost(err):
+            raise
+        log.debug("index of %s images", len(records), exc_info=err)
+        reporter.warn(f"the index at {dest.url} was not updated ({describe(err)}); "
+                      "the next publish or verify --dest ... --fix brings it up to date")
+        return None
 
 
 def page_of(conn: Any, refs: list[ObjectRef], namespace: str, bases: tuple[str, ...],

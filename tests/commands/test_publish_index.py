@@ -162,3 +162,21 @@ def test_verify_finds_and_fix_repairs_the_index(world):
     repaired = IndexStore(dest).read_all()
     assert sorted(repaired) == [1, 2]
     assert repaired[1] == good[1] and repaired[2] == good[2]
+
+
+def test_an_index_that_cannot_be_written_never_fails_the_images(world, monkeypatch):
+    from omero_cli_ngff.workflows import index
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("index broken on purpose")
+
+    monkeypatch.setattr(index, "update_index", broken)
+    rv, rows, err = world.publish("Image:1")
+    assert rv == 0, err
+    assert rows[0]["status"] == "published"
+    assert "not updated (index broken on purpose)" in err and "verify" in err
+    assert not [n for n in world.objects() if n.endswith("index.json")]
+    monkeypatch.undo()
+    rv, rows, err = world.publish("Image:1")               # the next run catches up
+    assert rv == 0 and rows[0]["status"] == "skipped", err
+    assert sorted(index_entries(world)) == [1]
