@@ -5,7 +5,7 @@
 // data-* attributes record the state and timings (ms since navigation).
 "use strict";
 (function () {
-  const PAGE = 200;                    // rows drawn at once ("show more" draws more)
+  const PAGE = 100;                    // rows drawn at once ("show more" draws more)
   const VIEWERS = {
     vizarr: "https://hms-dbmi.github.io/vizarr/",
     validator: "https://ome.github.io/ome-ngff-validator/",
