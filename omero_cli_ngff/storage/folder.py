@@ -5,7 +5,7 @@ Exclusive creation writes a temporary file (``O_CREAT | O_EXCL``) and hard-links
 into place: link(2) fails when the name exists, like O_EXCL, and readers never see a
 half-written file (where hard links are refused, O_EXCL on the name itself). A
 conditional replace or delete holds a lock of this machine on the file's name (flock
-on a file under the temporary folder: nothing is left in the destination), checks that
+on a file under /tmp/omero-ngff-locks: nothing is left in the destination), checks that
 the file is still the version it was asked about, then replaces it with a rename
 (readers and creators see the old file or the new one, never no file: an earlier
 rename-aside left a moment without the file, in which a racing read-modify-write
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 __all__ = ["FolderDestination"]
 
+#: where the locks of conditional writes are (tests may set it; default /tmp's)
+LOCK_DIR_ENV = "OMERO_NGFF_LOCK_DIR"
 _NO_HARD_LINKS = (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK)
 
 
@@ -161,18 +163,28 @@ def _create_in_place(path: str, data: bytes) -> str | None:
     return content_version(data)
 
 
+def _lock_dir() -> str:
+    """One folder for every process of this machine, whatever its TMPDIR (runs with
+    different temporary folders must still take turns): /tmp's, shared by all users."""
+    base = "/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir()
+    folder = os.environ.get(LOCK_DIR_ENV) or os.path.join(base, "omero-ngff-locks")
+    if not os.path.isdir(folder):
+        os.makedirs(folder, exist_ok=True)
+        with contextlib.suppress(OSError):
+            os.chmod(folder, 0o1777)          # every user's runs lock here (sticky)
+    return folder
+
+
 @contextlib.contextmanager
 def _name_lock(path: str) -> Iterator[None]:
     """Hold this machine's lock on ``path`` (conditional writes of one name in turn)."""
-    folder = os.path.join(tempfile.gettempdir(), "omero-ngff-locks")
-    os.makedirs(folder, exist_ok=True)
     name = hashlib.sha256(os.path.realpath(path).encode()).hexdigest()[:32]
-    with open(os.path.join(folder, name), "a+b") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    fd = os.open(os.path.join(_lock_dir(), name), os.O_RDONLY | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)        # read-only is enough to lock: any user
+        yield
+    finally:
+        os.close(fd)                          # closing releases the lock
 
 
 def _is_version(path: str, version: str) -> bool:
