@@ -21,10 +21,13 @@ import sys
 import time
 from pathlib import Path
 
+import requests
+
 from test_infra.fake_gcs import FakeGcs
 from test_infra.omero_fixtures import start_devserver
 
 REPO = Path(__file__).resolve().parent.parent
+INDEX_NS = "openmicroscopy.org/omero/client/mapAnnotation"   # its pairs in the index
 PROJECT = "Project:3"          # demo-publish: the demo's small images
 SCREEN = "Screen:1"            # demo-screen: one plate of 2 x 3 wells, 2 fields each
 USER = "alice"
@@ -75,7 +78,7 @@ def demo(store, server, workdir: Path, codes: list[int]) -> list[str]:
     public = f"{store.url}/{BUCKET}/data"
     banner(f"publish {PROJECT} to gs://{BUCKET}/data")
     codes.append(run([ngff, "publish", PROJECT, "--dest", f"gs://{BUCKET}/data",
-                      "--public-url", public, *login], env))
+                      "--public-url", public, "--index-namespace", INDEX_NS, *login], env))
     banner("where are the pixels?")
     codes.append(run([ngff, "locate", PROJECT, *login], env))
     codes.append(run([ngff, "locate", PROJECT, "--urls", *login], env))
@@ -94,6 +97,9 @@ def demo(store, server, workdir: Path, codes: list[int]) -> list[str]:
     banner("and the ROIs, as NGFF labels beside the pixels")
     codes.append(read_labels(url, env))
     publish_screen(ngff, login, env, public, codes)
+    banner("the public index beside the data: a searchable page, no server needed")
+    codes.append(0 if requests.get(f"{public}/index.json", timeout=10).ok else 1)
+    print(f"index page: {public}/index.html", flush=True)
     return login
 
 
@@ -111,7 +117,7 @@ def publish_screen(ngff: str, login: list[str], env: dict, public: str,
     """A screen: one NGFF plate per OMERO plate, every field annotated with its field."""
     banner(f"publish {SCREEN}: one NGFF plate per plate, each field annotated")
     codes.append(run([ngff, "publish", SCREEN, "--dest", f"gs://{BUCKET}/data",
-                      "--public-url", public, *login], env))
+                      "--public-url", public, "--index-namespace", INDEX_NS, *login], env))
     codes.append(run([ngff, "locate", SCREEN, *login], env))
     codes.append(run([ngff, "verify", SCREEN, *login], env))
     banner("a scientist opens the plate with ome-zarr-py")

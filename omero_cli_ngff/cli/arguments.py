@@ -33,9 +33,10 @@ def _objects(parser, allow_urls=False):
         + (" or a published URL (reverse lookup)" if allow_urls else ""))
 
 
-def _style(parser):
-    parser.add_argument("--style", choices=STYLES, default="table",
-                        help="output style (default: a table; json/csv for scripts)")
+def _style(parser, extra=()):
+    parser.add_argument("--style", choices=STYLES + tuple(extra), default="table",
+                        help="output style (default: a table; json/csv for scripts"
+                        + ("; html: the index page of the images" if extra else "") + ")")
 
 
 def _namespace(parser):
@@ -123,9 +124,20 @@ def publish_arguments(parser: Any) -> None:
     parser.add_argument("--parallel-images", type=int, default=2,
                         help="images converted at once (default 2)")
     _adopt(parser)
+    _index(parser)
     _remote(parser)
     _conversion(parser)
     _style(parser)
+
+
+def _index(parser: Any) -> None:
+    index = parser.add_argument_group("public index (index.json, index.html at --dest)")
+    index.add_argument("--no-index", action="store_true",
+                       help="do not update the index of the images published at --dest")
+    index.add_argument("--index-namespace", action="append", default=None, metavar="NS",
+                       help="show the Key-Value pairs of this namespace (repeatable)")
+    index.add_argument("--index-owners", action="store_true",
+                       help="show owner and group names in the (public) index")
 
 
 def _remote(parser: Any) -> None:
@@ -169,7 +181,9 @@ def locate_arguments(parser: Any) -> None:
     parser.add_argument("--urls", action="store_true", help="print one URL per line")
     parser.add_argument("--viewer", choices=("vizarr", "validator", "neuroglancer"),
                         help="print a viewer link per image")
-    _style(parser)
+    parser.add_argument("--index-namespace", action="append", default=None, metavar="NS",
+                        help="with --style html: show the Key-Value pairs of NS")
+    _style(parser, extra=("html",))
 
 
 def verify_arguments(parser: Any) -> None:

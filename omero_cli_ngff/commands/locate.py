@@ -31,6 +31,8 @@ def run(session: Any, args: Namespace, out: Renderer) -> int:
     namespace = args.namespace or DEFAULT_NAMESPACE
     conn = session.conn
     code = exit_codes.OK
+    if refs and args.style == "html":
+        return _html(out, conn, refs, namespace, find_home(lambda: session.conn, given), args)
     if refs:
         home = find_home(lambda: session.conn, given)
         result = locate(conn, refs, namespace, home)
@@ -52,6 +54,24 @@ def run(session: Any, args: Namespace, out: Renderer) -> int:
             out.warn(f"no image points at {', '.join(unknown)}")
             code = exit_codes.NOT_FOUND
     return code
+
+
+def _html(out: Renderer, conn: Any, refs: list, namespace: str, home: Any,
+          args: Namespace) -> int:
+    """The index page of the images under ``refs`` on stdout, entries inline."""
+    from ..model.index_entry import IndexChoices
+    from ..workflows.index import page_of
+
+    choices = IndexChoices(namespaces=tuple(args.index_namespace or ()))
+    page, missing = page_of(conn, refs, namespace, home.bases, choices)
+    if missing and len(missing) == len(refs):
+        raise NotFound(_missing_text(missing))
+    for line in page.splitlines():
+        out.line(line)
+    if missing:
+        out.warn(_missing_text(missing))
+        return exit_codes.NOT_FOUND
+    return exit_codes.OK
 
 
 def _missing_text(refs) -> str:

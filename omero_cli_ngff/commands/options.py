@@ -6,6 +6,7 @@ from __future__ import annotations
 from argparse import Namespace
 
 from ..model.annotations_meta import MetadataChoices
+from ..model.index_entry import IndexChoices
 from ..model.objects import ObjectRef, parse_objects
 from ..model.reporting import Renderer
 from ..model.sizes import parse_bytes
@@ -53,3 +54,11 @@ def metadata_choices(args: Namespace, namespace: str) -> MetadataChoices:
     tool's own namespace (`namespace`), unless --no-annotations."""
     return MetadataChoices(labels=args.labels, annotations=not args.no_annotations,
                            exclude_namespaces=(namespace,))
+
+
+def index_choices(args: Namespace) -> IndexChoices:
+    """The public index: on unless --no-index; namespaces shown; owners when asked."""
+    namespaces = tuple(dict.fromkeys(n.strip() for n in args.index_namespace or ()
+                                     if n.strip()))
+    return IndexChoices(enabled=not args.no_index, namespaces=namespaces,
+                        owners=bool(args.index_owners))

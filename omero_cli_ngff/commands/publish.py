@@ -13,7 +13,7 @@ from ..storage import parse_destination
 from ..workflows.plan import WORK, PublishPlan
 from ..workflows.publish import Publish, PublishOptions, PublishResult, PublishRow
 from ..workflows.publish_settings import resolve_settings
-from .options import metadata_choices, objects, report_failures, write_options
+from .options import index_choices, metadata_choices, objects, report_failures, write_options
 
 PLAN_COLUMNS = ["image", "name", "action", "destination", "url", "reason"]
 COLUMNS = ["image", "name", "action", "status", "url", "bytes", "seconds", "message"]
@@ -36,7 +36,8 @@ def run(session: Any, args: Namespace, out: Renderer) -> int:
     common = dict(refs=refs, write=write, template=template, namespace=settings.namespace,
                   force=args.force, keep_old=args.keep_old, dry_run=args.dry_run,
                   allow_private=args.allow_private, adopt=args.adopt,
-                  metadata=metadata_choices(args, settings.namespace))
+                  metadata=metadata_choices(args, settings.namespace),
+                  index=index_choices(args))
     if args.remote:
         from .publish_remote import run_remote
         return run_remote(session, args, out, dest, common)

@@ -36,7 +36,8 @@ def run(session: Any, args: Namespace, out: Renderer) -> int:
     options = VerifyOptions(namespace=args.namespace or DEFAULT_NAMESPACE,
                             sample=args.sample, ngff_version=args.ngff_version,
                             fix=args.fix, dry_run=args.dry_run,
-                            home=find_home(lambda: session.conn, given))
+                            home=find_home(lambda: session.conn, given),
+                            index_dest=given)
     result = verify(session, refs, options, orphans_under, out)
     show(out, result, args)
     return result.code

@@ -189,6 +189,18 @@ SCREEN_PLATES = (
 )
 
 
+# The public index: where images sit in OMERO (omero-web's marshal_lineage joins, with
+# names): one row per dataset-and-project and well-and-screen an image is in (left
+# outer: an orphan image gives one row of nulls); the well's row and column index.
+CONTAINER_NAMES = (
+    "select img.id, prj.name, dset.name, scr.name, plt.name, w.row, w.column"
+    " from Image img left outer join img.datasetLinks dil left outer join dil.parent dset"
+    " left outer join dset.projectLinks pdl left outer join pdl.parent prj"
+    " left outer join img.wellSamples smp left outer join smp.well w"
+    " left outer join w.plate plt left outer join plt.screenLinks spl"
+    " left outer join spl.parent scr where img.id in (:ids) order by img.id"
+)
+
 # -- what a copy carries beyond pixels (omero_io/rois.py, image_metadata.py) ------------
 
 # Description and acquisition date of images (ms since the epoch, or null).

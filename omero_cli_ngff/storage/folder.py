@@ -4,20 +4,27 @@ at --public-url when the copies are to be public.
 Exclusive creation writes a temporary file (``O_CREAT | O_EXCL``) and hard-links it
 into place: link(2) fails when the name exists, like O_EXCL, and readers never see a
 half-written file (where hard links are refused, O_EXCL on the name itself). A
-conditional replace or delete first renames the file aside - of racing renames of one
-file exactly one succeeds - then checks that what it moved is the version it was asked
-about, and puts it back when not. The version of a file is a digest of its content.
-Temporary and set-aside files are hidden ('.' names) beside the file.
+conditional replace or delete holds a lock of this machine on the file's name (flock
+on a file under /tmp/omero-ngff-locks: nothing is left in the destination), checks that
+the file is still the version it was asked about, then replaces it with a rename
+(readers and creators see the old file or the new one, never no file: an earlier
+rename-aside left a moment without the file, in which a racing read-modify-write
+started from nothing and lost what the file held) or deletes it. The version of a file
+is a digest of its content. Temporary files are hidden ('.' names) beside the file.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
+import hashlib
 import os
 import posixpath
+import tempfile
 import urllib.parse
 import uuid
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from .base import DestinationOptions, content_version
@@ -30,6 +37,8 @@ if TYPE_CHECKING:
 
 __all__ = ["FolderDestination"]
 
+#: where the locks of conditional writes are (tests may set it; default /tmp's)
+LOCK_DIR_ENV = "OMERO_NGFF_LOCK_DIR"
 _NO_HARD_LINKS = (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK)
 
 
@@ -77,23 +86,24 @@ class FolderDestination(FsspecDestination):
             return _create(path, data)
 
     def replace_if(self, relpath: str, data: bytes, version: str) -> str | None:
-        # the file is absent for a moment: a creator may win then, and we give way
         with self.translate_errors("replacing " + self.join(relpath)):
             path = self.fs_path(relpath)
-            aside = _set_aside(path, version)
-            if aside is None:
-                return None
-            try:
-                return _create(path, data)
-            finally:
-                os.unlink(aside)
+            with _name_lock(path):
+                if not _is_version(path, version):
+                    return None
+                tmp = _beside(path, "new")
+                with open(tmp, "xb") as fh:
+                    fh.write(data)
+                os.replace(tmp, path)
+                return content_version(data)
 
     def delete_if(self, relpath: str, version: str) -> bool:
         with self.translate_errors("deleting " + self.join(relpath)):
-            aside = _set_aside(self.fs_path(relpath), version)
-            if aside is None:
-                return False
-            os.unlink(aside)
+            path = self.fs_path(relpath)
+            with _name_lock(path):
+                if not _is_version(path, version):
+                    return False
+                os.unlink(path)
             self._prune(self.fs, [clean_rel(relpath)])
             return True
 
@@ -153,19 +163,33 @@ def _create_in_place(path: str, data: bytes) -> str | None:
     return content_version(data)
 
 
-def _set_aside(path: str, version: str) -> str | None:
-    """Rename ``path`` to a name of our own if it is at ``version``: the new name, or
-    None (absent, or another version: then it is put back if its place is free)."""
-    aside = _beside(path, "aside")
+def _lock_dir() -> str:
+    """One folder for every process of this machine, whatever its TMPDIR (runs with
+    different temporary folders must still take turns): /tmp's, shared by all users."""
+    base = "/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir()
+    folder = os.environ.get(LOCK_DIR_ENV) or os.path.join(base, "omero-ngff-locks")
+    if not os.path.isdir(folder):
+        os.makedirs(folder, exist_ok=True)
+        with contextlib.suppress(OSError):
+            os.chmod(folder, 0o1777)          # every user's runs lock here (sticky)
+    return folder
+
+
+@contextlib.contextmanager
+def _name_lock(path: str) -> Iterator[None]:
+    """Hold this machine's lock on ``path`` (conditional writes of one name in turn)."""
+    name = hashlib.sha256(os.path.realpath(path).encode()).hexdigest()[:32]
+    fd = os.open(os.path.join(_lock_dir(), name), os.O_RDONLY | os.O_CREAT, 0o666)
     try:
-        os.rename(path, aside)
+        fcntl.flock(fd, fcntl.LOCK_EX)        # read-only is enough to lock: any user
+        yield
+    finally:
+        os.close(fd)                          # closing releases the lock
+
+
+def _is_version(path: str, version: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return content_version(fh.read()) == version
     except FileNotFoundError:
-        return None                               # gone: another run was first
-    with open(aside, "rb") as fh:
-        moved = fh.read()
-    if content_version(moved) == version:
-        return aside
-    with contextlib.suppress(FileExistsError):
-        os.link(aside, path)                      # not ours to remove: put it back
-    os.unlink(aside)
-    return None
+        return False

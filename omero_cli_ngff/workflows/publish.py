@@ -37,6 +37,7 @@ from ..storage.probe import Prober
 from . import publish_plates as plates
 from .convert import convert_image, extras_of, metadata_reader
 from .failures import describe, exit_code_of, is_connection_lost
+from .index import index_after_publish, index_image
 from .old_copies import OldCopies, foreign_copy_evidence
 from .plan import (
     FAIL,
@@ -169,6 +170,8 @@ class Publish(ImageSteps):
             result.rows = self.execute(plans, busy)
         finally:
             finish_local_run(self.local)
+        result.index = index_after_publish(self.conn, self.dest, self.options.namespace,
+                                           self.options.index, result.rows, self.reporter)
         return result
 
     # -- execution -------------------------------------------------------------------------
@@ -367,3 +370,6 @@ class Publish(ImageSteps):
             except annotations.DuplicatesLeft as err:
                 self.reporter.warn(f"Image:{plan.image_id}: {one_line(err)}")
                 self._left[plan.image_id] = err
+            # the public index lists it at once (a run killed later keeps its entry)
+            index_image(self.conn, self.dest, plan.record, self.options.namespace,
+                        self.options.index, self.reporter)

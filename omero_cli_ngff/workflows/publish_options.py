@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..model.annotations_meta import MetadataChoices
+from ..model.index_entry import IndexChoices
 from ..model.objects import ObjectRef
 from ..ngff.spec import WriteOptions
 
@@ -22,3 +23,5 @@ class PublishChoices:
     adopt: bool = False             # take data found without an ownership record
     # ROIs as labels, annotations in the OME-XML (local conversion only)
     metadata: MetadataChoices = field(default_factory=MetadataChoices)
+    # the public index beside the data (workflows/index.py)
+    index: IndexChoices = field(default_factory=IndexChoices)

@@ -40,6 +40,7 @@ class PublishResult:
     rows: list[PublishRow] = field(default_factory=list)     # empty for a dry run
     missing: list[ObjectRef] = field(default_factory=list)
     dry_run: bool = False
+    index: Any = None          # workflows.index.IndexUpdate, when the index was updated
 
     @property
     def code(self) -> int:

@@ -52,6 +52,7 @@ from ..storage.probe import Prober
 from . import published_copy
 from .copies import sort_copies
 from .failures import exit_code_of, summary_code
+from .index import index_images
 from .old_copies import OldCopies
 from .plan import PlanSettings, check_namespace, current_copy, refusal, root_in_dest
 from .publish_options import PublishChoices
@@ -134,6 +135,9 @@ def publish_remote(session: Any, options: RemoteOptions, dest: Any,
         if fs.action == "collect" and not fs.status:
             _collect(session.conn, dest, options, engine, fs, owner)
         result.codes.add(fs.code)
+    listed = [r for fs in plans if fs.status in ("published", "skipped") for r in fs.records]
+    index_images(session.conn, dest, listed, options.namespace, options.index, reporter,
+                 fresh={r.id for fs in plans if fs.status == "published" for r in fs.records})
     for fs in plans:
         result.rows.append(_row(fs, dest, fs.status))
         if fs.status == "failed":

@@ -93,6 +93,7 @@ class VerifyOptions:
     dry_run: bool = False                      # with fix: only say what would be fixed
     recheck_after: float = RECHECK_AFTER       # seconds before a 404 is looked at again
     home: Home = field(default_factory=Home)   # copies outside it are foreign
+    index_dest: Any = None        # a Destination (--dest) whose public index is checked
 
 
 @dataclass
@@ -128,6 +129,8 @@ def verify(session: Any, refs: list[ObjectRef], options: VerifyOptions,
     check_plates(conn, reports, options.policy)
     judge(reports, options)
     fixes = fix(conn, reports, dry_run=options.dry_run) if options.fix else []
+    if options.index_dest is not None:        # after fix: its removals count
+        fixes += check_index_of(conn, resolution.images, reports, options, reporter)
     orphans = []
     if orphans_under is not None:
         orphans = find_orphans(orphans_under,
@@ -273,6 +276,28 @@ class Fix:
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
+
+
+def check_index_of(conn: Any, records: list[ImageRecord], reports: list[ImageReport],
+                   options: VerifyOptions, reporter: Reporter) -> list[Fix]:
+    """The public index's entries of these images: a warning on each image's report
+    per finding; with --fix, repaired (one Fix per finding, annotation id 0)."""
+    from .index_verify import check_index, repair_index
+
+    dest = options.index_dest
+    findings = check_index(conn, dest, records, options.namespace)
+    by_id = {r.record.id: r for r in reports}
+    for finding in findings:
+        report = by_id[finding.image_id]
+        report.problems.append(finding.problem())
+        if not report.copies:                 # not shown with the published images
+            reporter.warn(f"Image:{finding.image_id}: {finding.code}: {finding.message}")
+    if not options.fix or not findings:
+        return []
+    errors = [] if options.dry_run else repair_index(conn, dest, records, options.namespace,
+                                                    findings, reporter)
+    return [Fix(f.image_id, 0, f"{f.code}: {f.message}", done=not options.dry_run
+                and not errors, error="; ".join(errors)) for f in findings]
 
 
 def fix(conn: Any, reports: list[ImageReport], dry_run: bool) -> list[Fix]:

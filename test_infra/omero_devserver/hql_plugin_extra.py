@@ -83,3 +83,39 @@ def image_details(q: Query):
         rows.append(Row([to_rtype(img.id), to_rtype(img.description), date],
                         img.owner, img.group))
     return rows
+
+
+@pattern("CONTAINER_NAMES",
+         r"select img\.id, prj\.name, dset\.name, scr\.name, plt\.name, w\.row, w\.column"
+         r" from Image img left outer join img\.datasetLinks dil"
+         r" left outer join dil\.parent dset left outer join dset\.projectLinks pdl"
+         r" left outer join pdl\.parent prj left outer join img\.wellSamples smp"
+         r" left outer join smp\.well w left outer join w\.plate plt"
+         r" left outer join plt\.screenLinks spl left outer join spl\.parent scr"
+         r" where img\.id in \(:ids\) order by img\.id")
+def container_names(q: Query):
+    """The left outer joins of omero-web's marshal_lineage (omeroweb/webclient/tree.py):
+    one row per combination of (dataset, project) and (well, plate, screen) links, nulls
+    where a side has none; parents the caller cannot read are nulls too (the joined
+    rows are filtered by the security system, the image's row is kept)."""
+    rows = []
+    for img in (q.get("Image", i) for i in sorted(set(q.ids()))):
+        if img is None:
+            continue
+        left = [(p if q.visible(p) else None, d) for d in img.datasets if q.visible(d)
+                for p in (d.projects or [None])] or [(None, None)]
+        right = [(s if q.visible(s) else None, ws.well.plate, ws.well)
+                 for ws in img.well_samples if q.visible(ws) and ws.well is not None
+                 for s in (ws.well.plate.screens or [None])] or [(None, None, None)]
+        for project, dataset in left:
+            for screen, plate, well in right:
+                rows.append(Row([to_rtype(img.id), _name(project), _name(dataset),
+                                 _name(screen), _name(plate),
+                                 omero.rtypes.rint(well.row) if well else None,
+                                 omero.rtypes.rint(well.column) if well else None],
+                                img.owner, img.group))
+    return rows
+
+
+def _name(entity):
+    return to_rtype(entity.name) if entity is not None else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import requests
 
 from omero_cli_ngff import exit_codes
 
@@ -78,6 +79,9 @@ def test_jobs_submitted_once_then_collected_and_annotated(world):
     assert urls[60].endswith("/0.5/alice_3/2024-06/01/11-00-00.000/scan.vsi.zarr/0/")
     assert urls[61].endswith("/scan.vsi.zarr/1/")
     assert len(world.stub.created) == 3
+    # the public index lists every image the jobs published (workflows/index.py)
+    index = requests.get(world.public("index.json"), timeout=10).json()
+    assert index["entries"] == 3
     rv, rows, err = world.publish("Project:4", *world.remote)
     assert rv == 0 and {r["status"] for r in rows} == {"skipped"}
     specs = json.dumps(world.stub.jobs)

@@ -54,6 +54,7 @@ def test_the_serve_banner_works_as_printed_and_a_signal_stops_both_servers(tmp_p
     proc, lines = start_demo(tmp_path / "demo")
     try:
         commands = banner_commands(lines)
+        assert any(line.startswith("index page: http") for line in lines), lines[-30:]
         assert commands[0].endswith("source .venv/bin/activate")
         store = next(c.split("=", 1)[1] for c in commands
                      if c.startswith("export STORAGE_EMULATOR_HOST="))
