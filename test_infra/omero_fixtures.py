@@ -10,7 +10,9 @@ Fixtures
     Methods: ``connect(user="root", group=-1)`` -> connected BlitzGateway,
     ``client(user)`` -> omero.client with a session, ``cli_login_args(user)`` ->
     ``["-s", host, "-p", port, "-u", user, "-w", password]``, ``restart()``,
-    ``stop()``, ``query_count()``, ``queries()``, ``catalogue`` (the records), and
+    ``stop()``, ``query_count()``, ``queries()``, ``tile_count()``,
+    ``set_decode(server_cores=16, ...)`` (the decode cost model, changed while the
+    server runs), ``catalogue`` (the records), and
     ``expected_tile(image_id, z, c, t, x, y, w, h, level=0)``.
 ``omero_devserver``
     The same server, but the test is skipped against a real OMERO (for tests that
@@ -133,6 +135,28 @@ class OmeroTestServer:
 
     def query_count(self) -> int:
         return len(self.queries())
+
+    # -- the decode cost model (omero_devserver/decode_cost.py) ---------------------
+    def set_decode(self, **knobs) -> None:
+        """Change the cost model while the server runs: ``server_cores``,
+        ``tile_call_ms``, ``tile_ms_per_mpx`` (an admin's IConfig.setConfigValue)."""
+        self._require_state()
+        c = self.client("root")
+        try:
+            config = c.getSession().getConfigService()
+            for name, value in knobs.items():
+                config.setConfigValue("omero.devserver." + name, str(value))
+        finally:
+            c.closeSession()
+
+    def tile_count(self) -> int:
+        """Tiles read since the server started."""
+        c = self.client("root")
+        try:
+            return int(c.getSession().getConfigService().getConfigValue(
+                "omero.devserver.tile_count"))
+        finally:
+            c.closeSession()
 
     def _require_state(self) -> Path:
         if not self.is_devserver or self.state_dir is None:

@@ -58,10 +58,12 @@ from zarr.abc.store import Store
 from . import codecs as cd
 from . import shards as sh
 from . import store as st
+from .concurrency import ConcurrencyController
 from .downsample import downsample_mean2, downsample_mode2
 from .errors import InvalidSpecError, SourceError, WriterError
 from .layout import ImagePlan, chunks_in_flight, cpu_threads, plan_image
 from .pyramid import Pyramid
+from .read_gate import ReadGate
 from .record import RECORD_DIR, ResumeRecord
 from .schedule import Task, passes, tasks
 from .spec import ImageSpec, ProgressCallback, TileSource, WriteOptions, WriteResult
@@ -153,6 +155,9 @@ class ImageWriter:
         self._pending = 0
         self._idle = threading.Condition()
         self.tiles_read = 0
+        self.gate = ReadGate(ConcurrencyController(
+            maximum=options.workers, start=min(4, options.workers))) \
+            if options.adaptive_workers else None
 
     # -- public entry ------------------------------------------------------------------
     def run(self) -> WriteResult:
@@ -302,7 +307,11 @@ class ImageWriter:
                    x: int, h: int, w: int, y0: int, x0: int) -> None:
         if self._abort.is_set():
             raise _Aborted()
-        data = np.asarray(self.source.read(level, t, c, z, y, x, h, w))
+        if self.gate is None:
+            data = np.asarray(self.source.read(level, t, c, z, y, x, h, w))
+        else:
+            with self.gate.read(h * w, self.source):
+                data = np.asarray(self.source.read(level, t, c, z, y, x, h, w))
         if data.shape != (h, w):
             raise SourceError(f"{self.spec.name!r}: the source returned a {data.shape} tile for "
                               f"a ({h}, {w}) read at level {level} t={t} c={c} z={z} y={y} x={x}")
