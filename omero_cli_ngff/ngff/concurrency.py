@@ -11,7 +11,8 @@ the controller looks at the reads of that interval:
   the limit drops to what the source served without queueing (``in_flight /
   inflation``) plus ``alpha``. Below ``alpha``, and only if the limit was reached during
   the interval (reads were waiting for it: more would have been issued), the limit grows
-  by one (additive increase). In between it holds.
+  by one (additive increase; until the first queue or error it doubles: slow start, so
+  that a short export does not spend its time finding the server). In between it holds.
 
 A server with N decode slots therefore settles at about N + alpha..beta reads in
 flight: all its cores busy, a short queue. When it gains cores the queue empties and the
@@ -54,6 +55,7 @@ class ConcurrencyController:
         self._now = Interval()
         self._since: float | None = None
         self._decreased_from: tuple[int, float] | None = None   # (limit, inflation)
+        self._slow_start = True
 
     # -- what callers report ---------------------------------------------------------
     def waited(self) -> None:
@@ -93,6 +95,7 @@ class ConcurrencyController:
         limit, before = self.limit, self._decreased_from
         self._decreased_from = None
         if cur.errors:
+            self._slow_start = False
             return max(self.minimum, limit // 2)
         if not cur.reads:
             return limit
@@ -108,7 +111,10 @@ class ConcurrencyController:
         if queued > beta:
             served = limit / inflation
             self._decreased_from = (limit, inflation)
+            self._slow_start = False
             return max(self.minimum, min(limit - 1, round(served + alpha)))
         if queued < alpha and cur.busy:
-            return min(self.maximum, limit + 1)
+            # slow start: double until the first sign of a queue, then one at a time
+            return min(self.maximum, 2 * limit if self._slow_start else limit + 1)
+        self._slow_start = False
         return limit
