@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
+
 from ome_types import to_xml
 
-from omero_cli_ngff.ngff import ome_xml
 from omero_cli_ngff.ngff.spec import ImageSpec
+
+# the module (the package exports a function of the same name)
+ome_xml = importlib.import_module("omero_cli_ngff.ngff.ome_xml")
 
 
 def spec(name: str, size_c: int) -> ImageSpec:
