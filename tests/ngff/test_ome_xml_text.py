@@ -14,7 +14,7 @@ ome_xml = importlib.import_module("omero_cli_ngff.ngff.ome_xml")
 
 def spec(name: str, size_c: int) -> ImageSpec:
     return ImageSpec(name=name, dtype="uint16", size_x=64, size_y=32, size_z=2,
-                     size_c=size_c, size_t=1, physical_x=0.5, physical_y=0.5)
+                     size_c=size_c, size_t=1)
 
 
 def test_the_text_is_what_ome_types_writes():
