@@ -4,10 +4,11 @@ Pure functions of the catalogue and of measured runs (no server, no processes), 
 ``bench_export.py``.
 
 Ceiling: the writer reads, for every level the server offers that the plan reads from
-it, each chunk (1024 x 1024) in the server's own tiles of that level; under the model a
-read holds one of ``cores`` slots for ``call_ms + ms_per_mpx * pixels / 1e6``. With
-every slot always busy the export cannot be faster than
-``sum(costs) / cores`` seconds: that is the ceiling.
+it, each chunk (1024 x 1024) in the server's own tiles of that level, or whole (the
+adaptive readers do when that measures cheaper: ``ngff.request_size``); under the model
+a read holds one of ``cores`` slots for ``call_ms + ms_per_mpx * pixels / 1e6``. With
+every slot always busy the export cannot be faster than ``sum(costs) / cores`` seconds
+for the cheaper of the two ways: that is the ceiling.
 """
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ def _reads(size: int, chunk: int, tile: int) -> list[int]:
     return out
 
 
+def _level_ms(ly: int, lx: int, th: int, tw: int, model: Model) -> float:
+    ys, xs = _reads(ly, CHUNK, th), _reads(lx, CHUNK, tw)
+    return sum(model.cost_ms(h * w) for h in ys for w in xs)
+
+
 def slot_seconds(pix, model: Model) -> float:
     """Seconds of decode slots the writer's reads of one image take (all planes)."""
     src = [(y, x) for x, y in pix.level_sizes]
@@ -54,8 +60,7 @@ def slot_seconds(pix, model: Model) -> float:
         if level is None:
             continue
         tw, th = pb.level_tile(pix.tile_sizes, pix.level_sizes[level], level)
-        ys, xs = _reads(ly, CHUNK, th), _reads(lx, CHUNK, tw)
-        total_ms += sum(model.cost_ms(h * w) for h in ys for w in xs)
+        total_ms += min(_level_ms(ly, lx, th, tw, model), _level_ms(ly, lx, CHUNK, CHUNK, model))
     return planes * total_ms / 1000.0
 
 

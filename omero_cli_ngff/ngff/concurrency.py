@@ -52,6 +52,7 @@ class ConcurrencyController:
         self.maximum = max(self.minimum, self.maximum)
         self.limit = min(self.maximum, max(self.minimum, self.start))
         self._base: dict[int, float] = {}       # least latency per read size (pixels)
+        self._count: dict[int, int] = {}        # reads seen per size
         self._now = Interval()
         self._since: float | None = None
         self._decreased_from: tuple[int, float] | None = None   # (limit, inflation)
@@ -70,6 +71,7 @@ class ConcurrencyController:
         if error:
             cur.errors += 1
         else:
+            self._count[pixels] = self._count.get(pixels, 0) + 1
             base = self._base.get(pixels)
             if base is None or latency < base:
                 self._base[pixels] = base = max(latency, 1e-6)
@@ -78,6 +80,13 @@ class ConcurrencyController:
             cur.inflation_sum += latency / base
         if now - self._since >= self.interval and (cur.reads >= 2 or cur.errors):
             self._adjust(now)
+
+    def least_latency(self, pixels: int) -> float | None:
+        """The least latency seen for reads of ``pixels`` (None: none yet)."""
+        return self._base.get(pixels)
+
+    def samples(self, pixels: int) -> int:
+        return self._count.get(pixels, 0)
 
     # -- the decision ----------------------------------------------------------------
     def _adjust(self, now: float) -> None:

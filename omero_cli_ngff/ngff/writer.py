@@ -65,6 +65,7 @@ from .layout import ImagePlan, chunks_in_flight, cpu_threads, plan_image
 from .pyramid import Pyramid
 from .read_gate import ReadGate
 from .record import RECORD_DIR, ResumeRecord
+from .request_size import RequestSizes
 from .schedule import Task, passes, tasks
 from .spec import ImageSpec, ProgressCallback, TileSource, WriteOptions, WriteResult
 from .target import Target
@@ -158,6 +159,7 @@ class ImageWriter:
         self.gate = ReadGate(ConcurrencyController(
             maximum=options.workers, start=min(4, options.workers))) \
             if options.adaptive_workers else None
+        self.sizes = RequestSizes(self.gate.controller) if self.gate is not None else None
 
     # -- public entry ------------------------------------------------------------------
     def run(self) -> WriteResult:
@@ -253,6 +255,8 @@ class ImageWriter:
                 assert level is not None        # a pass reads the source at its top level
                 data = np.empty((y1 - y0, x1 - x0), self.dtype)
                 th, tw = self._tile_size(level)
+                if self.sizes is not None:
+                    th, tw = self.sizes.size(level, (th, tw), (lv.chunks[3], lv.chunks[4]))
                 for ty in range((y0 // th) * th, y1, th):
                     for tx in range((x0 // tw) * tw, x1, tw):
                         ry0, ry1 = max(ty, y0), min(ty + th, y1)
