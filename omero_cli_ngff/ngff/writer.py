@@ -164,6 +164,8 @@ class ImageWriter:
     # -- public entry ------------------------------------------------------------------
     def run(self) -> WriteResult:
         t0 = time.perf_counter()
+        if self.gate is not None:
+            self._fit_adaptive_ceiling()
         plan = plan_for(self.spec, self.source, self.options)
         self.record = ResumeRecord(self.store, self.path, self.options.record_interval)
         state, self.plan = self.target.inspect(plan, self.record)
@@ -188,6 +190,19 @@ class ImageWriter:
         self.record.remove()
         self.target.clean_partial_files()
         return self._result(t0, resumed=state == "resume")
+
+    def _fit_adaptive_ceiling(self) -> None:
+        """Adaptive readers: the most of them (halving ``workers``, not below 4) whose
+        chunks in flight leave the plan within the memory budget."""
+        workers = self.options.workers
+        while workers > 4 and plan_for(self.spec, self.source, replace(
+                self.options, workers=workers)).estimated_memory > self.options.memory_budget:
+            workers //= 2
+        self.options = replace(self.options, workers=workers)
+        ctrl = self.gate.controller if self.gate is not None else None
+        if ctrl is not None:
+            ctrl.maximum = workers
+            ctrl.limit = min(ctrl.limit, workers)
 
     # -- passes ------------------------------------------------------------------------
     def _write_passes(self) -> None:

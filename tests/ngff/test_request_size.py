@@ -62,3 +62,24 @@ def test_an_adaptive_write_reads_the_same_pixels_in_whole_chunks(tmp_path):
     expected = expected_pyramid(arr, 3)
     for k in range(3):
         assert (read_level(dest, k) == expected[k]).all()
+
+
+def test_adaptive_readers_fit_the_memory_budget(tmp_path):
+    """A budget too small for 32 readers' chunks in flight: fewer of them, and the plan
+    fits."""
+    from omero_cli_ngff.ngff import WriteOptions
+    from omero_cli_ngff.ngff.sources import ArraySource
+    from omero_cli_ngff.ngff.store import open_store
+    from omero_cli_ngff.ngff.writer import ImageWriter, plan_for
+    from tests.ngff.test_writer import image, spec_for
+
+    arr = image(dtype="float64", shape=(1, 1, 1, 2048, 2048))
+    options = WriteOptions(workers=32, adaptive_workers=True, memory_budget=600 * 1024 ** 2)
+    source = ArraySource(arr, (512, 512))
+    assert plan_for(spec_for(arr), source, options).estimated_memory > options.memory_budget
+    store, url = open_store(str(tmp_path / "img.ome.zarr"), None)
+    writer = ImageWriter(store, url, spec_for(arr), source, options)
+    writer.run()
+    assert 4 <= writer.options.workers < 32
+    assert writer.gate is not None and writer.gate.controller.maximum == writer.options.workers
+    assert plan_for(spec_for(arr), source, writer.options).estimated_memory <= 600 * 1024 ** 2
