@@ -5,7 +5,9 @@ The dev server models a real one's decode capacity (``decode_cost.py``): N slots
 holds one for 100 ms + 40 ms per megapixel (about 103 ms for a 256 x 256 tile), so the
 ceiling is N / 0.1026 tiles a second. The export runs in its own process; the test reads
 the server's tile counter, changes the slots 4 -> 16 -> 4, and stops the export once it
-has measured. Small tiles keep the client's own cost far below the ceiling.
+has measured. Small tiles keep the client's own cost far below the ceiling; chunks of
+the tile's size keep every read one tile (``ngff.request_size`` reads whole chunks
+when server tiles are smaller).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ def start_export(server, output, tmp_path):
                PYTHONPATH=os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]))
     cmd = [sys.executable, "-c", "from omero_cli_ngff.cli.standalone import main; main()",
            "export", "Image:1", "--output", str(output), "--style", "json",
+           "--chunk-size", "256",         # one read per chunk: no whole-chunk requests
            *server.cli_login_args("alice")]
     log = open(tmp_path / "export.log", "wb")
     try:
