@@ -90,6 +90,18 @@ def ome_xml(images: Sequence[ImageSpec],
 
 
 @cache
+def _import_ome_types_meanwhile() -> None:
+    """Import ome-types (and build its models: over a second) in the background while
+    the first image's pixels are read, which is mostly waiting for the source; the
+    OME-XML written after them finds it imported."""
+    import importlib
+    import threading
+
+    threading.Thread(target=importlib.import_module, args=("ome_types.model",),
+                     name="ngff-import", daemon=True).start()
+
+
+@cache
 def _xml_context() -> Any:
     """xsdata's binding context, built once: ``ome_types.to_xml`` makes a new one per
     document, which costs more than the rest of a small image's OME-XML."""
@@ -156,6 +168,7 @@ def write_bioformats2raw(dest: st.Dest, images: Sequence[tuple[ImageSpec, TileSo
     from .labels import write_labels
 
     options = options or WriteOptions()
+    _import_ome_types_meanwhile()
     store, url, prefix, per_image = open_collection(dest, options, storage_options, path)
     extras = list(extras or [None] * len(images))
     results = []

@@ -157,7 +157,7 @@ class ImageWriter:
         self._idle = threading.Condition()
         self.tiles_read = 0
         self.gate = ReadGate(ConcurrencyController(
-            maximum=options.workers, start=min(4, options.workers))) \
+            maximum=options.workers, start=min(8, options.workers))) \
             if options.adaptive_workers else None
         self.sizes = RequestSizes(self.gate.controller) if self.gate is not None else None
 
