@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_export.py [--quick] [--check-targets [FILE]]
         [--cores 4,16] [--call-ms 5] [--ms-per-mpx 40] [--skip-zarr] [--skip-memory]
-        [--zarr-timeout S] [--work DIR]
+        [--zarr-timeout S] [--work DIR] [--only TEXT]
 
 The dev server (``test_infra/catalogues/bench_export.yaml``) models a real OMERO's
 decode capacity (``test_infra/omero_devserver/decode_cost.py``): a tile read holds one
@@ -222,7 +222,7 @@ def table(runs: List[Run], ceilings: dict, zarr_of: dict) -> str:
         ours = r.method.startswith("ngff")
         rows.append([r.image, str(r.cores), r.method + (" *" if r.note else ""),
                      f"{r.seconds:.1f}", f"{r.mpx_s:.1f}",
-                     f"{r.pixels / ceil_s / 1e6:.0f}" if ceil_s else "-",
+                     f"{r.pixels / ceil_s / 1e6:.0f}" if ceil_s and ours else "-",
                      f"{attainable(r, ceilings):.2f}x" if ours and ceil_s else "-",
                      f"{r.mpx_s / z.mpx_s:.1f}x" if ours and z and z.mpx_s else "-",
                      f"{r.cpu_per_gpx:.0f}", f"{r.peak_rss / MIB:.0f}",
@@ -270,6 +270,8 @@ def parse_args(argv):
                     help="seconds before an omero-cli-zarr run is stopped")
     ap.add_argument("--cache-mib", type=int, default=2048, help="dev server tile cache")
     ap.add_argument("--work", default=None, help="folder for outputs (default: a temp dir)")
+    ap.add_argument("--only", default=None, metavar="TEXT",
+                    help="only the cases whose label contains TEXT (e.g. stack, project)")
     return ap.parse_args(argv)
 
 
@@ -338,6 +340,8 @@ def main(argv=None) -> int:
         bench = Bench(args, server, work)
         bench.conf = conf
         for case in conf["cases"]:
+            if args.only and args.only not in case.label:
+                continue
             run_case(bench, case, models, runs, ceilings, zarr_of)
             loads.append(os.getloadavg())
     finally:
