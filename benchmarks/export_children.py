@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import itertools
 import json
 import os
 import signal
@@ -46,7 +47,9 @@ def _connect(a):
 
 
 def _writer_tiles(record, source):
-    """(level, t, c, z, y, x, h, w) of every read the writer makes from the source."""
+    """(level, t, c, z, y, x, h, w) of every read the writer may make from the source:
+    the server's tiles, and whole chunks where those are smaller (the adaptive readers
+    read whole chunks when that measures cheaper: the cache must hold both)."""
     from omero_cli_ngff.ngff.spec import WriteOptions
     from omero_cli_ngff.ngff.writer import plan_for
     from omero_cli_ngff.workflows.convert import image_spec
@@ -57,14 +60,12 @@ def _writer_tiles(record, source):
         if lv.source_level is None:
             continue
         th, tw = source.level_tile_size(lv.source_level)
+        sizes = [(th, tw)] + ([lv.chunks[3:]] if th * tw < lv.chunks[3] * lv.chunks[4] else [])
         t_, c_, z_, sy, sx = lv.shape
-        for t in range(t_):
-            for c in range(c_):
-                for z in range(z_):
-                    for y in range(0, sy, th):
-                        for x in range(0, sx, tw):
-                            out.append((lv.source_level, t, c, z, y, x,
-                                        min(th, sy - y), min(tw, sx - x)))
+        for (th, tw), t, c, z in itertools.product(sizes, range(t_), range(c_), range(z_)):
+            for y in range(0, sy, th):
+                for x in range(0, sx, tw):
+                    out.append((lv.source_level, t, c, z, y, x, min(th, sy - y), min(tw, sx - x)))
     return out
 
 
