@@ -163,7 +163,7 @@ def plan_jobs(conn: Any, refs: list[ObjectRef], name_by: str
 # server's calls, the destination's files), not to pixels, so overlapping them pays. Big
 # images go one at a time: each reads in parallel already, within the memory budget.
 SMALL_IMAGE_BYTES = 32 * 1024 ** 2
-SMALL_IMAGES_AT_ONCE = 4
+SMALL_IMAGES_AT_ONCE = 8
 
 
 def _is_small(job: Job) -> bool:
