@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from test_infra.omero_fixtures import REPO_ROOT
+from test_infra.omero_fixtures import REPO_ROOT, decode_args
 
 pytestmark = pytest.mark.devserver
 
@@ -46,17 +46,13 @@ def start_export(server, output, tmp_path):
            "export", "Image:1", "--output", str(output), "--style", "json",
            "--chunk-size", "256",         # one read per chunk: no whole-chunk requests
            *server.cli_login_args("alice")]
-    log = open(tmp_path / "export.log", "wb")
-    try:
+    with open(tmp_path / "export.log", "wb") as log:
         return subprocess.Popen(cmd, env=env, stdout=log, stderr=log, start_new_session=True)
-    finally:
-        log.close()
 
 
 def test_default_readers_follow_the_servers_cores(start_omero_devserver, tmp_path):
     server = start_omero_devserver(
-        "adaptive.yaml", extra_args=["--server-cores", "4", "--tile-call-ms", str(CALL_MS),
-                                     "--tile-ms-per-mpx", str(MS_PER_MPX), "--threads", "16"])
+        "adaptive.yaml", extra_args=[*decode_args(4, CALL_MS, MS_PER_MPX), "--threads", "16"])
     export = start_export(server, tmp_path / "out", tmp_path)
     rates = {}
     try:
