@@ -1,35 +1,41 @@
-"""Export end to end against the dev server: throughput, objects, bytes, peak memory.
+"""Export at default settings against a dev server with finite cores (issue #16).
 
-    .venv/bin/python benchmarks/bench_export.py [--quick] [--workers N] [--skip-zarr]
-        [--tile-delay-ms 50] [--zarr-timeout S] [--skip-memory]
+    .venv/bin/python benchmarks/bench_export.py [--quick] [--check-targets [FILE]]
+        [--cores 4,16] [--call-ms 5] [--ms-per-mpx 40] [--skip-zarr] [--skip-memory]
+        [--zarr-timeout S] [--work DIR] [--only TEXT]
 
-Starts the OMERO dev server (``test_infra/catalogues/bench_export.yaml``: realistic
-``slide`` and ``fluorescence`` pixels, 1024 x 1024 server tiles) with a sleep of
-``--tile-delay-ms`` per tile read (a real server's decode cost) and a tile cache (a
-warm-up pass generates every tile once, unmeasured, so the runs pay the delay and the
-transfer, not the dev server's pixel generator, which on a real deployment runs on
-another machine). Then, per image, each in its own subprocess (peak RSS per run: the
-child's ``ru_maxrss`` from ``wait4``, and psutil sampled every 0.1 s):
+The dev server (``test_infra/catalogues/bench_export.yaml``) models a real OMERO's
+decode capacity (``test_infra/omero_devserver/decode_cost.py``): a tile read holds one
+of N decode slots for ``call_ms + ms_per_mpx * pixels / 1e6``; reference model 5 ms per
+call + 40 ms per megapixel on 4 and 16 cores (one server; the cores are changed between
+runs by an admin's ``setConfigValue``). A warm-up pass per image (model off, unmeasured)
+fills the server's tile cache, so runs pay the model and the transfer, not the pixel
+generator. Cases: a slide with server levels, the same slide without, a z-stack with
+512 x 512 server tiles, and a project of small images (2,000 of 512 x 512 x 3 uint8;
+100 with ``--quick``). For each case and server size, each run in its own process
+(``export_children.py``):
 
-- ceiling: every tile the writer reads (full resolution and the levels the server
-  offers), read through ``OmeroTileSource`` with the same worker count, and discarded;
-- ngff 0.5 / ngff 0.4: ``omero ngff export Image:N --ngff-version V --workers N``
-  (our standalone CLI, in-process in the child), into a temporary folder;
-- omero-cli-zarr: ``omero zarr export Image:N --output DIR`` (serial, its defaults:
-  1024 x 1024 tiles, OME-Zarr 0.5, pyramid computed on disk with dask afterwards).
-  Time-boxed by ``--zarr-timeout``: if it is killed, its rate is over the tiles it
-  read (from the server's tile counter), its pyramid step not included, and the row
-  says so.
+- ngff default: ``omero ngff export`` with no ``--workers`` (adaptive readers);
+- ngff --workers N: fixed readers, the best of a few N (4, 8, 16, 32; ``--quick``:
+  the model's cores + 2);
+- omero-cli-zarr: ``omero zarr export Image:N`` (serial reads: one run per case serves
+  both server sizes), time-boxed; for the project, a loop of it over the images in one
+  process, time-boxed, its rate over the images it did;
+- ceiling: not a run but the model's bound (``export_model.py``): the slot-seconds of
+  every read the writer makes, over the cores.
 
-Seconds are the child's own: from after the CLI has loaded its plugins (the same start-up
-for both CLIs; the ceiling has none), login included.
-Mpixel/s counts the image's full-resolution pixels (x * y * z * c * t) per second.
-Objects and bytes are the files and their apparent sizes under the output folder.
-Finally the memory target: a 100,000 x 100,000 RGB image written by the writer from
-``ngff.selfcheck``'s synthetic source (the dev server cannot generate 28 GiB of slide
-pixels on two cores in reasonable time; the writer is the same, the source is not
-OMERO), plus a time-boxed ``omero ngff export`` of the 100k slide through the dev
-server without delay, reporting its peak RSS over the part it did.
+The table: seconds, Mpx/s (full-resolution pixels), the default's rate over the least
+attainable time (the ceiling, or the client's own CPU bound: the export's CPU seconds
+over this machine's cores, whichever is longer), x omero-cli-zarr, CPU seconds per
+gigapixel, peak RSS. Then the memory target: a 100,000 x 100,000 RGB slide (16k with
+``--quick``, pattern ``blocks``: cheap to generate) exported through the dev server at
+defaults, to completion, its peak RSS against the 1 GiB memory budget.
+
+``--check-targets FILE`` writes every run and target as JSON and exits 1 when a
+target is missed. The issue also asks for results at twice the per-pixel cost: run
+again with ``--ms-per-mpx 80`` (the targets are those of the reference model). Targets (#16, defaults, reference model): each case >= 0.85x of the
+attainable rate on both sizes; >= 5x omero-cli-zarr on 16 cores, >= 3x on 4 (the
+project: >= 5x the loop on 16 cores); peak RSS under the budget on the big slide.
 """
 
 from __future__ import annotations
@@ -38,352 +44,155 @@ import argparse
 import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import List, Optional
+from typing import List
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(HERE))
+
+from export_children import Run, child_main, run_child, tree_size  # noqa: E402
+from export_model import (Model, attainable_seconds, ceiling_seconds, check,  # noqa: E402
+                          zarr_factor)
 
 CATALOGUE = REPO / "test_infra" / "catalogues" / "bench_export.yaml"
 USER = "alice"
 MIB = 1024 * 1024
+BUDGET = 1024 ** 3                     # the CLI's default --memory-budget
 
-# (image id, label); the zarr run of a slide with server levels is also the one of
-# its flat twin (omero-cli-zarr reads full resolution only: the same tiles).
-FULL = dict(images=[(1, "slide 20k x 20k RGB, server levels"),
-                    (2, "slide 20k x 20k RGB, no server levels"),
-                    (3, "stack 2048^2 x 50z x 4c uint16")],
-            zarr_twin={2: 1}, big=4, big_size=100_000, big_timeout=None)
-QUICK = dict(images=[(11, "slide 4k x 4k RGB, server levels"),
-                     (12, "slide 4k x 4k RGB, no server levels"),
-                     (13, "stack 1024^2 x 8z x 2c uint16")],
-             zarr_twin={12: 11}, big=11, big_size=8_192, big_timeout=20)
-
-
-# ------------------------------------------------------------------------- children
-
-def _connect(a):
-    from omero.gateway import BlitzGateway
-    conn = BlitzGateway(a.user, a.password, host=a.host, port=a.port)
-    if not conn.connect():
-        raise SystemExit(f"cannot log in: {conn.getLastError()}")
-    conn.SERVICE_OPTS.setOmeroGroup(-1)
-    return conn
-
-
-def _record(conn, image_id):
-    from omero_cli_ngff.omero_io import targets
-    from omero_cli_ngff.model.objects import ObjectRef
-    (record,) = targets.resolve(conn, [ObjectRef("Image", image_id)]).images
-    return record
-
-
-def ceiling_tiles(record, source, workers):
-    """(level, t, c, z, y, x, h, w) of every tile the writer reads from the source."""
-    from omero_cli_ngff.workflows.convert import image_spec
-    from omero_cli_ngff.ngff.spec import WriteOptions
-    from omero_cli_ngff.ngff.writer import plan_for
-
-    plan = plan_for(image_spec(record), source, WriteOptions(workers=workers))
-    th, tw = source.tile_size
-    out = []
-    for lv in plan.levels:
-        if lv.source_level is None:
-            continue
-        t_, c_, z_, sy, sx = lv.shape
-        for t in range(t_):
-            for c in range(c_):
-                for z in range(z_):
-                    for y in range(0, sy, th):
-                        for x in range(0, sx, tw):
-                            out.append((lv.source_level, t, c, z, y, x,
-                                        min(th, sy - y), min(tw, sx - x)))
-    return out
-
-
-def child_ceiling(a) -> dict:
-    from omero_cli_ngff.omero_io.tile_source import OmeroTileSource
-
-    t0 = time.perf_counter()
-    conn = _connect(a)
-    try:
-        record = _record(conn, a.image)
-        with OmeroTileSource(conn, record) as source:
-            tiles = ceiling_tiles(record, source, a.workers)
-            nbytes = [0]
-            lock = threading.Lock()
-
-            def read(tile):
-                data = source.read(*tile)
-                with lock:
-                    nbytes[0] += data.nbytes
-
-            with ThreadPoolExecutor(a.workers) as pool:
-                list(pool.map(read, tiles))
-    finally:
-        conn.close()
-    return {"seconds": time.perf_counter() - t0, "tiles": len(tiles), "raw_bytes": nbytes[0]}
-
-
-def _session_env(tmp: str):
-    os.environ["OMERO_SESSIONDIR"] = os.path.join(tmp, "sessions")
-    os.environ["OMERO_USERDIR"] = os.path.join(tmp, "user")
-
-
-def _login_args(a):
-    return ["-s", a.host, "-p", str(a.port), "-u", a.user, "-w", a.password]
-
-
-def child_ngff(a) -> dict:
-    import contextlib
-    import io
-
-    from omero.cli import CLI
-    _session_env(a.output + ".session")
-    cli = CLI()                    # start-up (plugin loading) outside the time, as for zarr
-    cli.loadplugins()
-    if "ngff" not in cli.controls:
-        from omero_cli_ngff.cli.control import HELP, NgffControl
-        cli.register("ngff", NgffControl, HELP)
-    out = io.StringIO()
-    t0 = time.perf_counter()
-    with contextlib.redirect_stdout(out):
-        cli.invoke(["ngff", "export", f"Image:{a.image}", "--output", a.output,
-                    "--ngff-version", a.version, "--workers", str(a.workers),
-                    "--style", "json", *_login_args(a)])
-    seconds = time.perf_counter() - t0
-    rows = [json.loads(line) for line in out.getvalue().splitlines() if line.startswith("[")]
-    return {"seconds": seconds, "rc": cli.rv, "rows": rows[-1] if rows else None}
-
-
-def child_zarr(a) -> dict:
-    import contextlib
-
-    from omero.cli import CLI
-    _session_env(a.output + ".session")
-    cli = CLI()
-    cli.loadplugins()
-    t0 = time.perf_counter()
-    with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
-        cli.invoke(["login", *_login_args(a)], strict=True)
-        cli.invoke(["zarr", "export", f"Image:{a.image}", "--output", a.output], strict=True)
-    return {"seconds": time.perf_counter() - t0, "rc": cli.rv}
-
-
-def child_main(argv) -> int:
-    import omero.clients  # noqa: F401  (the Slice types pixel_source names)
-
-    p = argparse.ArgumentParser()
-    p.add_argument("--child", required=True)
-    for name in ("--host", "--user", "--password", "--output", "--version"):
-        p.add_argument(name, default="")
-    for name in ("--port", "--image", "--workers"):
-        p.add_argument(name, type=int, default=0)
-    a = p.parse_args(argv)
-    result = {"ceiling": child_ceiling, "ngff": child_ngff, "zarr": child_zarr}[a.child](a)
-    print("RESULT " + json.dumps(result), flush=True)
-    return 0
-
-
-# --------------------------------------------------------------------------- parent
 
 @dataclass
-class Run:
-    image: str
-    method: str
-    seconds: float = 0.0
-    pixels: int = 0                   # full-resolution pixels the rate counts
-    objects: Optional[int] = None
-    bytes: Optional[int] = None
-    peak_rss: int = 0
-    tiles: int = 0
-    cpu: float = 0.0                  # the child's CPU seconds (user + system)
-    server_cpu: float = 0.0           # the dev server's CPU seconds meanwhile
-    note: str = ""
-    ok: bool = True
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def mpx_s(self) -> float:
-        return self.pixels / self.seconds / 1e6 if self.seconds else 0.0
+class Case:
+    label: str
+    target: str                        # Image:N or Dataset:N
+    image_ids: List[int]
 
 
-def run_child(cmd: List[str], timeout: float, env=None, log=None):
-    """(rc or None if killed at the time-out, result dict, peak RSS bytes, wall s,
-    CPU s (user + system))."""
-    import psutil
-
-    out = tempfile.NamedTemporaryFile("w+", prefix="bench-export-", suffix=".out", delete=False)
-    err = open(log, "ab") if log else subprocess.DEVNULL
-    t0 = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=str(REPO),
-                            start_new_session=True)
-    ps = psutil.Process(proc.pid)
-    peak = 0
-    killed = False
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        try:
-            peak = max(peak, ps.memory_info().rss)
-        except psutil.Error:
-            pass
-        if not killed and time.monotonic() - t0 > timeout:
-            os.killpg(proc.pid, signal.SIGTERM)
-            killed = True
-        time.sleep(0.1)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.monotonic() - t0
-    peak = max(peak, usage.ru_maxrss * 1024)
-    if log:
-        err.close()
-    out.seek(0)
-    text = out.read()
-    out.close()
-    os.unlink(out.name)
-    result = {}
-    for line in text.splitlines():
-        if line.startswith("RESULT "):
-            result = json.loads(line[7:])
-    cpu = usage.ru_utime + usage.ru_stime
-    return (None if killed else proc.returncode), result, peak, wall, cpu
-
-
-def tree_size(path: Path):
-    objects = size = 0
-    for dirpath, _, files in os.walk(path):
-        for f in files:
-            objects += 1
-            size += os.path.getsize(os.path.join(dirpath, f))
-    return objects, size
+FULL = dict(cases=[Case("slide 20k x 20k RGB, server levels", "Image:1", [1]),
+                   Case("slide 20k x 20k RGB, no server levels", "Image:2", [2]),
+                   Case("stack 1536^2 x 12z x 3c uint16, 512^2 tiles", "Image:5", [5]),
+                   Case("project: 2,000 images 512^2 x 3 uint8", "Dataset:3",
+                        list(range(1001, 3001)))],
+            fixed=(4, 8, 16, 32), big=6, zarr_timeout=900.0, loop_deadline=300.0)
+QUICK = dict(cases=[Case("slide 4k x 4k RGB, server levels", "Image:11", [11]),
+                    Case("slide 4k x 4k RGB, no server levels", "Image:12", [12]),
+                    Case("stack 1024^2 x 8z x 2c uint16, 512^2 tiles", "Image:15", [15]),
+                    Case("project: 100 images 512^2 x 3 uint8", "Dataset:4",
+                         list(range(3001, 3101)))],
+             fixed=None, big=16, zarr_timeout=45.0, loop_deadline=30.0)
 
 
 class Bench:
     def __init__(self, args, server, work: Path):
-        self.args = args
-        self.server = server
-        self.work = work
+        self.args, self.server, self.work = args, server, work
         self.log = str(work / "children.log")
-        self.conn = server.connect(USER)
         self.cat = server.catalogue
         self.env = dict(os.environ, PYTHONPATH=str(REPO))
 
-    def tile_count(self) -> int:
-        return int(self.conn.getConfigService().getConfigValue("omero.devserver.tile_count"))
+    def pixels(self, case: Case) -> int:
+        return sum(self._pix(i).size_x * self._pix(i).size_y * self._pix(i).size_z
+                   * self._pix(i).size_c * self._pix(i).size_t for i in case.image_ids)
 
-    def child(self, kind, image_id, workers, output="", version="", timeout=24 * 3600):
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind,
+    def _pix(self, image_id):
+        return self.cat.image(image_id).pixels
+
+    def ceiling(self, case: Case, model: Model) -> float:
+        return ceiling_seconds([self._pix(i) for i in case.image_ids], model)
+
+    def set_model(self, model: Model | None) -> None:
+        """The model, or None: no cost (warm-up)."""
+        m = model or Model(cores=0, call_ms=0.0, ms_per_mpx=0.0)
+        self.server.set_decode(server_cores=m.cores, tile_call_ms=m.call_ms,
+                               tile_ms_per_mpx=m.ms_per_mpx)
+
+    def child(self, kind, target="", workers=0, output="", timeout=24 * 3600, **extra):
+        cmd = [sys.executable, str(HERE / "bench_export.py"), "--child", kind,
                "--host", self.server.connect_host, "--port", str(self.server.port),
                "--user", USER, "--password", self.server.password(USER),
-               "--image", str(image_id), "--workers", str(workers),
-               "--output", output, "--version", version]
-        before = self.tile_count()
-        cpu0 = self.server_cpu()
+               "--target", target, "--workers", str(workers), "--output", output]
+        for key, value in extra.items():
+            cmd += ["--" + key, str(value)]
+        before, cpu0 = self.server.tile_count(), self.server_cpu()
         rc, result, peak, wall, cpu = run_child(cmd, timeout, self.env, self.log)
-        tiles = self.tile_count() - before
-        self.last_cpu = (cpu, self.server_cpu() - cpu0)
-        return rc, result, peak, wall, tiles
+        tiles = self.server.tile_count() - before
+        cpu = result.get("cpu", cpu)          # the run's own, start-up excluded
+        return rc, result, peak, wall, tiles, cpu, self.server_cpu() - cpu0
 
     def server_cpu(self) -> float:
         import psutil
         t = psutil.Process(self.server.process.pid).cpu_times()
         return t.user + t.system
 
-    def _cpu(self, run: "Run") -> "Run":
-        run.cpu, run.server_cpu = self.last_cpu
-        return run
-
-    def pixels(self, image_id) -> int:
-        p = self.cat.image(image_id).pixels
-        return p.size_x * p.size_y * p.size_z * p.size_c * p.size_t
-
-    def level0_tiles(self, image_id) -> int:
-        p = self.cat.image(image_id).pixels
-        tw, th = p.tile_size
-        return (-(-p.size_x // tw)) * (-(-p.size_y // th)) * p.size_z * p.size_c * p.size_t
-
-    # -- methods ---------------------------------------------------------------------
-    def warm_up(self, image_id, label):
+    # -- runs ----------------------------------------------------------------------
+    def warm(self, case: Case) -> None:
+        if case.target.startswith("Dataset"):
+            return                     # ramp pixels: cheap to generate, not cached
         t0 = time.monotonic()
-        rc, result, _, _, tiles = self.child("ceiling", image_id, 16)
+        self.set_model(None)
+        rc, result, *_ = self.child("warm", case.target)
         if rc != 0:
-            raise SystemExit(f"warm-up of Image:{image_id} failed (see {self.log})")
-        print(f"  warm-up {label}: {tiles} tiles generated into the server's cache in "
+            raise SystemExit(f"warm-up of {case.target} failed (see {self.log})")
+        print(f"  warm-up: {result.get('tiles')} tiles into the server's cache in "
               f"{time.monotonic() - t0:.0f} s (unmeasured)", flush=True)
 
-    def ceiling(self, image_id, label) -> Run:
-        rc, result, peak, _, tiles = self.child("ceiling", image_id, self.args.workers)
-        if rc != 0:
-            raise SystemExit(f"ceiling of Image:{image_id} failed (see {self.log})")
-        return self._cpu(Run(label, "ceiling (read + discard)", result["seconds"],
-                             self.pixels(image_id), peak_rss=peak, tiles=tiles))
-
-    def ngff(self, image_id, label, version, timeout=24 * 3600, workers=None) -> Run:
-        out = self.work / f"ngff-{version}-{image_id}"
+    def ngff(self, case: Case, model: Model, workers: int = 0, timeout=24 * 3600) -> Run:
+        out = self.work / "ngff-out"
         shutil.rmtree(out, ignore_errors=True)
-        rc, result, peak, wall, tiles = self.child("ngff", image_id, workers or self.args.workers,
-                                                   str(out), version, timeout)
+        rc, res, peak, wall, tiles, cpu, scpu = self.child("ngff", case.target, workers,
+                                                           str(out), timeout)
         objects, size = tree_size(out)
-        run = Run(label, f"ngff {version}", result.get("seconds", wall), self.pixels(image_id),
-                  objects, size, peak, tiles)
-        if rc is None:
-            run.ok = False
-            run.note = f"time-boxed: killed after {wall:.0f} s"
-        elif rc != 0:
-            raise SystemExit(f"ngff export of Image:{image_id} failed: rc {rc} (see {self.log})")
-        else:
-            row = (result.get("rows") or [{}])[0]
-            if row.get("status") == "failed":
-                raise SystemExit(f"ngff export of Image:{image_id} failed: {row.get('message')}")
-            run.extra = {"levels": row.get("levels"), "writer_objects": row.get("objects")}
         shutil.rmtree(out, ignore_errors=True)
-        return self._cpu(run)
+        method = f"ngff --workers {workers}" if workers else "ngff default"
+        run = Run(case.label, method, res.get("seconds", wall), self.pixels(case),
+                  len(case.image_ids), objects, size, peak, tiles, cpu, scpu, model.cores)
+        if rc is None:
+            run.ok, run.note = False, f"time-boxed: killed after {wall:.0f} s"
+        elif rc != 0 or res.get("failed"):
+            raise SystemExit(f"ngff export of {case.target} failed: rc {rc} "
+                             f"{res.get('message', '')} (see {self.log})")
+        return run
 
-    def zarr(self, image_id, label) -> Run:
-        out = self.work / f"zarr-{image_id}"
+    def zarr(self, case: Case, model: Model) -> Run:
+        out = self.work / "zarr-out"
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir(parents=True)
-        rc, result, peak, wall, tiles = self.child("zarr", image_id, 1, str(out),
-                                                   timeout=self.args.zarr_timeout)
+        loop = len(case.image_ids) > 1
+        timeout = self.conf["loop_deadline"] + 120 if loop else self.args.zarr_timeout
+        kw = {"ids": ",".join(map(str, case.image_ids)),
+              "deadline": self.conf["loop_deadline"]} if loop else {}
+        rc, res, peak, wall, tiles, cpu, scpu = self.child(
+            "zarr-loop" if loop else "zarr", case.target, 0, str(out), timeout, **kw)
         objects, size = tree_size(out)
-        run = Run(label, "omero-cli-zarr", result.get("seconds", wall), self.pixels(image_id),
-                  objects, size, peak, tiles)
-        if rc is None:
-            total = self.level0_tiles(image_id)
-            run.pixels = int(self.pixels(image_id) * min(tiles, total) / total)
-            run.seconds = wall
-            run.ok = False
-            run.note = (f"time-boxed at {wall:.0f} s: {tiles} of {total} tiles read; "
-                        f"rate over those, pyramid step not reached")
+        shutil.rmtree(out, ignore_errors=True)
+        run = Run(case.label, "omero-cli-zarr" + (" loop" if loop else ""),
+                  res.get("seconds", wall), self.pixels(case), len(case.image_ids),
+                  objects, size, peak, tiles, cpu, scpu, model.cores,
+                  note="serial reads: the reference at every server size")
+        if loop and res:
+            done = res["images"]
+            run.pixels = self.pixels(Case("", "", case.image_ids[:done]))
+            run.images = done
+            if done < len(case.image_ids):
+                run.note += f"; time-boxed: {done} of {len(case.image_ids)} images"
+        elif rc is None:
+            total = self._level0_tiles(case.image_ids[0])
+            run.pixels = int(run.pixels * min(tiles, total) / total)
+            run.seconds, run.ok = wall, False
+            run.note += (f"; time-boxed at {wall:.0f} s: {tiles} of {total} tiles, "
+                         "pyramid step not reached")
         elif rc != 0:
-            raise SystemExit(f"omero zarr export of Image:{image_id} failed: rc {rc} "
-                             f"(see {self.log})")
-        shutil.rmtree(out, ignore_errors=True)
-        return self._cpu(run)
+            raise SystemExit(f"omero zarr export of {case.target} failed (see {self.log})")
+        return run
 
-    def selfcheck(self, size: int) -> Run:
-        out = self.work / "selfcheck.ome.zarr"
-        cmd = [sys.executable, "-m", "omero_cli_ngff.ngff.selfcheck", "--size", str(size),
-               str(size), "--channels", "3", "--workers", str(self.args.workers),
-               "--dest", str(out)]
-        rc, _, peak, wall, cpu = run_child(cmd, 24 * 3600, self.env, self.log)
-        objects, nbytes = tree_size(out)
-        shutil.rmtree(out, ignore_errors=True)
-        if rc != 0:
-            raise SystemExit(f"selfcheck failed: rc {rc} (see {self.log})")
-        return Run(f"{size // 1000}k x {size // 1000}k RGB, synthetic (writer only)",
-                   "ngff 0.5 (ngff.selfcheck)", wall, size * size * 3, objects, nbytes, peak,
-                   cpu=cpu, note="writer from a synthetic in-memory source, not through OMERO")
+    def _level0_tiles(self, image_id) -> int:
+        p = self._pix(image_id)
+        tw, th = p.tile_size
+        return (-(-p.size_x // tw)) * (-(-p.size_y // th)) * p.size_z * p.size_c * p.size_t
 
 
 # ----------------------------------------------------------------------------- report
@@ -397,169 +206,178 @@ def fmt_bytes(n):
     return f"{n} B"
 
 
-def table(runs: List[Run], zarr_of: dict) -> str:
-    head = ["image", "method", "s", "Mpx/s", "vs ceiling", "vs cli-zarr", "objects", "bytes",
-            "peak RSS MiB", "tiles", "CPU s client+server"]
+def attainable(run: Run, ceilings: dict) -> float:
+    """The run's rate over the least attainable time of its case and size."""
+    ceil_s = ceilings[(run.image, run.cores)]
+    least = attainable_seconds(ceil_s, run.cpu, os.cpu_count() or 1)
+    return least / run.seconds if run.seconds else 0.0
+
+
+def table(runs: List[Run], ceilings: dict, zarr_of: dict) -> str:
+    head = ["case", "cores", "method", "s", "Mpx/s", "ceiling Mpx/s", "vs attainable",
+            "vs cli-zarr", "CPU s/Gpx", "peak RSS MiB", "objects"]
     rows = []
-    ceilings = {r.image: r for r in runs if r.method.startswith("ceiling")}
     for r in runs:
-        ceil = ceilings.get(r.image)
+        ceil_s = ceilings.get((r.image, r.cores))
         z = zarr_of.get(r.image)
-        rows.append([r.image, r.method + (" *" if r.note else ""), f"{r.seconds:.1f}",
-                     f"{r.mpx_s:.1f}",
-                     f"{r.mpx_s / ceil.mpx_s:.2f}x" if ceil and ceil.mpx_s else "-",
-                     f"{r.mpx_s / z.mpx_s:.1f}x" if z and z.mpx_s else "-",
-                     "-" if r.objects is None else f"{r.objects:,}", fmt_bytes(r.bytes),
-                     f"{r.peak_rss / MIB:.0f}", str(r.tiles or "-"),
-                     f"{r.cpu:.0f}+{r.server_cpu:.0f}"])
+        ours = r.method.startswith("ngff")
+        rows.append([r.image, str(r.cores), r.method + (" *" if r.note else ""),
+                     f"{r.seconds:.1f}", f"{r.mpx_s:.1f}",
+                     f"{r.pixels / ceil_s / 1e6:.0f}" if ceil_s and ours else "-",
+                     f"{attainable(r, ceilings):.2f}x" if ours and ceil_s else "-",
+                     f"{r.mpx_s / z.mpx_s:.1f}x" if ours and z and z.mpx_s else "-",
+                     f"{r.cpu_per_gpx:.0f}", f"{r.peak_rss / MIB:.0f}",
+                     "-" if r.objects is None else f"{r.objects:,}"])
     widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
     lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(head, widths)) + " |",
              "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
     lines += ["| " + " | ".join(str(x).ljust(w) for x, w in zip(row, widths)) + " |"
               for row in rows]
-    notes = [f"* {r.image}, {r.method}: {r.note}" for r in runs if r.note]
-    return "\n".join(lines + notes)
+    notes = dict.fromkeys(f"* {r.image}, {r.method}: {r.note}" for r in runs if r.note)
+    return "\n".join(lines + list(notes))
 
 
-def targets_report(runs: List[Run], zarr_of: dict, big: Optional[Run]) -> List[str]:
+def targets(runs: List[Run], ceilings: dict, zarr_of: dict, big: Run | None) -> list:
     out = []
-    ceilings = {r.image: r for r in runs if r.method.startswith("ceiling")}
-    by = {(r.image, r.method): r for r in runs}
-    for image in dict.fromkeys(r.image for r in runs):
-        ours = by.get((image, "ngff 0.5"))
-        v4 = by.get((image, "ngff 0.4"))
-        z = zarr_of.get(image)
-        ceil = ceilings.get(image)
-        if ours and z and z.mpx_s:
-            x = ours.mpx_s / z.mpx_s
-            out.append(f"{'MET ' if x >= 5 else 'MISSED'} >= 5x omero-cli-zarr: {x:.1f}x "
-                       f"({ours.mpx_s:.1f} vs {z.mpx_s:.1f} Mpx/s) -- {image}")
-        if ours and ceil and ceil.mpx_s:
-            x = ours.mpx_s / ceil.mpx_s
-            out.append(f"{'MET ' if x >= 0.8 else 'MISSED'} >= 0.8x read ceiling: {x:.2f}x "
-                       f"({ours.mpx_s:.1f} vs {ceil.mpx_s:.1f} Mpx/s) -- {image}")
-        if ours and v4 and ours.objects:
-            x = v4.objects / ours.objects
-            out.append(f"{'MET ' if x >= 50 else 'MISSED'} >= 50x fewer objects 0.5 vs 0.4: "
-                       f"{x:.0f}x ({ours.objects:,} vs {v4.objects:,}) -- {image}")
+    for r in runs:
+        if r.method != "ngff default" or r is big:
+            continue
+        where = f"{r.image}, {r.cores} cores"
+        out.append(check("attainable", attainable(r, ceilings), 0.85, where))
+        z = zarr_of.get(r.image)
+        if z and z.mpx_s and (r.images == 1 or r.cores >= 16):
+            out.append(check("x omero-cli-zarr", r.mpx_s / z.mpx_s, zarr_factor(r.cores),
+                             where))
     if big is not None:
-        out.append(f"{'MET ' if big.peak_rss < 2 ** 30 else 'MISSED'} peak RSS < 1 GiB: "
-                   f"{big.peak_rss / MIB:.0f} MiB -- {big.image} ({big.method})")
+        out.append(check("peak RSS under the budget (MiB below it)",
+                         (BUDGET - big.peak_rss) / MIB, 0.0, big.image))
     return out
 
 
 # ------------------------------------------------------------------------------- main
 
+def parse_args(argv):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small cases (under 10 minutes)")
+    ap.add_argument("--check-targets", nargs="?", const="bench_export_targets.json",
+                    default=None, metavar="FILE",
+                    help="write the results as JSON and exit 1 if a target is missed")
+    ap.add_argument("--cores", default="4,16", help="server sizes (default 4,16)")
+    ap.add_argument("--call-ms", type=float, default=5.0)
+    ap.add_argument("--ms-per-mpx", type=float, default=40.0)
+    ap.add_argument("--skip-zarr", action="store_true", help="no omero-cli-zarr runs")
+    ap.add_argument("--skip-memory", action="store_true", help="no big-slide memory run")
+    ap.add_argument("--zarr-timeout", type=float, default=None,
+                    help="seconds before an omero-cli-zarr run is stopped")
+    ap.add_argument("--cache-mib", type=int, default=2048, help="dev server tile cache")
+    ap.add_argument("--work", default=None, help="folder for outputs (default: a temp dir)")
+    ap.add_argument("--only", default=None, metavar="TEXT",
+                    help="only the cases whose label contains TEXT (e.g. stack, project)")
+    return ap.parse_args(argv)
+
+
+def run_case(bench: Bench, case: Case, models, runs, ceilings, zarr_of) -> None:
+    print(case.label, flush=True)
+    bench.warm(case)
+    for model in models:
+        ceilings[(case.label, model.cores)] = bench.ceiling(case, model)
+        bench.set_model(model)
+        fixed = bench.conf["fixed"] or (model.cores + 2,)
+        todo = [0, *fixed] + ([] if case.label in zarr_of or bench.args.skip_zarr
+                              else ["zarr"])
+        best = None
+        for workers in todo:
+            if workers == "zarr":
+                run = zarr_of[case.label] = bench.zarr(case, model)
+            else:
+                run = bench.ngff(case, model, workers)
+                if workers and (best is None or run.seconds < best.seconds):
+                    best = run
+            runs.append(run)
+            print(f"  {model.cores:2d} cores {run.method:20s} {run.seconds:7.1f} s "
+                  f"{run.mpx_s:8.1f} Mpx/s CPU {run.cpu:6.1f}+{run.server_cpu:5.1f} s "
+                  f"peak {run.peak_rss / MIB:5.0f} MiB {run.note}", flush=True)
+        if best is not None:
+            best.method += " (best fixed)"
+
+
+def big_run(args, conf, work, models) -> Run:
+    from test_infra.omero_fixtures import start_devserver
+    server = start_devserver(work / "server-big", CATALOGUE)
+    try:
+        bench = Bench(args, server, work)
+        bench.conf = conf
+        bench.set_model(models[-1])
+        p = bench._pix(conf["big"])
+        case = Case(f"{p.size_x // 1000}k x {p.size_y // 1000}k RGB blocks, "
+                    f"{p.levels} server levels", f"Image:{conf['big']}", [conf["big"]])
+        run = bench.ngff(case, models[-1])
+        run.method += " (memory)"
+        return run
+    finally:
+        server.stop()
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if "--child" in argv:
         return child_main(argv)
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="small images (a smoke run, ~2 min)")
-    ap.add_argument("--workers", type=int, default=8,
-                    help="tile readers of every run (ceiling and ours; default 8)")
-    ap.add_argument("--tile-delay-ms", type=float, default=50.0)
-    ap.add_argument("--skip-zarr", action="store_true", help="no omero-cli-zarr runs")
-    ap.add_argument("--zarr-timeout", type=float, default=900.0,
-                    help="seconds before an omero-cli-zarr run is stopped (default 900)")
-    ap.add_argument("--skip-memory", action="store_true", help="no 100k memory runs")
-    ap.add_argument("--big-timeout", type=float, default=None,
-                    help="time box of the 100k export through the dev server (default 240; "
-                         "20 with --quick)")
-    ap.add_argument("--cache-mib", type=int, default=3072,
-                    help="dev server tile cache (default 3072: one image at a time)")
-    ap.add_argument("--work", default=None, help="folder for outputs (default: a temp dir)")
-    args = ap.parse_args(argv)
+    args = parse_args(argv)
     conf = QUICK if args.quick else FULL
-    if args.big_timeout is None:
-        args.big_timeout = conf["big_timeout"] or 240.0
-
+    args.zarr_timeout = args.zarr_timeout or conf["zarr_timeout"]
+    models = [Model(int(c), args.call_ms, args.ms_per_mpx) for c in args.cores.split(",")]
     from test_infra.omero_fixtures import start_devserver
 
     work = Path(args.work or tempfile.mkdtemp(prefix="bench-export-"))
     work.mkdir(parents=True, exist_ok=True)
-    print(f"dev server: tile delay {args.tile_delay_ms:g} ms, workers {args.workers}, "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; work in {work}",
-          flush=True)
-    server = start_devserver(work / "server", CATALOGUE, read_only=False,
-                             tile_delay_ms=args.tile_delay_ms,
-                             extra_args=["--tile-cache-mib", str(args.cache_mib)])
-    runs: List[Run] = []
-    zarr_of = {}
-    big = None
-    loads = []
-    bench = None
+    loads = [os.getloadavg()]
+    print(f"model: {', '.join(m.label for m in models)}; load average {loads[0][0]:.1f} on "
+          f"{os.cpu_count()} cores; work in {work}", flush=True)
+    t0 = time.monotonic()
+    server = start_devserver(work / "server", CATALOGUE, extra_args=[
+        "--tile-cache-mib", str(args.cache_mib), "--threads", "16"])
+    runs, ceilings, zarr_of, big = [], {}, {}, None
     try:
         bench = Bench(args, server, work)
-        zarr_runs = {}
-        for image_id, label in conf["images"]:
-            print(f"{label} (Image:{image_id})", flush=True)
-            bench.warm_up(image_id, label)
-            loads.append(os.getloadavg()[0])
-            for step in ("ceiling", "0.5", "0.4", "zarr"):
-                if step == "ceiling":
-                    run = bench.ceiling(image_id, label)
-                elif step == "zarr":
-                    if args.skip_zarr:
-                        continue
-                    twin = conf["zarr_twin"].get(image_id)
-                    if twin in zarr_runs:
-                        zarr_of[label] = zarr_runs[twin]
-                        continue
-                    run = bench.zarr(image_id, label)
-                    zarr_runs[image_id] = run
-                    zarr_of[label] = run
-                else:
-                    run = bench.ngff(image_id, label, step)
-                runs.append(run)
-                print(f"  {run.method:26s} {run.seconds:7.1f} s {run.mpx_s:8.1f} Mpx/s "
-                      f"CPU {run.cpu:5.1f}+{run.server_cpu:5.1f} s "
-                      f"peak {run.peak_rss / MIB:6.0f} MiB  objects {run.objects or '-'}  "
-                      f"{run.note}", flush=True)
-        for label, z in zarr_of.items():      # the twin's rows show the shared run
-            if z.image != label:
-                z.note = (z.note + "; " if z.note else "") + "also the reference of " + label
-        if not args.skip_memory:
-            size = conf["big_size"]
-            print(f"memory: {size:,} x {size:,} RGB", flush=True)
-            big = bench.selfcheck(size)
-            runs.append(big)
-            print(f"  {big.method}: {big.seconds:.0f} s, peak {big.peak_rss / MIB:.0f} MiB",
-                  flush=True)
-            # the same writer through OMERO: a dev server without delay or cache
-            bench.conn.close()
-            server.stop()
-            server = start_devserver(work / "server-big", CATALOGUE, read_only=False)
-            bench = Bench(args, server, work)
-            side = bench.cat.image(conf["big"]).pixels.size_x
-            label = f"{side // 1000}k x {side // 1000}k RGB slide via dev server, no delay"
-            run = bench.ngff(conf["big"], label, "0.5", timeout=args.big_timeout)
-            if not run.ok:
-                done = run.tiles / max(1, bench.level0_tiles(conf["big"]))
-                run.note = (f"time-boxed at {args.big_timeout:.0f} s: {run.tiles} tiles read "
-                            f"(~{100 * min(done, 1):.0f}% of full resolution); peak RSS over "
-                            f"that part")
-                run.pixels = int(bench.pixels(conf["big"]) * min(done, 1.0))
-            runs.append(run)
-            print(f"  {run.method} via dev server: peak {run.peak_rss / MIB:.0f} MiB {run.note}",
-                  flush=True)
+        bench.conf = conf
+        for case in conf["cases"]:
+            if args.only and args.only not in case.label:
+                continue
+            run_case(bench, case, models, runs, ceilings, zarr_of)
+            loads.append(os.getloadavg())
     finally:
-        if bench is not None:
-            bench.conn.close()
         server.stop()
-        if not args.work:
-            shutil.rmtree(work, ignore_errors=True)
+    if not args.skip_memory:
+        big = big_run(args, conf, work, models)
+        runs.append(big)
+        loads.append(os.getloadavg())
+    if not args.work:
+        shutil.rmtree(work, ignore_errors=True)
+    return report(args, models, runs, ceilings, zarr_of, big, loads, time.monotonic() - t0)
+
+
+def report(args, models, runs, ceilings, zarr_of, big, loads, seconds) -> int:
     print()
-    print(table(runs, zarr_of))
+    print(table(runs, ceilings, zarr_of))
     print()
-    if args.quick:
-        print("(--quick: small images; the targets are meant for the full run)")
-    for line in targets_report([r for r in runs if r is not big], zarr_of, big):
-        print(line)
-    print(f"\nworkers {args.workers}, tile delay {args.tile_delay_ms:g} ms, "
-          f"{os.cpu_count()} cores, load average (1 min, this benchmark included) at the "
-          f"start of each image: "
-          + ", ".join(f"{x:.1f}" for x in loads))
+    checks = targets(runs, ceilings, zarr_of, big)
+    for c in checks:
+        print(f"{'MET   ' if c['met'] else 'MISSED'} {c['target']} >= {c['wanted']}: "
+              f"{c['value']} -- {c['what']}")
+    load_text = ", ".join(f"{x[0]:.1f}" for x in loads)
+    print(f"\nmodel {', '.join(m.label for m in models)}; client {os.cpu_count()} cores; "
+          f"load average (1 min) at the start and after each case: {load_text}; "
+          f"{seconds / 60:.1f} min in all")
+    if args.check_targets:
+        doc = {"quick": args.quick, "models": [asdict(m) for m in models],
+               "client_cores": os.cpu_count(), "load_averages": loads, "minutes": seconds / 60,
+               "runs": [asdict(r) | {"mpx_s": r.mpx_s, "cpu_per_gpx": r.cpu_per_gpx}
+                        for r in runs],
+               "ceilings_s": {f"{k[0]} @ {k[1]} cores": v for k, v in ceilings.items()},
+               "targets": checks, "met": all(c["met"] for c in checks)}
+        Path(args.check_targets).write_text(json.dumps(doc, indent=1))
+        print(f"results: {args.check_targets}")
+        return 0 if doc["met"] else 1
     return 0
 
 

@@ -10,7 +10,9 @@ Fixtures
     Methods: ``connect(user="root", group=-1)`` -> connected BlitzGateway,
     ``client(user)`` -> omero.client with a session, ``cli_login_args(user)`` ->
     ``["-s", host, "-p", port, "-u", user, "-w", password]``, ``restart()``,
-    ``stop()``, ``query_count()``, ``queries()``, ``catalogue`` (the records), and
+    ``stop()``, ``query_count()``, ``queries()``, ``tile_count()``,
+    ``set_decode(server_cores=16, ...)`` (the decode cost model, changed while the
+    server runs), ``catalogue`` (the records), and
     ``expected_tile(image_id, z, c, t, x, y, w, h, level=0)``.
 ``omero_devserver``
     The same server, but the test is skipped against a real OMERO (for tests that
@@ -19,7 +21,7 @@ Fixtures
 ``start_omero_devserver`` (function scope)
     A factory: ``start_omero_devserver(catalogue="demo.yaml", read_only=False,
     tile_delay_ms=0, ssl=False, extra_args=())`` starts a separate dev server,
-    stopped after the test.
+    stopped after the test (``extra_args=decode_args(4, 5, 40)``: the decode cost model).
 ``omero_rois_server`` (session scope)
     A dev server (no SSL) of ``test_infra/catalogues/rois.yaml``: ROIs with every shape
     type and annotations of every type; ``catalogue`` holds its records.
@@ -134,6 +136,28 @@ class OmeroTestServer:
     def query_count(self) -> int:
         return len(self.queries())
 
+    # -- the decode cost model (omero_devserver/decode_cost.py) ---------------------
+    def set_decode(self, **knobs) -> None:
+        """Change the cost model while the server runs: ``server_cores``,
+        ``tile_call_ms``, ``tile_ms_per_mpx`` (an admin's IConfig.setConfigValue)."""
+        self._require_state()
+        c = self.client("root")
+        try:
+            config = c.getSession().getConfigService()
+            for name, value in knobs.items():
+                config.setConfigValue("omero.devserver." + name, str(value))
+        finally:
+            c.closeSession()
+
+    def tile_count(self) -> int:
+        """Tiles read since the server started."""
+        c = self.client("root")
+        try:
+            return int(c.getSession().getConfigService().getConfigValue(
+                "omero.devserver.tile_count"))
+        finally:
+            c.closeSession()
+
     def _require_state(self) -> Path:
         if not self.is_devserver or self.state_dir is None:
             raise RuntimeError("only the dev server logs its queries")
@@ -217,9 +241,18 @@ class OmeroTestServer:
         return self.start(port=port, ssl_port=ssl_port)
 
 
+def decode_args(server_cores: int = 0, tile_call_ms: float = 0.0,
+                tile_ms_per_mpx: float = 0.0) -> List[str]:
+    """The dev server's arguments for its decode cost model (``decode_cost.py``; the
+    reference model of the benchmarks: 4 or 16 cores, 5 ms per call, 40 ms per Mpx)."""
+    return ["--server-cores", str(server_cores), "--tile-call-ms", str(tile_call_ms),
+            "--tile-ms-per-mpx", str(tile_ms_per_mpx)]
+
+
 def start_devserver(state_dir: Path, catalogue=None, read_only=False, tile_delay_ms=0,
                     ssl=False, extra_args=()) -> OmeroTestServer:
-    """Start a dev server subprocess (stop it with ``.stop()``)."""
+    """Start a dev server subprocess (stop it with ``.stop()``); ``extra_args`` may hold
+    ``decode_args(...)``, changed later with ``server.set_decode(...)``."""
     path = Path(catalogue) if catalogue else DEMO_CATALOGUE
     if not path.is_absolute() and not path.exists():
         path = DEMO_CATALOGUE.parent / path

@@ -71,8 +71,9 @@ def _conversion(parser):
                        "and z planes up to it (default 384MiB)")
     group.add_argument("--min-level-size", type=int, default=256,
                        help="stop the pyramid at about this many pixels (default 256)")
-    group.add_argument("--workers", type=int, default=4,
-                       help="parallel tile readers (default 4)")
+    group.add_argument("--workers", type=int, default=None,
+                       help="parallel tile readers (default: as many as the server "
+                       "serves faster with, found while reading, up to 32)")
     group.add_argument("--memory-budget", default="1GiB",
                        help="memory for chunks in flight and partial pyramid chunks "
                        "(default 1GiB)")

@@ -18,6 +18,10 @@ def objects(args: Namespace) -> list[ObjectRef]:
     return parse_objects(args.objects)
 
 
+# the most tile readers an adaptive export uses (each one may hold chunks in flight)
+ADAPTIVE_WORKERS_MAX = 32
+
+
 def write_options(args: Namespace, overwrite: bool = False) -> WriteOptions:
     """The writer's options from the conversion arguments (WriteOptions checks the
     values itself: an InvalidSpecError is a usage error)."""
@@ -31,7 +35,8 @@ def write_options(args: Namespace, overwrite: bool = False) -> WriteOptions:
         shard_bytes=parse_bytes(args.shard_bytes),
         compression_level=args.compression_level,
         min_level_size=args.min_level_size,
-        workers=args.workers,
+        workers=ADAPTIVE_WORKERS_MAX if args.workers is None else args.workers,
+        adaptive_workers=args.workers is None,
         memory_budget=parse_bytes(args.memory_budget),
         overwrite=overwrite,
         **extra,

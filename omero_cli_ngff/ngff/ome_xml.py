@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import zarr
@@ -118,12 +119,45 @@ def ome_xml(images: Sequence[ImageSpec],
             plate: PlateXml | None = None) -> str:
     """OME-XML text describing ``images`` (and their ``metadata``, and the ``plate``
     they are the fields of)."""
-    from ome_types import to_xml
-
     ome = ome_model(images, metadata)
     if plate is not None:
         add_plate(ome, plate)
-    return to_xml(_xml_safe(ome))
+    return _to_xml(_xml_safe(ome))
+
+
+@cache
+def _import_ome_types_meanwhile() -> None:
+    """Import ome-types (and build its models: over a second) in the background while
+    the first image's pixels are read, which is mostly waiting for the source; the
+    OME-XML written after them finds it imported."""
+    import importlib
+    import threading
+
+    threading.Thread(target=importlib.import_module, args=("ome_types.model",),
+                     name="ngff-import", daemon=True).start()
+
+
+@cache
+def _xml_context() -> Any:
+    """xsdata's binding context, built once: ``ome_types.to_xml`` makes a new one per
+    document, which costs more than the rest of a small image's OME-XML."""
+    from xsdata_pydantic_basemodel.bindings import XmlContext
+
+    return XmlContext()
+
+
+def _to_xml(ome: Any) -> str:
+    """``ome_types.to_xml(ome)`` (its defaults: unset attributes left out, two-space
+    indent, the 2016-06 namespace and schema location) with the shared context."""
+    from ome_types._conversion import OME_2016_06_URI
+    from xsdata_pydantic_basemodel.bindings import SerializerConfig, XmlSerializer
+
+    config = SerializerConfig(indent="  ", xml_declaration=False,
+                              ignore_default_attributes=False, ignore_unset_attributes=True)
+    config.schema_location = f"{OME_2016_06_URI} {OME_2016_06_URI}/ome.xsd"
+    ome._update_set_fields()
+    serializer = XmlSerializer(config=config, context=_xml_context())
+    return str(serializer.render(ome, ns_map={None: OME_2016_06_URI}))
 
 
 # Characters XML 1.0 cannot hold (names and annotations in OMERO may): shown as \xNN.
@@ -173,6 +207,7 @@ def write_bioformats2raw(dest: st.Dest, images: Sequence[tuple[ImageSpec, TileSo
     from .labels import write_labels
 
     options = options or WriteOptions()
+    _import_ome_types_meanwhile()
     store, url, prefix, per_image = open_collection(dest, options, storage_options, path)
     extras = list(extras or [None] * len(images))
     results = []

@@ -135,6 +135,8 @@ class WriteOptions:
     between flushes of the resume record (0: after every shard; shards finished after
     the last flush are written again by a rerun, with the same content). ``fill_value``
     with ``write_empty_chunks=False`` skips chunks that hold only that value.
+    ``adaptive_workers``: ``workers`` is then a ceiling, and the number of reads in
+    flight adapts to the source's capacity while the image is written (``concurrency``).
     """
 
     ngff_version: str = "0.5"
@@ -145,6 +147,7 @@ class WriteOptions:
     compression_level: int | None = None
     min_level_size: int = 256
     workers: int = 8
+    adaptive_workers: bool = False
     memory_budget: int = 1024 ** 3
     overwrite: bool = False
     write_empty_chunks: bool = False

@@ -58,11 +58,14 @@ from zarr.abc.store import Store
 from . import codecs as cd
 from . import shards as sh
 from . import store as st
+from .concurrency import ConcurrencyController
 from .downsample import downsample_mean2, downsample_mode2
 from .errors import InvalidSpecError, SourceError, WriterError
 from .layout import ImagePlan, chunks_in_flight, cpu_threads, plan_image
 from .pyramid import Pyramid
+from .read_gate import ReadGate
 from .record import RECORD_DIR, ResumeRecord
+from .request_size import RequestSizes
 from .schedule import Task, passes, tasks
 from .spec import ImageSpec, ProgressCallback, TileSource, WriteOptions, WriteResult
 from .target import Target
@@ -153,10 +156,16 @@ class ImageWriter:
         self._pending = 0
         self._idle = threading.Condition()
         self.tiles_read = 0
+        self.gate = ReadGate(ConcurrencyController(
+            maximum=options.workers, start=min(8, options.workers))) \
+            if options.adaptive_workers else None
+        self.sizes = RequestSizes(self.gate.controller) if self.gate is not None else None
 
     # -- public entry ------------------------------------------------------------------
     def run(self) -> WriteResult:
         t0 = time.perf_counter()
+        if self.gate is not None:
+            self._fit_adaptive_ceiling()
         plan = plan_for(self.spec, self.source, self.options)
         self.record = ResumeRecord(self.store, self.path, self.options.record_interval)
         state, self.plan = self.target.inspect(plan, self.record)
@@ -181,6 +190,19 @@ class ImageWriter:
         self.record.remove()
         self.target.clean_partial_files()
         return self._result(t0, resumed=state == "resume")
+
+    def _fit_adaptive_ceiling(self) -> None:
+        """Adaptive readers: the most of them (halving ``workers``, not below 4) whose
+        chunks in flight leave the plan within the memory budget."""
+        workers = self.options.workers
+        while workers > 4 and plan_for(self.spec, self.source, replace(
+                self.options, workers=workers)).estimated_memory > self.options.memory_budget:
+            workers //= 2
+        self.options = replace(self.options, workers=workers)
+        ctrl = self.gate.controller if self.gate is not None else None
+        if ctrl is not None:
+            ctrl.maximum = workers
+            ctrl.limit = min(ctrl.limit, workers)
 
     # -- passes ------------------------------------------------------------------------
     def _write_passes(self) -> None:
@@ -248,6 +270,8 @@ class ImageWriter:
                 assert level is not None        # a pass reads the source at its top level
                 data = np.empty((y1 - y0, x1 - x0), self.dtype)
                 th, tw = self._tile_size(level)
+                if self.sizes is not None:
+                    th, tw = self.sizes.size(level, (th, tw), (lv.chunks[3], lv.chunks[4]))
                 for ty in range((y0 // th) * th, y1, th):
                     for tx in range((x0 // tw) * tw, x1, tw):
                         ry0, ry1 = max(ty, y0), min(ty + th, y1)
@@ -302,7 +326,11 @@ class ImageWriter:
                    x: int, h: int, w: int, y0: int, x0: int) -> None:
         if self._abort.is_set():
             raise _Aborted()
-        data = np.asarray(self.source.read(level, t, c, z, y, x, h, w))
+        if self.gate is None:
+            data = np.asarray(self.source.read(level, t, c, z, y, x, h, w))
+        else:
+            with self.gate.read(h * w, self.source):
+                data = np.asarray(self.source.read(level, t, c, z, y, x, h, w))
         if data.shape != (h, w):
             raise SourceError(f"{self.spec.name!r}: the source returned a {data.shape} tile for "
                               f"a ({h}, {w}) read at level {level} t={t} c={c} z={z} y={y} x={x}")

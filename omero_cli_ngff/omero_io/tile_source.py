@@ -122,6 +122,7 @@ class OmeroTileSource:
         self._all: list[_Store] = []
         self._lock = threading.Lock()
         self.tiles_read = 0
+        self.retries = 0            # transient failures retried (adaptive readers back off)
         first = self._borrow()
         try:
             self.levels, self.tile_sizes = self._describe(first)
@@ -191,6 +192,8 @@ class OmeroTileSource:
                         f"Image:{self.record.id}: {where} failed after {RETRIES + 1} tries: "
                         f"{type(err).__name__}") from None
                 log.warning("tile read failed (%s), retrying", type(err).__name__)
+                with self._lock:
+                    self.retries += 1
                 time.sleep(RETRY_PAUSE * (attempt + 1))
                 continue
             self._give_back(store)

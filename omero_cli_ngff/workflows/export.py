@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -159,12 +160,27 @@ def plan_jobs(conn: Any, refs: list[ObjectRef], name_by: str
     return jobs, plated.missing + singles.missing
 
 
+# Small images are written a few at a time: their time goes to round trips (the
+# server's calls, the destination's files), not to pixels, so overlapping them pays. Big
+# images go one at a time: each reads in parallel already, within the memory budget.
+SMALL_IMAGE_BYTES = 32 * 1024 ** 2
+SMALL_IMAGES_AT_ONCE = 8
+
+
+def _is_small(job: Job) -> bool:
+    r = job.records[0]
+    size = (r.size_x or 0) * (r.size_y or 0) * (r.size_z or 1) * (r.size_c or 1) \
+        * (r.size_t or 1) * 8
+    return job.layout is None and size <= SMALL_IMAGE_BYTES
+
+
 def _export_all(conn: Any, jobs: list[Job], dest: Any, options: _Writing,
                 reporter: Reporter, result: ExportResult, own: Own) -> None:
     with reporter.progress() as progress:
         overall = progress.add_task("images", total=sum(len(j.records) for j in jobs))
         written = progress.add_task("written", total=None, unit="bytes")
-        for job in jobs:
+
+        def one(job: Job) -> None:
             started = time.monotonic()
             task = progress.add_task(job.name, total=None, unit="pixels")
             last = {"bytes": 0}
@@ -184,6 +200,27 @@ def _export_all(conn: Any, jobs: list[Job], dest: Any, options: _Writing,
             finally:
                 progress.remove_task(task)
             progress.advance(overall, len(job.records))
+
+        small = [job for job in jobs if _is_small(job)] if len(jobs) > 1 else []
+        _in_parallel(one, small)
+        for job in jobs:
+            if job not in small:
+                one(job)
+    rank = {r.id: i for i, job in enumerate(jobs) for r in job.records}
+    result.rows.sort(key=lambda row: rank.get(row.image.id, -1))   # the order of the jobs
+
+
+def _in_parallel(one: Callable[[Job], None], jobs: list[Job]) -> None:
+    """``one(job)`` for every job, a few at a time; the first error (a lost connection:
+    ``_failed`` re-raises nothing else) stops the rest."""
+    if not jobs:
+        return
+    pool = ThreadPoolExecutor(SMALL_IMAGES_AT_ONCE, thread_name_prefix="ngff-image")
+    try:
+        for future in [pool.submit(one, job) for job in jobs]:
+            future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _written(conn: Any, job: Job, dest: Any, options: _Writing, update: Any,

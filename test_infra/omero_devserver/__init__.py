@@ -9,7 +9,8 @@ Run it::
 
     python -m test_infra.omero_devserver --port 4064 \\
         --catalogue test_infra/catalogues/demo.yaml --state-dir /tmp/omero-dev \\
-        [--ssl-port 4065] [--read-only] [--tile-delay-ms 50] [--delete-ms 100] \\
+        [--ssl-port 4065] [--read-only] [--server-cores 4 --tile-call-ms 5 \\
+        --tile-ms-per-mpx 40] [--delete-ms 100] \\
         [--lenient resolution-levels] [-v]
 
 Log in (users and passwords are in the catalogue; demo: root/omero, alice/alice-pw,
@@ -48,7 +49,7 @@ unloaded collections), ``hql`` (the query table) with ``hql_children``, ``hql_ro
 which config key), ``fidelity`` (strict/lenient switches), ``services/*`` (one per
 OMERO service), ``router`` (Glacier2), ``tls``, ``logs``, ``server`` and ``__main__``.
 
-Only ``catalogue``, ``shapes``, ``annotation_specs`` and ``pixels`` may be imported by
-test processes; everything else runs in the server process (it must import Ice its own
-way first).
+Only ``catalogue``, ``shapes``, ``annotation_specs``, ``pixels`` and ``decode_cost``
+(the decode slots and cost of a read) may be imported by test processes; everything
+else runs in the server process (it must import Ice its own way first).
 """

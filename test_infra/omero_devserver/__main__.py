@@ -22,7 +22,14 @@ def parse_args(argv=None):
                    help="also serve SSL on this port (0 = any)")
     p.add_argument("--read-only", action="store_true", help="refuse every write")
     p.add_argument("--tile-delay-ms", type=float, default=0.0,
-                   help="sleep per tile read, to model a real server's decode cost")
+                   help="sleep per tile read, in as many threads as there are reads "
+                        "(legacy; --server-cores and --tile-*-ms model a real server)")
+    p.add_argument("--server-cores", type=int, default=0,
+                   help="decode slots: reads beyond this many wait (0 = unbounded)")
+    p.add_argument("--tile-call-ms", type=float, default=0.0,
+                   help="cost of a read in its decode slot, per call")
+    p.add_argument("--tile-ms-per-mpx", type=float, default=0.0,
+                   help="cost of a read in its decode slot, per million pixels read")
     p.add_argument("--tile-cache-mib", type=int, default=0,
                    help="keep up to this many MiB of generated tiles in memory, so "
                         "repeated reads cost only the delay (benchmarks); 0 = off")
@@ -49,7 +56,8 @@ def main(argv=None):
     server = DevServer(Options(
         catalogue=args.catalogue, state_dir=args.state_dir, host=args.host,
         port=args.port, ssl_port=args.ssl_port, read_only=args.read_only,
-        tile_delay_ms=args.tile_delay_ms,
+        tile_delay_ms=args.tile_delay_ms, server_cores=args.server_cores,
+        tile_call_ms=args.tile_call_ms, tile_ms_per_mpx=args.tile_ms_per_mpx,
         tile_cache_mib=args.tile_cache_mib, max_message_kb=args.max_message_kb,
         tile_faults=args.tile_faults, delete_ms=args.delete_ms,
         lenient=fidelity.lenient_set(args.strict, args.lenient),

@@ -16,6 +16,7 @@ from . import fidelity, ice  # noqa: F401  (ice must come before Ice)
 import Ice  # noqa: E402
 
 from .catalogue import load_catalogue  # noqa: E402
+from .decode_cost import DecodeSlots  # noqa: E402
 from .logs import QueryLog, setup_logging  # noqa: E402
 from .router import add_router  # noqa: E402
 from .sessions import Sessions  # noqa: E402
@@ -34,7 +35,10 @@ class Options:
     port: int = 4064
     ssl_port: Optional[int] = None
     read_only: bool = False
-    tile_delay_ms: float = 0.0
+    tile_delay_ms: float = 0.0            # a sleep per read, unbounded (legacy)
+    server_cores: int = 0                 # decode slots of the cost model (decode_cost.py)
+    tile_call_ms: float = 0.0
+    tile_ms_per_mpx: float = 0.0
     tile_cache_mib: int = 0               # keep generated tiles (benchmarks), 0 = off
     tile_faults: int = 0                  # every Nth getTile fails (retry tests), 0 = off
     max_message_kb: int = 250000          # omero.constants.MESSAGESIZEMAX
@@ -69,6 +73,8 @@ class DevServer:
         self.tile_count = 0
         self.created_rendering_defs = set()   # pixels ids given settings by clients
         self._tile_lock = threading.Lock()
+        self.decode = DecodeSlots(options.server_cores, options.tile_call_ms,
+                                  options.tile_ms_per_mpx)
         self._tile_cache: OrderedDict = OrderedDict()
         self._tile_cache_bytes = 0
         self.communicator = None
@@ -108,8 +114,10 @@ class DevServer:
     def _properties(self, endpoints):
         props = Ice.createProperties()
         props.setProperty("Ice.MessageSizeMax", str(self.options.max_message_kb + 1024))
+        # reads waiting for a decode slot hold a dispatch thread, as in a real server
         props.setProperty("Ice.ThreadPool.Server.Size", str(self.options.threads))
-        props.setProperty("Ice.ThreadPool.Server.SizeMax", str(self.options.threads * 4))
+        props.setProperty("Ice.ThreadPool.Server.SizeMax",
+                          str(max(self.options.threads * 4, 96)))
         props.setProperty("Ice.ACM.Server.Close", "0")
         props.setProperty("Ice.ACM.Close", "0")
         props.setProperty("Ice.Warn.Connections", "0")
@@ -146,7 +154,7 @@ class DevServer:
         info = {"pid": os.getpid(), "host": o.host, "port": o.port,
                 "ssl_port": o.ssl_port, "catalogue": str(self.catalogue.path),
                 "read_only": o.read_only, "lenient": sorted(o.lenient),
-                "delete_ms": o.delete_ms}
+                "delete_ms": o.delete_ms, "decode": self.decode.values()}
         if self.state_dir is not None:
             tmp = self.state_dir / (INFO_FILE + ".tmp")
             tmp.write_text(json.dumps(info))

@@ -15,6 +15,7 @@ import time
 
 import omero
 
+from .. import decode_cost
 from .. import preferences as prefs
 from .base import Service
 
@@ -42,6 +43,7 @@ class ConfigService(Service):
             "omero.devserver.query_count": str(srv.query_log.count),
             "omero.devserver.tile_count": str(srv.tile_count),
         }
+        values.update(srv.decode.values())
         values.update(self.cat.config)
         return values
 
@@ -85,4 +87,14 @@ class ConfigService(Service):
     getDatabaseTime = getServerTime
 
     def setConfigValue(self, key, value, current):
-        raise omero.SecurityViolation(None, None, "The dev server's config is read-only")
+        """Admins may change the decode cost model while the server runs
+        (``decode_cost.py``; ConfigImpl.setConfigValue is @RolesAllowed("system"));
+        every other key is read-only here."""
+        if key not in decode_cost.KEYS:
+            raise omero.SecurityViolation(None, None, "The dev server's config is read-only")
+        if not self._admin():
+            raise omero.SecurityViolation(None, None, "setConfigValue: admins only")
+        try:
+            self.server.decode.set(key, value)
+        except ValueError as err:
+            raise omero.ApiUsageException(None, None, str(err))

@@ -5,8 +5,10 @@ resolution (the level a store starts at), 0 the smallest; ``getResolutionDescrip
 lists the sizes from full resolution down. What a level change and the tile size
 depend on, the pixel buffer OMERO would read through, is in ``pixel_buffers.py``.
 An image flagged ``pyramid: pending`` raises MissingPyramidException from
-setPixelsId, as a real server does while it builds a pyramid. ``--tile-delay-ms`` adds a sleep per tile (a real server's decode
-cost); the sleep and numpy release the GIL, so concurrent readers proceed in parallel.
+setPixelsId, as a real server does while it builds a pyramid. A read holds one of the
+server's decode slots for its modelled cost (``decode_cost.py``: ``--server-cores``,
+``--tile-call-ms``, ``--tile-ms-per-mpx``); ``--tile-delay-ms`` adds an unbounded sleep
+per tile. Sleeps and numpy release the GIL, so concurrent readers proceed in parallel.
 ``--tile-cache-mib`` keeps generated tiles, so benchmarks measure the delay, not the
 generator.
 """
@@ -136,6 +138,7 @@ class RawPixelsStoreService(Service):
         delay = self.server.options.tile_delay_ms
         if delay:
             time.sleep(delay / 1000.0)
+        self.server.decode.hold(w * h)
         pix = self._pix()
         return self.server.cached_tile(
             (pix.id, self.index, z, c, t, x, y, w, h),
