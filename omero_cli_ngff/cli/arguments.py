@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model.annotation import DEFAULT_NAMESPACE
+from .styles import DEFAULT_STYLE, STYLES
 
 HELP = """Publish OMERO images as OME-Zarr (OME-NGFF) and keep OMERO pointing at them.
 
@@ -20,7 +21,6 @@ LOCATE_HELP = "Where is each image's published OME-Zarr copy? (or: which image i
 VERIFY_HELP = "Check that every published copy is sound: annotation, data, agreement, pixels."
 CODES_HELP = "Print the table of exit codes shared by all commands."
 
-STYLES = ("table", "json", "csv", "plain")
 # The writer's default codec (ngff.codecs.DEFAULT_COMPRESSION, not imported here so
 # that `omero -h` stays fast; tests/cli/test_wiring.py checks they agree).
 DEFAULT_COMPRESSION = "blosc-zstd"
@@ -34,8 +34,10 @@ def _objects(parser, allow_urls=False):
 
 
 def _style(parser):
-    parser.add_argument("--style", choices=STYLES, default="table",
-                        help="output style (default: a table; json/csv for scripts)")
+    parser.add_argument("--style", choices=tuple(STYLES), default=DEFAULT_STYLE,
+                        help="output style: " + "; ".join(
+                            f"{name}: {meaning}" for name, meaning in STYLES.items()
+                        ).replace("%", "%%"))
 
 
 def _namespace(parser):

@@ -37,6 +37,24 @@ def write_options(args: Namespace, overwrite: bool = False) -> WriteOptions:
     )
 
 
+def plural(n: int, noun: str) -> str:
+    """`1 image`, `2 images` (nouns here take an s)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def failure_problem(message: str, code: str = "failed") -> dict:
+    """A failed image's message as a problem of the JSON document."""
+    return {"code": code, "severity": "error", "message": message}
+
+
+def missing_text(refs: list) -> str:
+    """Objects that do not exist or are not readable: said the same way by locate and
+    verify (as an error: their exit code is NOT_FOUND)."""
+    names = ", ".join(str(r) for r in refs[:10]) + (" ..." if len(refs) > 10 else "")
+    verb = "does not exist or is not" if len(refs) == 1 else "do not exist or are not"
+    return f"{names}: {verb} readable"
+
+
 def report_failures(out: Renderer, failed: list[tuple[str, str]], total: int) -> None:
     """One line on stderr (even with -q) when images failed: how many, and why (the
     first few); the table or document says the rest."""
@@ -44,8 +62,7 @@ def report_failures(out: Renderer, failed: list[tuple[str, str]], total: int) ->
         return
     reasons = "; ".join(f"{what}: {why}" for what, why in failed[:3])
     more = f"; and {len(failed) - 3} more" if len(failed) > 3 else ""
-    noun = "image" if total == 1 else "images"
-    out.error(f"{len(failed)} of {total} {noun} failed: {reasons}{more}")
+    out.error(f"{len(failed)} of {plural(total, 'image')} failed: {reasons}{more}")
 
 
 def metadata_choices(args: Namespace, namespace: str) -> MetadataChoices:

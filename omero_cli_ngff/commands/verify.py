@@ -6,7 +6,7 @@ from __future__ import annotations
 from argparse import Namespace
 from typing import Any
 
-from ..errors import UsageError
+from ..errors import NotFound, UsageError
 from ..model.annotation import DEFAULT_NAMESPACE
 from ..model.reporting import Renderer
 from ..storage import parse_destination
@@ -22,7 +22,7 @@ from ..workflows.verify import (
     VerifyResult,
     verify,
 )
-from .options import objects
+from .options import missing_text, objects, plural
 
 
 def run(session: Any, args: Namespace, out: Renderer) -> int:
@@ -38,7 +38,11 @@ def run(session: Any, args: Namespace, out: Renderer) -> int:
                             fix=args.fix, dry_run=args.dry_run,
                             home=find_home(lambda: session.conn, given))
     result = verify(session, refs, options, orphans_under, out)
+    if result.missing and not result.reports:
+        raise NotFound(missing_text(result.missing))     # as locate says it
     show(out, result, args)
+    if result.missing:
+        out.error(missing_text(result.missing))
     return result.code
 
 
@@ -50,26 +54,28 @@ def _summary(reports, orphans, fixes) -> dict:
             "unsound": counts[UNSOUND], "not_published": counts[UNPUBLISHED],
             "problems": sum(1 for r in reports for p in r.problems if p.is_error),
             "orphans": len(orphans), "fixed": sum(1 for f in fixes if f.done),
-            "all_sound": counts[UNSOUND] == 0}
+            # all_sound: every image has a copy without any problem; ok: none is
+            # unsound (warnings alone exit 0)
+            "all_sound": counts[SOUND] == len(reports) > 0,
+            "ok": counts[UNSOUND] == 0}
 
 
 def show(out: Renderer, result: VerifyResult, args: Namespace) -> None:
     if out.style == "json":
         _document(out, result, args.dry_run)
-    elif out.style in ("csv", "plain"):
-        _problem_rows(out, result)
-    else:
+    elif out.for_people:
         _for_people(out, result, args)
+    else:
+        _problem_rows(out, result)
 
 
 def _document(out: Renderer, result: VerifyResult, dry_run: bool) -> None:
     reports = result.reports
+    summary = _summary(reports, result.orphans, result.fixes)
+    summary.update(missing_objects=[str(m) for m in result.missing], dry_run=bool(dry_run))
     out.document({
-        "summary": _summary(reports, result.orphans, result.fixes),
-        "images": [r.to_dict() for r in reports if r.copies],
-        "not_published": [r.record.id for r in reports if not r.copies],
-        "missing_objects": [str(m) for m in result.missing],
-        "fixes": [f.to_dict() for f in result.fixes], "dry_run": bool(dry_run),
+        "summary": summary, "images": [r.to_dict() for r in reports],
+        "fixes": [f.to_dict() for f in result.fixes],
         "orphans": [o.to_dict() for o in result.orphans],
     })
 
@@ -100,12 +106,12 @@ def _for_people(out: Renderer, result: VerifyResult, args: Namespace) -> None:
              sum(1 for p in r.problems if p.is_error),
              sum(1 for p in r.problems if not p.is_error), " ".join(r.urls)]
             for r in published]
-    footer = (f"{summary['images']} images: {summary['sound']} sound, "
+    footer = (f"{plural(summary['images'], 'image')}: {summary['sound']} sound, "
               f"{summary['warnings']} with warnings, {summary['unsound']} unsound, "
               f"{summary['not_published']} not published")
     if published:
-        out.table("Published copies", ["image", "name", "NGFF", "status", "errors",
-                                       "warnings", "URL"], rows, footer, caption_left=True)
+        out.table("Verified copies", ["image_id", "name", "ngff_version", "status",
+                                      "errors", "warnings", "url"], rows, footer)
     else:
         out.text(footer)
     for r in published:
@@ -130,10 +136,10 @@ def _fixes(out: Renderer, fixes: list[Fix], dry_run: bool) -> None:
 def _orphans(out: Renderer, orphans: list[Orphan], where: str | None) -> None:
     if orphans:
         out.table(f"Zarr groups under {where} no image points at",
-                  ["URL", "NGFF", "size", "objects"],
+                  ["url", "ngff_version", "size", "objects"],
                   [[o.url, o.ngff_version, _size(o.size), o.objects] for o in orphans],
-                  f"{len(orphans)} orphans, {_size(sum(o.size or 0 for o in orphans))}; "
-                  "nothing was deleted", caption_left=True)
+                  f"{plural(len(orphans), 'orphan')}, "
+                  f"{_size(sum(o.size or 0 for o in orphans))}; nothing was deleted")
     elif where:
         out.text(f"No orphans under {where}")
 

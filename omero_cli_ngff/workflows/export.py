@@ -182,7 +182,14 @@ def _export_all(conn: Any, jobs: list[Job], dest: Any, options: _Writing,
                 _failed(job, dest, err, started, reporter, result)
             finally:
                 progress.remove_task(task)
+            # the writer's callbacks miss what it writes last (metadata, labels): the
+            # total shown is the bytes the table reports
+            progress.update(written, completed=_bytes_reported(result))
             progress.advance(overall, len(job.records))
+
+
+def _bytes_reported(result: ExportResult) -> int:
+    return sum(r.result.total_bytes for r in result.rows if r.result)
 
 
 def _written(conn: Any, job: Job, dest: Any, options: _Writing, update: Any,

@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.devserver, pytest.mark.object_store]
 
 OUTPUTS = Path(__file__).parent / "outputs"
 UPDATE = os.environ.get("OMERO_NGFF_UPDATE_GOLDEN") == "1"
-STYLES = ("table", "json", "csv", "plain")
+STYLES = ("table", "sql", "json", "csv", "plain")
 PROJECT = "Project:3"
 BUCKET = "golden"
 
