@@ -25,6 +25,8 @@ from .options import (
 PLAN_COLUMNS = ["image_id", "name", "action", "destination", "url", "reason"]
 COLUMNS = ["image_id", "name", "action", "status", "url", "bytes", "seconds", "message"]
 FAILED = ("failed", "refused")
+# Every status of a local run (workflows.publish), each counted in the JSON summary.
+STATUSES = ("published", "updated", "skipped", *FAILED)
 
 
 def run(session: Any, args: Namespace, out: Renderer) -> int:
@@ -66,9 +68,9 @@ def render_plan(out: Renderer, plans: list[PublishPlan], dest: Any, keep_old: bo
                 "url": p.url or None, "reason": plan_reason(p, keep_old), "problems": []}
                for p in plans]
     found = counts(p.action for p in plans)
-    summary = {"images": len(records), "dry_run": True, **found}
+    summary = {"images": len(records), "dry_run": True, "actions": found}
     out.results("Publish plan (dry run: nothing changed)", PLAN_COLUMNS, records, summary,
-                footer=_footer(len(records), found))
+                footer=_footer(len(records), {f"to {k}": n for k, n in found.items()}))
 
 
 def plan_reason(p: PublishPlan, keep_old: bool) -> str:
@@ -94,7 +96,8 @@ def record(row: PublishRow) -> dict:
 def render(out: Renderer, result: PublishResult) -> None:
     records = [record(r) for r in result.rows]
     found = counts(r.status for r in result.rows)
-    summary = {"images": len(records), "dry_run": False, **found}
+    summary = {"images": len(records), "dry_run": False,
+               **{status: found.get(status, 0) for status in STATUSES}}
     out.results("Publish", COLUMNS, records, summary,
                 footer=_footer(len(records), found))
     report_failures(out, [(f"Image:{r.plan.image_id}", r.message) for r in result.rows
@@ -110,5 +113,5 @@ def counts(values: Any) -> dict[str, int]:
 
 
 def _footer(total: int, found: dict[str, int]) -> str:
-    """'3 images: 2 published, 1 skipped'."""
+    """'3 images: 2 published, 1 skipped' (the counts met, in their order)."""
     return f"{plural(total, 'image')}: " + ", ".join(f"{n} {k}" for k, n in found.items())
