@@ -172,6 +172,8 @@ class Output:
                 if column in URL_COLUMNS:
                     own_lines.append((column, value))
                     continue
+                if value in ("", None):
+                    continue
                 first.append(f"{header_of(column)} ", style="dim")
                 first.append_text(cell_text(value))
                 first.append("  ")

@@ -115,7 +115,9 @@ def show(out: Renderer, result: Located, args: Namespace, doc: Document) -> None
     doc.summary.update(images=result.images, published=result.published,
                        not_published=missing, foreign=foreign)
     records = [_record(r, args, out.for_people) for r in rows]
-    doc.images += records
+    # the document has every image (status "not published" too, as verify's has)
+    doc.images += records if args.missing else \
+        records + [_record(r, args, False) for r in result.missing_images]
     if args.urls:
         _urls(out, result, args)
         return
