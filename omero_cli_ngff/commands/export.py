@@ -6,17 +6,10 @@ from argparse import Namespace
 from typing import Any
 
 from ..model.annotation import DEFAULT_NAMESPACE
-from ..model.reporting import Renderer
+from ..model.reporting import Renderer, plural
 from ..storage import parse_destination
 from ..workflows.export import ExportOptions, ExportResult, ExportRow, export
-from .options import (
-    failure_problem,
-    metadata_choices,
-    objects,
-    plural,
-    report_failures,
-    write_options,
-)
+from .options import failure_problem, metadata_choices, objects, report_failures, write_options
 
 COLUMNS = ["image_id", "name", "status", "target", "levels", "labels", "objects", "bytes",
            "seconds", "problems"]

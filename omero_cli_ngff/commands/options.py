@@ -7,7 +7,7 @@ from argparse import Namespace
 
 from ..model.annotations_meta import MetadataChoices
 from ..model.objects import ObjectRef, parse_objects
-from ..model.reporting import Renderer
+from ..model.reporting import Renderer, plural
 from ..model.sizes import parse_bytes
 from ..ngff.spec import WriteOptions
 
@@ -35,11 +35,6 @@ def write_options(args: Namespace, overwrite: bool = False) -> WriteOptions:
         overwrite=overwrite,
         **extra,
     )
-
-
-def plural(n: int, noun: str) -> str:
-    """`1 image`, `2 images` (nouns here take an s)."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def failure_problem(message: str, code: str = "failed") -> dict:

@@ -8,19 +8,12 @@ from typing import Any
 
 from ..errors import UsageError
 from ..model import paths
-from ..model.reporting import Renderer
+from ..model.reporting import Renderer, plural
 from ..storage import parse_destination
 from ..workflows.plan import WORK, PublishPlan
 from ..workflows.publish import Publish, PublishOptions, PublishResult, PublishRow
 from ..workflows.publish_settings import resolve_settings
-from .options import (
-    failure_problem,
-    metadata_choices,
-    objects,
-    plural,
-    report_failures,
-    write_options,
-)
+from .options import failure_problem, metadata_choices, objects, report_failures, write_options
 
 PLAN_COLUMNS = ["image_id", "name", "action", "destination", "url", "reason"]
 COLUMNS = ["image_id", "name", "action", "status", "url", "bytes", "seconds", "message"]

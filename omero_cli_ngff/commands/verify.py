@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import NotFound, UsageError
 from ..model.annotation import DEFAULT_NAMESPACE
-from ..model.reporting import Renderer
+from ..model.reporting import Renderer, plural
 from ..storage import parse_destination
 from ..workflows.origin import find_home, given_destination
 from ..workflows.orphans import Orphan
@@ -22,7 +22,7 @@ from ..workflows.verify import (
     VerifyResult,
     verify,
 )
-from .options import missing_text, objects, plural
+from .options import missing_text, objects
 
 
 def run(session: Any, args: Namespace, out: Renderer) -> int:

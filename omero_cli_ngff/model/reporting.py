@@ -71,6 +71,11 @@ def flat(value: Any) -> Any:
     return value
 
 
+def plural(n: int, noun: str) -> str:
+    """`1 image`, `2 images` (the nouns counted here take an s)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 class _NoProgress:
     def add_task(self, description: str, total: Any = None, **fields: Any) -> int:
         return 0

@@ -22,7 +22,6 @@ import pytest
 from rich import filesize
 
 from omero_cli_ngff import exit_codes
-
 from test_infra.omero_fixtures import start_devserver
 from tests.helpers.cli import invoke
 
@@ -35,11 +34,11 @@ BASE = ("https://storage.googleapis.com/a-bucket-with-a-long-name/facility/"
         "projects/2024/whole-slide-images/0.5")
 URLS = {image_id: f"{BASE}/{image_id}.ome.zarr/0/" for image_id in (9007199254740001,
                                                                   9007199254740002)}
-CATALOGUE = f"""
+CATALOGUE = """
 groups:
-  - {{id: 3, name: lab, permissions: rwra--}}
+  - {id: 3, name: lab, permissions: rwra--}
 users:
-  - {{id: 2, name: alice, password: alice-pw, groups: [lab]}}
+  - {id: 2, name: alice, password: alice-pw, groups: [lab]}
 projects:
   - id: 1
     name: slides
@@ -63,14 +62,12 @@ ANSI = re.compile(r"\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b\[[0-9;?]*[A-Za-z]")
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
+    """A read-only dev server of CATALOGUE (these commands only read)."""
     base = tmp_path_factory.mktemp("conventions")
-    spec = base / "conventions.yaml"
-    spec.write_text(CATALOGUE)
-    srv = start_devserver(base / "state", catalogue=spec, read_only=True)
-    try:
-        yield srv
-    finally:
-        srv.stop()
+    (base / "catalogue.yaml").write_text(CATALOGUE)
+    srv = start_devserver(base / "state", catalogue=base / "catalogue.yaml", read_only=True)
+    yield srv
+    srv.stop()
 
 
 @pytest.fixture

@@ -95,8 +95,9 @@ def test_outputs_match_the_golden_files(golden_world, capsys, tmp_path):
         golden.run("exit-codes", ["ngff", "exit-codes"], style)
 
     documents = {}
-    documents["export"] = golden.styles("export", lambda style: ["ngff", "export", PROJECT, "--output",
-                                           str(tmp_path / f"export-{style}"), "-q", *login])
+    documents["export"] = golden.styles(
+        "export", lambda style: ["ngff", "export", PROJECT, "--output",
+                                 str(tmp_path / f"export-{style}"), "-q", *login])
     publish = ["ngff", "publish", PROJECT, "--dest", dest, "--public-url", public,
                "--parallel-images", "1", "-q", *login]
     golden.styles("publish-dry-run", publish + ["--dry-run"])
