@@ -6,7 +6,7 @@ from argparse import Namespace
 from typing import Any
 
 from ..model.annotation import DEFAULT_NAMESPACE
-from ..model.reporting import Renderer, plural
+from ..model.reporting import Renderer, missing_text, plural
 from ..storage import parse_destination
 from ..workflows.export import ExportOptions, ExportResult, ExportRow, export
 from .options import failure_problem, metadata_choices, objects, report_failures, write_options
@@ -26,6 +26,8 @@ def run(session: Any, args: Namespace, out: Renderer) -> int:
     dest = parse_destination(args.output)
     result = export(session, options, dest, out)
     render(out, result, dest.url)
+    if result.missing:                  # as locate and verify say it
+        out.error(missing_text(result.missing))
     return result.code
 
 
@@ -45,7 +47,8 @@ def render(out: Renderer, result: ExportResult, dest_url: str) -> None:
     records = [record(r) for r in result.rows]
     failed = sum(1 for r in records if r["status"] == "failed")
     summary = {"images": len(records), "exported": len(records) - failed, "failed": failed,
-               "bytes": sum(r["bytes"] or 0 for r in records), "destination": dest_url}
+               "bytes": sum(r["bytes"] or 0 for r in records), "destination": dest_url,
+               "missing_objects": [str(m) for m in result.missing]}
     footer = f"{plural(len(records), 'image')}: {len(records) - failed} exported, " \
         f"{failed} failed"
     out.results(f"Export to {dest_url}", COLUMNS, records, summary, footer,

@@ -11,11 +11,10 @@ from ..errors import NotFound
 from ..model import viewers
 from ..model.annotation import DEFAULT_NAMESPACE
 from ..model.objects import parse_objects
-from ..model.reporting import Renderer, flat, plural
+from ..model.reporting import Renderer, flat, missing_text, plural
 from ..model.urls import is_public_url
 from ..workflows.locate import FOREIGN, MALFORMED, Located, LocatedCopy, locate, reverse
 from ..workflows.origin import find_home, given_destination
-from .options import missing_text
 
 COLUMNS = ["image_id", "name", "ngff_version", "conversion_date", "url", "status",
            "problems"]

@@ -42,14 +42,6 @@ def failure_problem(message: str, code: str = "failed") -> dict:
     return {"code": code, "severity": "error", "message": message}
 
 
-def missing_text(refs: list) -> str:
-    """Objects that do not exist or are not readable: said the same way by locate and
-    verify (as an error: their exit code is NOT_FOUND)."""
-    names = ", ".join(str(r) for r in refs[:10]) + (" ..." if len(refs) > 10 else "")
-    verb = "does not exist or is not" if len(refs) == 1 else "do not exist or are not"
-    return f"{names}: {verb} readable"
-
-
 def report_failures(out: Renderer, failed: list[tuple[str, str]], total: int) -> None:
     """One line on stderr (even with -q) when images failed: how many, and why (the
     first few); the table or document says the rest."""

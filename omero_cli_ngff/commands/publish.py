@@ -8,9 +8,9 @@ from typing import Any
 
 from ..errors import UsageError
 from ..model import paths
-from ..model.reporting import Renderer, plural
+from ..model.reporting import Renderer, missing_text, plural
 from ..storage import parse_destination
-from ..workflows.plan import WORK, PublishPlan
+from ..workflows.plan import WORK, PublishPlan, check_namespace
 from ..workflows.publish import Publish, PublishOptions, PublishResult, PublishRow
 from ..workflows.publish_settings import resolve_settings
 from .options import failure_problem, metadata_choices, objects, report_failures, write_options
@@ -30,6 +30,8 @@ def run(session: Any, args: Namespace, out: Renderer) -> int:
     template = args.path_template or (paths.DEFAULT_REMOTE_TEMPLATE if args.remote
                                       else paths.DEFAULT_TEMPLATE)
     paths.check_template(template, per_image=not args.remote)
+    if args.namespace is not None:     # one the tool must never write in: before login
+        check_namespace(args.namespace)
     if args.remote:
         from .publish_remote import check_arguments
         check_arguments(args)
@@ -49,19 +51,23 @@ def run(session: Any, args: Namespace, out: Renderer) -> int:
     options = PublishOptions(**common, parallel_images=args.parallel_images)
     result = Publish(session, options, dest, out).run()
     if result.dry_run:
-        render_plan(out, result.plans, dest, options.keep_old)
+        render_plan(out, result.plans, dest, options.keep_old, result.missing)
     else:
         render(out, result)
+    if result.missing:                  # as locate and verify say it
+        out.error(missing_text(result.missing))
     return result.code
 
 
-def render_plan(out: Renderer, plans: list[PublishPlan], dest: Any, keep_old: bool) -> None:
+def render_plan(out: Renderer, plans: list[PublishPlan], dest: Any, keep_old: bool,
+                missing: Any = ()) -> None:
     records = [{"image_id": p.image_id, "name": p.record.name, "action": p.action,
                 "destination": dest.join(p.root) if p.root and p.action in WORK else None,
                 "url": p.url or None, "reason": plan_reason(p, keep_old), "problems": []}
                for p in plans]
     found = counts(p.action for p in plans)
-    summary = {"images": len(records), "dry_run": True, "actions": found}
+    summary = {"images": len(records), "dry_run": True, "actions": found,
+               "missing_objects": [str(m) for m in missing]}
     out.results("Publish plan (dry run: nothing changed)", PLAN_COLUMNS, records, summary,
                 footer=_footer(len(records), {f"to {k}": n for k, n in found.items()}))
 
@@ -90,7 +96,8 @@ def render(out: Renderer, result: PublishResult) -> None:
     records = [record(r) for r in result.rows]
     found = counts(r.status for r in result.rows)
     summary = {"images": len(records), "dry_run": False,
-               **{status: found.get(status, 0) for status in STATUSES}}
+               **{status: found.get(status, 0) for status in STATUSES},
+               "missing_objects": [str(m) for m in result.missing]}
     out.results("Publish", COLUMNS, records, summary,
                 footer=_footer(len(records), found))
     report_failures(out, [(f"Image:{r.plan.image_id}", r.message) for r in result.rows

@@ -8,10 +8,11 @@ from typing import Any
 
 from ..errors import NotFound, UsageError
 from ..model.annotation import DEFAULT_NAMESPACE
-from ..model.reporting import Renderer, plural
+from ..model.reporting import Renderer, missing_text, plural
 from ..storage import parse_destination
 from ..workflows.origin import find_home, given_destination
 from ..workflows.orphans import Orphan
+from ..workflows.plan import check_namespace
 from ..workflows.verify import (
     SOUND,
     UNPUBLISHED,
@@ -22,7 +23,7 @@ from ..workflows.verify import (
     VerifyResult,
     verify,
 )
-from .options import missing_text, objects
+from .options import objects
 
 
 def run(session: Any, args: Namespace, out: Renderer) -> int:
@@ -31,6 +32,8 @@ def run(session: Any, args: Namespace, out: Renderer) -> int:
         raise UsageError("--sample must be 0 (skip) or a positive number of tiles")
     if args.dry_run and not args.fix:
         raise UsageError("--dry-run goes with --fix (verify itself changes nothing)")
+    if args.fix:                 # never delete in OMERO's own namespaces: before login
+        check_namespace(args.namespace or DEFAULT_NAMESPACE)
     orphans_under = parse_destination(args.orphans) if args.orphans else None
     given = given_destination(args.dest, args.public_url)
     options = VerifyOptions(namespace=args.namespace or DEFAULT_NAMESPACE,

@@ -76,6 +76,14 @@ def plural(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
+def missing_text(refs: list[Any]) -> str:
+    """Objects that do not exist or are not readable, said the same way by every command
+    (an error: their exit code is NOT_FOUND)."""
+    names = ", ".join(str(r) for r in refs[:10]) + (" ..." if len(refs) > 10 else "")
+    verb = "does not exist or is not" if len(refs) == 1 else "do not exist or are not"
+    return f"{names}: {verb} readable"
+
+
 class _NoProgress:
     def add_task(self, description: str, total: Any = None, **fields: Any) -> int:
         return 0

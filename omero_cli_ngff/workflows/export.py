@@ -87,9 +87,8 @@ class ExportResult:
 def export(session: Any, options: ExportOptions, dest: Any,
            reporter: Reporter) -> ExportResult:
     dest.preflight(check_public=False, check_cors=False)
+    # the objects missing are said by the command (as locate and verify say them)
     jobs, missing = plan_jobs(session.conn, options.refs, options.name_by)
-    for ref in missing:
-        reporter.warn(f"{ref}: not found, or not readable by this user")
     result = ExportResult(missing=missing)
     singles = [job.records[0] for job in jobs if job.layout is None]
     reader = metadata_reader(session.conn, singles, options.metadata) if singles else None

@@ -120,9 +120,7 @@ class Publish:
 
     def plan(self) -> tuple[list[ObjectRef], list[PublishPlan]]:
         """(the objects not found, one plan per image)."""
-        resolution = targets.resolve(self.conn, self.options.refs)
-        for ref in resolution.missing:
-            self.reporter.warn(f"{ref}: not found, or not readable by this user")
+        resolution = targets.resolve(self.conn, self.options.refs)   # missing: the command's
         self._identify()
         records = resolution.images
         copies = annotations.read(self.conn, [r.id for r in records],

@@ -40,7 +40,7 @@ from ..errors import NgffError, UsageError, one_line
 from ..model import paths
 from ..model.annotation import annotation_values
 from ..model.records import ImageRecord
-from ..model.reporting import Reporter
+from ..model.reporting import Reporter, missing_text
 from ..omero_io import annotations, identity, targets
 from ..omero_io.query import QueryRunner
 from ..omero_io.refusals import require_writable
@@ -170,8 +170,8 @@ def _plan(conn: Any, options: RemoteOptions, dest: Any, engine: GoogleBatchEngin
     resolution = targets.resolve(conn, options.refs)
     if resolution.missing:
         result.codes.add(exit_codes.NOT_FOUND)
-    for ref in resolution.missing:
-        reporter.warn(f"{ref}: not found, or not readable by this user")
+    if resolution.missing:
+        reporter.warn(missing_text(resolution.missing))
     copies = annotations.read(conn, [r.id for r in resolution.images], options.namespace,
                               runner=QueryRunner(conn)) if resolution.images else {}
     filesets: dict[int, FilesetPlan] = {}

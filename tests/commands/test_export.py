@@ -120,7 +120,7 @@ def test_names_by_image_name(omero_devserver, tmp_path, capsys):
 
 @pytest.mark.parametrize("objects, code, words", [
     (["Image:15"], exit_codes.NOT_FOUND, "has no pixels"),
-    (["Image:999"], exit_codes.NOT_FOUND, "Image:999: not found"),
+    (["Image:999"], exit_codes.NOT_FOUND, "Error: Image:999: does not exist"),
     (["Image:13"], exit_codes.PARTIAL_FAILURE, "still building the pyramid"),
     (["Image:10,15,13"], exit_codes.PARTIAL_FAILURE, "has no pixels"),
 ])

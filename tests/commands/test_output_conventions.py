@@ -249,6 +249,15 @@ def test_a_local_defaults_file_can_enable_them(server, env, capsys, tmp_path, mo
     assert code == exit_codes.CONNECTION, err
 
 
+@pytest.mark.parametrize("argv", [
+    ["publish", "Image:5", "--dest", "gs://b/p", "--namespace", "openmicroscopy.org/omero/x"],
+    ["verify", "Image:5", "--fix", "--namespace", "openmicroscopy.org/omero/x"],
+])
+def test_a_forbidden_namespace_is_refused_before_any_login(server, env, capsys, argv):
+    code, _, err = invoke(["ngff", *argv, *wrong_port(server)], capsys)
+    assert code == exit_codes.USAGE and "namespace" in err and "log in" not in err, err
+
+
 def test_remote_arguments_are_checked_before_any_login(server, env, capsys):
     code, _, err = invoke(["ngff", "publish", "Image:5", "--dest", "gs://b/p",
                            "--remote", "google-batch", *wrong_port(server)], capsys)
