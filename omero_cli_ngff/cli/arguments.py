@@ -156,8 +156,8 @@ def _remote(parser: Any) -> None:
 def _home(parser: Any) -> None:
     parser.add_argument("--dest", default=None,
                         help="where copies are published (gs://BUCKET/PREFIX or a folder; "
-                        "default: the configured omero.client.ngff.dest): copies "
-                        "elsewhere are marked foreign")
+                        "default: publish's default destination, see the README): "
+                        "copies elsewhere are marked foreign")
     parser.add_argument("--public-url", default=None, help="public URL of --dest")
 
 

@@ -61,9 +61,9 @@ def cell_text(value: Any, url: bool = False) -> Text:
     """One table cell for people: plain text; a hyperlink when it is a public URL."""
     text = clean("" if value is None else value)
     url = url and is_public_url(text)    # only a real URL is shown whole (up to a limit)
-    text = _cut(text, URL_CELL_LIMIT if url else CELL_LIMIT)
-    cell = Text(text)
-    if url and text:
+    shown = _cut(text, URL_CELL_LIMIT if url else CELL_LIMIT)
+    cell = Text(shown)
+    if url and shown == text:             # a URL cut short is no link
         cell.stylize(Style(link=text), 0, len(text))   # the link spans the URL only
     return cell
 

@@ -66,8 +66,9 @@ class Document:
         self.images: list[dict[str, Any]] = []
 
 
-UNJUDGED = ("Copies were not checked against a destination: give --dest (or set "
-            "omero.client.ngff.dest) to mark those published elsewhere as foreign")
+UNJUDGED = ("Copies were not checked against a destination: give --dest (or keep a "
+            "default destination, see the README) to mark those published elsewhere as "
+            "foreign")
 
 
 def _link(args: Namespace, row: LocatedCopy, for_people: bool = False) -> str:
