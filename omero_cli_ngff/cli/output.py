@@ -72,6 +72,12 @@ def header_of(column: str) -> str:
     return HEADERS.get(column, column)
 
 
+def renderer(out: Output) -> Any:
+    """The method drawing rows in `out`'s style: `_render_<style>` (a style of
+    cli.styles.STYLES without one is a bug that tests/cli/test_styles.py finds)."""
+    return getattr(out, f"_render_{out.style}")
+
+
 def _console(stream: Any) -> Console:
     return Console(file=stream, soft_wrap=True, highlight=False, markup=False, emoji=False)
 
@@ -110,10 +116,9 @@ class Output:
               footer: str = "") -> None:
         """Rows in the style: a table for people (then `footer`), omero-py's sql, csv,
         plain (csv without its header), or json (a list of objects, as omero-py's)."""
-        {"table": self._people, "sql": self._sql, "csv": self._csv, "plain": self._plain,
-         "json": self._json_rows}[self.style](title, columns, rows, footer)
+        renderer(self)(title, columns, rows, footer)
 
-    def _json_rows(self, title: str, columns: list[str], rows: list[list[Any]],
+    def _render_json(self, title: str, columns: list[str], rows: list[list[Any]],
                    footer: str) -> None:
         self._json([dict(zip(columns, row)) for row in rows])
 
@@ -126,13 +131,17 @@ class Output:
         writer.writerows([[clean(flat(v), keep) for v in row] for row in rows])
         sys.stdout.write(buf.getvalue())
 
-    def _plain(self, title: str, columns: list[str], rows: list[list[Any]],
+    def _render_csv(self, title: str, columns: list[str], rows: list[list[Any]],
+                    footer: str) -> None:
+        self._csv(title, columns, rows, footer)
+
+    def _render_plain(self, title: str, columns: list[str], rows: list[list[Any]],
                footer: str) -> None:
         """omero-py's plain: csv rows without the header; tabs and newlines escaped, so
         that each record is one line (for grep and cut)."""
         self._csv(title, columns, rows, footer, header=False, keep="")
 
-    def _sql(self, title: str, columns: list[str], rows: list[list[Any]],
+    def _render_sql(self, title: str, columns: list[str], rows: list[list[Any]],
              footer: str) -> None:
         """omero-py's SQLStyle: ` value ` cells padded to the widest, `|` between, a
         `---+---` rule under the header and `(N rows)` last; nothing is ever cut."""
@@ -143,7 +152,7 @@ class Output:
         lines.append(f"({len(rows)} {'row' if len(rows) == 1 else 'rows'})")
         sys.stdout.write("\n".join(lines) + "\n")
 
-    def _people(self, title: str, columns: list[str], rows: list[list[Any]],
+    def _render_table(self, title: str, columns: list[str], rows: list[list[Any]],
                 footer: str) -> None:
         """A drawn table that never cuts a URL or an id: off a terminal (a file, a pipe,
         a CI log) it is as wide as its values; on a terminal too narrow for it, one

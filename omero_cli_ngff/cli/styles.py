@@ -1,6 +1,6 @@
 """The output styles `--style` accepts, in one place (argparse's choices, the help and
-the renderer's dispatch all read this table): adding a style is one line here plus its
-method in cli.output.
+the renderer all read this table): adding a style is one line here plus its
+`Output._render_<style>` method in cli.output (tests/cli/test_styles.py checks both).
 
 omero-py's names keep omero-py's meanings (omero/util/text.py, `omero hql --style`):
 ``sql`` a padded table with ``|`` separators and a ``(N rows)`` line, ``csv`` a header
