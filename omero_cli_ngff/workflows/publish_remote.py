@@ -40,7 +40,7 @@ from ..errors import NgffError, UsageError, one_line
 from ..model import paths
 from ..model.annotation import annotation_values
 from ..model.records import ImageRecord
-from ..model.reporting import Reporter, missing_text
+from ..model.reporting import Reporter, missing_text, plural
 from ..omero_io import annotations, identity, targets
 from ..omero_io.query import QueryRunner
 from ..omero_io.refusals import require_writable
@@ -318,7 +318,7 @@ def _collect(conn: Any, dest: Any, options: RemoteOptions, engine: GoogleBatchEn
                               fs.copies.get(record.id, []))
         notes = _retire(conn, dest, options, fs, owner) if not options.keep_old else []
         fs.status = "published"
-        fs.message = "; ".join([f"{len(fs.records)} image(s) annotated", *notes])
+        fs.message = "; ".join([f"{plural(len(fs.records), 'image')} annotated", *notes])
     except Exception as err:
         code = exit_code_of(err)
         if code is None:
