@@ -172,7 +172,7 @@ def _short_date(text: str) -> str:
 def show_reverse(out: Renderer, found: dict, args: Namespace, doc: Document) -> None:
     columns = ["url", "image_id", "name", "owner", "group"]
     records = [{"url": url, "image_id": r.id, "name": r.name, "owner": r.owner,
-                "group": r.group} for url, found_records in found.items()
+                "group": r.group, "problems": []} for url, found_records in found.items()
                for r in found_records]
     doc.summary.update(urls=len(found), images_at_urls=len(records))
     doc.images += records

@@ -58,7 +58,7 @@ def _summary(reports, orphans, fixes) -> dict:
             "problems": sum(1 for r in reports for p in r.problems if p.is_error),
             "orphans": len(orphans), "fixed": sum(1 for f in fixes if f.done),
             # all_sound: every image has a copy without any problem; ok: none is
-            # unsound (warnings alone exit 0)
+            # unsound (warnings alone exit 0) and every object named was found
             "all_sound": counts[SOUND] == len(reports) > 0,
             "ok": counts[UNSOUND] == 0}
 
@@ -75,7 +75,8 @@ def show(out: Renderer, result: VerifyResult, args: Namespace) -> None:
 def _document(out: Renderer, result: VerifyResult, dry_run: bool) -> None:
     reports = result.reports
     summary = _summary(reports, result.orphans, result.fixes)
-    summary.update(missing_objects=[str(m) for m in result.missing], dry_run=bool(dry_run))
+    summary.update(missing_objects=[str(m) for m in result.missing], dry_run=bool(dry_run),
+                   ok=summary["ok"] and not result.missing)   # ok: exit code 0
     out.document({
         "summary": summary, "images": [r.to_dict() for r in reports],
         "fixes": [f.to_dict() for f in result.fixes],

@@ -220,6 +220,14 @@ def test_a_missing_image_is_the_same_error_in_locate_and_verify(server, env, cap
         "Error: Image:99999: does not exist or is not readable"]
 
 
+def test_verify_is_not_ok_when_an_object_is_missing(server, env, capsys):
+    code, out, _ = invoke(["ngff", "verify", "Image:5,99999", "--style", "json",
+                           *server.cli_login_args("alice")], capsys)
+    summary = json.loads(out)["summary"]
+    assert code == exit_codes.NOT_FOUND
+    assert summary["ok"] is False and summary["missing_objects"] == ["Image:99999"]
+
+
 # -- point 11: no server needed, no login ----------------------------------------------
 
 def wrong_port(server) -> list[str]:
