@@ -48,6 +48,7 @@ def run(session: Any, args: Namespace, out: Renderer) -> int:
         if unknown and not refs and len(unknown) == len(urls):
             raise NotFound(f"no image points at {', '.join(unknown)}")
         show_reverse(out, found, args, doc)
+    doc.summary.setdefault("images", len(doc.images))      # a lookup by URL only
     doc.summary.update(missing_objects=[str(m) for m in missing], unknown_urls=unknown)
     if out.style == "json" and not args.urls:
         out.document({"summary": doc.summary, "images": doc.images})
