@@ -119,7 +119,7 @@ class Output:
         renderer(self)(title, columns, rows, footer)
 
     def _render_json(self, title: str, columns: list[str], rows: list[list[Any]],
-                   footer: str) -> None:
+                     footer: str) -> None:
         self._json([dict(zip(columns, row)) for row in rows])
 
     def _csv(self, title: str, columns: list[str], rows: list[list[Any]], footer: str,
@@ -136,13 +136,13 @@ class Output:
         self._csv(title, columns, rows, footer)
 
     def _render_plain(self, title: str, columns: list[str], rows: list[list[Any]],
-               footer: str) -> None:
+                      footer: str) -> None:
         """omero-py's plain: csv rows without the header; tabs and newlines escaped, so
         that each record is one line (for grep and cut)."""
         self._csv(title, columns, rows, footer, header=False, keep="")
 
     def _render_sql(self, title: str, columns: list[str], rows: list[list[Any]],
-             footer: str) -> None:
+                    footer: str) -> None:
         """omero-py's SQLStyle: ` value ` cells padded to the widest, `|` between, a
         `---+---` rule under the header and `(N rows)` last; nothing is ever cut."""
         cells = [[clean(c) for c in columns]] + [[clean(flat(v)) for v in r] for r in rows]
@@ -153,7 +153,7 @@ class Output:
         sys.stdout.write("\n".join(lines) + "\n")
 
     def _render_table(self, title: str, columns: list[str], rows: list[list[Any]],
-                footer: str) -> None:
+                      footer: str) -> None:
         """A drawn table that never cuts a URL or an id: off a terminal (a file, a pipe,
         a CI log) it is as wide as its values; on a terminal too narrow for it, one
         block per record with each URL on a line of its own."""
