@@ -15,7 +15,8 @@ CLAIMED = 10         # every image was skipped: other live runs are publishing t
 INTERRUPTED = 130    # Ctrl-C; a rerun resumes
 
 TABLE = [
-    (OK, "success: everything asked was done (verify: every copy is sound)"),
+    (OK, "success: everything asked was done (verify: no copy is unsound; warnings "
+         "alone are a success)"),
     (INTERNAL, "unexpected error (a bug); OMERO_NGFF_DEBUG=1 shows the traceback, "
                "--log-file keeps it"),
     (USAGE, "bad arguments, found before any login: malformed object or id (a bare number, "
@@ -30,7 +31,7 @@ TABLE = [
                   "object's copy, data without an ownership record)"),
     (PARTIAL_FAILURE, "some images failed, or were skipped because another run is "
                       "publishing them (the summary names them); the others were done"),
-    (UNSOUND, "verify found at least one problem"),
+    (UNSOUND, "verify found at least one unsound copy (a problem of severity error)"),
     (PERMISSION, "not allowed: private group without --allow-private, read-only server, "
                  "or no permission to annotate"),
     (REMOTE, "the remote batch engine refused a job or a job failed"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model.annotation import DEFAULT_NAMESPACE
+from .styles import DEFAULT_STYLE, PAGE_STYLES, STYLES
 
 HELP = """Publish OMERO images as OME-Zarr (OME-NGFF) and keep OMERO pointing at them.
 
@@ -20,7 +21,6 @@ LOCATE_HELP = "Where is each image's published OME-Zarr copy? (or: which image i
 VERIFY_HELP = "Check that every published copy is sound: annotation, data, agreement, pixels."
 CODES_HELP = "Print the table of exit codes shared by all commands."
 
-STYLES = ("table", "json", "csv", "plain")
 # The writer's default codec (ngff.codecs.DEFAULT_COMPRESSION, not imported here so
 # that `omero -h` stays fast; tests/cli/test_wiring.py checks they agree).
 DEFAULT_COMPRESSION = "blosc-zstd"
@@ -33,10 +33,12 @@ def _objects(parser, allow_urls=False):
         + (" or a published URL (reverse lookup)" if allow_urls else ""))
 
 
-def _style(parser, extra=()):
-    parser.add_argument("--style", choices=STYLES + tuple(extra), default="table",
-                        help="output style (default: a table; json/csv for scripts"
-                        + ("; html: the index page of the images" if extra else "") + ")")
+def _style(parser, extra=None):
+    styles = {**STYLES, **(extra or {})}
+    parser.add_argument("--style", choices=tuple(styles), default=DEFAULT_STYLE,
+                        help="output style: " + "; ".join(
+                            f"{name}: {meaning}" for name, meaning in styles.items()
+                        ).replace("%", "%%"))
 
 
 def _namespace(parser):
@@ -168,8 +170,8 @@ def _remote(parser: Any) -> None:
 def _home(parser: Any) -> None:
     parser.add_argument("--dest", default=None,
                         help="where copies are published (gs://BUCKET/PREFIX or a folder; "
-                        "default: the configured omero.client.ngff.dest): copies "
-                        "elsewhere are marked foreign")
+                        "default: publish's default destination, see the README): "
+                        "copies elsewhere are marked foreign")
     parser.add_argument("--public-url", default=None, help="public URL of --dest")
 
 
@@ -184,7 +186,7 @@ def locate_arguments(parser: Any) -> None:
                         help="print a viewer link per image")
     parser.add_argument("--index-namespace", action="append", default=None, metavar="NS",
                         help="with --style html: show the Key-Value pairs of NS")
-    _style(parser, extra=("html",))
+    _style(parser, extra=PAGE_STYLES)
 
 
 def verify_arguments(parser: Any) -> None:

@@ -64,7 +64,7 @@ class NgffControl(BaseControl):
         from .output import Output
         out = Output(args.style)
         out.table("Exit codes", ["code", "meaning"],
-                  [[str(code), text] for code, text in exit_codes.TABLE])
+                  [[code, text] for code, text in exit_codes.TABLE])   # typed: ints
 
     def _run(self, command: str, args: Namespace) -> None:
         from ..omero_io.session import Session

@@ -8,8 +8,9 @@ value holds (plain escapes tabs and newlines; CSV and JSON quote as their format
 Only URLs that pass `model.urls` (http/https, a host, no credentials) become
 hyperlinks, and only with their own text.
 
-Tables never cut a URL: columns that hold URLs are folded and kept wide enough to read;
-short values (ids, versions, dates, names of owners and groups) are never wrapped.
+Tables never cut a URL or an id: those columns are never folded; off a terminal the table
+is as wide as its values, and a terminal too narrow for it gets one block per record,
+each URL on a line of its own (see `_people`).
 """
 
 from __future__ import annotations
@@ -28,14 +29,23 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
+from ..model.reporting import flat
 from ..model.urls import is_public_url
 from .progress import AmountColumn, SafeProgress
 from .sanitise import clean, scrub, scrub_data
+from .styles import DEFAULT_STYLE, FOR_PEOPLE
 
-# Columns (by their key) that hold URLs, and columns whose values are short.
-URL_COLUMNS = ("url", "URL", "viewer")
-NARROW_COLUMNS = ("image", "image_id", "ngff_version", "NGFF", "conversion_date",
-                  "owner", "group", "errors", "warnings", "status", "size")
+# Columns (by their key) that hold URLs, and columns whose values are short (ids among
+# them): neither is ever folded or cut.
+URL_COLUMNS = ("url", "viewer", "target", "destination")
+NARROW_COLUMNS = ("image_id", "ngff_version", "conversion_date", "owner", "group",
+                  "errors", "warnings", "status", "size", "action", "levels", "labels",
+                  "objects", "bytes", "seconds", "code", "annotation_id")
+# The words people read over a column (the same everywhere); scripts get the keys.
+HEADERS = {"image_id": "image", "ngff_version": "NGFF", "conversion_date": "converted",
+           "url": "URL", "viewer": "viewer link"}
+# Wide enough for any table's natural width (measured off a terminal).
+WIDEST = 100_000
 # People see at most this much of one value (scripts get it whole); URLs more.
 CELL_LIMIT = 300
 URL_CELL_LIMIT = 4096
@@ -49,11 +59,23 @@ def _cut(text: str, limit: int) -> str:
 
 def cell_text(value: Any, url: bool = False) -> Text:
     """One table cell for people: plain text; a hyperlink when it is a public URL."""
-    text = _cut(clean("" if value is None else value), URL_CELL_LIMIT if url else CELL_LIMIT)
-    cell = Text(text)
-    if url and text and is_public_url(text):
+    text = clean("" if value is None else value)
+    url = url and is_public_url(text)    # only a real URL is shown whole (up to a limit)
+    shown = _cut(text, URL_CELL_LIMIT if url else CELL_LIMIT)
+    cell = Text(shown)
+    if url and shown == text:             # a URL cut short is no link
         cell.stylize(Style(link=text), 0, len(text))   # the link spans the URL only
     return cell
+
+
+def header_of(column: str) -> str:
+    return HEADERS.get(column, column)
+
+
+def renderer(out: Output) -> Any:
+    """The method drawing rows in `out`'s style: `_render_<style>` (a style of
+    cli.styles.STYLES without one is a bug that tests/cli/test_styles.py finds)."""
+    return getattr(out, f"_render_{out.style}")
 
 
 def _console(stream: Any) -> Console:
@@ -63,7 +85,7 @@ def _console(stream: Any) -> Console:
 class Output:
     """Where a command's results and messages go, in the chosen style."""
 
-    def __init__(self, style: str = "table", quiet: bool = False):
+    def __init__(self, style: str = DEFAULT_STYLE, quiet: bool = False):
         self.style = style
         self.quiet = quiet
         # Results go to stdout (sys.stdout is looked up late: tests capture it).
@@ -72,46 +94,115 @@ class Output:
 
     @property
     def for_people(self) -> bool:
-        return self.style == "table"
+        return self.style in FOR_PEOPLE
 
     # -- results -----------------------------------------------------------------------
 
-    def table(self, title: str, columns: list[str], rows: list[list[Any]],
-              footer: str = "", headers: dict[str, str] | None = None,
-              caption_left: bool = False) -> None:
-        """Rows in the style: a table for people (`headers` renames its columns), a JSON
-        list of objects, CSV with a header, or plain tab-separated lines."""
+    def results(self, title: str, columns: list[str], records: list[dict[str, Any]],
+                summary: dict[str, Any], footer: str = "",
+                people_columns: list[str] | None = None,
+                extra: dict[str, Any] | None = None) -> None:
+        """A command's result: in json one document ``{"summary": ..., "images": [...]}``
+        (typed values; `extra` adds keys), else the records as rows of `columns` (people
+        see `people_columns`, then `footer`)."""
         if self.style == "json":
-            self._json([dict(zip(columns, row)) for row in rows])
-        elif self.style == "csv":
-            buf = io.StringIO()
-            writer = csv.writer(buf, lineterminator="\n")
-            writer.writerow([clean(c, CSV_KEEPS) for c in columns])
-            writer.writerows([[_csv_cell(v) for v in row] for row in rows])
-            sys.stdout.write(buf.getvalue())
-        elif self.style == "plain":
-            for row in rows:
-                print("\t".join(clean(v) for v in row))
-        else:
-            self.out.print(self._rich_table(title, columns, rows, footer, headers or {},
-                                            caption_left))
+            self.document({"summary": summary, "images": records, **(extra or {})})
+            return
+        shown = people_columns if people_columns and self.for_people else columns
+        self.table(title, shown, [[flat(r.get(c)) for c in shown] for r in records],
+                   footer=footer)
 
-    def _rich_table(self, title: str, columns: Sequence[str], rows: list[list[Any]],
-                    footer: str, headers: dict[str, str], caption_left: bool) -> Table:
-        table = Table(title=Text(clean(title)) if title else None,
-                      caption=Text(clean(footer)) if footer else None,
-                      caption_justify="left" if caption_left else "center")
+    def table(self, title: str, columns: list[str], rows: list[list[Any]],
+              footer: str = "") -> None:
+        """Rows in the style: a table for people (then `footer`), omero-py's sql, csv,
+        plain (csv without its header), or json (a list of objects, as omero-py's)."""
+        renderer(self)(title, columns, rows, footer)
+
+    def _render_json(self, title: str, columns: list[str], rows: list[list[Any]],
+                     footer: str) -> None:
+        self._json([dict(zip(columns, row)) for row in rows])
+
+    def _csv(self, title: str, columns: list[str], rows: list[list[Any]], footer: str,
+             header: bool = True, keep: str = CSV_KEEPS) -> None:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        if header:
+            writer.writerow([clean(c, keep) for c in columns])
+        writer.writerows([[clean(flat(v), keep) for v in row] for row in rows])
+        sys.stdout.write(buf.getvalue())
+
+    def _render_csv(self, title: str, columns: list[str], rows: list[list[Any]],
+                    footer: str) -> None:
+        self._csv(title, columns, rows, footer)
+
+    def _render_plain(self, title: str, columns: list[str], rows: list[list[Any]],
+                      footer: str) -> None:
+        """omero-py's plain: csv rows without the header; tabs and newlines escaped, so
+        that each record is one line (for grep and cut)."""
+        self._csv(title, columns, rows, footer, header=False, keep="")
+
+    def _render_sql(self, title: str, columns: list[str], rows: list[list[Any]],
+                    footer: str) -> None:
+        """omero-py's SQLStyle: ` value ` cells padded to the widest, `|` between, a
+        `---+---` rule under the header and `(N rows)` last; nothing is ever cut."""
+        cells = [[clean(c) for c in columns]] + [[clean(flat(v)) for v in r] for r in rows]
+        widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+        lines = ["|".join(f" {v:<{w}} " for v, w in zip(r, widths)) for r in cells]
+        lines.insert(1, "+".join("-" * (w + 2) for w in widths))
+        lines.append(f"({len(rows)} {'row' if len(rows) == 1 else 'rows'})")
+        sys.stdout.write("\n".join(lines) + "\n")
+
+    def _render_table(self, title: str, columns: list[str], rows: list[list[Any]],
+                      footer: str) -> None:
+        """A drawn table that never cuts a URL or an id: off a terminal (a file, a pipe,
+        a CI log) it is as wide as its values; on a terminal too narrow for it, one
+        block per record with each URL on a line of its own."""
+        table = self._rich_table(title, columns, rows)
+        natural = Console(file=io.StringIO(), width=WIDEST).measure(table).maximum
+        if not self.out.is_terminal:     # Console.print cannot widen past its width
+            wide = Console(file=self.out.file, width=max(natural, self.out.width),
+                           soft_wrap=True, highlight=False, markup=False, emoji=False)
+            wide.print(table)
+        elif natural <= self.out.width:
+            self.out.print(table)
+        else:
+            self._records(title, columns, rows)
+        if footer:
+            self.out.print(Text(clean(footer)))
+
+    def _records(self, title: str, columns: list[str], rows: list[list[Any]]) -> None:
+        """One block per record: its values on a first line, each URL on a line of its
+        own, never folded (a terminal may wrap it, but copies it whole)."""
+        if title:
+            self.out.print(Text(clean(title), style="bold"))
+        for row in rows:
+            first, own_lines = Text(), []
+            for column, value in zip(columns, row):
+                if column in URL_COLUMNS:
+                    own_lines.append((column, value))
+                    continue
+                if value in ("", None):
+                    continue
+                first.append(f"{header_of(column)} ", style="dim")
+                first.append_text(cell_text(value))
+                first.append("  ")
+            first.rstrip()
+            self.out.print(first)
+            for column, value in own_lines:
+                if value in ("", None):
+                    continue
+                line = Text(f"  {header_of(column)}: ", style="dim")
+                line.append_text(cell_text(value, column in URL_COLUMNS))
+                self.out.print(line)
+
+    def _rich_table(self, title: str, columns: Sequence[str], rows: list[list[Any]]) -> Table:
+        table = Table(title=Text(clean(title)) if title else None)
         cells = [[cell_text(v, columns[i] in URL_COLUMNS) for i, v in enumerate(row)]
                  for row in rows]
-        width = self.out.width
         for i, column in enumerate(columns):
-            header = Text(clean(headers.get(column, column)))
-            if column in URL_COLUMNS:   # folded, never cut, and wide enough to read
-                longest = max([len(r[i]) for r in cells] + [len(header)])
-                table.add_column(header, overflow="fold",
-                                 min_width=min(longest, max(20, width // 2 - 10)))
-            elif column in NARROW_COLUMNS:
-                table.add_column(header, no_wrap=True)
+            header = Text(clean(header_of(column)))
+            if column in URL_COLUMNS or column in NARROW_COLUMNS:   # never cut nor folded
+                table.add_column(header, no_wrap=True, overflow="ignore")
             else:                       # folded, but never squeezed to a letter a line
                 longest = max([len(r[i]) for r in cells] + [len(header)])
                 table.add_column(header, overflow="fold", min_width=min(longest, 12))
@@ -168,11 +259,6 @@ class Output:
         with Progress(*columns, console=self.err, disable=disabled,
                       transient=False) as progress:
             yield SafeProgress(progress)
-
-
-def _csv_cell(value: Any) -> str:
-    """A CSV value: tabs and newlines kept (CSV quotes them), other controls visible."""
-    return clean("" if value is None else value, CSV_KEEPS)
 
 
 __all__ = ["Output", "cell_text", "scrub"]

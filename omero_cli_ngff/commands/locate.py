@@ -11,7 +11,7 @@ from ..errors import NotFound
 from ..model import viewers
 from ..model.annotation import DEFAULT_NAMESPACE
 from ..model.objects import parse_objects
-from ..model.reporting import Renderer
+from ..model.reporting import Renderer, flat, missing_text, plural
 from ..model.urls import is_public_url
 from ..workflows.locate import FOREIGN, MALFORMED, Located, LocatedCopy, locate, reverse
 from ..workflows.origin import find_home, given_destination
@@ -30,30 +30,35 @@ def run(session: Any, args: Namespace, out: Renderer) -> int:
     given = given_destination(args.dest, args.public_url)              # before connecting
     namespace = args.namespace or DEFAULT_NAMESPACE
     conn = session.conn
-    code = exit_codes.OK
     if refs and args.style == "html":
         return _html(out, conn, refs, namespace, find_home(lambda: session.conn, given), args)
+    missing: list = []
+    unknown: list[str] = []
+    doc = Document()
     if refs:
         home = find_home(lambda: session.conn, given)
         result = locate(conn, refs, namespace, home)
         if result.missing_objects and not result.images:
-            raise NotFound(_missing_text(result.missing_objects))
-        show(out, result, args)
+            raise NotFound(missing_text(result.missing_objects))
+        show(out, result, args, doc)
         if result.rows and not home.known:
             out.info(UNJUDGED)
-        if result.missing_objects:
-            out.warn(_missing_text(result.missing_objects))
-            code = exit_codes.NOT_FOUND
+        missing = result.missing_objects
     if urls:
         found, _ = reverse(conn, urls, namespace)
-        show_reverse(out, found, args)
         unknown = [u for u, records in found.items() if not records]
-        if unknown:
-            if not refs and len(unknown) == len(urls):
-                raise NotFound(f"no image points at {', '.join(unknown)}")
-            out.warn(f"no image points at {', '.join(unknown)}")
-            code = exit_codes.NOT_FOUND
-    return code
+        if unknown and not refs and len(unknown) == len(urls):
+            raise NotFound(f"no image points at {', '.join(unknown)}")
+        show_reverse(out, found, args, doc)
+    doc.summary.setdefault("images", len(doc.images))      # a lookup by URL only
+    doc.summary.update(missing_objects=[str(m) for m in missing], unknown_urls=unknown)
+    if out.style == "json" and not args.urls:
+        out.document({"summary": doc.summary, "images": doc.images})
+    if missing:                 # as verify says it: an error, exit code NOT_FOUND
+        out.error(missing_text(missing))
+    if unknown:
+        out.error(f"no image points at {', '.join(unknown)}")
+    return exit_codes.NOT_FOUND if missing or unknown else exit_codes.OK
 
 
 def _html(out: Renderer, conn: Any, refs: list, namespace: str, home: Any,
@@ -65,23 +70,26 @@ def _html(out: Renderer, conn: Any, refs: list, namespace: str, home: Any,
     choices = IndexChoices(namespaces=tuple(args.index_namespace or ()))
     page, missing = page_of(conn, refs, namespace, home.bases, choices)
     if missing and len(missing) == len(refs):
-        raise NotFound(_missing_text(missing))
+        raise NotFound(missing_text(missing))
     for line in page.splitlines():
         out.line(line)
-    if missing:
-        out.warn(_missing_text(missing))
+    if missing:                 # as every command says it: an error, exit NOT_FOUND
+        out.error(missing_text(missing))
         return exit_codes.NOT_FOUND
     return exit_codes.OK
 
 
-def _missing_text(refs) -> str:
-    names = ", ".join(str(r) for r in refs[:10]) + (" ..." if len(refs) > 10 else "")
-    return f"{names}: does not exist or is not readable" if len(refs) == 1 else \
-        f"{names}: do not exist or are not readable"
+class Document:
+    """The one JSON document of a locate run (images by id and by URL together)."""
+
+    def __init__(self) -> None:
+        self.summary: dict[str, Any] = {}
+        self.images: list[dict[str, Any]] = []
 
 
-UNJUDGED = ("Copies were not checked against a destination: give --dest (or set "
-            "omero.client.ngff.dest) to mark those published elsewhere as foreign")
+UNJUDGED = ("Copies were not checked against a destination: give --dest (or keep a "
+            "default destination, see the README) to mark those published elsewhere as "
+            "foreign")
 
 
 def _link(args: Namespace, row: LocatedCopy, for_people: bool = False) -> str:
@@ -110,34 +118,60 @@ def _urls(out: Renderer, result: Located, args: Namespace) -> None:
             out.warn(f"Image:{row.image_id}: {row.status_text}")
 
 
-def show(out: Renderer, result: Located, args: Namespace) -> None:
+def _record(r: LocatedCopy, args: Namespace, people: bool,
+            plates: bool = False) -> dict[str, Any]:
+    rec = {"image_id": r.image_id, "name": r.name, "ngff_version": r.ngff_version or None,
+           "conversion_date": r.conversion_date or None, "url": r.url or None,
+           "status": r.status,
+           "problems": [{"code": p.code, "severity": p.severity, "message": p.message}
+                        for p in r.problems]}
+    if args.viewer:
+        rec["viewer"] = _link(args, r, people) or None
+    if plates:               # the selection has plate fields: where each one is
+        rec.update(zip(PLATE_COLUMNS, _plate_cells(r)))
+    return rec
+
+
+def show(out: Renderer, result: Located, args: Namespace, doc: Document) -> None:
     rows = result.missing_images if args.missing else result.rows
+    missing = len(result.missing_images)
+    foreign = sum(1 for r in result.rows if r.status == FOREIGN)
+    doc.summary.update(images=result.images, published=result.published,
+                       not_published=missing, foreign=foreign)
+    records = [_record(r, args, out.for_people, result.plates) for r in rows]
+    # the document has every image (status "not published" too, as verify's has)
+    doc.images += records if args.missing else \
+        records + [_record(r, args, False, result.plates) for r in result.missing_images]
     if args.urls:
         _urls(out, result, args)
         return
-    people = out.style == "table"
     columns = COLUMNS + (["viewer"] if args.viewer else [])
-    table = [[r.image_id, r.name, r.ngff_version, r.conversion_date, r.url, r.status,
-              r.problems_text] + ([_link(args, r, people)] if args.viewer else [])
-             + (_plate_cells(r) if result.plates else []) for r in rows]
     columns += PLATE_COLUMNS if result.plates else []
-    missing = len(result.missing_images)
-    foreign = sum(1 for r in result.rows if r.status == FOREIGN)
-    footer = (f"{result.images} images: {result.published} published, {missing} missing"
-              + (f", {foreign} foreign copies" if foreign else "")
+    footer = (f"{plural(result.images, 'image')}: {result.published} published, "
+              f"{missing} not published"
+              + (f", {plural(foreign, 'foreign copy')}" if foreign else "")
               + ("" if args.missing or not missing else " (--missing lists them)"))
-    if out.style != "table":
-        out.table("Published copies", columns, table)
+    if out.style == "json":
+        return                  # run() prints the one document
+    if not out.for_people:
+        out.table("Published copies", columns, [[flat(r.get(c)) for c in columns]
+                                                for r in records])
         return
-    title = "Images without a published copy" if args.missing else "Published copies"
+    _for_people(out, rows, records, columns, footer, args)
+
+
+def _for_people(out: Renderer, rows: list[LocatedCopy], records: list[dict],
+                columns: list[str], footer: str, args: Namespace) -> None:
     if args.missing:     # nothing published: the copy's columns would stay empty
-        table = [[r.image_id, r.name] for r in rows]
-        columns = ["image_id", "name"]
+        title, columns = "Images without a published copy", ["image_id", "name"]
     else:                # problems get lines of their own below the table
-        table = [row[:3] + [_short_date(row[3])] + row[4:6] + row[7:] for row in table]
-        columns = columns[:6] + columns[7:]
+        title = "Published copies"
+        columns = [c for c in columns if c != "problems"]
+        for r in records:
+            r["conversion_date"] = _short_date(r["conversion_date"] or "")
     if rows:
-        out.table(title, columns, table, footer, headers=HEADERS, caption_left=True)
+        out.table(title, columns, [[flat(r.get(c)) for c in columns] for r in records],
+                  footer)
     else:
         out.text(footer)
     if not args.missing:
@@ -169,21 +203,19 @@ def _short_date(text: str) -> str:
     return text[:16].replace("T", " ")
 
 
-def show_reverse(out: Renderer, found: dict, args: Namespace) -> None:
+def show_reverse(out: Renderer, found: dict, args: Namespace, doc: Document) -> None:
     columns = ["url", "image_id", "name", "owner", "group"]
-    rows = [[url, r.id, r.name, r.owner, r.group] for url, records in found.items()
-            for r in records]
+    records = [{"url": url, "image_id": r.id, "name": r.name, "owner": r.owner,
+                "group": r.group, "problems": []} for url, found_records in found.items()
+               for r in found_records]
+    doc.summary.update(urls=len(found), images_at_urls=len(records))
+    doc.images += records
     if args.urls:
-        for row in rows:
-            out.line(f"Image:{row[1]}")
+        for rec in records:
+            out.line(f"Image:{rec['image_id']}")
         return
-    if out.style != "table":
-        out.table("Images", columns, rows)
+    if out.style == "json" or not records:
         return
-    if rows:
-        out.table("Images pointing at the URL", columns, rows, f"{len(rows)} image(s)",
-                  headers=HEADERS, caption_left=True)
-
-
-HEADERS = {"image_id": "image", "ngff_version": "NGFF", "conversion_date": "converted",
-           "url": "URL", "viewer": "viewer link"}
+    out.table("Images pointing at the URL", columns,
+              [[rec[c] for c in columns] for rec in records],
+              plural(len(records), "image") if out.for_people else "")

@@ -8,7 +8,7 @@ from argparse import Namespace
 from ..model.annotations_meta import MetadataChoices
 from ..model.index_entry import IndexChoices
 from ..model.objects import ObjectRef, parse_objects
-from ..model.reporting import Renderer
+from ..model.reporting import Renderer, plural
 from ..model.sizes import parse_bytes
 from ..ngff.spec import WriteOptions
 
@@ -43,6 +43,11 @@ def write_options(args: Namespace, overwrite: bool = False) -> WriteOptions:
     )
 
 
+def failure_problem(message: str, code: str = "failed") -> dict:
+    """A failed image's message as a problem of the JSON document."""
+    return {"code": code, "severity": "error", "message": message}
+
+
 def report_failures(out: Renderer, failed: list[tuple[str, str]], total: int) -> None:
     """One line on stderr (even with -q) when images failed: how many, and why (the
     first few); the table or document says the rest."""
@@ -50,8 +55,7 @@ def report_failures(out: Renderer, failed: list[tuple[str, str]], total: int) ->
         return
     reasons = "; ".join(f"{what}: {why}" for what, why in failed[:3])
     more = f"; and {len(failed) - 3} more" if len(failed) > 3 else ""
-    noun = "image" if total == 1 else "images"
-    out.error(f"{len(failed)} of {total} {noun} failed: {reasons}{more}")
+    out.error(f"{len(failed)} of {plural(total, 'image')} failed: {reasons}{more}")
 
 
 def metadata_choices(args: Namespace, namespace: str) -> MetadataChoices:

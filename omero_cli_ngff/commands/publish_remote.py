@@ -15,10 +15,8 @@ from ..workflows.publish_settings import configured_value
 
 def run_remote(session: Any, args: Namespace, out: Renderer, dest: Any,
                common: dict[str, Any]) -> int:
-    """`common`: the options shared with local publishing (see commands.publish)."""
-    if not (args.batch_project and args.repository_bucket):
-        raise UsageError("--remote google-batch needs --batch-project and "
-                         "--repository-bucket")
+    """`common`: the options shared with local publishing (see commands.publish, which
+    has called check_arguments before any login)."""
     image = resolve_image(args.batch_image, _configured_image(session, args.batch_image))
     batch = BatchSettings(project=args.batch_project, region=args.batch_region,
                           repository=args.repository_bucket, image=image,
@@ -28,6 +26,13 @@ def run_remote(session: Any, args: Namespace, out: Renderer, dest: Any,
     result = publish_remote(session, options, dest, out)
     render(out, result)
     return result.code
+
+
+def check_arguments(args: Namespace) -> None:
+    """The batch arguments needed, checked before any login."""
+    if not (args.batch_project and args.repository_bucket):
+        raise UsageError("--remote google-batch needs --batch-project and "
+                         "--repository-bucket")
 
 
 def _configured_image(session: Any, option: str | None) -> str | None:
@@ -41,13 +46,16 @@ def _configured_image(session: Any, option: str | None) -> str | None:
 
 
 def render(out: Renderer, result: RemoteResult) -> None:
+    """One record per fileset (its images listed in it); with --dry-run, the job specs
+    too (`jobs` in the JSON document, one command line each for people)."""
+    records = [dict(zip(COLUMNS, r)) for r in result.rows]
+    summary = {"filesets": len(records), "dry_run": bool(result.dry_run)}
     if not result.dry_run:
-        out.table("Publish (remote)", COLUMNS, result.rows)
-    elif out.style == "json":
-        out.document({"plan": [dict(zip(COLUMNS, r)) for r in result.rows],
-                      "jobs": result.jobs})
-    else:
-        out.table("Publish plan (remote, dry run: nothing changed)", COLUMNS, result.rows)
+        out.results("Publish (remote)", COLUMNS, records, summary)
+        return
+    out.results("Publish plan (remote, dry run: nothing changed)", COLUMNS, records,
+                summary, extra={"jobs": result.jobs})
+    if out.style != "json":
         for item in result.jobs:
             cmd = item["spec"]["taskGroups"][0]["taskSpec"]["runnables"][0]["container"]
             out.line(f"{item['job_id']}: {' '.join(cmd.get('commands', []))}")

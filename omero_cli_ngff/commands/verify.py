@@ -6,12 +6,13 @@ from __future__ import annotations
 from argparse import Namespace
 from typing import Any
 
-from ..errors import UsageError
+from ..errors import NotFound, UsageError
 from ..model.annotation import DEFAULT_NAMESPACE
-from ..model.reporting import Renderer
+from ..model.reporting import Renderer, missing_text, plural
 from ..storage import parse_destination
 from ..workflows.origin import find_home, given_destination
 from ..workflows.orphans import Orphan
+from ..workflows.plan import check_namespace
 from ..workflows.verify import (
     SOUND,
     UNPUBLISHED,
@@ -31,6 +32,8 @@ def run(session: Any, args: Namespace, out: Renderer) -> int:
         raise UsageError("--sample must be 0 (skip) or a positive number of tiles")
     if args.dry_run and not args.fix:
         raise UsageError("--dry-run goes with --fix (verify itself changes nothing)")
+    if args.fix:                 # never delete in OMERO's own namespaces: before login
+        check_namespace(args.namespace or DEFAULT_NAMESPACE)
     orphans_under = parse_destination(args.orphans) if args.orphans else None
     given = given_destination(args.dest, args.public_url)
     options = VerifyOptions(namespace=args.namespace or DEFAULT_NAMESPACE,
@@ -39,7 +42,11 @@ def run(session: Any, args: Namespace, out: Renderer) -> int:
                             home=find_home(lambda: session.conn, given),
                             index_dest=given)
     result = verify(session, refs, options, orphans_under, out)
+    if result.missing and not result.reports:
+        raise NotFound(missing_text(result.missing))     # as locate says it
     show(out, result, args)
+    if result.missing:
+        out.error(missing_text(result.missing))
     return result.code
 
 
@@ -51,26 +58,29 @@ def _summary(reports, orphans, fixes) -> dict:
             "unsound": counts[UNSOUND], "not_published": counts[UNPUBLISHED],
             "problems": sum(1 for r in reports for p in r.problems if p.is_error),
             "orphans": len(orphans), "fixed": sum(1 for f in fixes if f.done),
-            "all_sound": counts[UNSOUND] == 0}
+            # all_sound: every image has a copy without any problem; ok: none is
+            # unsound (warnings alone exit 0) and every object named was found
+            "all_sound": counts[SOUND] == len(reports) > 0,
+            "ok": counts[UNSOUND] == 0}
 
 
 def show(out: Renderer, result: VerifyResult, args: Namespace) -> None:
     if out.style == "json":
         _document(out, result, args.dry_run)
-    elif out.style in ("csv", "plain"):
-        _problem_rows(out, result)
-    else:
+    elif out.for_people:
         _for_people(out, result, args)
+    else:
+        _problem_rows(out, result)
 
 
 def _document(out: Renderer, result: VerifyResult, dry_run: bool) -> None:
     reports = result.reports
+    summary = _summary(reports, result.orphans, result.fixes)
+    summary.update(missing_objects=[str(m) for m in result.missing], dry_run=bool(dry_run),
+                   ok=summary["ok"] and not result.missing)   # ok: exit code 0
     out.document({
-        "summary": _summary(reports, result.orphans, result.fixes),
-        "images": [r.to_dict() for r in reports if r.copies],
-        "not_published": [r.record.id for r in reports if not r.copies],
-        "missing_objects": [str(m) for m in result.missing],
-        "fixes": [f.to_dict() for f in result.fixes], "dry_run": bool(dry_run),
+        "summary": summary, "images": [r.to_dict() for r in reports],
+        "fixes": [f.to_dict() for f in result.fixes],
         "orphans": [o.to_dict() for o in result.orphans],
     })
 
@@ -101,12 +111,12 @@ def _for_people(out: Renderer, result: VerifyResult, args: Namespace) -> None:
              sum(1 for p in r.problems if p.is_error),
              sum(1 for p in r.problems if not p.is_error), " ".join(r.urls)]
             for r in published]
-    footer = (f"{summary['images']} images: {summary['sound']} sound, "
+    footer = (f"{plural(summary['images'], 'image')}: {summary['sound']} sound, "
               f"{summary['warnings']} with warnings, {summary['unsound']} unsound, "
               f"{summary['not_published']} not published")
     if published:
-        out.table("Published copies", ["image", "name", "NGFF", "status", "errors",
-                                       "warnings", "URL"], rows, footer, caption_left=True)
+        out.table("Verified copies", ["image_id", "name", "ngff_version", "status",
+                                      "errors", "warnings", "url"], rows, footer)
     else:
         out.text(footer)
     for r in published:
@@ -131,10 +141,10 @@ def _fixes(out: Renderer, fixes: list[Fix], dry_run: bool) -> None:
 def _orphans(out: Renderer, orphans: list[Orphan], where: str | None) -> None:
     if orphans:
         out.table(f"Zarr groups under {where} no image points at",
-                  ["URL", "NGFF", "size", "objects"],
+                  ["url", "ngff_version", "size", "objects"],
                   [[o.url, o.ngff_version, _size(o.size), o.objects] for o in orphans],
-                  f"{len(orphans)} orphans, {_size(sum(o.size or 0 for o in orphans))}; "
-                  "nothing was deleted", caption_left=True)
+                  f"{plural(len(orphans), 'orphan')}, "
+                  f"{_size(sum(o.size or 0 for o in orphans))}; nothing was deleted")
     elif where:
         out.text(f"No orphans under {where}")
 

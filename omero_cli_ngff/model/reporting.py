@@ -40,13 +40,48 @@ class Renderer(Reporter, Protocol):
     def table(self, title: str, columns: list[str], rows: list[list[Any]],
               footer: str = "") -> None: ...
 
+    def results(self, title: str, columns: list[str], records: list[dict[str, Any]],
+                summary: dict[str, Any], footer: str = "",
+                people_columns: list[str] | None = None,
+                extra: dict[str, Any] | None = None) -> None: ...
+
     def document(self, obj: Any) -> None: ...
+
+    def text(self, text: str) -> None: ...
+
+    def problem(self, image_id: int, severity: str, code: str, message: str) -> None: ...
 
     def line(self, text: str) -> None: ...
 
     def info(self, text: str) -> None: ...
 
     def error(self, text: str) -> None: ...
+
+
+def flat(value: Any) -> Any:
+    """A typed value as one cell: None empty, a list of problems `severity code:
+    message` joined by "; ", another list joined by spaces."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        if all(isinstance(v, dict) and "code" in v for v in value):
+            return "; ".join(f"{v.get('severity')} {v.get('code')}: {v.get('message')}"
+                             for v in value)
+        return " ".join(str(v) for v in value)
+    return value
+
+
+def plural(n: int, noun: str) -> str:
+    """`1 image`, `2 images` (the nouns counted here take an s)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def missing_text(refs: list[Any]) -> str:
+    """Objects that do not exist or are not readable, said the same way by every command
+    (an error: their exit code is NOT_FOUND)."""
+    names = ", ".join(str(r) for r in refs[:10]) + (" ..." if len(refs) > 10 else "")
+    verb = "does not exist or is not" if len(refs) == 1 else "do not exist or are not"
+    return f"{names}: {verb} readable"
 
 
 class _NoProgress:

@@ -89,9 +89,8 @@ class ExportResult:
 def export(session: Any, options: ExportOptions, dest: Any,
            reporter: Reporter) -> ExportResult:
     dest.preflight(check_public=False, check_cors=False)
+    # the objects missing are said by the command (as locate and verify say them)
     jobs, missing = plan_jobs(session.conn, options.refs, options.name_by)
-    for ref in missing:
-        reporter.warn(f"{ref}: not found, or not readable by this user")
     result = ExportResult(missing=missing)
     singles = [job.records[0] for job in jobs if job.layout is None]
     reader = metadata_reader(session.conn, singles, options.metadata) if singles else None
@@ -199,6 +198,9 @@ def _export_all(conn: Any, jobs: list[Job], dest: Any, options: _Writing,
                 _failed(job, dest, err, started, reporter, result)
             finally:
                 progress.remove_task(task)
+            # the writer's callbacks miss what it writes last (metadata, labels): the
+            # total shown is the bytes the table reports
+            progress.update(written, completed=_bytes_reported(result))
             progress.advance(overall, len(job.records))
 
         small = [job for job in jobs if _is_small(job)] if len(jobs) > 1 else []
@@ -221,6 +223,10 @@ def _in_parallel(one: Callable[[Job], None], jobs: list[Job]) -> None:
             future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _bytes_reported(result: ExportResult) -> int:
+    return sum(r.result.total_bytes for r in result.rows if r.result)
 
 
 def _written(conn: Any, job: Job, dest: Any, options: _Writing, update: Any,

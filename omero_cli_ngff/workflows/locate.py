@@ -19,7 +19,8 @@ from ..omero_io.query import QueryRunner
 from ..omero_io.targets import image_ids, image_names, load_records
 from .origin import Home
 
-PUBLISHED, MISSING, MALFORMED, FOREIGN = "published", "missing", "malformed", "foreign"
+# "not published": the word verify uses too (workflows.verify.UNPUBLISHED)
+PUBLISHED, MISSING, MALFORMED, FOREIGN = "published", "not published", "malformed", "foreign"
 
 
 @dataclass(frozen=True)

@@ -125,9 +125,7 @@ class Publish(ImageSteps):
     def plan(self) -> tuple[list[ObjectRef], list[PublishPlan]]:
         """(the objects not found, one plan per image: plate fields' plans come from
         their plate's, ``self.plates``)."""
-        resolution = targets.resolve(self.conn, self.options.refs)
-        for ref in resolution.missing:
-            self.reporter.warn(f"{ref}: not found, or not readable by this user")
+        resolution = targets.resolve(self.conn, self.options.refs)   # missing: the command's
         self._identify()
         records, layouts, fields = plates.find_plates(self.conn, resolution.images)
         ids = [r.id for r in records] + list(fields)

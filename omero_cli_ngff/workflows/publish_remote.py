@@ -40,7 +40,7 @@ from ..errors import NgffError, UsageError, one_line
 from ..model import paths
 from ..model.annotation import annotation_values
 from ..model.records import ImageRecord
-from ..model.reporting import Reporter
+from ..model.reporting import Reporter, missing_text, plural
 from ..omero_io import annotations, identity, targets
 from ..omero_io.plates import plates_of_images
 from ..omero_io.query import QueryRunner
@@ -175,8 +175,8 @@ def _plan(conn: Any, options: RemoteOptions, dest: Any, engine: GoogleBatchEngin
     resolution = targets.resolve(conn, options.refs)
     if resolution.missing:
         result.codes.add(exit_codes.NOT_FOUND)
-    for ref in resolution.missing:
-        reporter.warn(f"{ref}: not found, or not readable by this user")
+    if resolution.missing:
+        reporter.warn(missing_text(resolution.missing))
     copies = annotations.read(conn, [r.id for r in resolution.images], options.namespace,
                               runner=QueryRunner(conn)) if resolution.images else {}
     filesets: dict[int, FilesetPlan] = {}
@@ -341,7 +341,7 @@ def _collect(conn: Any, dest: Any, options: RemoteOptions, engine: GoogleBatchEn
                               fs.copies.get(record.id, []))
         notes = _retire(conn, dest, options, fs, owner) if not options.keep_old else []
         fs.status = "published"
-        fs.message = "; ".join([f"{len(fs.records)} image(s) annotated", *notes])
+        fs.message = "; ".join([f"{plural(len(fs.records), 'image')} annotated", *notes])
     except Exception as err:
         code = exit_code_of(err)
         if code is None:

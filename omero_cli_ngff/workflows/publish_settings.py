@@ -14,6 +14,10 @@ completed from the defaults, in this order (the first source that has a value wi
 6. built in: the namespace ``jax.org/public/zarr``.
 
 A public URL is taken only from a source whose destination is the one chosen.
+
+The server-side sources (3 and 4) are consulted only when enabled: ``server_defaults =
+yes`` in the local defaults file, or ``OMERO_NGFF_SERVER_DEFAULTS=1``. Without them, a
+missing destination is a usage error found before any login.
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ CONFIG_PREFIX = "omero.client.ngff."
 CONFIG_KEYS = ("dest", "public_url", "namespace", "batch_image")
 DEFAULTS_ENV = "OMERO_NGFF_DEFAULTS"
 DEFAULTS_FILE = "ngff-defaults.ini"
+SERVER_DEFAULTS_ENV = "OMERO_NGFF_SERVER_DEFAULTS"
+SERVER_DEFAULTS_KEY = "server_defaults"
+YES = ("1", "yes", "true", "on")
 
 
 @dataclass
@@ -54,7 +61,8 @@ class Source:
 def resolve_settings(conn: Callable[[], Any], dest: str | None,
                      public_url: str | None, namespace: str | None) -> Settings:
     """The values given, completed from the defaults (`conn` gives the connection,
-    asked for only when a value is missing); no destination: usage error."""
+    asked for only when a value is missing and server-side defaults are enabled); no
+    destination: usage error (before any login when they are not enabled)."""
     given = Source("command line", {k: v for k, v in (
         ("dest", dest), ("public_url", public_url), ("namespace", namespace)) if v})
     sources = [given]
@@ -63,8 +71,9 @@ def resolve_settings(conn: Callable[[], Any], dest: str | None,
     chosen = first(sources, "dest")
     if chosen is None:
         raise UsageError("no destination: give --dest gs://BUCKET/PREFIX, or keep a "
-                         f"default ({DEFAULTS_FILE}, the group's defaults or "
-                         f"`omero config set {CONFIG_PREFIX}dest ...`: see the README)")
+                         f"default ({DEFAULTS_FILE}; the group's defaults or "
+                         f"`omero config set {CONFIG_PREFIX}dest ...` with "
+                         f"{SERVER_DEFAULTS_ENV}=1: see the README)")
     chosen_dest = chosen.values["dest"].strip()
     public = public_url or _public_url_of(sources, chosen_dest)
     ns_source = first(sources, "namespace")
@@ -79,16 +88,28 @@ def configured_value(conn: Callable[[], Any], key: str) -> str | None:
 
 
 def configured_sources(conn: Callable[[], Any]) -> list[Source]:
-    """The sources of defaults after the command line, in their order."""
+    """The sources of defaults after the command line, in their order; the server's
+    (which need a login: `conn` is called) only when enabled."""
+    local = local_defaults()
+    omerodir = Source("the local OMERO configuration", _prefixed(local_config()))
+    if not server_defaults_enabled(local):
+        return [local, omerodir]
     session = conn()
     pairs, where = group_defaults(session, GROUP_DEFAULTS_NS)
     server = server_values(session, [CONFIG_PREFIX + k for k in CONFIG_KEYS])
     return [
-        local_defaults(),
+        local,
         Source(where or "the group's defaults", _known(pairs)),
         Source("the server's configuration", _prefixed(server)),
-        Source("the local OMERO configuration", _prefixed(local_config())),
+        omerodir,
     ]
+
+
+def server_defaults_enabled(local: Source) -> bool:
+    """The group's and the server's defaults are read (a login) only when asked for:
+    by the environment, or by the local defaults file."""
+    value = os.environ.get(SERVER_DEFAULTS_ENV) or local.values.get(SERVER_DEFAULTS_KEY, "")
+    return value.strip().lower() in YES
 
 
 def local_defaults(path: Path | None = None) -> Source:
@@ -101,7 +122,10 @@ def local_defaults(path: Path | None = None) -> Source:
         raise UsageError(f"{path}: not a valid defaults file ({err})") from None
     if not found or not parser.has_section("defaults"):
         return Source(str(path))
-    return Source(str(path), _known(dict(parser.items("defaults"))))
+    values = dict(parser.items("defaults"))
+    switch = values.get(SERVER_DEFAULTS_KEY) or values.get("server-defaults")
+    return Source(str(path), {**_known(values),
+                              **({SERVER_DEFAULTS_KEY: switch} if switch else {})})
 
 
 def defaults_path() -> Path:

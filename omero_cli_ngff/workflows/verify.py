@@ -119,9 +119,7 @@ def verify(session: Any, refs: list[ObjectRef], options: VerifyOptions,
     if options.fix:
         check_namespace(options.namespace)     # never delete in OMERO's own namespaces
     conn = session.conn
-    resolution = targets.resolve(conn, refs)
-    for ref in resolution.missing:
-        reporter.warn(f"{ref} does not exist or is not readable")
+    resolution = targets.resolve(conn, refs)      # the missing: said by the command
     runner = QueryRunner(conn)
     published = annotations.read(conn, [r.id for r in resolution.images],
                                  options.namespace, runner)

@@ -33,7 +33,7 @@ HOSTILE = {
     "credentials-url": "https://user:secret@evil.example/x/",
 }
 GOOD_URL = "https://storage.googleapis.com/bucket/data/1.ome.zarr/0/"
-STYLES = ("table", "json", "csv", "plain")
+STYLES = ("table", "sql", "json", "csv", "plain")
 COLUMNS = ["image_id", "name", "url", "status"]
 KEY = "0a1b2c3d-1111-4e86-a5c2-0123456789ab"
 # Escape sequences Rich itself writes on a terminal: colours (SGR) and OSC 8 hyperlinks.
@@ -107,9 +107,14 @@ def test_tables_keep_values_as_text(style, terminal, capsys):
         assert parsed[0] == COLUMNS and len(parsed) == count + 1
         assert all(len(r) == len(COLUMNS) for r in parsed)
         assert parsed[1 + list(HOSTILE).index("tabs-newlines")][1] == "tab\there\nnew\rline"
-    elif style == "plain":
+    elif style == "sql":                                # omero-py's sql: padded, | between
         lines = text.splitlines()
-        assert len(lines) == count and all(line.count("\t") == 3 for line in lines)
+        assert len(lines) == count + 3 and lines[-1] == f"({count} rows)"
+        assert set(lines[1]) == {"-", "+"} and "tab\\there\\nnew\\rline" in text
+    elif style == "plain":
+        lines = text.splitlines()                     # omero-py's plain: csv, no header
+        assert len(lines) == count
+        assert all(len(r) == len(COLUMNS) for r in csv.reader(io.StringIO(text)))
         assert "tab\\there\\nnew\\rline" in text
     else:
         assert "[link=javascript:alert(1)]innocent[/link]" in text

@@ -27,7 +27,7 @@ def test_dataset_export_is_faithful_at_every_level(omero_devserver, tmp_path, ca
     rc, rows, err = run_export(omero_devserver, capsys, "Dataset:1", "--output",
                                str(tmp_path), "--chunk-size", "256")
     assert rc == 0, err
-    assert sorted(r["image"] for r in rows) == list(range(1, 11))
+    assert sorted(r["image_id"] for r in rows) == list(range(1, 11))
     assert all(r["status"] == "written" for r in rows)
     for image_id in range(1, 11):
         root = tmp_path / f"{image_id}.ome.zarr"
@@ -120,7 +120,7 @@ def test_names_by_image_name(omero_devserver, tmp_path, capsys):
 
 @pytest.mark.parametrize("objects, code, words", [
     (["Image:15"], exit_codes.NOT_FOUND, "has no pixels"),
-    (["Image:999"], exit_codes.NOT_FOUND, "Image:999: not found"),
+    (["Image:999"], exit_codes.NOT_FOUND, "Error: Image:999: does not exist"),
     (["Image:13"], exit_codes.PARTIAL_FAILURE, "still building the pyramid"),
     (["Image:10,15,13"], exit_codes.PARTIAL_FAILURE, "has no pixels"),
 ])
@@ -133,7 +133,7 @@ def test_bad_images_get_one_line_and_their_exit_code(omero_devserver, tmp_path, 
     assert "Traceback" not in err
     # the good image of a mixed run is written all the same
     if "Image:10,15,13" in objects:
-        assert [r["status"] for r in rows if r["image"] == 10] == ["written"]
+        assert [r["status"] for r in rows if r["image_id"] == 10] == ["written"]
 
 
 @pytest.mark.devserver
@@ -208,7 +208,7 @@ def test_killed_export_resumes_to_the_same_result(start_omero_devserver, tmp_pat
     rerun = _export_process(server, output)
     out, err = rerun.communicate(timeout=120)
     assert rerun.returncode == 0, err.decode()
-    assert json.loads(out.decode().splitlines()[-1])[0]["status"] == "resumed"
+    assert json.loads(out.decode().splitlines()[-1])["images"][0]["status"] == "resumed"
     assert validate(str(shards), "0.5", kind="image") == []
     for level in range(3):
         np.testing.assert_array_equal(read_level(str(shards), level),
@@ -222,7 +222,7 @@ def test_a_screen_becomes_one_ngff_plate_per_omero_plate(omero_devserver, tmp_pa
     rc, rows, err = run_export(omero_devserver, capsys, "Screen:1", "--output",
                                str(tmp_path))
     assert rc == 0, err
-    assert sorted(r["image"] for r in rows) == list(range(101, 113))
+    assert sorted(r["image_id"] for r in rows) == list(range(101, 113))
     plate = tmp_path / "plate-1.ome.zarr"
     assert validate(str(plate), "0.5", kind="plate") == []
     attrs = zarr.open_group(str(plate), mode="r").attrs["ome"]["plate"]

@@ -110,5 +110,5 @@ def test_options_masks_only_none_and_no_annotations(omero_rois_server, tmp_path,
     rc, rows, err = run_export(omero_rois_server, capsys, "Image:1,3", "--output",
                                str(tmp_path / "none"), "--labels", "none", user="alice")
     assert rc == 0, err
-    assert [r["labels"] for r in rows] == ["", ""]
+    assert [r["labels"] for r in rows] == [None, None]           # null: no labels written
     assert not (tmp_path / "none" / "1.ome.zarr" / "0" / "labels").exists()

@@ -112,7 +112,12 @@ def locate(server, capsys, monkeypatch, tmp_path):
 
 
 def rows_of(out):
-    return {int(r["image_id"]): r for r in json.loads(out)}
+    return {int(r["image_id"]): r for r in json.loads(out)["images"]}
+
+
+def messages(row) -> str:
+    """The messages of a row's problems (a list of {code, severity, message})."""
+    return "; ".join(p["message"] for p in row["problems"])
 
 
 @pytest.mark.devserver
@@ -124,7 +129,7 @@ def test_table_shows_each_copy_and_closes_with_counts(locate):
     for image_id in (1, 2, 3, 4):
         assert f"\n│ {image_id} " in out or f"│ {image_id}  " in out
     assert "1.ome.zarr/0/" in out.replace("\n", "").replace("│", "").replace(" ", "")
-    assert "6 images: 5 published, 1 missing (--missing lists them)" in out
+    assert "6 images: 5 published, 1 not published (--missing lists them)" in out
     assert "2024-05-01 10:00" in out
     lines = out.splitlines()
     assert any(line.startswith("Image:3 error bad-url: zarr_path 'somewhere else'")
@@ -138,13 +143,14 @@ def test_table_shows_each_copy_and_closes_with_counts(locate):
 def test_json_reports_malformed_and_duplicated_annotations(locate):
     rv, out, _ = locate("Dataset:1", "--style", "json")
     assert rv == 0
-    rows = json.loads(out)
+    rows = json.loads(out)["images"]
     by_id = {}
     for row in rows:
         by_id.setdefault(row["image_id"], []).append(row)
-    assert set(by_id) == {1, 2, 3, 4, 6}
-    assert by_id[6][0]["status"] == "malformed" and by_id[6][0]["url"] == ""
-    assert by_id[6][0]["problems"].count("has no") == 3
+    assert set(by_id) == {1, 2, 3, 4, 5, 6}            # 5: not published
+    assert by_id[5][0]["status"] == "not published" and by_id[5][0]["url"] is None
+    assert by_id[6][0]["status"] == "malformed" and by_id[6][0]["url"] is None
+    assert messages(by_id[6][0]).count("has no") == 3
     [one] = by_id[1]
     assert one["url"] == f"{BASE}/1.ome.zarr/0/" and one["ngff_version"] == "0.5"
     assert one["conversion_date"] == "2024-05-01T10:00:00+00:00"
@@ -152,9 +158,9 @@ def test_json_reports_malformed_and_duplicated_annotations(locate):
     assert by_id[2][0]["ngff_version"] == "0.4"
     [broken] = by_id[3]
     assert broken["status"] == "malformed"
-    assert "not an http(s) URL" in broken["problems"] and "ngff_version" in broken["problems"]
-    assert len(by_id[4]) == 2 and all("2 annotations (ids" in r["problems"] for r in by_id[4])
-    assert one["problems"] == ""
+    assert "not an http(s) URL" in messages(broken) and "ngff_version" in messages(broken)
+    assert len(by_id[4]) == 2 and all("2 annotations (ids" in messages(r) for r in by_id[4])
+    assert one["problems"] == []
 
 
 @pytest.mark.devserver
@@ -187,7 +193,7 @@ def test_missing_lists_images_without_a_copy(locate):
     rv, out, _ = locate("Project:1", "--missing", "--urls")
     assert out.splitlines() == ["Image:5"]
     rv, out, _ = locate("Project:1", "--missing")
-    assert "336 images: 335 published, 1 missing" in out
+    assert "336 images: 335 published, 1 not published" in out
 
 
 @pytest.mark.devserver
@@ -212,7 +218,7 @@ def test_viewer_links(locate, viewer, start):
         state = json.loads(unquote(link.split("#!", 1)[1]))
         assert state["layers"][0]["source"] == f"zarr3://{BASE}/1.ome.zarr/0"
     rv, out, _ = locate("Image:1", "--viewer", viewer, "--style", "json")
-    assert json.loads(out)[0]["viewer"] == link
+    assert json.loads(out)["images"][0]["viewer"] == link
 
 
 @pytest.mark.devserver
@@ -222,7 +228,7 @@ def test_reverse_lookup_with_or_without_the_slash(locate):
     for url in (f"{BASE}/1.ome.zarr/0/", f"{BASE}/1.ome.zarr/0"):
         rv, out, _ = locate(url, "--style", "json")
         assert rv == 0
-        [row] = json.loads(out)
+        [row] = json.loads(out)["images"]
         assert row["image_id"] == 1 and row["name"] == "good.ndpi" and row["url"] == url
     rv, out, _ = locate(f"{BASE}/1.ome.zarr/0/", "--urls")
     assert out.splitlines() == ["Image:1"]

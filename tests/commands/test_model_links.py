@@ -27,9 +27,9 @@ def test_export_writes_each_image_once(server, tmp_path, capsys):
     rc, rows, err = run_export(server, capsys, "Dataset:1,2,3", "Plate:1", "Image:1",
                                "--output", str(tmp_path / "out"), user="alice")
     assert rc == 0, err
-    images = [r["image"] for r in rows]
+    images = [r["image_id"] for r in rows]
     assert sorted(images) == [1, 2, 3, 101, 102, 103, 104]
-    targets = {r["image"]: r["target"] for r in rows}
+    targets = {r["image_id"]: r["target"] for r in rows}
     assert targets[101].endswith("plate-1.ome.zarr/A/1/0")
     assert not (tmp_path / "out" / "101.ome.zarr").exists()
 
@@ -40,7 +40,7 @@ def test_export_of_a_dataset_holding_a_plate_field(server, tmp_path, capsys):
     rc, rows, err = run_export(server, capsys, "Dataset:3", "--output",
                                str(tmp_path / "out"), user="alice")
     assert rc == 0, err
-    assert [(r["image"], r["status"]) for r in rows] == [(101, "written")]
+    assert [(r["image_id"], r["status"]) for r in rows] == [(101, "written")]
 
 
 @pytest.mark.object_store
@@ -48,10 +48,11 @@ def test_publish_processes_each_image_once(server, gcs_emulator, bucket, capsys)
     world = World(server, gcs_emulator, bucket, capsys)
     rv, rows, err = world.publish("Dataset:1,2", "Image:1")
     assert rv == 0, err
-    assert sorted(r["image"] for r in rows) == [1, 2, 3]
+    assert sorted(r["image_id"] for r in rows) == [1, 2, 3]
     assert {r["status"] for r in rows} == {"published"}
     assert {i: len(c) for i, c in world.copies([1, 2, 3]).items()} == {1: 1, 2: 1, 3: 1}
     rv, out, err = invoke(["ngff", "locate", "Project:1", "--style", "json",
                            *server.cli_login_args("alice")], capsys)
     assert rv == 0, err
-    assert sorted(r["image_id"] for r in json_rows(out)) == [1, 2, 3]
+    assert sorted(r["image_id"] for r in json_rows(out)
+                  if r["status"] != "not published") == [1, 2, 3]

@@ -74,7 +74,7 @@ def test_malformed_annotations_fail_no_other_image(world):
     before = world.objects()
     rv, rows, err = world.publish("Image:12,13,14")
     assert rv == 0, err
-    by_image = {r["image"]: r for r in rows}
+    by_image = {r["image_id"]: r for r in rows}
     assert {r["status"] for r in rows} == {"published"}
     assert "'..'" in by_image[12]["message"] and f"annotation {own}" in by_image[12]["message"]
     assert "'comment'" in by_image[13]["message"]

@@ -192,7 +192,7 @@ def test_an_html_page_for_the_metadata_is_no_evidence(ownership_server, gcs_emul
                         headers={"Content-Type": "text/html"}, method="GET",
                         path=r"/12\.ome\.zarr/0/zarr\.json$")
     rv, rows, err = world.publish("Image:12,13")
-    by_image = {r["image"]: r for r in rows}
+    by_image = {r["image_id"]: r for r in rows}
     assert rv == exit_codes.DESTINATION, err
     assert by_image[12]["status"] == "failed" and "unparseable" in by_image[12]["message"]
     assert by_image[13]["status"] == "skipped"

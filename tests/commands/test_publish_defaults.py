@@ -1,6 +1,8 @@
 """Publish defaults that work for every role on a real server (issue #12, point 2):
 the command line, the local defaults file, the group's defaults (kept by its owner or
-an admin), the server's configuration (admins only on OMERO 5.6), in this order."""
+an admin), the server's configuration (admins only on OMERO 5.6), in this order. The
+server-side sources are read only when enabled (#13): these tests enable them, but the
+one that shows they are not read otherwise."""
 
 import textwrap
 
@@ -37,6 +39,7 @@ images:
 def world(start_omero_devserver, gcs_emulator, bucket, capsys, monkeypatch, tmp_path):
     env_isolated(monkeypatch, tmp_path)
     monkeypatch.delenv("OMERO_NGFF_DEFAULTS", raising=False)
+    monkeypatch.setenv("OMERO_NGFF_SERVER_DEFAULTS", "1")
     spec = tmp_path / "defaults.yaml"
     spec.write_text(textwrap.dedent(CATALOGUE % {"bucket": bucket}))
     return World(start_omero_devserver(spec), gcs_emulator, bucket, capsys)
@@ -67,6 +70,17 @@ def test_admin_reads_the_server_configuration(world):
     rv, rows, err = world.publish("Image:1", user="root", dest=False)
     assert rv == 0, err
     assert published_at(world, "test/server-ns").startswith(world.public("")[:-5] + "server/")
+
+
+def test_server_side_defaults_are_not_read_unless_enabled(world, monkeypatch):
+    """Without the switch neither the group's nor the server's defaults count: root gets
+    the usage error the rule promises, and nothing is written."""
+    keep_group_defaults(world, "olga", dest=f"gs://{world.bucket}/group")
+    monkeypatch.delenv("OMERO_NGFF_SERVER_DEFAULTS")
+    for user in ("root", "alice"):
+        rv, _, err = world.publish("Image:1", user=user, dest=False)
+        assert rv == exit_codes.USAGE and "OMERO_NGFF_SERVER_DEFAULTS=1" in err, err
+    assert world.objects(prefix="") == []
 
 
 def test_a_member_without_defaults_is_told_where_to_keep_them(world):

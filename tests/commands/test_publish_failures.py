@@ -133,7 +133,7 @@ def test_two_concurrent_publishes_end_consistent(start_omero_devserver, gcs_emul
     procs = [_subprocess_publish(world, session_dir=tmp_path / f"sessions-{i}")
              for i in range(2)]
     outputs = [p.communicate(timeout=120) for p in procs]
-    rows = [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs]
+    rows = [json.loads(out.strip().splitlines()[-1])["images"] for out, _ in outputs]
     for p, run_rows, (out, err) in zip(procs, rows, outputs):
         # a run that skipped images another live run held says so, per image and in
         # its exit code (all of them: a code of its own)
@@ -142,7 +142,7 @@ def test_two_concurrent_publishes_end_consistent(start_omero_devserver, gcs_emul
                     if len(claimed) == len(run_rows) else exit_codes.PARTIAL_FAILURE)
         assert p.returncode == expected, err
         assert all("another run is publishing it" in r["message"] for r in claimed)
-    published = [r["image"] for rs in rows for r in rs if r["status"] == "published"]
+    published = [r["image_id"] for rs in rows for r in rs if r["status"] == "published"]
     assert sorted(published) == MANY                          # each image once
     urls = assert_published_once(world, MANY)
     assert_nothing_orphaned(world, urls)

@@ -44,6 +44,8 @@ def test_dry_run_prints_job_specs_and_submits_nothing(world):
     assert rv == exit_codes.USAGE                      # not a style
     rv, text, err = world.publish("Project:4", *world.remote, "--dry-run", style="csv")
     assert rv == 0, err
+    rv, rows, err = world.publish("Project:4", *world.remote, "--dry-run", style="json")
+    assert rv == 0 and rows and all("fileset" in r for r in rows), err   # the one shape
     assert world.stub.created == []
     assert world.objects("") == [] and world.copies([60, 61, 62]) == {}
 

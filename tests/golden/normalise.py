@@ -65,15 +65,25 @@ def _csv(text: str, indexes: list[int]) -> str:
 
 
 def _plain(text: str, indexes: list[int]) -> str:
-    lines = []
-    for line in text.splitlines():
-        cells = line.split("\t")
-        if len(cells) > 1:
-            for i in indexes:
+    """omero-py's plain: csv rows without a header (lines that are not csv stay)."""
+    return _csv("\n" + text, indexes).lstrip("\n") if text.strip() else text
+
+
+def _sql(text: str) -> str:
+    """omero-py's sql: ` a | b ` rows under a header; padding compacted."""
+    lines = text.splitlines()
+    volatile: list[int] = []
+    out = []
+    for n, line in enumerate(lines):
+        cells = line.split("|")
+        if n == 0:
+            volatile = [i for i, c in enumerate(cells) if c.strip() in VOLATILE_COLUMNS]
+        elif len(cells) > 1 and not set(line) <= {"-", "+"}:
+            for i in volatile:
                 if i < len(cells):
-                    cells[i] = "N"
-        lines.append("\t".join(cells))
-    return "\n".join(lines) + ("\n" if text.endswith("\n") else "")
+                    cells[i] = " N "
+        out.append(re.sub(r"([ -])\1+", r"\1", "|".join(cells)).rstrip())
+    return "\n".join(out) + "\n"
 
 
 def _table(text: str) -> str:
@@ -100,6 +110,8 @@ def normalise(text: str, style: str, tmp: str, csv_text: str = "") -> str:
         return _json(text)
     if style == "csv":
         return _csv(text, volatile_indexes(text))
+    if style == "sql":
+        return _sql(text)
     if style == "plain":
         return _plain(text, volatile_indexes(_text(csv_text, tmp)) if csv_text else [])
     return _table(text)

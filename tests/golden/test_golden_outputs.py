@@ -10,6 +10,7 @@ publish (fresh, then the no-op reruns); locate (table, styles, --urls, --missing
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from pathlib import Path
 
@@ -23,7 +24,7 @@ pytestmark = [pytest.mark.devserver, pytest.mark.object_store]
 
 OUTPUTS = Path(__file__).parent / "outputs"
 UPDATE = os.environ.get("OMERO_NGFF_UPDATE_GOLDEN") == "1"
-STYLES = ("table", "json", "csv", "plain")
+STYLES = ("table", "sql", "json", "csv", "plain")
 PROJECT = "Project:3"
 BUCKET = "golden"
 
@@ -47,14 +48,17 @@ class Golden:
         self._compare(name + (f".{style}" if style else ""), text)
         return out
 
-    def styles(self, name: str, argv) -> None:
+    def styles(self, name: str, argv) -> dict[str, str]:
         """Each style (argv: a list, or a function of the style giving one); plain is
-        normalised with the header of the csv run."""
+        normalised with the header of the csv run. Returns each style's stdout."""
         csv_text = ""
+        outs = {}
         for style in STYLES:
             out = self.run(name, argv(style) if callable(argv) else argv, style, csv_text)
+            outs[style] = out
             if style == "csv":
                 csv_text = out
+        return outs
 
     def _compare(self, name: str, text: str) -> None:
         assert name not in self.seen, f"two golden outputs named {name}"
@@ -90,16 +94,18 @@ def test_outputs_match_the_golden_files(golden_world, capsys, tmp_path):
     for style in STYLES:
         golden.run("exit-codes", ["ngff", "exit-codes"], style)
 
-    golden.styles("export", lambda style: ["ngff", "export", PROJECT, "--output",
-                                           str(tmp_path / f"export-{style}"), "-q", *login])
+    documents = {}
+    documents["export"] = golden.styles(
+        "export", lambda style: ["ngff", "export", PROJECT, "--output",
+                                 str(tmp_path / f"export-{style}"), "-q", *login])
     publish = ["ngff", "publish", PROJECT, "--dest", dest, "--public-url", public,
                "--parallel-images", "1", "-q", *login]
     golden.styles("publish-dry-run", publish + ["--dry-run"])
     golden.run("publish-first", publish, "table")
-    golden.styles("publish-rerun", publish)
+    documents["publish"] = golden.styles("publish-rerun", publish)
 
     locate = ["ngff", "locate", PROJECT, *login]
-    golden.styles("locate", locate)
+    documents["locate"] = golden.styles("locate", locate)
     golden.run("locate-urls", locate + ["--urls"])
     golden.run("locate-missing", ["ngff", "locate", "Project:1", "--missing", *login])
     golden.run("locate-viewer", locate + ["--viewer", "vizarr"])
@@ -107,8 +113,30 @@ def test_outputs_match_the_golden_files(golden_world, capsys, tmp_path):
     golden.run("locate-reverse", ["ngff", "locate", url, *login])
     golden.run("locate-reverse", ["ngff", "locate", url, *login], "json")
 
-    golden.styles("verify", ["ngff", "verify", PROJECT, "--sample", "1", *login])
+    documents["verify"] = golden.styles("verify", ["ngff", "verify", PROJECT, "--sample", "1",
+                                                   *login])
     golden.run("error-usage", ["ngff", "locate", "5", *login], stderr=True)
     golden.run("error-not-found", ["ngff", "locate", "Image:99999", *login], stderr=True)
 
     assert not golden.mismatches, "\n\n".join(golden.mismatches)
+    for command, outs in documents.items():
+        assert_one_document_shape(command, json.loads(outs["json"]))
+    verified = json.loads(documents["verify"]["json"])["summary"]
+    # "0 sound, 3 with warnings" and exit 0: not all sound, but ok
+    assert (verified["sound"], verified["warnings"]) == (0, 3)
+    assert verified["all_sound"] is False and verified["ok"] is True
+
+
+def assert_one_document_shape(command: str, doc: dict) -> None:
+    """#13: every command prints {"summary": {...}, "images": [...]}, typed: ids are
+    ints, absent values null (never ""), problems a list of {code, severity, message}."""
+    assert isinstance(doc, dict) and set(doc) >= {"summary", "images"}, command
+    assert isinstance(doc["summary"], dict) and doc["summary"]["images"] == 3, command
+    assert len(doc["images"]) == 3, command
+    for image in doc["images"]:
+        assert isinstance(image["image_id"], int), command
+        assert "" not in image.values(), (command, image)
+        assert isinstance(image["problems"], list), command
+        for problem in image["problems"]:
+            assert {"code", "severity", "message"} <= set(problem), command
+            assert problem["severity"] in ("error", "warning"), command

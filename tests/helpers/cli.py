@@ -22,6 +22,10 @@ def invoke(argv, capsys=None):
 
 
 def json_rows(out: str) -> list:
-    """The last JSON list a `--style json` command printed ([] when none)."""
-    lines = [line for line in out.splitlines() if line.startswith("[")]
-    return json.loads(lines[-1]) if lines else []
+    """The images of the last JSON document a `--style json` command printed
+    (``{"summary": ..., "images": [...]}``; [] when none)."""
+    lines = [line for line in out.splitlines() if line.startswith(("{", "["))]
+    if not lines:
+        return []
+    doc = json.loads(lines[-1])
+    return doc["images"] if isinstance(doc, dict) else doc

@@ -66,7 +66,7 @@ class World:
 
 
 def by_image(rows) -> dict:
-    return {int(r["image"]): r for r in rows}
+    return {int(r["image_id"]): r for r in rows}
 
 
 def assert_published_once(world: World, ids, version="0.5"):
