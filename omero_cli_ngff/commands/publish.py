@@ -13,8 +13,14 @@ from ..storage import parse_destination
 from ..workflows.plan import WORK, PublishPlan, check_namespace
 from ..workflows.publish import Publish, PublishOptions, PublishResult, PublishRow
 from ..workflows.publish_settings import resolve_settings
-from .options import (failure_problem, index_choices, metadata_choices, objects,
-                      report_failures, write_options)
+from .options import (
+    failure_problem,
+    index_choices,
+    metadata_choices,
+    objects,
+    report_failures,
+    write_options,
+)
 
 PLAN_COLUMNS = ["image_id", "name", "action", "destination", "url", "reason"]
 COLUMNS = ["image_id", "name", "action", "status", "url", "bytes", "seconds", "message"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from omero_cli_ngff.cli.output import Output, renderer
-from omero_cli_ngff.cli.styles import DEFAULT_STYLE, FOR_PEOPLE, STYLES
+from omero_cli_ngff.cli.styles import DEFAULT_STYLE, FOR_PEOPLE, PAGE_STYLES, STYLES
 from tests.helpers.cli import invoke
 
 
@@ -22,5 +22,7 @@ def test_every_style_has_its_renderer(style):
 
 @pytest.mark.parametrize("command", ["export", "publish", "locate", "verify", "exit-codes"])
 def test_every_command_offers_the_same_styles(command, capsys):
+    """...and locate the index page besides (the only command with a page style)."""
     code, out, _ = invoke(["ngff", command, "-h"], capsys)
-    assert code == 0 and "{" + ",".join(STYLES) + "}" in "".join(out.split())
+    styles = list(STYLES) + (list(PAGE_STYLES) if command == "locate" else [])
+    assert code == 0 and "{" + ",".join(styles) + "}" in "".join(out.split())

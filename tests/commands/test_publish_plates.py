@@ -75,7 +75,7 @@ def omero_pixels(world: World, image_id: int) -> np.ndarray:
 def test_publish_screen_writes_one_ngff_plate_per_plate(world):
     rv, rows, err = world.publish("Screen:1")
     assert rv == 0, err
-    assert {int(r["image"]): r["status"] for r in rows} == {i: "published" for i in ALL}
+    assert {int(r["image_id"]): r["status"] for r in rows} == {i: "published" for i in ALL}
     assert field_urls(world) == expected_urls(world)
     root = fetch_metadata(plate_url(world, 1), validate=False)["attributes"]["ome"]
     assert root["bioformats2raw.layout"] == 3
@@ -132,7 +132,7 @@ def test_rerun_is_a_noop_and_force_switches_every_field(world):
 def test_a_field_named_by_a_dataset_publishes_its_whole_plate(world):
     rv, rows, err = world.publish("Dataset:1")
     assert rv == 0, err
-    assert sorted(int(r["image"]) for r in rows) == [1, 101, 102, 103, 104]
+    assert sorted(int(r["image_id"]) for r in rows) == [1, 101, 102, 103, 104]
     urls = field_urls(world, PLATE_ONE)
     assert urls == {i: plate_url(world, 1) + p + "/" for i, p in PLATE_ONE.items()}
     assert field_urls(world, [1])[1] == world.public("0.5/1.ome.zarr/0/")
@@ -217,7 +217,7 @@ def test_a_lost_field_annotation_is_restored_and_keep_old_keeps_the_old_plate(wo
         annotations.remove(conn, world.copies([202])[202])
     rv, rows, err = world.publish("Plate:2")
     assert rv == 0, err
-    assert {int(r["image"]): r["status"] for r in rows} == {
+    assert {int(r["image_id"]): r["status"] for r in rows} == {
         201: "skipped", 202: "restored", 203: "skipped", 204: "skipped"}
     assert world.objects() == before
     assert field_urls(world, PLATE_TWO) == {i: plate_url(world, 2) + p + "/"
@@ -293,7 +293,7 @@ def test_a_field_without_pixels_is_left_out_of_its_plate_and_said_so(
     world = World(start_omero_devserver(catalogue), gcs_emulator, bucket, capsys)
     rv, rows, err = world.publish("Plate:9")
     assert rv == exit_codes.NOT_FOUND, err             # as for an image without pixels
-    statuses = {int(r["image"]): r["status"] for r in rows}
+    statuses = {int(r["image_id"]): r["status"] for r in rows}
     assert statuses == {91: "published", 92: "refused", 93: "published"}
     assert field_urls(world, [91, 93]) == {91: world.public("0.5/plate-9.ome.zarr/A/1/0/"),
                                            93: world.public("0.5/plate-9.ome.zarr/A/1/1/")}
