@@ -149,7 +149,7 @@ def test_every_style_keeps_urls_and_ids_whole_in_process(server, env, capsys, st
 # -- point 6: omero-py's styles, one document ------------------------------------------
 
 def test_style_help_names_omero_styles_and_this_default(env, capsys):
-    code, out, _ = invoke(["ngff", "locate", "-h"], capsys)
+    code, out, _ = invoke(["ngff", "verify", "-h"], capsys)
     flat = " ".join(out.split())
     assert "{table,sql,csv,plain,json}" in flat
     assert "table: a table for people (default)" in flat
