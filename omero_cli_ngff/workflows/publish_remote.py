@@ -54,8 +54,9 @@ from .copies import sort_copies
 from .failures import exit_code_of, summary_code
 from .index import index_images
 from .old_copies import OldCopies
-from .plan import PlanSettings, check_namespace, current_copy, refusal, root_in_dest
+from .plan import PlanSettings, check_namespace, current_copy, refusal
 from .publish_options import PublishChoices
+from .publish_remote_plates import copy_root, several_plates
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ class FilesetPlan:
     code: int = exit_codes.OK
     copies: dict = field(default_factory=dict)
     old_roots: set[str] = field(default_factory=set)
+    of_plate: bool = False          # its images are the fields of one plate
     spec: FilesetJob | None = None
 
     @property
@@ -180,7 +182,9 @@ def _plan(conn: Any, options: RemoteOptions, dest: Any, engine: GoogleBatchEngin
     copies = annotations.read(conn, [r.id for r in resolution.images], options.namespace,
                               runner=QueryRunner(conn)) if resolution.images else {}
     filesets: dict[int, FilesetPlan] = {}
-    several = several_plates(conn, resolution.images)
+    plate_of = plates_of_images(QueryRunner(conn), [r.id for r in resolution.images]) \
+        if resolution.images else {}
+    several = several_plates(plate_of, resolution.images)
     for record in resolution.images:
         refused = refusal(record, settings)
         reason, code = (refused.reason, refused.code) if refused else (None, exit_codes.OK)
@@ -197,6 +201,7 @@ def _plan(conn: Any, options: RemoteOptions, dest: Any, engine: GoogleBatchEngin
         fs = filesets.setdefault(record.fileset_id, FilesetPlan(
             record.fileset_id, record.repo_path, []))
         fs.records.append(record)
+        fs.of_plate = record.id in plate_of
     prober = Prober()
     caller = identity.user_id(conn) if filesets else -1
     for fs in filesets.values():
@@ -204,21 +209,6 @@ def _plan(conn: Any, options: RemoteOptions, dest: Any, engine: GoogleBatchEngin
                      for r in fs.records}
         _decide(fs, options, dest, engine, prober)
     return list(filesets.values())
-
-
-def several_plates(conn: Any, records: list[ImageRecord]) -> dict[int, str]:
-    """Fileset id -> why it is refused, for the filesets whose images are fields of more
-    than one plate: one bioformats2raw output holds one plate layout, so such a fileset
-    is published locally instead (one NGFF plate per OMERO plate)."""
-    plate_of = plates_of_images(QueryRunner(conn), [r.id for r in records]) \
-        if records else {}
-    plates: dict[int, set[int]] = {}
-    for record in records:
-        if record.id in plate_of and record.fileset_id is not None:
-            plates.setdefault(record.fileset_id, set()).add(plate_of[record.id])
-    return {fs: f"fileset {fs} spans plates {', '.join(f'Plate:{p}' for p in sorted(ids))}: "
-            "publish it without --remote (one NGFF plate per plate)"
-            for fs, ids in plates.items() if len(ids) > 1}
 
 
 def _ours(copies: list, record: ImageRecord, caller: int, options: RemoteOptions,
@@ -247,7 +237,7 @@ def _decide(fs: FilesetPlan, options: RemoteOptions, dest: Any, engine: GoogleBa
     up_to_date = all(
         c is not None and c.zarr_path and c.ngff_version == version and not options.force
         and prober.get(c.zarr_path, version).ok for c in current.values())
-    cur_roots = {root_in_dest(dest, c) for c in current.values() if c is not None}
+    cur_roots = {copy_root(dest, c, fs.of_plate) for c in current.values() if c is not None}
     cur_roots.discard(None)
     if up_to_date:
         fs.action, fs.status, fs.message = "skip", "skipped", "up to date"
@@ -358,7 +348,7 @@ def _retire(conn: Any, dest: Any, options: RemoteOptions, fs: FilesetPlan,
     notes: list[str] = []
     for root in sorted(fs.old_roots):
         pointing = [(r, c.zarr_path) for r in fs.records for c in fs.copies.get(r.id, [])
-                    if root_in_dest(dest, c) == root]
+                    if copy_root(dest, c, fs.of_plate) == root]
         record, url = pointing[0] if pointing else (None, None)
         notes += old.remove_root(dest, root, owner(fs), record, url, fs.records).notes
     return notes
