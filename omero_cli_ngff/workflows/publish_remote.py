@@ -162,6 +162,11 @@ class _Owners:
         ownership.take(dest, fs.root, self(fs), adopt=self.options.adopt,
                        how="use another --path-template (e.g. with {fileset_id})")
 
+    def restore(self, dest: Any, fs: FilesetPlan) -> None:
+        """The record again once the job's output is checked: bioformats2raw's
+        --overwrite emptied the root the submitter had taken (entrypoint.sh)."""
+        ownership.take(dest, fs.root, self(fs), adopt=True)
+
 
 def _row(fs: FilesetPlan, dest: Any, status: str) -> list[Any]:
     return [fs.fileset_id, ",".join(map(str, fs.image_ids)), fs.action, status,
@@ -325,6 +330,7 @@ def _collect(conn: Any, dest: Any, options: RemoteOptions, engine: GoogleBatchEn
         groups = engine.collect_series(fs.spec)      # series -> group (plates: row/col/field)
         urls = {record.id: _checked_series(dest, version, fs, record, groups)
                 for record in fs.records}
+        owner.restore(dest, fs)
         for record in fs.records:
             values = annotation_values(urls[record.id], version)
             annotations.write(conn, record.id, record.group_id, options.namespace, values,

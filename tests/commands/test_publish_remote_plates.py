@@ -12,7 +12,9 @@ import pytest
 import requests
 
 from omero_cli_ngff import exit_codes
+from omero_cli_ngff.storage.ownership import OWNER_RECORD, Owner
 from test_infra.bf2raw_fake import PlateShape
+from test_infra.fake_gcs import get_object
 from tests.helpers.cli import invoke, json_rows
 from tests.helpers.publish import World, assert_no_secrets, env_isolated
 
@@ -54,6 +56,9 @@ def test_a_plate_published_remotely_is_an_ngff_plate_with_every_field_annotated(
     assert len(world.stub.created) == 1                        # one job: one fileset
     assert [r["status"] for r in rows] == ["published"]
     plate = world.public(ROOT + "/")
+    # the job's --overwrite emptied the root: the collector wrote the record again
+    record = get_object(world.emulator.url, world.bucket, f"data/{ROOT}/{OWNER_RECORD}")
+    assert Owner.parse(record).object == "Fileset:70"
     copies = world.copies(list(FIELDS))
     assert {i: c.zarr_path for i, (c,) in copies.items()} == {
         i: f"{plate}{p}/" for i, p in FIELDS.items()}
@@ -78,6 +83,16 @@ def test_a_plate_published_remotely_is_an_ngff_plate_with_every_field_annotated(
     rv, rows, err = world.publish("Plate:7", *world.remote)
     assert rv == 0 and [r["status"] for r in rows] == ["skipped"], err
     assert_no_secrets(world, [json.dumps(world.stub.jobs)])
+
+
+def test_force_reconverts_a_remote_plate_into_the_other_slot_and_removes_the_old(world):
+    assert world.publish("Plate:7", *world.remote, "--wait")[0] == 0
+    rv, rows, err = world.publish("Plate:7", *world.remote, "--force", "--wait")
+    assert rv == 0 and [r["status"] for r in rows] == ["published"], err
+    alt = world.public(ROOT.replace(".zarr", ".alt.zarr") + "/")
+    assert {i: c.zarr_path for i, (c,) in world.copies(list(FIELDS)).items()} == {
+        i: f"{alt}{p}/" for i, p in FIELDS.items()}
+    assert not [n for n in world.objects() if n.startswith(f"data/{ROOT}/")], rows[0]["message"]
 
 
 
