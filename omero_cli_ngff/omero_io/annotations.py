@@ -145,13 +145,7 @@ def write(conn, image_id: int, group_id: int, namespace: str, values: dict,
             ann.setMapValue(pairs)
             ann_id = update.saveAndReturnObject(ann, ctx).getId().getValue()
         else:
-            ann = MapAnnotationI()
-            ann.setNs(rstring(namespace))
-            ann.setMapValue(pairs)
-            link = ImageAnnotationLinkI()
-            link.setParent(ImageI(image_id, False))
-            link.setChild(ann)
-            saved = update.saveAndReturnObject(link, ctx)
+            saved = update.saveAndReturnObject(_new_link(image_id, namespace, pairs), ctx)
             ann_id = saved.getChild().getId().getValue()
     except omero.ServerError as err:
         refusal = write_refusal(err, f"Image:{image_id}")
@@ -164,6 +158,37 @@ def write(conn, image_id: int, group_id: int, namespace: str, values: dict,
         except NgffError as err:
             raise DuplicatesLeft(ann_id, foreign, err) from None
     return ann_id, foreign
+
+
+def _new_link(image_id: int, namespace: str, pairs: list) -> ImageAnnotationLinkI:
+    """A new annotation of the namespace linked to the image (saved with the link)."""
+    ann = MapAnnotationI()
+    ann.setNs(rstring(namespace))
+    ann.setMapValue(pairs)
+    link = ImageAnnotationLinkI()
+    link.setParent(ImageI(image_id, False))
+    link.setChild(ann)
+    return link
+
+
+def write_new(conn, group_id: int, namespace: str, values_of: dict[int, dict],
+              what: str) -> dict[int, int]:
+    """Image id -> annotation id: a new annotation for each of these images (which have
+    none of the namespace), all in one group, saved with their links in one
+    IUpdate.saveAndReturnArray call. OMERO 5.6 saves the array in one transaction
+    (omero-server UpdateImpl.saveAndReturnArray: one doAction, internalMerge of each,
+    the copies returned in order), so a refusal saves none and raises it for ``what``."""
+    ids = list(values_of)
+    links = [_new_link(i, namespace, [NamedValue(k, v) for k, v in
+                                      _merged_pairs([], values_of[i])]) for i in ids]
+    try:
+        saved = conn.getUpdateService().saveAndReturnArray(links, _group_ctx(conn, group_id))
+    except omero.ServerError as err:
+        refusal = write_refusal(err, what)
+        if refusal is None:
+            raise
+        raise refusal from None
+    return {i: link.getChild().getId().getValue() for i, link in zip(ids, saved)}
 
 
 def remove(conn, copies: list[PublishedCopy], timeout: float | None = None) -> None:

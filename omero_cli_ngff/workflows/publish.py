@@ -356,6 +356,11 @@ class Publish(ImageSteps):
         assert plan.url is not None
         check_copy(self.conn, plan.record, plan.url, self.options.write.ngff_version)
 
+    @property
+    def annotate_lock(self) -> threading.Lock:
+        """Held around annotation writes (the gateway's call context is shared)."""
+        return self._annotate_lock
+
     def annotate(self, plan: PublishPlan, date: str | None = None, index: bool = True) -> None:
         """Write the annotation (updating the tool's own, merging its duplicates); the
         duplicates that could not be deleted are reported on the image's row. ``index``

@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 from .. import exit_codes
 from ..model import paths
+from ..model.annotation import annotation_values
 from ..model.plate_layout import PlateLayout
 from ..model.records import ImageRecord
-from ..omero_io import targets
+from ..omero_io import annotations, targets
 from ..omero_io.plates import load_layouts, plates_of_images
 from ..omero_io.query import QueryRunner
 from ..storage import failpoints, ownership
@@ -192,8 +193,7 @@ def _convert_and_switch(pub: Publish, plan: PlatePlan, progress: Any,
     written = _convert(pub, plan, progress)
     check_plate(pub, plan)
     failpoints.reach("before-annotation")
-    for f in plan.fields:
-        pub.annotate(f, index=False)
+    _annotate_fields(pub, plan)
     # one index update for the plate's fields (one per field cost ~0.09 s each)
     index_images(pub.conn, pub.dest, [f.record for f in plan.fields], pub.options.namespace,
                  pub.options.index, pub.reporter, fresh={f.record.id for f in plan.fields})
@@ -210,6 +210,23 @@ def _convert_and_switch(pub: Publish, plan: PlatePlan, progress: Any,
     return [PublishRow(f, status, _message(*notes, *retired.get(f.record.id, []),
                                            *(x.describe() for x in f.foreign)),
                        bytes=written.get(f.record.id)) for f in plan.fields]
+
+
+def _annotate_fields(pub: Publish, plan: PlatePlan) -> None:
+    """Every field's annotation: the fields without one in one OMERO call (about 10 ms
+    a field one at a time), the others one by one (their own are updated)."""
+    new = [f for f in plan.fields if not f.copies]
+    groups = {f.record.group_id for f in new}
+    done: set[int] = set()
+    if len(new) > 1 and len(groups) == 1:
+        version = pub.options.write.ngff_version
+        values = {f.image_id: annotation_values(f.url or "", version) for f in new}
+        with pub.annotate_lock:
+            done = set(annotations.write_new(pub.conn, groups.pop(), pub.options.namespace,
+                                             values, f"the fields of Plate:{plan.plate_id}"))
+    for f in plan.fields:
+        if f.image_id not in done:
+            pub.annotate(f, index=False)
 
 
 def _retire_image_copies(pub: Publish, plan: PlatePlan) -> dict[int, list[str]]:
