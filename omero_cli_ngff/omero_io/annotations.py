@@ -171,24 +171,27 @@ def _new_link(image_id: int, namespace: str, pairs: list) -> ImageAnnotationLink
     return link
 
 
-def write_new(conn, group_id: int, namespace: str, values_of: dict[int, dict],
-              what: str) -> dict[int, int]:
-    """Image id -> annotation id: a new annotation for each of these images (which have
-    none of the namespace), all in one group, saved with their links in one
-    IUpdate.saveAndReturnArray call. OMERO 5.6 saves the array in one transaction
-    (omero-server UpdateImpl.saveAndReturnArray: one doAction, internalMerge of each,
-    the copies returned in order), so a refusal saves none and raises it for ``what``."""
-    ids = list(values_of)
-    links = [_new_link(i, namespace, [NamedValue(k, v) for k, v in
-                                      _merged_pairs([], values_of[i])]) for i in ids]
+def write_new(conn, namespace: str, values_of: dict[int, dict], group_of: dict[int, int],
+              what: str) -> set[int]:
+    """The images (of ``values_of``, none with an annotation of the namespace) given a
+    new annotation each, saved with their links in one IUpdate.saveAndReturnArray call
+    when there are several, all in one group; an empty set otherwise (the caller writes
+    them one by one). OMERO 5.6 saves the array in one transaction (omero-server
+    UpdateImpl.saveAndReturnArray: one doAction, internalMerge of each), so a refusal
+    saves none and raises it for ``what``."""
+    groups = {group_of[i] for i in values_of}
+    if len(values_of) < 2 or len(groups) != 1:
+        return set()
+    links = [_new_link(i, namespace, [NamedValue(k, v) for k, v in _merged_pairs([], values)])
+             for i, values in values_of.items()]
     try:
-        saved = conn.getUpdateService().saveAndReturnArray(links, _group_ctx(conn, group_id))
+        conn.getUpdateService().saveAndReturnArray(links, _group_ctx(conn, groups.pop()))
     except omero.ServerError as err:
         refusal = write_refusal(err, what)
         if refusal is None:
             raise
         raise refusal from None
-    return {i: link.getChild().getId().getValue() for i, link in zip(ids, saved)}
+    return set(values_of)
 
 
 def remove(conn, copies: list[PublishedCopy], timeout: float | None = None) -> None:

@@ -215,15 +215,13 @@ def _convert_and_switch(pub: Publish, plan: PlatePlan, progress: Any,
 def _annotate_fields(pub: Publish, plan: PlatePlan) -> None:
     """Every field's annotation: the fields without one in one OMERO call (about 10 ms
     a field one at a time), the others one by one (their own are updated)."""
+    version = pub.options.write.ngff_version
     new = [f for f in plan.fields if not f.copies]
-    groups = {f.record.group_id for f in new}
-    done: set[int] = set()
-    if len(new) > 1 and len(groups) == 1:
-        version = pub.options.write.ngff_version
-        values = {f.image_id: annotation_values(f.url or "", version) for f in new}
-        with pub.annotate_lock:
-            done = set(annotations.write_new(pub.conn, groups.pop(), pub.options.namespace,
-                                             values, f"the fields of Plate:{plan.plate_id}"))
+    with pub.annotate_lock:
+        done = annotations.write_new(
+            pub.conn, pub.options.namespace,
+            {f.image_id: annotation_values(f.url or "", version) for f in new},
+            {f.image_id: f.record.group_id for f in new}, f"the fields of Plate:{plan.plate_id}")
     for f in plan.fields:
         if f.image_id not in done:
             pub.annotate(f, index=False)

@@ -331,7 +331,11 @@ def _collect(conn: Any, dest: Any, options: RemoteOptions, engine: GoogleBatchEn
         urls = {record.id: _checked_series(dest, version, fs, record, groups)
                 for record in fs.records}
         owner.restore(dest, fs)
-        for record in fs.records:
+        new = [r for r in fs.records if not fs.copies.get(r.id)]     # in one call
+        done = annotations.write_new(
+            conn, options.namespace, {r.id: annotation_values(urls[r.id], version) for r in new},
+            {r.id: r.group_id for r in new}, f"the images of fileset {fs.fileset_id}")
+        for record in (r for r in fs.records if r.id not in done):
             values = annotation_values(urls[record.id], version)
             annotations.write(conn, record.id, record.group_id, options.namespace, values,
                               fs.copies.get(record.id, []))
