@@ -4,11 +4,9 @@ Per fileset (its images are its series): the root comes from the path template
 (default ``{ngff_version}/{repo_path}.zarr``), series N at ``<root>/N/``. Then:
 
 - every image published at the version with its metadata answering: ``skip``;
-- no job yet, or the last attempt failed: ``submit`` (a failed job is resubmitted as the
-  next attempt; job names are deterministic, so a rerun never duplicates a queued,
-  running or finished job);
-- a job queued or running: ``running`` (``wait`` polls until it ends, keeping the
-  OMERO session alive);
+- no job yet, or the last attempt failed: ``submit`` (the next attempt; job names are
+  deterministic: a rerun never duplicates a queued, running or finished job);
+- a job queued or running: ``running`` (``wait`` polls, keeping the session alive);
 - a job that succeeded: ``collect``: each series' metadata is read over plain HTTP and
   compared with OMERO (shape, pixel type), then each image of the fileset is annotated
   (``<root>/<series>/``); a replaced copy is removed afterwards (``keep_old``).
@@ -31,6 +29,7 @@ import json
 import logging
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +60,7 @@ from .publish_remote_plates import copy_root, several_plates
 log = logging.getLogger(__name__)
 
 POLL_ENV = "OMERO_NGFF_BATCH_POLL"          # seconds between polls with --wait
+CHECK_WORKERS = 4                          # series read back at once (a plate: hundreds)
 COLUMNS = ["fileset", "images", "action", "status", "job", "url", "message"]
 ACTIVE = ("QUEUED", "SCHEDULED", "RUNNING", "STATE_UNSPECIFIED")
 
@@ -328,8 +328,10 @@ def _collect(conn: Any, dest: Any, options: RemoteOptions, engine: GoogleBatchEn
     try:
         assert fs.spec is not None
         groups = engine.collect_series(fs.spec)      # series -> group (plates: row/col/field)
-        urls = {record.id: _checked_series(dest, version, fs, record, groups)
-                for record in fs.records}
+        with ThreadPoolExecutor(CHECK_WORKERS) as pool:     # HTTP reads: a few at once
+            checked = pool.map(lambda r: _checked_series(dest, version, fs, r, groups),
+                               fs.records)
+            urls = {record.id: url for record, url in zip(fs.records, checked)}
         owner.restore(dest, fs)
         new = [r for r in fs.records if not fs.copies.get(r.id)]     # in one call
         done = annotations.write_new(
