@@ -8,7 +8,8 @@ setSeriesLevelMetadata, saveHCSMetadata; HCSIndex):
   ``OME/METADATA.ome.xml``;
 - plain filesets: series N at ``N/``; plates: ``<row>/<column>/<field>/`` (rows A.., columns
   1.., field = the well sample's index in its well), plate metadata on the root
-  (0.4: with ``version``), well metadata (no version) on ``<row>/<column>``;
+  (0.4: with ``version``), well metadata on ``<row>/<column>`` (0.5: ``version`` beside
+  ``well`` in ``ome``; 0.4: none);
 - each image: 5D (t, c, z, y, x) uint8 arrays ``0``, ``1``; chunks ``--tile-*`` (reduced
   to the level's size), 0.5 shards ``--shard-*`` (default 1024 x 1024 x 1, reduced to
   the level's size), sharded only when the shard is a multiple of the chunk.
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
 
 os.environ.setdefault("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false")
 
@@ -36,11 +36,11 @@ class Bf2rawRun:
     """The options of one bioformats2raw run, with bioformats2raw's defaults."""
 
     ngff_version: str = "0.4"
-    tile: Tuple[int, int] = (1024, 1024)
+    tile: tuple[int, int] = (1024, 1024)
     chunk_depth: int = 1
-    shard: Tuple[int, int, int] = (1024, 1024, 1)
+    shard: tuple[int, int, int] = (1024, 1024, 1)
     compression: str = "blosc"
-    properties: Dict[str, str] = field(default_factory=dict)
+    properties: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class PlateShape:
     order: str = "well"
     name: str = "Plate 1"
 
-    def samples(self) -> List[Tuple[int, int, int]]:
+    def samples(self) -> list[tuple[int, int, int]]:
         """(row, column, field) of each series, in series order."""
         wells = [(r, c) for r in range(self.rows) for c in range(self.columns)]
         if self.order == "field":
@@ -75,7 +75,7 @@ class _Writer:
         self.base, self.run, self.size, self.so = base.rstrip("/"), run, size, storage_options
         self.v3 = run.ngff_version == "0.5"
 
-    def group(self, path: str, payload: Optional[dict] = None):
+    def group(self, path: str, payload: dict | None = None):
         url = f"{self.base}/{path}" if path else self.base
         g = self.zarr.open_group(url, mode="w", zarr_format=3 if self.v3 else 2,
                                  storage_options=self.so or None)
@@ -108,6 +108,7 @@ class _Writer:
                           min(self.run.shard[2], 1))
             if sw % tw == 0 and sh % th == 0:
                 kw["shards"] = (1, 1, sd, sh, sw)
+            kw["dimension_names"] = tuple(a["name"] for a in AXES)   # saveResolutions
         else:
             kw["chunk_key_encoding"] = {"name": "v2", "separator": "/"}
         return kw
@@ -175,9 +176,9 @@ def _plate_metadata(plate: PlateShape, version: str, v3: bool) -> dict:
 
 
 def write_bf2raw_output(store_url: str, ngff_version: str = "0.5", series: int = 2,
-                        size: int = 64, storage_options: Optional[dict] = None, *,
-                        run: Optional[Bf2rawRun] = None, plate: Optional[PlateShape] = None,
-                        series_attribute: bool = True) -> List[str]:
+                        size: int = 64, storage_options: dict | None = None, *,
+                        run: Bf2rawRun | None = None, plate: PlateShape | None = None,
+                        series_attribute: bool = True) -> list[str]:
     """Write a bioformats2raw-layout OME-Zarr at ``store_url`` (any fsspec URL): a
     plate when ``plate`` is given, else ``series`` images; ``run`` (its NGFF version
     wins over ``ngff_version``) sets chunks, shards and codec. Returns each series'
@@ -203,7 +204,10 @@ def write_bf2raw_output(store_url: str, ngff_version: str = "0.5", series: int =
             w.group(row_name(r))
             for c in range(plate.columns):
                 fields = [{"path": str(f)} for f in range(plate.fields)]
-                w.group(f"{row_name(r)}/{c + 1}", {"well": {"images": fields}})
+                well: dict = {"well": {"images": fields}}
+                if w.v3:            # saveHCSMetadata: 0.5 wells carry the version
+                    well["version"] = run.ngff_version
+                w.group(f"{row_name(r)}/{c + 1}", well)
     for index, path in enumerate(paths):
         w.image(path, index, f"series {index}")
     images = "".join(_image_xml(i, size) for i in range(len(paths)))

@@ -145,13 +145,7 @@ def write(conn, image_id: int, group_id: int, namespace: str, values: dict,
             ann.setMapValue(pairs)
             ann_id = update.saveAndReturnObject(ann, ctx).getId().getValue()
         else:
-            ann = MapAnnotationI()
-            ann.setNs(rstring(namespace))
-            ann.setMapValue(pairs)
-            link = ImageAnnotationLinkI()
-            link.setParent(ImageI(image_id, False))
-            link.setChild(ann)
-            saved = update.saveAndReturnObject(link, ctx)
+            saved = update.saveAndReturnObject(_new_link(image_id, namespace, pairs), ctx)
             ann_id = saved.getChild().getId().getValue()
     except omero.ServerError as err:
         refusal = write_refusal(err, f"Image:{image_id}")
@@ -164,6 +158,40 @@ def write(conn, image_id: int, group_id: int, namespace: str, values: dict,
         except NgffError as err:
             raise DuplicatesLeft(ann_id, foreign, err) from None
     return ann_id, foreign
+
+
+def _new_link(image_id: int, namespace: str, pairs: list) -> ImageAnnotationLinkI:
+    """A new annotation of the namespace linked to the image (saved with the link)."""
+    ann = MapAnnotationI()
+    ann.setNs(rstring(namespace))
+    ann.setMapValue(pairs)
+    link = ImageAnnotationLinkI()
+    link.setParent(ImageI(image_id, False))
+    link.setChild(ann)
+    return link
+
+
+def write_new(conn, namespace: str, values_of: dict[int, dict], group_of: dict[int, int],
+              what: str) -> set[int]:
+    """The images (of ``values_of``, none with an annotation of the namespace) given a
+    new annotation each, saved with their links in one IUpdate.saveAndReturnArray call
+    when there are several, all in one group; an empty set otherwise (the caller writes
+    them one by one). OMERO 5.6 saves the array in one transaction (omero-server
+    UpdateImpl.saveAndReturnArray: one doAction, internalMerge of each), so a refusal
+    saves none and raises it for ``what``."""
+    groups = {group_of[i] for i in values_of}
+    if len(values_of) < 2 or len(groups) != 1:
+        return set()
+    links = [_new_link(i, namespace, [NamedValue(k, v) for k, v in _merged_pairs([], values)])
+             for i, values in values_of.items()]
+    try:
+        conn.getUpdateService().saveAndReturnArray(links, _group_ctx(conn, groups.pop()))
+    except omero.ServerError as err:
+        refusal = write_refusal(err, what)
+        if refusal is None:
+            raise
+        raise refusal from None
+    return set(values_of)
 
 
 def remove(conn, copies: list[PublishedCopy], timeout: float | None = None) -> None:

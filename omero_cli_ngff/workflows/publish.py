@@ -356,9 +356,15 @@ class Publish(ImageSteps):
         assert plan.url is not None
         check_copy(self.conn, plan.record, plan.url, self.options.write.ngff_version)
 
-    def annotate(self, plan: PublishPlan, date: str | None = None) -> None:
+    @property
+    def annotate_lock(self) -> threading.Lock:
+        """Held around annotation writes (the gateway's call context is shared)."""
+        return self._annotate_lock
+
+    def annotate(self, plan: PublishPlan, date: str | None = None, index: bool = True) -> None:
         """Write the annotation (updating the tool's own, merging its duplicates); the
-        duplicates that could not be deleted are reported on the image's row."""
+        duplicates that could not be deleted are reported on the image's row. ``index``
+        False: the caller lists the image in the index (a plate, all fields at once)."""
         assert plan.url is not None
         values = annotation_values(plan.url, self.options.write.ngff_version, date)
         with self._annotate_lock:      # the gateway's call context is shared
@@ -369,5 +375,6 @@ class Publish(ImageSteps):
                 self.reporter.warn(f"Image:{plan.image_id}: {one_line(err)}")
                 self._left[plan.image_id] = err
             # the public index lists it at once (a run killed later keeps its entry)
-            index_image(self.conn, self.dest, plan.record, self.options.namespace,
-                        self.options.index, self.reporter)
+            if index:
+                index_image(self.conn, self.dest, plan.record, self.options.namespace,
+                            self.options.index, self.reporter)

@@ -20,15 +20,17 @@ from typing import TYPE_CHECKING, Any
 
 from .. import exit_codes
 from ..model import paths
+from ..model.annotation import annotation_values
 from ..model.plate_layout import PlateLayout
 from ..model.records import ImageRecord
-from ..omero_io import targets
+from ..omero_io import annotations, targets
 from ..omero_io.plates import load_layouts, plates_of_images
 from ..omero_io.query import QueryRunner
 from ..storage import failpoints, ownership
 from ..storage import journal as journal_store
 from .convert import convert_plate
 from .failures import describe, exit_code_of, is_connection_lost
+from .index import index_images
 from .plan import FAIL, PUBLISH, REFUSE, RESTORE, SKIP, PublishPlan
 from .plate_check import is_complete, plate_problems
 from .plate_plan import PlatePlan, field_rows_needed, make_plate_plan
@@ -191,8 +193,10 @@ def _convert_and_switch(pub: Publish, plan: PlatePlan, progress: Any,
     written = _convert(pub, plan, progress)
     check_plate(pub, plan)
     failpoints.reach("before-annotation")
-    for f in plan.fields:
-        pub.annotate(f)
+    _annotate_fields(pub, plan)
+    # one index update for the plate's fields (one per field cost ~0.09 s each)
+    index_images(pub.conn, pub.dest, [f.record for f in plan.fields], pub.options.namespace,
+                 pub.options.index, pub.reporter, fresh={f.record.id for f in plan.fields})
     retired = _retire_image_copies(pub, plan)
     if plan.old_root and pub.options.keep_old:
         notes.append(f"old plate kept at {pub.dest.public_url(plan.old_root)}")
@@ -206,6 +210,21 @@ def _convert_and_switch(pub: Publish, plan: PlatePlan, progress: Any,
     return [PublishRow(f, status, _message(*notes, *retired.get(f.record.id, []),
                                            *(x.describe() for x in f.foreign)),
                        bytes=written.get(f.record.id)) for f in plan.fields]
+
+
+def _annotate_fields(pub: Publish, plan: PlatePlan) -> None:
+    """Every field's annotation: the fields without one in one OMERO call (about 10 ms
+    a field one at a time), the others one by one (their own are updated)."""
+    version = pub.options.write.ngff_version
+    new = [f for f in plan.fields if not f.copies]
+    with pub.annotate_lock:
+        done = annotations.write_new(
+            pub.conn, pub.options.namespace,
+            {f.image_id: annotation_values(f.url or "", version) for f in new},
+            {f.image_id: f.record.group_id for f in new}, f"the fields of Plate:{plan.plate_id}")
+    for f in plan.fields:
+        if f.image_id not in done:
+            pub.annotate(f, index=False)
 
 
 def _retire_image_copies(pub: Publish, plan: PlatePlan) -> dict[int, list[str]]:

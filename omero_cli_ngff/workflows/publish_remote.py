@@ -4,11 +4,9 @@ Per fileset (its images are its series): the root comes from the path template
 (default ``{ngff_version}/{repo_path}.zarr``), series N at ``<root>/N/``. Then:
 
 - every image published at the version with its metadata answering: ``skip``;
-- no job yet, or the last attempt failed: ``submit`` (a failed job is resubmitted as the
-  next attempt; job names are deterministic, so a rerun never duplicates a queued,
-  running or finished job);
-- a job queued or running: ``running`` (``wait`` polls until it ends, keeping the
-  OMERO session alive);
+- no job yet, or the last attempt failed: ``submit`` (the next attempt; job names are
+  deterministic: a rerun never duplicates a queued, running or finished job);
+- a job queued or running: ``running`` (``wait`` polls, keeping the session alive);
 - a job that succeeded: ``collect``: each series' metadata is read over plain HTTP and
   compared with OMERO (shape, pixel type), then each image of the fileset is annotated
   (``<root>/<series>/``); a replaced copy is removed afterwards (``keep_old``).
@@ -31,6 +29,7 @@ import json
 import logging
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,12 +53,14 @@ from .copies import sort_copies
 from .failures import exit_code_of, summary_code
 from .index import index_images
 from .old_copies import OldCopies
-from .plan import PlanSettings, check_namespace, current_copy, refusal, root_in_dest
+from .plan import PlanSettings, check_namespace, current_copy, refusal
 from .publish_options import PublishChoices
+from .publish_remote_plates import copy_root, several_plates
 
 log = logging.getLogger(__name__)
 
 POLL_ENV = "OMERO_NGFF_BATCH_POLL"          # seconds between polls with --wait
+CHECK_WORKERS = 4                          # series read back at once (a plate: hundreds)
 COLUMNS = ["fileset", "images", "action", "status", "job", "url", "message"]
 ACTIVE = ("QUEUED", "SCHEDULED", "RUNNING", "STATE_UNSPECIFIED")
 
@@ -87,6 +88,7 @@ class FilesetPlan:
     code: int = exit_codes.OK
     copies: dict = field(default_factory=dict)
     old_roots: set[str] = field(default_factory=set)
+    of_plate: bool = False          # its images are the fields of one plate
     spec: FilesetJob | None = None
 
     @property
@@ -160,6 +162,11 @@ class _Owners:
         ownership.take(dest, fs.root, self(fs), adopt=self.options.adopt,
                        how="use another --path-template (e.g. with {fileset_id})")
 
+    def restore(self, dest: Any, fs: FilesetPlan) -> None:
+        """The record again once the job's output is checked: bioformats2raw's
+        --overwrite emptied the root the submitter had taken (entrypoint.sh)."""
+        ownership.take(dest, fs.root, self(fs), adopt=True)
+
 
 def _row(fs: FilesetPlan, dest: Any, status: str) -> list[Any]:
     return [fs.fileset_id, ",".join(map(str, fs.image_ids)), fs.action, status,
@@ -180,7 +187,9 @@ def _plan(conn: Any, options: RemoteOptions, dest: Any, engine: GoogleBatchEngin
     copies = annotations.read(conn, [r.id for r in resolution.images], options.namespace,
                               runner=QueryRunner(conn)) if resolution.images else {}
     filesets: dict[int, FilesetPlan] = {}
-    several = several_plates(conn, resolution.images)
+    plate_of = plates_of_images(QueryRunner(conn), [r.id for r in resolution.images]) \
+        if resolution.images else {}
+    several = several_plates(plate_of, resolution.images)
     for record in resolution.images:
         refused = refusal(record, settings)
         reason, code = (refused.reason, refused.code) if refused else (None, exit_codes.OK)
@@ -197,6 +206,7 @@ def _plan(conn: Any, options: RemoteOptions, dest: Any, engine: GoogleBatchEngin
         fs = filesets.setdefault(record.fileset_id, FilesetPlan(
             record.fileset_id, record.repo_path, []))
         fs.records.append(record)
+        fs.of_plate = record.id in plate_of
     prober = Prober()
     caller = identity.user_id(conn) if filesets else -1
     for fs in filesets.values():
@@ -204,21 +214,6 @@ def _plan(conn: Any, options: RemoteOptions, dest: Any, engine: GoogleBatchEngin
                      for r in fs.records}
         _decide(fs, options, dest, engine, prober)
     return list(filesets.values())
-
-
-def several_plates(conn: Any, records: list[ImageRecord]) -> dict[int, str]:
-    """Fileset id -> why it is refused, for the filesets whose images are fields of more
-    than one plate: one bioformats2raw output holds one plate layout, so such a fileset
-    is published locally instead (one NGFF plate per OMERO plate)."""
-    plate_of = plates_of_images(QueryRunner(conn), [r.id for r in records]) \
-        if records else {}
-    plates: dict[int, set[int]] = {}
-    for record in records:
-        if record.id in plate_of and record.fileset_id is not None:
-            plates.setdefault(record.fileset_id, set()).add(plate_of[record.id])
-    return {fs: f"fileset {fs} spans plates {', '.join(f'Plate:{p}' for p in sorted(ids))}: "
-            "publish it without --remote (one NGFF plate per plate)"
-            for fs, ids in plates.items() if len(ids) > 1}
 
 
 def _ours(copies: list, record: ImageRecord, caller: int, options: RemoteOptions,
@@ -247,7 +242,7 @@ def _decide(fs: FilesetPlan, options: RemoteOptions, dest: Any, engine: GoogleBa
     up_to_date = all(
         c is not None and c.zarr_path and c.ngff_version == version and not options.force
         and prober.get(c.zarr_path, version).ok for c in current.values())
-    cur_roots = {root_in_dest(dest, c) for c in current.values() if c is not None}
+    cur_roots = {copy_root(dest, c, fs.of_plate) for c in current.values() if c is not None}
     cur_roots.discard(None)
     if up_to_date:
         fs.action, fs.status, fs.message = "skip", "skipped", "up to date"
@@ -333,9 +328,16 @@ def _collect(conn: Any, dest: Any, options: RemoteOptions, engine: GoogleBatchEn
     try:
         assert fs.spec is not None
         groups = engine.collect_series(fs.spec)      # series -> group (plates: row/col/field)
-        urls = {record.id: _checked_series(dest, version, fs, record, groups)
-                for record in fs.records}
-        for record in fs.records:
+        with ThreadPoolExecutor(CHECK_WORKERS) as pool:     # HTTP reads: a few at once
+            checked = pool.map(lambda r: _checked_series(dest, version, fs, r, groups),
+                               fs.records)
+            urls = {record.id: url for record, url in zip(fs.records, checked)}
+        owner.restore(dest, fs)
+        new = [r for r in fs.records if not fs.copies.get(r.id)]     # in one call
+        done = annotations.write_new(
+            conn, options.namespace, {r.id: annotation_values(urls[r.id], version) for r in new},
+            {r.id: r.group_id for r in new}, f"the images of fileset {fs.fileset_id}")
+        for record in (r for r in fs.records if r.id not in done):
             values = annotation_values(urls[record.id], version)
             annotations.write(conn, record.id, record.group_id, options.namespace, values,
                               fs.copies.get(record.id, []))
@@ -358,7 +360,7 @@ def _retire(conn: Any, dest: Any, options: RemoteOptions, fs: FilesetPlan,
     notes: list[str] = []
     for root in sorted(fs.old_roots):
         pointing = [(r, c.zarr_path) for r in fs.records for c in fs.copies.get(r.id, [])
-                    if root_in_dest(dest, c) == root]
+                    if copy_root(dest, c, fs.of_plate) == root]
         record, url = pointing[0] if pointing else (None, None)
         notes += old.remove_root(dest, root, owner(fs), record, url, fs.records).notes
     return notes

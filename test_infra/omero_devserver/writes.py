@@ -10,11 +10,15 @@
 - updates carry the version they read: a stale one raises OptimisticLockException;
 - any user may link an annotation to a group (ExperimenterGroup, a system type:
   omero-server ``OmeroInterceptor.evaluateLinkages`` permits links to system types),
-  in the group of the call context.
+  in the group of the call context;
+- IUpdate's array calls (saveArray, saveAndReturnArray, saveAndReturnIds) save in one
+  transaction: all or none (omero-server ``UpdateImpl.saveAndReturnArray``: one
+  ``doAction``, ``internalMerge`` of each), persisted once.
 """
 
 from __future__ import annotations
 
+import copy
 import time
 from typing import Dict, List
 
@@ -56,18 +60,34 @@ class Writer:
     def save(self, obj):
         """Save one graph (an annotation, or a link with its new annotation)."""
         with self.store.lock:
-            group = self.caller.write_group()
-            if isinstance(obj, omero.model.MapAnnotation):
-                rec = self._save_annotation(obj, group)
-                result = ("annotation", rec)
-            elif _short(obj).endswith("AnnotationLink"):
-                result = ("link", self._save_link(obj, group))
-            else:
-                raise omero.ApiUsageException(
-                    None, None, "omero devserver: saving %s is not supported (only "
-                    "MapAnnotations and annotation links)" % type(obj).__name__)
+            result = self._save_one(obj)
             self.store.save()
             return result
+
+    def save_all(self, objs) -> list:
+        """Save graphs in one transaction: a failure leaves the store as it was."""
+        if len(objs) == 1:                    # as it always was (no snapshot to take)
+            return [self.save(objs[0])]
+        store = self.store
+        with store.lock:
+            before = copy.deepcopy((store.annotations, store.links, store.next_id))
+            try:
+                results = [self._save_one(obj) for obj in objs]
+            except BaseException:
+                store.annotations, store.links, store.next_id = before
+                raise
+            store.save()
+            return results
+
+    def _save_one(self, obj):
+        group = self.caller.write_group()
+        if isinstance(obj, omero.model.MapAnnotation):
+            return ("annotation", self._save_annotation(obj, group))
+        if _short(obj).endswith("AnnotationLink"):
+            return ("link", self._save_link(obj, group))
+        raise omero.ApiUsageException(
+            None, None, "omero devserver: saving %s is not supported (only "
+            "MapAnnotations and annotation links)" % type(obj).__name__)
 
     def delete(self, kind: str, ids: List[int]) -> Dict[str, List[int]]:
         """Delete annotations (with their links) or annotation links."""

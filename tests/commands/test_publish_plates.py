@@ -297,3 +297,14 @@ def test_a_field_without_pixels_is_left_out_of_its_plate_and_said_so(
     assert statuses == {91: "published", 92: "refused", 93: "published"}
     assert field_urls(world, [91, 93]) == {91: world.public("0.5/plate-9.ome.zarr/A/1/0/"),
                                            93: world.public("0.5/plate-9.ome.zarr/A/1/1/")}
+
+
+def test_the_index_lists_every_field_of_a_published_plate(world):
+    """The plate's fields enter the index in one update, after all are annotated."""
+    from tests.commands.test_publish_index import index_entries
+
+    assert world.publish("Plate:2")[0] == 0
+    entries = index_entries(world)
+    assert {i: e["zarr_path"] for i, e in entries.items()} == {
+        i: plate_url(world, 2) + p + "/" for i, p in PLATE_TWO.items()}
+    assert all(e["thumbnail"] for e in entries.values())

@@ -124,6 +124,37 @@ def test_link_to_image_of_another_group_is_refused(omero_devserver):
         root.close()
 
 
+ARRAY_NS = NS + "/array"          # the module's server is shared: a namespace of its own
+
+
+def _new_link(image_id):
+    link = omero.model.ImageAnnotationLinkI()
+    link.setParent(omero.model.ImageI(image_id, False))
+    ma = omero.model.MapAnnotationI()
+    ma.setNs(rstring(ARRAY_NS))
+    ma.setMapValue([omero.model.NamedValue("zarr_path", f"https://x/{image_id}/")])
+    link.setChild(ma)
+    return link
+
+
+def test_save_and_return_array_is_one_transaction(omero_devserver):
+    """IUpdate.saveAndReturnArray saves all or none (omero-server UpdateImpl: one
+    doAction) and returns the saved links in order, with their annotations."""
+    bob = omero_devserver.connect("bob")
+    try:
+        update, ctx = bob.getUpdateService(), {"omero.group": "4"}
+        with pytest.raises(omero.SecurityViolation):      # image 1 is in group 3, not 4
+            update.saveAndReturnArray([_new_link(30), _new_link(1)], ctx)
+        assert ann_links(bob, [30], ARRAY_NS) == []        # the first was not kept
+        saved = update.saveAndReturnArray([_new_link(30), _new_link(30)], ctx)
+        assert [s.getParent().getId().getValue() for s in saved] == [30, 30]
+        stored = ann_links(bob, [30], ARRAY_NS)
+        assert [link.getChild().getId().getValue() for link in stored] == \
+            [s.getChild().getId().getValue() for s in saved]
+    finally:
+        bob.close()
+
+
 def test_permissions_read_annotate_private(omero_devserver):
     alice = omero_devserver.connect("alice")
     bob = omero_devserver.connect("bob")

@@ -8,31 +8,32 @@ from .base import Service
 
 
 class UpdateService(Service):
-    def _save(self, obj, current):
+    def _save(self, objs, current) -> list:
+        """The saved objects as OMERO returns them; an array in one transaction."""
         self.refuse_if_read_only()
         caller = self.caller(current)
-        kind, rec = Writer(self.server, caller).save(obj)
+        saved = Writer(self.server, caller).save_all(objs)
         b = self.builder(current, caller)
-        return b.annotation(rec) if kind == "annotation" else b.link(rec, {"child"})
+        return [b.annotation(rec) if kind == "annotation" else b.link(rec, {"child"})
+                for kind, rec in saved]
 
     def saveObject(self, obj, current):
-        self._save(obj, current)
+        self._save([obj], current)
 
     def saveAndReturnObject(self, obj, current):
-        return self._save(obj, current)
+        return self._save([obj], current)[0]
 
     def saveArray(self, objs, current):
-        for obj in objs:
-            self._save(obj, current)
+        self._save(objs, current)
 
     def saveCollection(self, objs, current):
         self.saveArray(objs, current)
 
     def saveAndReturnArray(self, objs, current):
-        return [self._save(obj, current) for obj in objs]
+        return self._save(objs, current)
 
     def saveAndReturnIds(self, objs, current):
-        return [self._save(obj, current).getId().getValue() for obj in objs]
+        return [o.getId().getValue() for o in self._save(objs, current)]
 
     def deleteObject(self, obj, current):
         self.refuse_if_read_only()
