@@ -12,6 +12,7 @@ from ..model.reporting import Renderer, missing_text, plural
 from ..storage import parse_destination
 from ..workflows.plan import WORK, PublishPlan, check_namespace
 from ..workflows.publish import Publish, PublishOptions, PublishResult, PublishRow
+from ..workflows.publish_records import CLAIMED
 from ..workflows.publish_settings import resolve_settings
 from .options import (
     failure_problem,
@@ -26,7 +27,7 @@ PLAN_COLUMNS = ["image_id", "name", "action", "destination", "url", "reason"]
 COLUMNS = ["image_id", "name", "action", "status", "url", "bytes", "seconds", "message"]
 FAILED = ("failed", "refused")
 # Every status of a local run (workflows.publish), each counted in the JSON summary.
-STATUSES = ("published", "updated", "skipped", *FAILED)
+STATUSES = ("published", "updated", "restored", "skipped", CLAIMED, *FAILED)
 
 
 def run(session: Any, args: Namespace, out: Renderer) -> int:

@@ -27,6 +27,7 @@ from ..model.index_entry import (
 from ..model.objects import ObjectRef
 from ..model.records import ImageRecord
 from ..model.reporting import Reporter
+from ..model.urls import is_under
 from ..ngff.thumbnail import thumbnail_png
 from ..omero_io.annotations import read_values
 from ..omero_io.index_facts import index_facts
@@ -216,8 +217,7 @@ def page_of(conn: Any, refs: list[ObjectRef], namespace: str, bases: tuple[str, 
         copy = copies.get(record.id)
         if copy is None:
             continue
-        base = next((b.rstrip("/") for b in bases
-                     if (copy.zarr_path or "").startswith(b.rstrip("/") + "/")), None)
+        base = next((b.rstrip("/") for b in bases if is_under(copy.zarr_path, b)), None)
         thumb = f"{base}/{thumbnail_path(record.id)}" if base else ""
         entries.append(make_entry(record, copy, facts.get(record.id, ImageFacts()), thumb,
                                   choices))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..checks.problems import WARNING, Problem
-from ..model.index_entry import IndexEntry, shard_of
+from ..model.index_entry import PAGE, IndexEntry, shard_of
 from ..model.records import ImageRecord
 from ..model.reporting import Reporter
 from ..storage.base import Destination
@@ -62,7 +62,7 @@ def check_index(conn: Any, dest: Destination, records: list[ImageRecord],
     ids = [r.id for r in records]
     expected = expected_entries(conn, dest, records, namespace, store.choices())
     stored = _stored(store, ids)
-    page = dest.public_url("index.html", group=False)
+    page = dest.public_url(PAGE, group=False)
     findings = []
     for image_id in ids:
         want, have = expected.get(image_id), stored.get(image_id)
@@ -72,10 +72,9 @@ def check_index(conn: Any, dest: Destination, records: list[ImageRecord],
         elif want is None and have is not None:
             findings.append(IndexFinding(image_id, REMOVED, f"{page} lists a copy no "
                                          f"annotation names any more: {have.zarr_path}"))
-        elif want is not None and have is not None and _differs(have, want):
-            fields = ", ".join(_differs(have, want))
+        elif want is not None and have is not None and (changed := _differs(have, want)):
             findings.append(IndexFinding(image_id, STALE,
-                                         f"{page} is out of date ({fields})"))
+                                         f"{page} is out of date ({', '.join(changed)})"))
     return findings
 
 

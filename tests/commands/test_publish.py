@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from omero_cli_ngff.omero_io import annotations
@@ -91,6 +93,8 @@ def test_missing_annotation_is_restored_without_reconversion(world):
     rows = by_image(rows)
     assert rows[2]["status"] == "skipped"
     assert rows[3]["action"] == "restore" and rows[3]["status"] == "restored"
+    summary = json.loads(world.outputs[-2].splitlines()[-1])["summary"]
+    assert (summary["restored"], summary["skipped"]) == (1, 1)      # every status counted
     assert world.objects() == before
     assert_published_once(world, [2, 3])
 
