@@ -155,12 +155,32 @@ def _act(pub: Publish, plan: PlatePlan, progress: Any) -> list[PublishRow]:
         return static_rows(pub, plan, *notes)
     if plan.action == RESTORE:
         check_plate(pub, plan)
+        _take_checked(pub, plan)
         for f in field_rows_needed(plan):
             pub.annotate(f, _kept_date(f))
         _forget(pub, plan)
         return [PublishRow(f, "restored" if f.action == RESTORE else "skipped",
                            _message(*notes)) for f in plan.fields]
     return _convert_and_switch(pub, plan, progress, notes)
+
+
+def _take_checked(pub: Publish, plan: PlatePlan) -> str:
+    """Make a complete, checked plate root ours before annotating its fields (as an
+    image's restore does): data without a record is adopted on --adopt or on the
+    evidence (it agrees with OMERO, and no image outside the plate points into it)."""
+    assert plan.root is not None
+    owner, adopt = _owner(pub, plan), pub.options.adopt
+    state = ownership.inspect(pub.dest, plan.root)
+    if state.unrecorded and not adopt:
+        others = set(annotations.images_under_url(
+            QueryRunner(pub.conn), pub.dest.public_url(plan.root), pub.options.namespace))
+        others -= set(plan.layout.image_ids)
+        if others:
+            raise ownership.NotOwned(ownership.refusal(
+                pub.dest, state, owner, "the annotations of other images point into it "
+                f"(Image:{min(others)}); {HOW}"))
+        adopt = True
+    return ownership.take(pub.dest, plan.root, owner, adopt=adopt, how=HOW)
 
 
 def _kept_date(f: PublishPlan) -> str | None:

@@ -308,3 +308,28 @@ def test_the_index_lists_every_field_of_a_published_plate(world):
     assert {i: e["zarr_path"] for i, e in entries.items()} == {
         i: plate_url(world, 2) + p + "/" for i, p in PLATE_TWO.items()}
     assert all(e["thumbnail"] for e in entries.values())
+
+
+def test_a_restored_plate_is_made_ours_so_a_later_update_removes_it(world):
+    """A complete plate at the template root that no annotation points at and without
+    an ownership record (here: an export whose record is gone, as a copy made by
+    another tool) is restored: its root is made the plate's (on the evidence: it agrees
+    with OMERO) before any field is annotated, so a later update can remove it."""
+    import requests
+
+    argv = ["ngff", "export", "Plate:2", "--output", world.dest + "/0.5"]
+    rv, out, err = invoke(argv + world.server.cli_login_args("alice"), world.capsys)
+    assert rv == 0, err
+    record = "data/0.5/plate-2.ome.zarr/.omero-ngff-owner.json"
+    requests.delete(f"{world.emulator.url}/storage/v1/b/{world.bucket}/o/"
+                    + record.replace("/", "%2F"), timeout=10).raise_for_status()
+    assert get_object(world.emulator.url, world.bucket, record) is None
+    rv, rows, err = world.publish("Plate:2")
+    assert rv == 0, err
+    assert {r["status"] for r in rows} == {"restored"}
+    owner = json.loads(get_object(world.emulator.url, world.bucket, record))
+    assert "Plate:2" in json.dumps(owner)
+    rv, rows, err = world.publish("Plate:2", "--force")
+    assert rv == 0, err
+    assert not any("old plate left" in r["message"] for r in rows), rows
+    assert world.objects("data/0.5/plate-2.ome.zarr/") == []
