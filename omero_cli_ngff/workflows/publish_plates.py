@@ -156,8 +156,10 @@ def _act(pub: Publish, plan: PlatePlan, progress: Any) -> list[PublishRow]:
     if plan.action == RESTORE:
         check_plate(pub, plan)
         _take_checked(pub, plan)
-        for f in field_rows_needed(plan):
-            pub.annotate(f, _kept_date(f))
+        needed = field_rows_needed(plan)
+        for f in needed:
+            pub.annotate(f, _kept_date(f), index=False)
+        _index_fields(pub, needed)
         _forget(pub, plan)
         return [PublishRow(f, "restored" if f.action == RESTORE else "skipped",
                            _message(*notes)) for f in plan.fields]
@@ -181,6 +183,12 @@ def _take_checked(pub: Publish, plan: PlatePlan) -> str:
                 f"(Image:{min(others)}); {HOW}"))
         adopt = True
     return ownership.take(pub.dest, plan.root, owner, adopt=adopt, how=HOW)
+
+
+def _index_fields(pub: Publish, fields: list[PublishPlan]) -> None:
+    """One index update for the fields annotated (one per field cost ~0.09 s each)."""
+    index_images(pub.conn, pub.dest, [f.record for f in fields], pub.options.namespace,
+                 pub.options.index, pub.reporter, fresh={f.record.id for f in fields})
 
 
 def _kept_date(f: PublishPlan) -> str | None:
@@ -214,9 +222,7 @@ def _convert_and_switch(pub: Publish, plan: PlatePlan, progress: Any,
     check_plate(pub, plan)
     failpoints.reach("before-annotation")
     _annotate_fields(pub, plan)
-    # one index update for the plate's fields (one per field cost ~0.09 s each)
-    index_images(pub.conn, pub.dest, [f.record for f in plan.fields], pub.options.namespace,
-                 pub.options.index, pub.reporter, fresh={f.record.id for f in plan.fields})
+    _index_fields(pub, plan.fields)
     retired = _retire_image_copies(pub, plan)
     if plan.old_root and pub.options.keep_old:
         notes.append(f"old plate kept at {pub.dest.public_url(plan.old_root)}")

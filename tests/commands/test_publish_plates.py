@@ -333,3 +333,25 @@ def test_a_restored_plate_is_made_ours_so_a_later_update_removes_it(world):
     assert rv == 0, err
     assert not any("old plate left" in r["message"] for r in rows), rows
     assert world.objects("data/0.5/plate-2.ome.zarr/") == []
+
+
+def test_restored_fields_enter_the_index_in_one_update(world, monkeypatch):
+    from omero_cli_ngff.workflows import index
+
+    assert world.publish("Plate:2")[0] == 0
+    with closing(world.server.connect("alice")) as conn:
+        for image_id in (202, 203):
+            annotations.remove(conn, world.copies([image_id])[image_id])
+    calls = []
+    real = index.update_index
+
+    def counted(conn, dest, records, *args, **kwargs):
+        calls.append(sorted(r.id for r in records))
+        return real(conn, dest, records, *args, **kwargs)
+
+    monkeypatch.setattr(index, "update_index", counted)
+    rv, rows, err = world.publish("Plate:2")
+    assert rv == 0, err
+    assert [int(r["image_id"]) for r in rows if r["status"] == "restored"] == [202, 203]
+    # one update for the restored fields (then the run's own over every image listed)
+    assert calls[0] == [202, 203] and [202] not in calls and [203] not in calls, calls
