@@ -297,6 +297,9 @@ def test_a_field_without_pixels_is_left_out_of_its_plate_and_said_so(
     assert statuses == {91: "published", 92: "refused", 93: "published"}
     assert field_urls(world, [91, 93]) == {91: world.public("0.5/plate-9.ome.zarr/A/1/0/"),
                                            93: world.public("0.5/plate-9.ome.zarr/A/1/1/")}
+    # verified alone, the field after the one without pixels is where publish put it
+    rv, doc, err = run_json(world, "verify", "Image:93", "--sample", "0")
+    assert {p["code"] for i in doc["images"] for p in i["problems"]} == {"insecure-url"}
 
 
 def test_the_index_lists_every_field_of_a_published_plate(world):
