@@ -31,7 +31,7 @@ from ..storage import journal as journal_store
 from .convert import convert_plate
 from .failures import describe, exit_code_of, is_connection_lost
 from .index import index_images
-from .plan import FAIL, PUBLISH, REFUSE, RESTORE, SKIP, PublishPlan
+from .plan import FAIL, PUBLISH, REFUSE, RESTORE, SKIP, UPDATE, PublishPlan
 from .plate_check import is_complete, plate_problems
 from .plate_plan import PlatePlan, field_rows_needed, make_plate_plan
 from .publish_check import CheckFailed, check_copy
@@ -310,5 +310,5 @@ def check_plate(pub: Publish, plan: PlatePlan) -> None:
 
 
 def _forget(pub: Publish, plan: PlatePlan) -> None:
-    if plan.journal is not None or plan.action in (PUBLISH, "update"):
+    if plan.journal is not None or plan.action in (PUBLISH, UPDATE):
         pub.dest.remove(journal_store.plate_journal_path(plan.plate_id, pub.scope))
