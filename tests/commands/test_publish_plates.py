@@ -313,11 +313,9 @@ def test_the_index_lists_every_field_of_a_published_plate(world):
     assert all(e["thumbnail"] for e in entries.values())
 
 
-def test_a_restored_plate_is_made_ours_so_a_later_update_removes_it(world):
-    """A complete plate at the template root that no annotation points at and without
-    an ownership record (here: an export whose record is gone, as a copy made by
-    another tool) is restored: its root is made the plate's (on the evidence: it agrees
-    with OMERO) before any field is annotated, so a later update can remove it."""
+def unrecorded_export(world: World) -> str:
+    """Export Plate:2 to its template root and remove its ownership record (as a copy
+    made by another tool has none); the record's object name."""
     import requests
 
     argv = ["ngff", "export", "Plate:2", "--output", world.dest + "/0.5"]
@@ -327,6 +325,15 @@ def test_a_restored_plate_is_made_ours_so_a_later_update_removes_it(world):
     requests.delete(f"{world.emulator.url}/storage/v1/b/{world.bucket}/o/"
                     + record.replace("/", "%2F"), timeout=10).raise_for_status()
     assert get_object(world.emulator.url, world.bucket, record) is None
+    return record
+
+
+def test_a_restored_plate_is_made_ours_so_a_later_update_removes_it(world):
+    """A complete plate at the template root that no annotation points at and without
+    an ownership record (here: an export whose record is gone, as a copy made by
+    another tool) is restored: its root is made the plate's (on the evidence: it agrees
+    with OMERO) before any field is annotated, so a later update can remove it."""
+    record = unrecorded_export(world)
     rv, rows, err = world.publish("Plate:2")
     assert rv == 0, err
     assert {r["status"] for r in rows} == {"restored"}
@@ -358,3 +365,16 @@ def test_restored_fields_enter_the_index_in_one_update(world, monkeypatch):
     assert [int(r["image_id"]) for r in rows if r["status"] == "restored"] == [202, 203]
     # one update for the restored fields (then the run's own over every image listed)
     assert calls[0] == [202, 203] and [202] not in calls and [203] not in calls, calls
+
+
+def test_an_unrecorded_plate_another_image_points_into_is_not_adopted(world):
+    record = unrecorded_export(world)
+    with closing(world.server.connect("alice")) as conn:
+        annotations.write(conn, 1, 3, NS, annotation_values(
+            plate_url(world, 2) + "A/1/0/", "0.5"), [])
+    rv, rows, err = world.publish("Plate:2")
+    assert rv == exit_codes.DESTINATION, err
+    assert {r["status"] for r in rows} == {"refused"}
+    assert "Image:1" in rows[0]["message"]
+    assert get_object(world.emulator.url, world.bucket, record) is None
+    assert world.copies(list(PLATE_TWO)) == {}
