@@ -41,10 +41,6 @@ class PlateLayout:
                 index += 1
         return out
 
-    def well_of(self, image_id: int) -> WellLayout | None:
-        return next((w for w in self.wells if any(i == image_id for i, _ in w.fields)),
-                    None)
-
 
 def axis_names(count: int, convention: str | None) -> list[str]:
     """Row or column names as OMERO shows them: letters (A..Z, AA..) or numbers (1..)."""

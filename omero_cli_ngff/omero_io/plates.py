@@ -38,16 +38,20 @@ def _add_empty_wells(runner: QueryRunner, layouts: dict[int, PlateLayout]) -> No
     """The wells OMERO has without images, in row-major order among the others."""
     if not layouts:
         return
+    present = {(plate_id, w.row, w.column) for plate_id, layout in layouts.items()
+               for w in layout.wells}
     for plate_id, row, column in runner.rows(queries.WELL_POSITIONS, list(layouts)):
         layout = layouts[plate_id]
         if row >= len(layout.rows) or column >= len(layout.columns):
             continue
         name = (layout.rows[row], layout.columns[column])
-        if all((w.row, w.column) != name for w in layout.wells):
+        if (plate_id, *name) not in present:
+            present.add((plate_id, *name))
             layout.wells.append(WellLayout(*name))
     for layout in layouts.values():
-        rows, columns = layout.rows, layout.columns
-        layout.wells.sort(key=lambda w: (rows.index(w.row), columns.index(w.column)))
+        row_at = {name: i for i, name in enumerate(layout.rows)}
+        column_at = {name: i for i, name in enumerate(layout.columns)}
+        layout.wells.sort(key=lambda w: (row_at[w.row], column_at[w.column]))
 
 
 def _sampled_layouts(runner: QueryRunner, plate_ids: list[int]) -> dict[int, PlateLayout]:

@@ -13,16 +13,21 @@ from ..model.published import PublishedImage
 from ..storage import FetchError, HttpPolicy, fetch_metadata
 
 
-def _attrs(url: str, version: str, policy: HttpPolicy | None) -> dict[str, Any] | None:
-    """The NGFF attributes of the group at ``url`` (None: unreadable)."""
+def _fetch_ome(url: str, version: str, policy: HttpPolicy | None) -> dict[str, Any]:
+    """The NGFF attributes of the group at ``url``; FetchError when unreadable."""
     kwargs = {"policy": policy} if policy is not None else {}
-    try:
-        doc = fetch_metadata(url, version, validate=False, **kwargs)
-    except FetchError:
-        return None
+    doc = fetch_metadata(url, version, validate=False, **kwargs)
     group = PublishedImage(url, version)
     group.set_metadata(doc if isinstance(doc, dict) else {})
     return group.ome
+
+
+def _attrs(url: str, version: str, policy: HttpPolicy | None) -> dict[str, Any] | None:
+    """The NGFF attributes of the group at ``url`` (None: unreadable)."""
+    try:
+        return _fetch_ome(url, version, policy)
+    except FetchError:
+        return None
 
 
 def plate_attrs(url: str, version: str, policy: HttpPolicy | None = None) -> Any:
@@ -34,14 +39,10 @@ def plate_attrs(url: str, version: str, policy: HttpPolicy | None = None) -> Any
 def is_complete(url: str, version: str, policy: HttpPolicy | None = None) -> bool | None:
     """A plate's attributes are written last: there, the plate is complete (None: the
     answer was neither the metadata nor a definite absence, e.g. a 5xx or a time-out)."""
-    kwargs = {"policy": policy} if policy is not None else {}
     try:
-        doc = fetch_metadata(url, version, validate=False, **kwargs)
+        return isinstance(_fetch_ome(url, version, policy).get("plate"), dict)
     except FetchError as err:
         return False if err.definite else None
-    group = PublishedImage(url, version)
-    group.set_metadata(doc if isinstance(doc, dict) else {})
-    return isinstance(group.ome.get("plate"), dict)
 
 
 def plate_problems(url: str, layout: PlateLayout, usable: set[int], version: str,

@@ -70,10 +70,6 @@ class PlatePlan:
         return self.action in act.WORK or bool(self.cleanup) or self.journal is not None \
             or self.claimed
 
-    @property
-    def records(self) -> list[ImageRecord]:
-        return [f.record for f in self.fields]
-
     def set_action(self, action: str, reason: str, code: int = exit_codes.OK) -> None:
         self.action, self.reason, self.code = action, reason, code
         for f in self.fields:

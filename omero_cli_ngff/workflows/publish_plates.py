@@ -31,7 +31,7 @@ from ..storage import journal as journal_store
 from .convert import convert_plate
 from .failures import describe, exit_code_of, is_connection_lost
 from .index import index_images
-from .plan import FAIL, PUBLISH, REFUSE, RESTORE, SKIP, PublishPlan
+from .plan import FAIL, PUBLISH, REFUSE, RESTORE, SKIP, UPDATE, PublishPlan
 from .plate_check import is_complete, plate_problems
 from .plate_plan import PlatePlan, field_rows_needed, make_plate_plan
 from .publish_check import CheckFailed, check_copy
@@ -155,12 +155,40 @@ def _act(pub: Publish, plan: PlatePlan, progress: Any) -> list[PublishRow]:
         return static_rows(pub, plan, *notes)
     if plan.action == RESTORE:
         check_plate(pub, plan)
-        for f in field_rows_needed(plan):
-            pub.annotate(f, _kept_date(f))
+        _take_checked(pub, plan)
+        needed = field_rows_needed(plan)
+        for f in needed:
+            pub.annotate(f, _kept_date(f), index=False)
+        _index_fields(pub, needed)
         _forget(pub, plan)
         return [PublishRow(f, "restored" if f.action == RESTORE else "skipped",
                            _message(*notes)) for f in plan.fields]
     return _convert_and_switch(pub, plan, progress, notes)
+
+
+def _take_checked(pub: Publish, plan: PlatePlan) -> str:
+    """Make a complete, checked plate root ours before annotating its fields (as an
+    image's restore does): data without a record is adopted on --adopt or on the
+    evidence (it agrees with OMERO, and no image outside the plate points into it)."""
+    assert plan.root is not None
+    owner, adopt = _owner(pub, plan), pub.options.adopt
+    state = ownership.inspect(pub.dest, plan.root)
+    if state.unrecorded and not adopt:
+        others = set(annotations.images_under_url(
+            QueryRunner(pub.conn), pub.dest.public_url(plan.root), pub.options.namespace))
+        others -= set(plan.layout.image_ids)
+        if others:
+            raise ownership.NotOwned(ownership.refusal(
+                pub.dest, state, owner, "the annotations of other images point into it "
+                f"(Image:{min(others)}); {HOW}"))
+        adopt = True
+    return ownership.take(pub.dest, plan.root, owner, adopt=adopt, how=HOW)
+
+
+def _index_fields(pub: Publish, fields: list[PublishPlan]) -> None:
+    """One index update for the fields annotated (one per field cost ~0.09 s each)."""
+    index_images(pub.conn, pub.dest, [f.record for f in fields], pub.options.namespace,
+                 pub.options.index, pub.reporter, fresh={f.record.id for f in fields})
 
 
 def _kept_date(f: PublishPlan) -> str | None:
@@ -194,9 +222,7 @@ def _convert_and_switch(pub: Publish, plan: PlatePlan, progress: Any,
     check_plate(pub, plan)
     failpoints.reach("before-annotation")
     _annotate_fields(pub, plan)
-    # one index update for the plate's fields (one per field cost ~0.09 s each)
-    index_images(pub.conn, pub.dest, [f.record for f in plan.fields], pub.options.namespace,
-                 pub.options.index, pub.reporter, fresh={f.record.id for f in plan.fields})
+    _index_fields(pub, plan.fields)
     retired = _retire_image_copies(pub, plan)
     if plan.old_root and pub.options.keep_old:
         notes.append(f"old plate kept at {pub.dest.public_url(plan.old_root)}")
@@ -284,5 +310,5 @@ def check_plate(pub: Publish, plan: PlatePlan) -> None:
 
 
 def _forget(pub: Publish, plan: PlatePlan) -> None:
-    if plan.journal is not None or plan.action in (PUBLISH, "update"):
+    if plan.journal is not None or plan.action in (PUBLISH, UPDATE):
         pub.dest.remove(journal_store.plate_journal_path(plan.plate_id, pub.scope))

@@ -9,19 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..checks.problems import Problem
+from ..model.paths import plate_root_of_field
 from ..model.plate_layout import PlateLayout
+from ..omero_io import targets
 from ..omero_io.plates import load_layouts, plates_of_images
 from ..omero_io.query import QueryRunner
 from .plate_check import plate_problems
-
-
-def _split_field_url(url: str) -> tuple[str, str] | None:
-    """(plate root URL ending in '/', ``A/1/0``) of a field group's URL, or None."""
-    parts = url.rstrip("/").split("/")
-    if len(parts) < 5 or not parts[-1].isdigit() or not all(p.isalnum()
-                                                             for p in parts[-3:-1]):
-        return None
-    return "/".join(parts[:-3]) + "/", "/".join(parts[-3:])
 
 
 def check_plates(conn: Any, reports: list[Any], policy: Any = None) -> None:
@@ -34,27 +27,39 @@ def check_plates(conn: Any, reports: list[Any], policy: Any = None) -> None:
         return
     layouts = {layout.id: layout
                for layout in load_layouts(runner, list(dict.fromkeys(plate_of.values())))}
-    no_pixels = {r.record.id for r in reports if not r.record.has_pixels}
+    usable = _usable(runner, reports, list(layouts.values()))
+    expected = {i: layout.field_paths(usable[i]) for i, layout in layouts.items()}
     checked: dict[str, list[Problem]] = {}
     for report in published:
         layout = layouts.get(plate_of.get(report.record.id, -1))
         if layout is None:
             continue
         for url, version in zip(report.urls, report.versions or ["0.5"] * len(report.urls)):
-            report.problems += _field_problems(report.record.id, url, version, layout,
-                                               no_pixels, checked, policy)
+            report.problems += _field_problems(
+                report.record.id, url, version, layout, usable[layout.id],
+                expected[layout.id].get(report.record.id), checked, policy)
+
+
+def _usable(runner: QueryRunner, reports: list[Any],
+            layouts: list[PlateLayout]) -> dict[int, set[int]]:
+    """Plate id -> its fields with pixels (those a published plate holds), from the
+    records of every field, not only of those verified: an earlier field without pixels
+    shifts the numbering of the others in its well."""
+    has_pixels = {r.record.id: r.record.has_pixels for r in reports}
+    missing = [i for layout in layouts for i in layout.image_ids if i not in has_pixels]
+    has_pixels.update({r.id: r.has_pixels for r in targets.load_records(runner, missing)})
+    return {layout.id: {i for i in layout.image_ids if has_pixels.get(i, True)}
+            for layout in layouts}
 
 
 def _field_problems(image_id: int, url: str, version: str, layout: PlateLayout,
-                    no_pixels: set[int], checked: dict[str, list[Problem]],
-                    policy: Any) -> list[Problem]:
-    usable = {i for i in layout.image_ids if i not in no_pixels}
-    expected = layout.field_paths(usable).get(image_id)
-    split = _split_field_url(url)
+                    usable: set[int], expected: str | None,
+                    checked: dict[str, list[Problem]], policy: Any) -> list[Problem]:
+    split = plate_root_of_field(url)
     if split is None:
         return [Problem("not-in-plate", f"a field of Plate:{layout.id} ({expected}) "
                         "published outside an NGFF plate", url=url)]
-    root, path = split
+    root, path = split[0] + "/", split[1]
     problems = []
     if path != expected:
         problems.append(Problem("field-misplaced", f"at {path} in its plate, OMERO has it "

@@ -297,6 +297,9 @@ def test_a_field_without_pixels_is_left_out_of_its_plate_and_said_so(
     assert statuses == {91: "published", 92: "refused", 93: "published"}
     assert field_urls(world, [91, 93]) == {91: world.public("0.5/plate-9.ome.zarr/A/1/0/"),
                                            93: world.public("0.5/plate-9.ome.zarr/A/1/1/")}
+    # verified alone, the field after the one without pixels is where publish put it
+    rv, doc, err = run_json(world, "verify", "Image:93", "--sample", "0")
+    assert {p["code"] for i in doc["images"] for p in i["problems"]} == {"insecure-url"}
 
 
 def test_the_index_lists_every_field_of_a_published_plate(world):
@@ -308,3 +311,70 @@ def test_the_index_lists_every_field_of_a_published_plate(world):
     assert {i: e["zarr_path"] for i, e in entries.items()} == {
         i: plate_url(world, 2) + p + "/" for i, p in PLATE_TWO.items()}
     assert all(e["thumbnail"] for e in entries.values())
+
+
+def unrecorded_export(world: World) -> str:
+    """Export Plate:2 to its template root and remove its ownership record (as a copy
+    made by another tool has none); the record's object name."""
+    import requests
+
+    argv = ["ngff", "export", "Plate:2", "--output", world.dest + "/0.5"]
+    rv, out, err = invoke(argv + world.server.cli_login_args("alice"), world.capsys)
+    assert rv == 0, err
+    record = "data/0.5/plate-2.ome.zarr/.omero-ngff-owner.json"
+    requests.delete(f"{world.emulator.url}/storage/v1/b/{world.bucket}/o/"
+                    + record.replace("/", "%2F"), timeout=10).raise_for_status()
+    assert get_object(world.emulator.url, world.bucket, record) is None
+    return record
+
+
+def test_a_restored_plate_is_made_ours_so_a_later_update_removes_it(world):
+    """A complete plate at the template root that no annotation points at and without
+    an ownership record (here: an export whose record is gone, as a copy made by
+    another tool) is restored: its root is made the plate's (on the evidence: it agrees
+    with OMERO) before any field is annotated, so a later update can remove it."""
+    record = unrecorded_export(world)
+    rv, rows, err = world.publish("Plate:2")
+    assert rv == 0, err
+    assert {r["status"] for r in rows} == {"restored"}
+    owner = json.loads(get_object(world.emulator.url, world.bucket, record))
+    assert "Plate:2" in json.dumps(owner)
+    rv, rows, err = world.publish("Plate:2", "--force")
+    assert rv == 0, err
+    assert not any("old plate left" in r["message"] for r in rows), rows
+    assert world.objects("data/0.5/plate-2.ome.zarr/") == []
+
+
+def test_restored_fields_enter_the_index_in_one_update(world, monkeypatch):
+    from omero_cli_ngff.workflows import index
+
+    assert world.publish("Plate:2")[0] == 0
+    with closing(world.server.connect("alice")) as conn:
+        for image_id in (202, 203):
+            annotations.remove(conn, world.copies([image_id])[image_id])
+    calls = []
+    real = index.update_index
+
+    def counted(conn, dest, records, *args, **kwargs):
+        calls.append(sorted(r.id for r in records))
+        return real(conn, dest, records, *args, **kwargs)
+
+    monkeypatch.setattr(index, "update_index", counted)
+    rv, rows, err = world.publish("Plate:2")
+    assert rv == 0, err
+    assert [int(r["image_id"]) for r in rows if r["status"] == "restored"] == [202, 203]
+    # one update for the restored fields (then the run's own over every image listed)
+    assert calls[0] == [202, 203] and [202] not in calls and [203] not in calls, calls
+
+
+def test_an_unrecorded_plate_another_image_points_into_is_not_adopted(world):
+    record = unrecorded_export(world)
+    with closing(world.server.connect("alice")) as conn:
+        annotations.write(conn, 1, 3, NS, annotation_values(
+            plate_url(world, 2) + "A/1/0/", "0.5"), [])
+    rv, rows, err = world.publish("Plate:2")
+    assert rv == exit_codes.DESTINATION, err
+    assert {r["status"] for r in rows} == {"refused"}
+    assert "Image:1" in rows[0]["message"]
+    assert get_object(world.emulator.url, world.bucket, record) is None
+    assert world.copies(list(PLATE_TWO)) == {}
