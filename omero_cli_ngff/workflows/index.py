@@ -16,7 +16,6 @@ from typing import Any
 
 from ..model.annotation import PublishedCopy, normalise_url
 from ..model.index_entry import (
-    MANIFEST,
     PAGE,
     THUMBNAILS_DIR,
     ImageFacts,
@@ -122,7 +121,7 @@ def update_index(conn: Any, dest: Destination, records: list[ImageRecord], names
         changed = [e for i, e in expected.items() if stored.get(i) != e]
         store.upsert(changed, choices)
         update.entries = len(changed)
-        store.put(PAGE, render_page(manifest_url=MANIFEST).encode())
+        store.put(PAGE, render_page().encode())
     except DestinationError as err:
         update.problems.append(f"the index at {dest.url} was not updated: {err}")
         reporter.warn(update.problems[-1])

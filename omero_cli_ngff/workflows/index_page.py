@@ -26,12 +26,9 @@ def _inline_json(entries: Iterable[IndexEntry]) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def render_page(manifest_url: str = "index.json",
-                entries: Iterable[IndexEntry] | None = None) -> str:
-    """The page: loading ``manifest_url`` (relative to the page), or showing ``entries``."""
+def render_page(entries: Iterable[IndexEntry] | None = None) -> str:
+    """The page: loading index.json beside it, or showing ``entries`` (inline)."""
     page = _asset("index_page.html")
     script = _asset("index_page.js")
-    if manifest_url != "index.json":
-        script = script.replace('new URL("index.json"', f"new URL({json.dumps(manifest_url)}")
     data = "null" if entries is None else _inline_json(entries)
     return page.replace("__SCRIPT__", script).replace("__ENTRIES__", data)
