@@ -65,8 +65,8 @@ def run_publish(args: list[str], env: dict) -> tuple[int, float, float, str]:
 
 
 def statuses(out: str) -> str:
-    lines = [line for line in out.splitlines() if line.startswith("[")]
-    rows = json.loads(lines[-1]) if lines else []
+    lines = [line for line in out.splitlines() if line.startswith("{")]
+    rows = json.loads(lines[-1])["images"] if lines else []     # the one JSON document
     counts: dict[str, int] = {}
     for row in rows:
         key = row.get("status") or row.get("action") or "?"
