@@ -11,8 +11,14 @@ the controller looks at the reads of that interval:
   the limit drops to what the source served without queueing (``in_flight /
   inflation``) plus ``alpha``. Below ``alpha``, and only if the limit was reached during
   the interval (reads were waiting for it: more would have been issued), the limit grows
-  by one (additive increase; until the first queue or error it doubles: slow start, so
-  that a short export does not spend its time finding the server). In between it holds.
+  by one (additive increase). In between it holds.
+
+Slow start (until the first sign of a queue or an error): each read that finishes
+without queueing (latency under ``SLOW_START_INFLATION`` x the least) while reads wait
+for the limit raises it by one at once, so the limit doubles every round trip (TCP's
+slow start, per acknowledgement) instead of once per interval: a short export reaches
+a big server's cores within a few round trips. A read slower than ``QUEUE_INFLATION``
+x the least ends the slow start; the intervals' Vegas estimate then takes over.
 
 A server with N decode slots therefore settles at about N + alpha..beta reads in
 flight: all its cores busy, a short queue. When it gains cores the queue empties and the
@@ -25,6 +31,9 @@ limit. The least latency per size also forgets slowly (``drift`` per interval).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+SLOW_START_INFLATION = 1.5      # a read this close to the least latency did not queue
+QUEUE_INFLATION = 2.0           # a read this much slower queued: slow start is over
 
 
 @dataclass
@@ -78,8 +87,16 @@ class ConcurrencyController:
             cur.reads += 1
             cur.pixels += pixels
             cur.inflation_sum += latency / base
+            if self._slow_start:
+                self._slow_start_step(latency / base)
         if now - self._since >= self.interval and (cur.reads >= 2 or cur.errors):
             self._adjust(now)
+
+    def _slow_start_step(self, inflation: float) -> None:
+        if inflation >= QUEUE_INFLATION:
+            self._slow_start = False
+        elif inflation < SLOW_START_INFLATION and self._now.busy:
+            self.limit = min(self.maximum, self.limit + 1)
 
     def least_latency(self, pixels: int) -> float | None:
         """The least latency seen for reads of ``pixels`` (None: none yet)."""
@@ -123,7 +140,6 @@ class ConcurrencyController:
             self._slow_start = False
             return max(self.minimum, min(limit - 1, round(served + alpha)))
         if queued < alpha and cur.busy:
-            # slow start: double until the first sign of a queue, then one at a time
-            return min(self.maximum, 2 * limit if self._slow_start else limit + 1)
+            return min(self.maximum, limit + 1)     # (slow start grew it read by read)
         self._slow_start = False
         return limit

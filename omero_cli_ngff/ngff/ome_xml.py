@@ -1,7 +1,8 @@
 """The bioformats2raw layout: a root group marked ``bioformats2raw.layout: 3``, images
 ``0/``, ``1/``..., and ``OME/METADATA.ome.xml`` (+ the ``OME`` group's ``series``)
 describing them, built with ome-types from plain values (with each image's ROIs,
-annotations, description and date: ``ome_metadata``), and, under each image, its ROIs
+annotations, description and date: ``ome_metadata``; images without ROIs and
+annotations as the same text without ome-types: ``ome_xml_plain``), and, under each image, its ROIs
 as NGFF labels (``labels``).
 
 This is the layout bioformats2raw and OMERO's zarr tools produce and read; readers
@@ -13,7 +14,6 @@ everything under it is complete.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import cache
@@ -28,13 +28,12 @@ from ..model.pixel_types import NGFF_TO_SYMBOL, ngff_length
 from . import metadata as md
 from . import store as st
 from .errors import UnsupportedPixelTypeError
+from .ome_xml_plain import NOT_XML, OME_TYPES, is_plain, plain_ome_xml
 from .spec import ImageExtras, ImageSpec, ProgressCallback, TileSource, WriteOptions, WriteResult
 from .writer import open_collection, write_image
 
 if TYPE_CHECKING:
     from ome_types import OME
-
-_OME_TYPES = {"int8", "int16", "int32", "uint8", "uint16", "uint32", "float", "double", "bit"}
 
 
 def ome_model(images: Sequence[ImageSpec],
@@ -48,7 +47,7 @@ def ome_model(images: Sequence[ImageSpec],
     out = []
     for i, spec in enumerate(images):
         ptype = spec.pixel_type
-        if ptype not in _OME_TYPES:
+        if ptype not in OME_TYPES:
             raise UnsupportedPixelTypeError(f"{spec.name!r}: OME-XML has no pixel type {ptype}")
         phys: dict[str, Any] = {}     # physical sizes and units, where known
         for axis in ("x", "y", "z"):
@@ -119,10 +118,17 @@ def ome_xml(images: Sequence[ImageSpec],
             plate: PlateXml | None = None) -> str:
     """OME-XML text describing ``images`` (and their ``metadata``, and the ``plate``
     they are the fields of)."""
+    if _plain(images, metadata, plate):
+        return plain_ome_xml(images, metadata)      # the same text, without ome-types
     ome = ome_model(images, metadata)
     if plate is not None:
         add_plate(ome, plate)
     return _to_xml(_xml_safe(ome))
+
+
+def _plain(images: Sequence[ImageSpec], metadata: Sequence[ImageMetadata | None] | None,
+           plate: PlateXml | None) -> bool:
+    return bool(images) and plate is None and is_plain(metadata)
 
 
 @cache
@@ -160,14 +166,12 @@ def _to_xml(ome: Any) -> str:
     return str(serializer.render(ome, ns_map={None: OME_2016_06_URI}))
 
 
-# Characters XML 1.0 cannot hold (names and annotations in OMERO may): shown as \xNN.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _xml_safe(value: Any) -> Any:
     """`value` (an OME model, or anything in one) with every string XML can hold."""
     if isinstance(value, str):
-        return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+        return NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
     if isinstance(value, list):
         return [_xml_safe(v) for v in value]
     fields = getattr(type(value), "model_fields", None)
@@ -207,9 +211,10 @@ def write_bioformats2raw(dest: st.Dest, images: Sequence[tuple[ImageSpec, TileSo
     from .labels import write_labels
 
     options = options or WriteOptions()
-    _import_ome_types_meanwhile()
-    store, url, prefix, per_image = open_collection(dest, options, storage_options, path)
     extras = list(extras or [None] * len(images))
+    if not _plain([s for s, _ in images], [e.metadata if e else None for e in extras], None):
+        _import_ome_types_meanwhile()
+    store, url, prefix, per_image = open_collection(dest, options, storage_options, path)
     results = []
     for i, (spec, source) in enumerate(images):
         iid = image_ids[i] if image_ids else None

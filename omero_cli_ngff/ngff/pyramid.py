@@ -2,8 +2,9 @@
 own), and, downsampled 2x2 (mean; mode for labels), into the partial chunk of the next
 level that contains it.
 
-A partial chunk that receives its last piece is finished in turn, down to the bottom
-level of the pass, so no level is ever read back from the destination. A shard whose
+A partial chunk that receives its last piece is finished in turn, down to the next
+level read from the source (the bottom of its pass), so no level is ever read back
+from the destination. A shard whose
 last chunk is written is closed (its object appears complete) and recorded in the
 resume record. Called from the encoder threads: thread-safe.
 """
@@ -66,7 +67,6 @@ class Pyramid:
         self.progress_cb = progress
         self.pixels_done = pixels_done
         self.pixels_total = sum(lv.n_pixels for lv in plan.levels)
-        self.bottom = len(plan.levels) - 1      # the last level of the current pass
         self.downsample = downsample
         self._lock = threading.Lock()
         self._partials: dict[tuple[int, Shape5], _Partial] = {}
@@ -77,8 +77,12 @@ class Pyramid:
         downsampled version to the chunk of the next level that contains it."""
         if write:
             self._write_chunk(k, chunk, data)
-        if k < self.bottom:
+        if self._computed(k + 1):
             self._feed(k + 1, k, chunk, self.downsample(data))
+
+    def _computed(self, k: int) -> bool:
+        """Is level k computed from level k - 1 (not read from the source)?"""
+        return k < len(self.plan.levels) and self.plan.levels[k].source_level is None
 
     def unfinished(self) -> tuple[int, int]:
         """(partial chunks, open shards) left: both 0 after a pass that went well."""

@@ -211,17 +211,18 @@ class ImageWriter:
         self._reads = ThreadPoolExecutor(self.options.workers, thread_name_prefix="ngff-read")
         self._encoders = ThreadPoolExecutor(cpu_threads(), thread_name_prefix="ngff-encode")
         try:
-            for levels in passes(self.plan):
-                self._run_pass(levels)
+            # the passes' reads in one stream: a pass's last reads overlap the next
+            # pass's first ones (a small image's few reads per level would otherwise
+            # leave the server's cores idle at the end of every pass)
+            self._run_reads([task for levels in passes(self.plan)
+                             for task in tasks(self.plan, levels, self.record.done)])
         finally:
             self._encoders.shutdown(wait=True, cancel_futures=True)
             self._reads.shutdown(wait=True, cancel_futures=True)
             self.pyramid.abort()
             self.record.flush()
 
-    def _run_pass(self, levels: list[int]) -> None:
-        self.pyramid.bottom = levels[-1]
-        todo = tasks(self.plan, levels, self.record.done)
+    def _run_reads(self, todo: list[Task]) -> None:
         if not todo:
             return
         window = threading.Semaphore(chunks_in_flight(self.options.workers))
