@@ -130,12 +130,19 @@ def child_ngff(a) -> dict:
         cli.invoke(["ngff", "export", a.target, "--output", a.output, *workers,
                     "--style", "json", *_login_args(a)])
     seconds, cpu = time.perf_counter() - t0, _cpu() - cpu0
-    rows = [json.loads(line) for line in out.getvalue().splitlines() if line.startswith("[")]
-    rows = rows[-1] if rows else []
+    rows = _json_images(out.getvalue())
     failed = [r for r in rows if r.get("status") == "failed"]
     return {"seconds": seconds, "cpu": cpu, "rc": cli.rv, "images": len(rows),
             "failed": len(failed),
             "message": failed[0].get("message") if failed else ""}
+
+
+def _json_images(text: str) -> list:
+    """The ``images`` of the one JSON document ``--style json`` prints (#13)."""
+    for line in reversed(text.splitlines()):
+        if line.startswith("{"):
+            return json.loads(line).get("images", [])
+    return []
 
 
 def child_zarr(a) -> dict:

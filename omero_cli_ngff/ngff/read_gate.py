@@ -30,7 +30,7 @@ class ReadGate:
             if self.in_flight >= self.controller.limit:
                 self.controller.waited()
             while self.in_flight >= self.controller.limit:
-                self._cond.wait(0.05)          # the limit may grow meanwhile
+                self._cond.wait(0.25)          # (woken when a place frees or the limit grows)
             self.in_flight += 1
 
     @contextmanager
@@ -49,4 +49,7 @@ class ReadGate:
             with self._cond:
                 self.in_flight -= 1
                 self.controller.observe(now, now - t0, pixels, error)
-                self._cond.notify_all()
+                # wake as many waiting readers as there are free places, not all of
+                # them: with 32 readers waiting on a 4-core server, waking every one at
+                # each read cost more CPU than the reads (measured: 5.3 vs 3.5 CPU s)
+                self._cond.notify(max(0, self.controller.limit - self.in_flight))
