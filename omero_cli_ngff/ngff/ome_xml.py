@@ -24,11 +24,18 @@ from zarr.abc.store import Store
 
 from ..model.annotations_meta import ImageMetadata
 from ..model.ngff_versions import ngff_version
-from ..model.pixel_types import NGFF_TO_SYMBOL, ngff_length
 from . import metadata as md
 from . import store as st
 from .errors import UnsupportedPixelTypeError
-from .ome_xml_plain import NOT_XML, OME_TYPES, is_plain, plain_ome_xml
+from .ome_xml_plain import (
+    NOT_XML,
+    OME_TYPES,
+    ORDERS,
+    channel_infos,
+    is_plain,
+    physical_sizes,
+    plain_ome_xml,
+)
 from .spec import ImageExtras, ImageSpec, ProgressCallback, TileSource, WriteOptions, WriteResult
 from .writer import open_collection, write_image
 
@@ -50,25 +57,15 @@ def ome_model(images: Sequence[ImageSpec],
         if ptype not in OME_TYPES:
             raise UnsupportedPixelTypeError(f"{spec.name!r}: OME-XML has no pixel type {ptype}")
         phys: dict[str, Any] = {}     # physical sizes and units, where known
-        for axis in ("x", "y", "z"):
-            p = getattr(spec, f"physical_{axis}")
-            if p is None:
-                continue
-            value, unit = ngff_length(p.value, p.unit)
-            if unit and value > 0:
-                phys[f"physical_size_{axis}"] = value
-                phys[f"physical_size_{axis}_unit"] = model.UnitsLength(NGFF_TO_SYMBOL[unit])
-        rendering = spec.rendering or md.default_rendering(spec)
-        defaults = md.default_rendering(spec).channels
-        chans = list(rendering.channels) + defaults[len(rendering.channels):]
+        for axis, value, symbol in physical_sizes(spec):
+            phys[f"physical_size_{axis}"] = value
+            phys[f"physical_size_{axis}_unit"] = model.UnitsLength(symbol)
         channels = []
-        for c in range(spec.size_c):
-            ch = chans[c]
+        for c, ch in enumerate(channel_infos(spec)):
             channels.append(model.Channel(
                 id=f"Channel:{i}:{c}", name=ch.label, samples_per_pixel=1,
                 color=model.Color("#" + md.hex_color(ch.color))))
-        order = spec.dimension_order if spec.dimension_order in (
-            "XYZCT", "XYZTC", "XYCTZ", "XYCZT", "XYTCZ", "XYTZC") else "XYZCT"
+        order = spec.dimension_order if spec.dimension_order in ORDERS else "XYZCT"
         pixels = model.Pixels(
             id=f"Pixels:{i}", dimension_order=model.Pixels_DimensionOrder(order),
             type=model.PixelType(ptype), size_x=spec.size_x, size_y=spec.size_y,

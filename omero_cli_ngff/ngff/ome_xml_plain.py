@@ -68,17 +68,30 @@ def _color(rrggbb: str) -> str:
     return str(rgba - (1 << 32) if rgba >= 1 << 31 else rgba)
 
 
-def _physical(spec: ImageSpec) -> str:
-    out = ""
+def physical_sizes(spec: ImageSpec) -> list[tuple[str, float, str]]:
+    """(axis, value, OME unit symbol) of the physical sizes OME-XML can hold."""
+    out = []
     for axis in ("x", "y", "z"):
         p = getattr(spec, f"physical_{axis}")
         if p is None:
             continue
         value, unit = ngff_length(p.value, p.unit)
         if unit and value > 0:
-            out += (f' PhysicalSize{axis.upper()}="{_float(value)}"'
-                    f' PhysicalSize{axis.upper()}Unit="{_attr(NGFF_TO_SYMBOL[unit])}"')
+            out.append((axis, value, NGFF_TO_SYMBOL[unit]))
     return out
+
+
+def channel_infos(spec: ImageSpec) -> list[Any]:
+    """Each channel's settings (OMERO's defaults for those the rendering lacks)."""
+    rendering = spec.rendering or md.default_rendering(spec)
+    defaults = md.default_rendering(spec).channels
+    return (list(rendering.channels) + defaults[len(rendering.channels):])[:spec.size_c]
+
+
+def _physical(spec: ImageSpec) -> str:
+    return "".join(f' PhysicalSize{axis.upper()}="{_float(value)}"'
+                   f' PhysicalSize{axis.upper()}Unit="{_attr(symbol)}"'
+                   for axis, value, symbol in physical_sizes(spec))
 
 
 def _image(i: int, spec: ImageSpec, meta: ImageMetadata | None) -> list[str]:
@@ -96,12 +109,9 @@ def _image(i: int, spec: ImageSpec, meta: ImageMetadata | None) -> list[str]:
                  f'BigEndian="false" SizeX="{spec.size_x}" SizeY="{spec.size_y}" '
                  f'SizeZ="{spec.size_z}" SizeC="{spec.size_c}" SizeT="{spec.size_t}"'
                  f'{_physical(spec)}>')
-    rendering = spec.rendering or md.default_rendering(spec)
-    defaults = md.default_rendering(spec).channels
-    chans: list[Any] = list(rendering.channels) + defaults[len(rendering.channels):]
-    for c in range(spec.size_c):
-        lines.append(f'      <Channel ID="Channel:{i}:{c}" Name="{_attr(chans[c].label)}" '
-                     f'SamplesPerPixel="1" Color="{_color(chans[c].color)}"/>')
+    for c, ch in enumerate(channel_infos(spec)):
+        lines.append(f'      <Channel ID="Channel:{i}:{c}" Name="{_attr(ch.label)}" '
+                     f'SamplesPerPixel="1" Color="{_color(ch.color)}"/>')
     lines += ["      <MetadataOnly/>", "    </Pixels>", "  </Image>"]
     return lines
 

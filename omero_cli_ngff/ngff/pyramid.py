@@ -100,7 +100,9 @@ class Pyramid:
         if data.shape != lv.chunks[3:]:                 # edge chunks are stored padded
             full = np.full(lv.chunks[3:], self.fill, self.dtype)
             full[:data.shape[0], :data.shape[1]] = data
-        skip = not self.options.write_empty_chunks and not np.any(full != self.fill)
+        # (a chunk whose first pixel is not the fill value is not empty: no scan)
+        skip = not self.options.write_empty_chunks and full.flat[0] == self.fill \
+            and not np.any(full != self.fill)
         encoded = None if skip else self.encoder.encode(full)
         shard = lv.shard_of(chunk)
         key: Key = (k, *shard)
