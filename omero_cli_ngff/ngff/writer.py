@@ -19,7 +19,8 @@ pyramid. Shards are taken in Z-order, plane by plane inside a shard and chunks i
 Z-order inside a plane, so partial chunks are few (``layout.estimate_memory``) and no
 level is ever read back from the destination. Levels the source offers are read from
 the source in their own pass, and levels below them are computed from them the same
-way.
+way; the passes' reads go to the readers as one stream (the next pass's first reads fill
+the places of the last ones of the pass before).
 
 Measured (``benchmarks/bench_export.py``, shared 2-core machine, 50 ms per tile, 8
 workers): 0.95-0.98x of the read ceiling for a 20k x 20k RGB slide and a 2048 x 2048 x
