@@ -84,3 +84,17 @@ def test_a_server_that_fails_keeps_the_limit_low():
     _, limits = simulate(ctrl, lambda t: 16, lambda t: 0.05, 10.0,
                          fails=lambda t: 5 < t < 6)
     assert min(limit for t, limit in limits if 5.5 < t < 6) <= 2
+
+
+def test_slow_start_reaches_a_big_servers_cores_within_a_few_round_trips():
+    """Per read, not per interval: a short export must not spend its time ramping up."""
+    ctrl = ConcurrencyController(maximum=32, start=8)
+    done, limits = simulate(ctrl, lambda t: 16, lambda t: 0.047, 2.0)
+    assert min(t for t, limit in limits if limit >= 16) < 0.15     # 0.25 s: one interval
+    assert rate(done, 0.2, 2.0) >= 0.95 * 16 / 0.047
+
+
+def test_slow_start_ends_at_the_first_queue():
+    ctrl = ConcurrencyController(maximum=32, start=8)
+    _, limits = simulate(ctrl, lambda t: 4, lambda t: 0.047, 0.3)
+    assert max(limit for _, limit in limits) <= 16
