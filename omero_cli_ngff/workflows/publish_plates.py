@@ -281,7 +281,7 @@ def _convert(pub: Publish, plan: PlatePlan, progress: Any) -> dict[int, int]:
     try:
         with pub.dest.translate_errors("writing " + pub.dest.join(plan.root)):
             written = convert_plate(pub.conn, plan.layout, records,
-                                    pub.dest.zarr_store(plan.root), pub.options.write,
+                                    pub.dest.held_zarr_store(plan.root), pub.options.write,
                                     progress=update)
     finally:
         progress.remove_task(task)
