@@ -111,17 +111,19 @@ def write_thumbnail(dest: Destination, store: IndexStore, entry: IndexEntry,
 
 
 def update_index(conn: Any, dest: Destination, records: list[ImageRecord], namespace: str,
-                 choices: IndexChoices, reporter: Reporter,
-                 fresh: Iterable[int] = ()) -> IndexUpdate:
+                 choices: IndexChoices, reporter: Reporter, fresh: Iterable[int] = (),
+                 expected: dict[int, IndexEntry] | None = None) -> IndexUpdate:
     """Bring the entries of these images up to date (``fresh``: images whose data was
-    just written, whose thumbnails are made again); the page too. Problems are
-    reported as warnings: the images are published whatever becomes of the index."""
+    just written, whose thumbnails are made again; ``expected``: their entries when
+    computed already); the page too. Problems are reported as warnings: the images
+    are published whatever becomes of the index."""
     update = IndexUpdate(url=dest.public_url(PAGE, group=False))
     store = IndexStore(dest)
     try:
-        expected = expected_entries(conn, dest, records, namespace, choices)
+        if expected is None:
+            expected = expected_entries(conn, dest, records, namespace, choices)
         _thumbnails(dest, store, expected, set(fresh), update, reporter)
-        stored = _stored(store, expected)
+        stored = store.read_entries(expected)
         changed = [e for i, e in expected.items() if stored.get(i) != e]
         store.upsert(changed, choices)
         update.entries = len(changed)
@@ -130,14 +132,6 @@ def update_index(conn: Any, dest: Destination, records: list[ImageRecord], names
         update.problems.append(f"the index at {dest.url} was not updated: {err}")
         reporter.warn(update.problems[-1])
     return update
-
-
-def _stored(store: IndexStore, expected: dict[int, IndexEntry]) -> dict[int, IndexEntry]:
-    from ..model.index_entry import shard_of
-    out: dict[int, IndexEntry] = {}
-    for shard in sorted({shard_of(i) for i in expected}):
-        out.update(store.read_shard(shard))
-    return out
 
 
 def _thumbnails(dest: Destination, store: IndexStore, expected: dict[int, IndexEntry],
