@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,6 +35,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import store_requests  # noqa: E402  (benchmarks/ is not a package)
 
 BUCKET = "bench-plates"
+SHM = Path("/dev/shm")         # the filesystem backend's objects in memory when it exists
 
 
 def screen_catalogue(folder: Path, plates: int, rows: int, columns: int, fields: int,
@@ -112,6 +114,9 @@ def main(argv=None) -> None:
     parser.add_argument("--publish-plates", type=int, default=1)
     parser.add_argument("--no-plan", action="store_true", help="skip the --dry-run plan")
     parser.add_argument("--keep", help="a folder for the JSON output of each run")
+    parser.add_argument("--store-backend", choices=("filesystem", "memory"),
+                        default="filesystem", help="fake-gcs-server's backend (memory: "
+                        "every object operation scans the bucket; see the docstring)")
     args = parser.parse_args(argv)
 
     from test_infra.fake_gcs import FakeGcs, create_bucket, list_objects
@@ -126,7 +131,9 @@ def main(argv=None) -> None:
     t0 = time.perf_counter()
     server = start_devserver(work / "state", catalogue=catalogue)
     startup = time.perf_counter() - t0
-    store = FakeGcs(log_level="info")           # its access log counts the requests
+    data = Path(tempfile.mkdtemp(prefix="bench-plates-gcs-", dir=SHM if SHM.is_dir() else None)) \
+        if args.store_backend == "filesystem" else None
+    store = FakeGcs(log_level="info", data_dir=data)    # its access log counts requests
     store.start()
     rows, plates, others, objects = [], {}, None, {}
     try:
@@ -164,6 +171,8 @@ def main(argv=None) -> None:
     finally:
         store.stop()
         server.stop()
+        if data is not None:
+            shutil.rmtree(data, ignore_errors=True)
     report(args, startup, rows, plates, others, objects)
 
 
