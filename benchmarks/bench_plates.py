@@ -1,16 +1,27 @@
-"""Plates at screen scale: `omero ngff publish Screen:1` of a screen of 10 plates x 384
-wells x 4 fields (64 x 64 uint16, 2 channels: 15,360 field images) against the dev
-server and fake-gcs-server. How many OMERO queries, how long, how much memory?
+"""Plates at screen scale: `omero ngff publish` of a screen of 10 plates x 384 wells x 4
+fields (64 x 64 uint16, 2 channels: 15,360 field images) against the dev server and
+fake-gcs-server. How many OMERO queries and object-store requests, how long, how much
+memory?
 
     .venv/bin/python benchmarks/bench_plates.py [--plates 10] [--rows 16] [--columns 24]
-        [--fields 4] [--size 64] [--publish-plates 1]
+        [--fields 4] [--size 64] [--publish-plates 1] [--no-plan] [--keep DIR]
+        [--store-backend filesystem|memory]
 
 Runs, each `omero-ngff publish` in a subprocess of its own (its peak RSS is the
 child's ru_maxrss, read with os.wait4):
 - the plan of the whole screen (--dry-run): every plate and field planned;
-- the publish of ``--publish-plates`` plates (Plate:1..N; all of them with
-  ``--publish-plates 10``: about half a minute per plate here), then its rerun (a no-op).
-Queries are those the dev server answered (its queries.log), login included.
+- the publish of ``--publish-plates`` plates (Plate:1..N, one process: all ten with
+  ``--publish-plates 10``, about 1.5 min a plate here), then its rerun (a no-op).
+Queries are those the dev server answered (its queries.log), login included; per plate
+they are read from a sample every second. Store requests are fake-gcs-server's access
+log lines, by kind, attributed to a plate when made between the first and the last
+request naming it (its claim, root, journal, thumbnails: plates are published one
+after another); objects per field are counted in the bucket at the end.
+
+fake-gcs-server runs on its filesystem backend (under /dev/shm): its memory backend
+finds every object by scanning a list of all the bucket's objects (findObject in
+internal/backend/memory.go), so each request costs more as the bucket fills and the
+emulator, not the plugin, set the pace (plate 2 took 2.5x plate 1's time there).
 """
 
 from __future__ import annotations
