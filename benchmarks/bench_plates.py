@@ -184,6 +184,7 @@ def main(argv=None) -> None:
         server.stop()
         if data is not None:
             shutil.rmtree(data, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)       # the dev server's state, sessions
     report(args, startup, rows, plates, others, objects)
 
 
