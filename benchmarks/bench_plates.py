@@ -71,18 +71,18 @@ def screen_catalogue(folder: Path, plates: int, rows: int, columns: int, fields:
 def run_publish(args: list[str], env: dict, server, out_file: Path | None = None
                 ) -> tuple[int, float, float, str, list[tuple[float, int]]]:
     """(exit code, seconds, peak RSS in MiB, stdout, samples) of one `omero-ngff
-    publish`; ``samples``: (time, OMERO queries so far) every second, to share the
-    queries out among the plates."""
+    publish`; ``samples``: (time, OMERO queries so far, its RSS in MiB) every second,
+    to share the queries out among the plates and see its memory plate by plate."""
     ngff = str(Path(sys.executable).parent / "omero-ngff")
     start = time.perf_counter()
     proc = subprocess.Popen([ngff, "publish", *args], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
-    samples: list[tuple[float, int]] = []
+    samples: list[tuple[float, int, float]] = []
     stop = threading.Event()
 
     def sample() -> None:
         while not stop.wait(1.0):
-            samples.append((time.time(), server.query_count()))
+            samples.append((time.time(), server.query_count(), rss_mib(proc.pid)))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -97,10 +97,21 @@ def run_publish(args: list[str], env: dict, server, out_file: Path | None = None
     return proc.returncode, time.perf_counter() - start, usage.ru_maxrss / 1024, out, samples
 
 
-def queries_between(samples: list[tuple[float, int]], first: float, last: float) -> int:
+def rss_mib(pid: int) -> float:
+    """A running process's resident memory (0 once it has gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    line = next((x for x in status.splitlines() if x.startswith("VmRSS:")), "0 0")
+    return int(line.split()[1]) / 1024
+
+
+def queries_between(samples: list[tuple[float, int, float]], first: float,
+                    last: float) -> int:
     """OMERO queries answered between two moments (to the second)."""
     def at(moment: float) -> int:
-        before = [n for t, n in samples if t <= moment]
+        before = [n for t, n, _ in samples if t <= moment]
         return before[-1] if before else 0
     return at(last + 1.0) - at(first)
 
@@ -170,11 +181,12 @@ def main(argv=None) -> None:
             print(f"{time.strftime('%H:%M:%S')} {name}: exit {code}, {seconds:.1f} s",
                   flush=True)
             if name.startswith("publish"):
-                per_plate = args.rows * args.columns * args.fields
-                plates, others = store_requests.by_plate(requests, args.plates, 100_000,
-                                                         per_plate)
+                if keep:
+                    (keep / "store-access.log").write_text("\n".join(store.log_lines()))
+                plates, others = store_requests.by_plate(requests, args.plates)
                 for p in plates.values():
-                    p.queries = queries_between([(started, before), *samples],
+                    p.rss = max((r for t, _, r in samples if t <= p.last + 1.0), default=0)
+                    p.queries = queries_between([(started, before, 0.0), *samples],
                                                 p.first, p.last)
                 objects = {p: len(list_objects(store.url, BUCKET,
                                                f"data/0.5/plate-{p}.ome.zarr/"))
@@ -210,17 +222,17 @@ def report(args, startup: float, rows: list, plates: dict, others, objects: dict
     table = Table(title=f"The publish, plate by plate ({per_plate:,} fields each; requests "
                         "by kind from fake-gcs-server's access log)")
     kinds = store_requests.KINDS
-    for column in ("plate", "seconds", "OMERO queries", "requests", "per field",
+    for column in ("plate", "seconds", "OMERO queries", "RSS MiB", "requests", "per field",
                    "objects per field", *kinds):
         table.add_column(column, justify="right")
     for p in plates.values():
         if not p.total:
             continue
-        table.add_row(str(p.plate), f"{p.seconds:.1f}", str(p.queries),
+        table.add_row(str(p.plate), f"{p.seconds:.1f}", str(p.queries), f"{p.rss:.0f}",
                       f"{p.total:,}", f"{p.total / per_plate:.1f}",
                       f"{objects.get(p.plate, 0) / per_plate:.2f}",
                       *(f"{p.kinds[k]:,}" for k in kinds))
-    table.add_row("other", "", "", f"{sum(others.values()):,}", "", "",
+    table.add_row("other", "", "", "", f"{sum(others.values()):,}", "", "",
                   *(f"{others[k]:,}" for k in kinds))
     console.print(table)
 

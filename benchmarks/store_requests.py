@@ -53,16 +53,18 @@ def parse(lines: list[str]) -> list[Request]:
 
 @dataclass
 class PlateRequests:
-    """The requests made while one plate was published: from the first request that
-    names it (its claim) to the last (its thumbnails, its claim released). Plates are
-    published one after another; uploads name no object in their URL, so requests
-    are attributed by time."""
+    """The requests made while one plate was published. Plates are published one after
+    another, each under its claim, and uploads name no object in their URL: requests
+    are attributed by time, a plate's from the previous plate's claim released (the
+    first's: from the destination's preflight probe removed, which ends the plan) to
+    its own claim released."""
 
     plate: int
     first: float = 0.0
     last: float = 0.0
     kinds: Counter = field(default_factory=Counter)
     queries: int = 0              # OMERO queries meanwhile (set by the benchmark)
+    rss: float = 0.0              # the publish process's RSS by its end, MiB (idem)
 
     @property
     def total(self) -> int:
@@ -73,32 +75,23 @@ class PlateRequests:
         return self.last - self.first
 
 
-def by_plate(requests: list[Request], plates: int, first_image: int,
-             per_plate: int) -> tuple[dict[int, PlateRequests], Counter]:
-    """({plate: its requests}, the kinds of the others: the run's own)."""
-    found = {p: PlateRequests(p) for p in range(1, plates + 1)}
-    for r in requests:
-        plate = found.get(_plate_of(r.path, first_image, per_plate) or 0)
-        if plate is not None:
-            plate.first = min(plate.first or r.at, r.at)
-            plate.last = max(plate.last, r.at)
+def by_plate(requests: list[Request], plates: int) -> tuple[dict[int, PlateRequests], Counter]:
+    """({plate: its requests}, the kinds of the others: the plan's, the end's)."""
+    start = max((r.at for r in requests if r.method == "DELETE" and _PROBE in r.path),
+                default=0.0)
+    released = sorted((r.at, int(m.group(1))) for r in requests if r.method == "DELETE"
+                      for m in [_CLAIM.search(r.path)] if m)
+    found: dict[int, PlateRequests] = {}
+    for at, plate in released:
+        if plate <= plates:
+            found[plate] = PlateRequests(plate, start, at)
+            start = at
     others: Counter = Counter()
-    windows = [p for p in found.values() if p.first]
     for r in requests:
-        plate = next((p for p in windows if p.first <= r.at <= p.last), None)
+        plate = next((p for p in found.values() if p.first < r.at <= p.last), None)
         (plate.kinds if plate is not None else others)[r.kind] += 1
     return found, others
 
 
-_ROOT = re.compile(r"/plate-(\d+)(?:\.ome\.zarr|$|\?)|pending-plates/[^/]+/(\d+)\.json")
-_THUMB = re.compile(r"/thumbnails/(\d+)\.png")
-
-
-def _plate_of(path: str, first_image: int, per_plate: int) -> int | None:
-    m = _ROOT.search(path)
-    if m:
-        return int(m.group(1) or m.group(2))
-    m = _THUMB.search(path)
-    if m:
-        return (int(m.group(1)) - first_image) // per_plate + 1
-    return None
+_PROBE = "/.omero-ngff-probe-"
+_CLAIM = re.compile(r"/claims/[^/]+/plate-(\d+)(?:$|\?)")

@@ -11,7 +11,7 @@ from typing import Any
 
 os.environ.setdefault("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false")   # before gcsfs
 
-__all__ = ["gcsfs_class"]
+__all__ = ["gcsfs_class", "close_on_zarr_loop"]
 
 _CLASSES: dict[tuple[bool, bool], type[Any]] = {}
 
@@ -23,7 +23,7 @@ def _on_loop_thread(loop: asyncio.AbstractEventLoop) -> bool:
         return False
 
 
-def _close_on_zarr_loop(session: Any) -> None:
+def close_on_zarr_loop(session: Any) -> None:
     """Close an aiohttp session opened on zarr's loop, there (gcsfs would try fsspec's
     loop and print an error when the store is collected)."""
     if session is None or session.closed:
@@ -64,7 +64,7 @@ def gcsfs_class(asynchronous: bool, notifying: bool = False) -> type[Any]:
             class ZarrLoopGCSFileSystem(GCSFileSystem):  # type: ignore[misc]
                 @staticmethod
                 def close_session(loop: Any, session: Any, asynchronous: bool = False) -> None:
-                    _close_on_zarr_loop(session)
+                    close_on_zarr_loop(session)
 
             _CLASSES[True, False] = ZarrLoopGCSFileSystem
     return _CLASSES[asynchronous, False]
