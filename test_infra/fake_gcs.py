@@ -136,6 +136,14 @@ class FakeGcs:
                 raise RuntimeError(f"fake-gcs-server did not start on {self.url}: {err}")
             time.sleep(0.05)
 
+    def log_lines(self) -> list:
+        """Every line the server logged so far (with ``log_level="info"``, one access-log
+        line per request: benchmarks count requests with it)."""
+        if not self._stderr_file:
+            return []
+        self._stderr_file.seek(0)
+        return self._stderr_file.read().decode(errors="replace").splitlines()
+
     def _stderr_text(self) -> str:
         if not self._stderr_file:
             return ""

@@ -83,19 +83,6 @@ def thumbnail_path(image_id: int) -> str:
     return f"{THUMBNAILS_DIR}/{image_id}.png"
 
 
-def well_name(row: int | None, column: int | None) -> str:
-    """A well as plates label it: row letters, column numbers from 1 (A1, H12, AA3)."""
-    if row is None or column is None:
-        return ""
-    letters, n = "", int(row)
-    while True:
-        letters = chr(ord("A") + n % 26) + letters
-        n = n // 26 - 1
-        if n < 0:
-            break
-    return f"{letters}{int(column) + 1}"
-
-
 @dataclass(frozen=True)
 class IndexChoices:
     """What publish does with the index: keep it (``enabled``), which namespaces'

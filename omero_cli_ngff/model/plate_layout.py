@@ -42,18 +42,31 @@ class PlateLayout:
         return out
 
 
+def axis_name(index: int, convention: str | None) -> str:
+    """Row or column ``index`` (from 0) as OMERO shows it: letters (A..Z, AA..) or
+    numbers (1..)."""
+    if (convention or "").lower() != "letter":
+        return str(index + 1)
+    name, n = "", index
+    while True:
+        name = string.ascii_uppercase[n % 26] + name
+        n = n // 26 - 1
+        if n < 0:
+            return name
+
+
 def axis_names(count: int, convention: str | None) -> list[str]:
     """Row or column names as OMERO shows them: letters (A..Z, AA..) or numbers (1..)."""
-    if (convention or "").lower() != "letter":
-        return [str(i + 1) for i in range(count)]
-    letters = string.ascii_uppercase
-    names = []
-    for i in range(count):
-        name, n = "", i
-        while True:
-            name = letters[n % 26] + name
-            n = n // 26 - 1
-            if n < 0:
-                break
-        names.append(name)
-    return names
+    return [axis_name(i, convention) for i in range(count)]
+
+
+def well_label(row: int | None, column: int | None, row_naming: str | None = None,
+               column_naming: str | None = None) -> str:
+    """A well as OMERO labels it: its plate's row label then column label (omero-py's
+    ``WellWrapper.getWellPos``: A1, H12, AA3; ``11`` for row 1, column 1 when rows are
+    numbered), OMERO's defaults (rows letters, columns numbers) when a convention is
+    unset; '' for no well."""
+    if row is None or column is None:
+        return ""
+    return (axis_name(int(row), row_naming or "letter")
+            + axis_name(int(column), column_naming or "number"))

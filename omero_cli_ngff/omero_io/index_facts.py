@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model.index_entry import ImageFacts, well_name
+from ..model.index_entry import ImageFacts
+from ..model.plate_layout import well_label
 from . import queries
 from .annotations import read_values
 from .query import QueryRunner
@@ -19,10 +20,11 @@ __all__ = ["index_facts", "container_paths"]
 def container_paths(runner: QueryRunner, image_ids: list[int]) -> dict[int, list[str]]:
     """Image id -> "Project/Dataset", "Dataset", "Screen/Plate/A1" ... (in order, once)."""
     out: dict[int, list[str]] = {}
-    for image_id, project, dataset, screen, plate, row, column in runner.rows(
-            queries.CONTAINER_NAMES, image_ids):
+    for image_id, project, dataset, screen, plate, row, column, row_naming, column_naming \
+            in runner.rows(queries.CONTAINER_NAMES, image_ids):
         paths = out.setdefault(int(image_id), [])
-        names = [[project, dataset], [screen, plate, well_name(row, column) or None]]
+        well = well_label(row, column, row_naming, column_naming) or None
+        names = [[project, dataset], [screen, plate, well]]
         for parts in names:
             path = "/".join(str(p) for p in parts if p is not None)
             if path and path not in paths and any(p is not None for p in parts[1:]):

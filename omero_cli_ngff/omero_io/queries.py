@@ -193,7 +193,8 @@ SCREEN_PLATES = (
 # names): one row per dataset-and-project and well-and-screen an image is in (left
 # outer: an orphan image gives one row of nulls); the well's row and column index.
 CONTAINER_NAMES = (
-    "select img.id, prj.name, dset.name, scr.name, plt.name, w.row, w.column"
+    "select img.id, prj.name, dset.name, scr.name, plt.name, w.row, w.column,"
+    " plt.rowNamingConvention, plt.columnNamingConvention"
     " from Image img left outer join img.datasetLinks dil left outer join dil.parent dset"
     " left outer join dset.projectLinks pdl left outer join pdl.parent prj"
     " left outer join img.wellSamples smp left outer join smp.well w"

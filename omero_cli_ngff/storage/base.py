@@ -304,6 +304,12 @@ class Destination(ABC):
     def zarr_store(self, relpath: str = "", read_only: bool = False) -> Store:
         """A zarr 3 store rooted at ``relpath``."""
 
+    def held_zarr_store(self, relpath: str) -> Store:
+        """A zarr store for writing at ``relpath`` while this run holds it (its claim and
+        ownership record: nobody else writes there meanwhile). Object stores answer
+        existence checks and listings there from what they know (`held_tree`)."""
+        return self.zarr_store(relpath)
+
     @abstractmethod
     def list_groups(self, relpath: str = "", max_depth: int = 8,
                     sizes: bool = False) -> list[ZarrGroupInfo]:

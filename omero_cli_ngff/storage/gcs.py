@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     import requests
     from zarr.storage import FsspecStore
 
+    from .held_tree import HeldTreeStore
+
 __all__ = ["GcsDestination", "GOOGLE_PUBLIC_BASE", "GOOGLE_API_BASE"]
 
 GOOGLE_PUBLIC_BASE = "https://storage.googleapis.com"
@@ -127,14 +129,14 @@ class GcsDestination(FsspecDestination):
         calls of our own; plain for anonymous access."""
         return self.api.new_session()
 
-    def _gcsfs(self, asynchronous: bool = False) -> FileSystem:
+    def _gcsfs(self, asynchronous: bool = False, notifying: bool = False) -> FileSystem:
         kwargs: dict[str, Any] = dict(token=self.credentials.gcsfs_token(),
                                       skip_instance_cache=True, asynchronous=asynchronous)
         if self.endpoint_url:
             kwargs["endpoint_url"] = self.endpoint_url
         if self._project:
             kwargs["project"] = self._project
-        return gcsfs_class(asynchronous)(**kwargs)
+        return gcsfs_class(asynchronous, notifying)(**kwargs)
 
     def _make_fs(self) -> FileSystem:
         return self._gcsfs()
@@ -143,6 +145,14 @@ class GcsDestination(FsspecDestination):
         from zarr.storage import FsspecStore
         return FsspecStore(self._gcsfs(asynchronous=True), path=self.fs_path(relpath),
                            read_only=read_only)
+
+    def held_zarr_store(self, relpath: str) -> HeldTreeStore:
+        from zarr.storage import FsspecStore
+
+        from .held_tree import HeldTreeStore
+
+        fs = self._gcsfs(asynchronous=True, notifying=True)
+        return HeldTreeStore(FsspecStore(fs, path=self.fs_path(relpath)))
 
     # -- exclusive and conditional writes ------------------------------------------------
 

@@ -11,9 +11,9 @@ from typing import Any
 
 os.environ.setdefault("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false")   # before gcsfs
 
-__all__ = ["gcsfs_class"]
+__all__ = ["gcsfs_class", "close_on_zarr_loop"]
 
-_CLASSES: dict[bool, type[Any]] = {}
+_CLASSES: dict[tuple[bool, bool], type[Any]] = {}
 
 
 def _on_loop_thread(loop: asyncio.AbstractEventLoop) -> bool:
@@ -23,7 +23,7 @@ def _on_loop_thread(loop: asyncio.AbstractEventLoop) -> bool:
         return False
 
 
-def _close_on_zarr_loop(session: Any) -> None:
+def close_on_zarr_loop(session: Any) -> None:
     """Close an aiohttp session opened on zarr's loop, there (gcsfs would try fsspec's
     loop and print an error when the store is collected)."""
     if session is None or session.closed:
@@ -46,19 +46,25 @@ def _close_on_zarr_loop(session: Any) -> None:
         connector._close()
 
 
-def gcsfs_class(asynchronous: bool) -> type[Any]:
+def gcsfs_class(asynchronous: bool, notifying: bool = False) -> type[Any]:
     """The plain gcsfs class; for zarr (``asynchronous``) the subclass that closes its
-    session on zarr's event loop."""
-    if asynchronous not in _CLASSES:
+    session on zarr's event loop, and that telling what it writes (``notifying``, for
+    `held_tree`)."""
+    if notifying:
+        if (True, True) not in _CLASSES:
+            from .held_tree import notifying_class
+            _CLASSES[True, True] = notifying_class(gcsfs_class(True))
+        return _CLASSES[True, True]
+    if (asynchronous, False) not in _CLASSES:
         from gcsfs.core import GCSFileSystem
 
         if not asynchronous:
-            _CLASSES[False] = GCSFileSystem
+            _CLASSES[False, False] = GCSFileSystem
         else:
             class ZarrLoopGCSFileSystem(GCSFileSystem):  # type: ignore[misc]
                 @staticmethod
                 def close_session(loop: Any, session: Any, asynchronous: bool = False) -> None:
-                    _close_on_zarr_loop(session)
+                    close_on_zarr_loop(session)
 
-            _CLASSES[True] = ZarrLoopGCSFileSystem
-    return _CLASSES[asynchronous]
+            _CLASSES[True, False] = ZarrLoopGCSFileSystem
+    return _CLASSES[asynchronous, False]

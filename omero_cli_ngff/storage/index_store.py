@@ -95,6 +95,14 @@ class IndexStore:
         doc = _loads(self.dest.read_bytes(shard_path(shard)))
         return _entries_of(doc)
 
+    def read_entries(self, image_ids: Iterable[int]) -> dict[int, IndexEntry]:
+        """The stored entries of these images (each of their shards read once)."""
+        wanted = set(image_ids)
+        out: dict[int, IndexEntry] = {}
+        for shard in sorted({shard_of(i) for i in wanted}):
+            out.update((i, e) for i, e in self.read_shard(shard).items() if i in wanted)
+        return out
+
     def read_all(self) -> dict[int, IndexEntry]:
         """Every entry, from the shards the manifest names and any it missed."""
         names = {s.name for s in self.shards()} | set(self._shard_files())

@@ -7,6 +7,8 @@ memory."""
 
 from __future__ import annotations
 
+import atexit
+import threading
 from types import SimpleNamespace
 from typing import Any
 
@@ -99,6 +101,29 @@ def http_zarr_store(url_of_group: str, path: str = "") -> Any:
         raise FetchRefused(url_of_group, f"not read: the URL {problem}")
     base = url_of_group if url_of_group.endswith("/") else url_of_group + "/"
     url = base + path.strip("/") if path else base.rstrip("/")
-    return FsspecStore.from_url(url, read_only=True,
-                                storage_options={"client_kwargs": _client_kwargs(),
-                                                 "max_redirects": MAX_REDIRECTS})
+    return FsspecStore(_http_filesystem(), path=url, read_only=True)
+
+
+_SHARED: list[Any] = []
+_SHARED_LOCK = threading.Lock()
+
+
+def _http_filesystem() -> Any:
+    """The one HTTP filesystem of the process (its connections reused; zarr runs every
+    read on its own event loop). One per store instead was one fsspec kept forever in
+    its instance cache (the client options differ by identity each time): ~14 KiB and
+    an open session per level read, growing with every copy checked."""
+    with _SHARED_LOCK:
+        if not _SHARED:
+            from fsspec.implementations.http import HTTPFileSystem
+
+            fs = HTTPFileSystem(asynchronous=True, skip_instance_cache=True,
+                                client_kwargs=_client_kwargs(), max_redirects=MAX_REDIRECTS)
+            _SHARED.append(fs)
+            atexit.register(_close, fs)
+        return _SHARED[0]
+
+
+def _close(fs: Any) -> None:
+    from .gcsfs_classes import close_on_zarr_loop
+    close_on_zarr_loop(getattr(fs, "_session", None))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,7 @@ from .failures import describe, is_connection_lost
 from .index_page import render_page
 
 log = logging.getLogger(__name__)
+THUMBNAIL_WORKERS = 4      # thumbnails made at once
 
 __all__ = ["IndexUpdate", "update_index", "expected_entries", "make_entry"]
 
@@ -96,28 +98,32 @@ def expected_entries(conn: Any, dest: Destination, records: Iterable[ImageRecord
             for i, copy in copies.items()}
 
 
-def write_thumbnail(dest: Destination, store: IndexStore, entry: IndexEntry) -> bool:
-    """Write the image's thumbnail from its lowest level; True when written."""
+def write_thumbnail(dest: Destination, store: IndexStore, entry: IndexEntry,
+                    zarr_root: Any) -> bool:
+    """Write the image's thumbnail from its lowest level; True when written
+    (``zarr_root``: the destination's root as a zarr store, shared by many calls)."""
     rel = dest.relpath_of_public_url(entry.zarr_path)
     if rel is None:
         return False
     with dest.translate_errors("reading " + dest.join(rel), write=False):
-        png = thumbnail_png(dest.zarr_store(rel, read_only=True), "")
+        png = thumbnail_png(zarr_root, rel)
     return store.put(thumbnail_path(entry.image_id), png)
 
 
 def update_index(conn: Any, dest: Destination, records: list[ImageRecord], namespace: str,
-                 choices: IndexChoices, reporter: Reporter,
-                 fresh: Iterable[int] = ()) -> IndexUpdate:
+                 choices: IndexChoices, reporter: Reporter, fresh: Iterable[int] = (),
+                 expected: dict[int, IndexEntry] | None = None) -> IndexUpdate:
     """Bring the entries of these images up to date (``fresh``: images whose data was
-    just written, whose thumbnails are made again); the page too. Problems are
-    reported as warnings: the images are published whatever becomes of the index."""
+    just written, whose thumbnails are made again; ``expected``: their entries when
+    computed already); the page too. Problems are reported as warnings: the images
+    are published whatever becomes of the index."""
     update = IndexUpdate(url=dest.public_url(PAGE, group=False))
     store = IndexStore(dest)
     try:
-        expected = expected_entries(conn, dest, records, namespace, choices)
+        if expected is None:
+            expected = expected_entries(conn, dest, records, namespace, choices)
         _thumbnails(dest, store, expected, set(fresh), update, reporter)
-        stored = _stored(store, expected)
+        stored = store.read_entries(expected)
         changed = [e for i, e in expected.items() if stored.get(i) != e]
         store.upsert(changed, choices)
         update.entries = len(changed)
@@ -128,27 +134,31 @@ def update_index(conn: Any, dest: Destination, records: list[ImageRecord], names
     return update
 
 
-def _stored(store: IndexStore, expected: dict[int, IndexEntry]) -> dict[int, IndexEntry]:
-    from ..model.index_entry import shard_of
-    out: dict[int, IndexEntry] = {}
-    for shard in sorted({shard_of(i) for i in expected}):
-        out.update(store.read_shard(shard))
-    return out
-
-
 def _thumbnails(dest: Destination, store: IndexStore, expected: dict[int, IndexEntry],
                 fresh: set[int], update: IndexUpdate, reporter: Reporter) -> None:
     # one listing, not a request per image: a rerun over 17,000 images stays cheap
     have = set(dest.list_names(THUMBNAILS_DIR)) if len(expected) > len(fresh) else set()
-    for image_id, entry in expected.items():
-        if image_id not in fresh and f"{image_id}.png" in have:
-            continue
+    wanted = [e for i, e in expected.items() if i in fresh or f"{i}.png" not in have]
+    if not wanted:
+        return
+    root = dest.zarr_store("", read_only=True)        # one connection pool for all
+
+    def one(entry: IndexEntry) -> Exception | bool:
         try:
-            update.thumbnails += write_thumbnail(dest, store, entry)
+            return write_thumbnail(dest, store, entry, root)
         except (DestinationError, KeyError, ValueError, OSError) as err:
-            log.debug("thumbnail of Image:%s", image_id, exc_info=err)
-            reporter.warn(f"Image:{image_id}: no thumbnail in the index ({err})")
-            expected[image_id] = _without_thumbnail(entry)
+            return err
+
+    # a few at once: each is a few small reads and one write (I/O bound)
+    with ThreadPoolExecutor(THUMBNAIL_WORKERS) as pool:
+        for entry, outcome in zip(wanted, pool.map(one, wanted)):
+            if isinstance(outcome, Exception):
+                log.debug("thumbnail of Image:%s", entry.image_id, exc_info=outcome)
+                reporter.warn(f"Image:{entry.image_id}: no thumbnail in the index "
+                              f"({outcome})")
+                expected[entry.image_id] = _without_thumbnail(entry)
+            else:
+                update.thumbnails += outcome
 
 
 def _without_thumbnail(entry: IndexEntry) -> IndexEntry:

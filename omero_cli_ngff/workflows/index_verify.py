@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..checks.problems import WARNING, Problem
-from ..model.index_entry import PAGE, IndexEntry, shard_of
+from ..model.index_entry import PAGE, IndexEntry
 from ..model.records import ImageRecord
 from ..model.reporting import Reporter
 from ..storage.base import Destination
@@ -38,6 +38,8 @@ class IndexFinding:
     image_id: int
     code: str
     message: str
+    expected: IndexEntry | None = None      # the entry OMERO says it should have
+
 
     def problem(self) -> Problem:
         return Problem(self.code, self.message, severity=WARNING, fixable=True)
@@ -47,52 +49,46 @@ def _differs(stored: IndexEntry, expected: IndexEntry) -> list[str]:
     return [f for f in COMPARED if getattr(stored, f) != getattr(expected, f)]
 
 
-def _stored(store: IndexStore, ids: list[int]) -> dict[int, IndexEntry]:
-    out: dict[int, IndexEntry] = {}
-    for shard in sorted({shard_of(i) for i in ids}):
-        out.update(store.read_shard(shard))
-    wanted = set(ids)
-    return {i: e for i, e in out.items() if i in wanted}
-
-
 def check_index(conn: Any, dest: Destination, records: list[ImageRecord],
                 namespace: str) -> list[IndexFinding]:
     """What is wrong with the entries of these images at ``dest``."""
     store = IndexStore(dest)
     ids = [r.id for r in records]
     expected = expected_entries(conn, dest, records, namespace, store.choices())
-    stored = _stored(store, ids)
+    stored = store.read_entries(ids)
     page = dest.public_url(PAGE, group=False)
     findings = []
     for image_id in ids:
         want, have = expected.get(image_id), stored.get(image_id)
         if want is not None and have is None:
             findings.append(IndexFinding(image_id, MISSING,
-                                         f"published here but not listed in {page}"))
+                                         f"published here but not listed in {page}", want))
         elif want is None and have is not None:
             findings.append(IndexFinding(image_id, REMOVED, f"{page} lists a copy no "
                                          f"annotation names any more: {have.zarr_path}"))
         elif want is not None and have is not None and (changed := _differs(have, want)):
             findings.append(IndexFinding(image_id, STALE,
-                                         f"{page} is out of date ({', '.join(changed)})"))
+                                         f"{page} is out of date ({', '.join(changed)})",
+                                         want))
     return findings
 
 
 def repair_index(conn: Any, dest: Destination, records: list[ImageRecord],
                  namespace: str, findings: list[IndexFinding],
                  reporter: Reporter) -> list[str]:
-    """Write the entries found missing or stale, remove those pointing at removed
-    copies; the problems met (the index is left as it was where they struck)."""
+    """Write the entries found missing or stale (as the check computed them), remove
+    those pointing at removed copies; the problems met (the index is left as it was
+    where they struck)."""
     store = IndexStore(dest)
     try:
         removed = [f.image_id for f in findings if f.code == REMOVED]
         if removed:
             store.remove(removed)
-        fresh = {f.image_id for f in findings if f.code != REMOVED}
-        wanted = [r for r in records if r.id in fresh]
+        expected = {f.image_id: f.expected for f in findings if f.expected is not None}
+        wanted = [r for r in records if r.id in expected]
         if wanted:
             update = update_index(conn, dest, wanted, namespace, store.choices(), reporter,
-                                  fresh=fresh)
+                                  fresh=set(expected), expected=expected)
             return update.problems
     except DestinationError as err:
         return [f"the index at {dest.url} was not repaired: {err}"]

@@ -181,6 +181,7 @@ class Publish(ImageSteps):
         for plate in self.plates:
             if not plate.busy:
                 rows.update({r.plan.image_id: r for r in plates.static_rows(self, plate)})
+        busy_ids |= {f.image_id for p in busy_plates for f in p.fields}    # rows: run_plates
         for plan in plans:
             if plan.image_id not in busy_ids and plan.image_id not in rows:
                 rows[plan.image_id] = self._static_row(plan)

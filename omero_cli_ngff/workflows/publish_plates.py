@@ -26,7 +26,7 @@ from ..model.records import ImageRecord
 from ..omero_io import annotations, targets
 from ..omero_io.plates import load_layouts, plates_of_images
 from ..omero_io.query import QueryRunner
-from ..storage import failpoints, ownership
+from ..storage import DestinationError, failpoints, ownership
 from ..storage import journal as journal_store
 from .convert import convert_plate
 from .failures import describe, exit_code_of, is_connection_lost
@@ -74,9 +74,35 @@ def plan_plates(pub: Publish, layouts: list[PlateLayout], fields: dict[int, Imag
     for layout in layouts:
         with pub.dest.translate_errors("reading the journal", write=False):
             entry = journal_store.read_plate_entry(pub.dest, layout.id, pub.scope)
-        plans.append(make_plate_plan(layout, fields, copies, pub.dest, pub.plan_settings,
-                                     entry, complete, pub.evidence))
+        plan = make_plate_plan(layout, fields, copies, pub.dest, pub.plan_settings, entry,
+                               complete, pub.evidence)
+        if plan.action in (PUBLISH, UPDATE, RESTORE):
+            _check_ownership(pub, plan)
+        plans.append(plan)
     return plans
+
+
+def _check_ownership(pub: Publish, plan: PlatePlan) -> None:
+    """Refuse the plate now (a dry run says so too) when its root, or the other slot,
+    is another object's copy or inside one; data without a record is refused unless
+    --adopt when it is to be written into (a restore adopts it on the evidence, then).
+    The run checks again under the plate's claim (`ownership.take`)."""
+    assert plan.root is not None
+    owner = _owner(pub, plan)
+    try:
+        states = [pub.inspect(root) for root in dict.fromkeys(
+            (plan.root, *paths.slots(plan.root)))]
+    except DestinationError as err:
+        plan.set_action(FAIL, f"its root's ownership cannot be read: {describe(err)}",
+                        err.exit_code)
+        return
+    for state in states:
+        other = state.record is not None and not owner.same_object(state.record)
+        unrecorded = state.root == plan.root and state.unrecorded and plan.action != RESTORE
+        if state.container is not None or other or (unrecorded and not pub.options.adopt):
+            plan.set_action(REFUSE, ownership.refusal(pub.dest, state, owner, HOW),
+                            exit_codes.DESTINATION)
+            return
 
 
 def static_rows(pub: Publish, plan: PlatePlan, *notes: str) -> list[PublishRow]:
@@ -281,7 +307,7 @@ def _convert(pub: Publish, plan: PlatePlan, progress: Any) -> dict[int, int]:
     try:
         with pub.dest.translate_errors("writing " + pub.dest.join(plan.root)):
             written = convert_plate(pub.conn, plan.layout, records,
-                                    pub.dest.zarr_store(plan.root), pub.options.write,
+                                    pub.dest.held_zarr_store(plan.root), pub.options.write,
                                     progress=update)
     finally:
         progress.remove_task(task)

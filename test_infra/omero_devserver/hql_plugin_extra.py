@@ -86,7 +86,8 @@ def image_details(q: Query):
 
 
 @pattern("CONTAINER_NAMES",
-         r"select img\.id, prj\.name, dset\.name, scr\.name, plt\.name, w\.row, w\.column"
+         r"select img\.id, prj\.name, dset\.name, scr\.name, plt\.name, w\.row, w\.column,"
+         r" plt\.rowNamingConvention, plt\.columnNamingConvention"
          r" from Image img left outer join img\.datasetLinks dil"
          r" left outer join dil\.parent dset left outer join dset\.projectLinks pdl"
          r" left outer join pdl\.parent prj left outer join img\.wellSamples smp"
@@ -97,7 +98,9 @@ def container_names(q: Query):
     """The left outer joins of omero-web's marshal_lineage (omeroweb/webclient/tree.py):
     one row per combination of (dataset, project) and (well, plate, screen) links, nulls
     where a side has none; parents the caller cannot read are nulls too (the joined
-    rows are filtered by the security system, the image's row is kept)."""
+    rows are filtered by the security system, the image's row is kept). The plate's
+    naming conventions are Plate.rowNamingConvention / columnNamingConvention
+    (omero-model ``Screen.ome.xml``), null when not set."""
     rows = []
     for img in (q.get("Image", i) for i in sorted(set(q.ids()))):
         if img is None:
@@ -112,7 +115,9 @@ def container_names(q: Query):
                 rows.append(Row([to_rtype(img.id), _name(project), _name(dataset),
                                  _name(screen), _name(plate),
                                  omero.rtypes.rint(well.row) if well else None,
-                                 omero.rtypes.rint(well.column) if well else None],
+                                 omero.rtypes.rint(well.column) if well else None,
+                                 to_rtype(plate.row_naming) if plate else None,
+                                 to_rtype(plate.column_naming) if plate else None],
                                 img.owner, img.group))
     return rows
 

@@ -143,7 +143,7 @@ def index_codes(doc) -> dict[int, list[str]]:
     return codes
 
 
-def test_verify_finds_and_fix_repairs_the_index(world):
+def test_verify_finds_and_fix_repairs_the_index(world, monkeypatch):
     rv, _, err = world.publish("Image:1,2")
     assert rv == 0, err
     dest = parse_destination(world.dest, world.public().rstrip("/"))
@@ -157,13 +157,31 @@ def test_verify_finds_and_fix_repairs_the_index(world):
     # entry that points at a removed copy
     assert index_codes(doc) == {1: ["index-stale"], 2: ["index-missing"],
                                 3: ["index-removed"]}, doc
+    computed = spy_on_expected_entries(monkeypatch)
     rv, doc, err = verify(world, "Image:1,2,3", "--fix")
     assert {f["image_id"] for f in doc["fixes"] if f["done"]} == {1, 2, 3}, doc
+    assert len(computed) == 1                   # by the check; the repair reuses them
     rv, doc, err = verify(world, "Image:1,2,3")
     assert index_codes(doc) == {} and "index-" not in err
     repaired = IndexStore(dest).read_all()
     assert sorted(repaired) == [1, 2]
     assert repaired[1] == good[1] and repaired[2] == good[2]
+
+
+def spy_on_expected_entries(monkeypatch) -> list[int]:
+    """A list that grows by one at each computation of the expected entries."""
+    from omero_cli_ngff.workflows import index, index_verify
+
+    calls: list[int] = []
+    original = index.expected_entries
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(index, "expected_entries", counted)
+    monkeypatch.setattr(index_verify, "expected_entries", counted)
+    return calls
 
 
 def test_an_index_that_cannot_be_written_never_fails_the_images(world, monkeypatch):

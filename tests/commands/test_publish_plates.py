@@ -75,6 +75,7 @@ def omero_pixels(world: World, image_id: int) -> np.ndarray:
 def test_publish_screen_writes_one_ngff_plate_per_plate(world):
     rv, rows, err = world.publish("Screen:1")
     assert rv == 0, err
+    assert "not published" not in err    # was warned for every field of the plates
     assert {int(r["image_id"]): r["status"] for r in rows} == {i: "published" for i in ALL}
     assert field_urls(world) == expected_urls(world)
     root = fetch_metadata(plate_url(world, 1), validate=False)["attributes"]["ome"]
@@ -264,6 +265,10 @@ def test_a_plate_root_holding_another_objects_copy_is_refused_whole(world):
                                "{ngff_version}/plate-{image_id}.ome.zarr")
     assert rv == 0, err
     before = world.objects()
+    rv, rows, err = world.publish("Plate:1", "--dry-run")     # the dry run says so too
+    assert rv == exit_codes.DESTINATION, err
+    assert {r["action"] for r in rows} == {"refuse"} and len(rows) == 4
+    assert "holds the copy of Image:1" in json.dumps(rows[0]), rows[0]
     rv, rows, err = world.publish("Plate:1")
     assert rv == exit_codes.DESTINATION, err
     assert {r["status"] for r in rows} == {"refused"} and len(rows) == 4

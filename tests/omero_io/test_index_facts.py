@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from omero_cli_ngff.model.index_entry import well_name
+import yaml
+
+from omero_cli_ngff.model.plate_layout import well_label
 from omero_cli_ngff.omero_io.index_facts import container_paths, index_facts
 from omero_cli_ngff.omero_io.query import QueryRunner
 from test_infra.omero_fixtures import start_devserver
@@ -42,8 +44,34 @@ def test_facts_carry_channels_and_pairs_of_the_namespaces_asked(conn):
     assert index_facts(conn, [2], [])[2].pairs == {}
 
 
-@pytest.mark.parametrize("row, column, name", [(0, 0, "A1"), (7, 11, "H12"),
-                                               (25, 2, "Z3"), (26, 0, "AA1"),
-                                               (None, 1, "")])
-def test_well_names(row, column, name):
-    assert well_name(row, column) == name
+@pytest.mark.parametrize("row, column, naming, name", [
+    (0, 0, (None, None), "A1"), (7, 11, ("letter", "number"), "H12"),
+    (25, 2, (None, None), "Z3"), (26, 0, (None, None), "AA1"), (None, 1, (None, None), ""),
+    (1, 2, ("number", "number"), "23"), (1, 2, ("number", "letter"), "2C")])
+def test_well_labels_follow_the_plate_conventions(row, column, naming, name):
+    assert well_label(row, column, *naming) == name
+
+
+def test_a_plate_with_numbered_rows_names_its_wells_so(tmp_path):
+    """omero-py's WellWrapper.getWellPos: the plate's row label, then its column label."""
+    spec = {"groups": [{"id": 3, "name": "lab", "permissions": "rwra--"}],
+            "users": [{"id": 2, "name": "alice", "password": "alice-pw",
+                       "groups": ["lab"]}],
+            "screens": [{"id": 1, "name": "s", "owner": "alice", "plates": [
+                {"id": 1, "name": "numbered", "rows": 2, "columns": 2, "fields": 1,
+                 "firstImageId": 11, "rowNamingConvention": "number",
+                 "columnNamingConvention": "letter",
+                 "image": {"sizeX": 8, "sizeY": 8}}]}]}
+    catalogue = tmp_path / "numbered.yaml"
+    catalogue.write_text(yaml.safe_dump(spec))
+    server = start_devserver(tmp_path / "state", catalogue=catalogue)
+    try:
+        connection = server.connect("alice")
+        try:
+            paths = container_paths(QueryRunner(connection), [11, 12, 13, 14])
+        finally:
+            connection.close()
+    finally:
+        server.stop()
+    assert paths == {11: ["s/numbered/1A"], 12: ["s/numbered/1B"],
+                     13: ["s/numbered/2A"], 14: ["s/numbered/2B"]}

@@ -113,3 +113,17 @@ def test_caps_by_what_a_url_names():
     assert max_bytes_for("https://h/a/.zattrs") == METADATA_MAX_BYTES
     assert max_bytes_for("https://h/a/OME/METADATA.ome.xml") > METADATA_MAX_BYTES
     assert max_bytes_for("https://h/a/0/c/0/0/0") > METADATA_MAX_BYTES
+
+
+def test_zarr_over_http_keeps_one_filesystem_however_many_copies_are_read(hostile):
+    """Memory stays bounded over a screen's fields: each store used to be a filesystem
+    of its own, kept forever in fsspec's instance cache with an open session."""
+    from fsspec.implementations.http import HTTPFileSystem
+
+    first = http_zarr_store(f"{hostile.url}/ok/a/")
+    cached = len(HTTPFileSystem._cache)
+    stores = [http_zarr_store(f"{hostile.url}/ok/{i}/", "0") for i in range(50)]
+    assert {id(s.fs) for s in stores} == {id(first.fs)}
+    assert len(HTTPFileSystem._cache) == cached
+    group = zarr.open_group(http_zarr_store(f"{hostile.url}/ok/b/"), mode="r", zarr_format=3)
+    assert dict(group.attrs) == OK_GROUP["attributes"]

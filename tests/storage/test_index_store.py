@@ -69,3 +69,16 @@ def test_garbage_in_a_shard_is_ignored(dest):
     assert store.read_all() == {}
     store.upsert([entry(3)])
     assert sorted(store.read_all()) == [3]
+
+
+def test_read_entries_reads_only_the_shards_of_the_images_asked(dest, monkeypatch):
+    store = IndexStore(dest)
+    far = 3 * SHARD_SIZE + 1
+    store.upsert([entry(1), entry(2), entry(SHARD_SIZE + 1), entry(far)])
+    read = []
+    original = store.read_shard
+    monkeypatch.setattr(store, "read_shard", lambda shard: read.append(shard) or
+                        original(shard))
+    found = store.read_entries([2, far, 7])
+    assert sorted(found) == [2, far] and found[far] == entry(far)
+    assert read == sorted({shard_of(2), shard_of(far)})
