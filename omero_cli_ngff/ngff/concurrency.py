@@ -23,9 +23,11 @@ x the least ends the slow start; the intervals' Vegas estimate then takes over.
 A server with N decode slots therefore settles at about N + alpha..beta reads in
 flight: all its cores busy, a short queue. When it gains cores the queue empties and the
 limit climbs one step per interval; when it loses them latency jumps and the limit falls
-at once. If a decrease leaves the reads as slow as before, the source became slower
-(it was no queue): the controller takes the new latency as the least and restores the
-limit. The least latency per size also forgets slowly (``drift`` per interval).
+at once. A decrease is judged by the reads issued after it (those in flight before it
+queued behind the old limit). If it leaves the reads as slow as before, or much slower
+than the new limit's queue would make them, the source became slower (it was no
+queue): the controller takes the new latency as the least and restores the limit.
+The least latency per size also forgets slowly (``drift`` per interval).
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from dataclasses import dataclass, field
 
 SLOW_START_INFLATION = 1.5      # a read this close to the least latency did not queue
 QUEUE_INFLATION = 2.0           # a read this much slower queued: slow start is over
+SLOWER_INFLATION = 1.25         # after a decrease, reads this much slower than a queue of
+                                # the new limit would make them: the source became slower
 
 
 @dataclass
@@ -64,8 +68,10 @@ class ConcurrencyController:
         self._count: dict[int, int] = {}        # reads seen per size
         self._now = Interval()
         self._since: float | None = None
-        self._decreased_from: tuple[int, float] | None = None   # (limit, inflation)
+        self._decreased_from: tuple[int, float, float] | None = None
+        # (limit, inflation before, inflation expected after if it was a queue)
         self._slow_start = True
+        self._decided_at = float("-inf")   # reads started before it belong to the old limit
 
     # -- what callers report ---------------------------------------------------------
     def waited(self) -> None:
@@ -84,11 +90,12 @@ class ConcurrencyController:
             base = self._base.get(pixels)
             if base is None or latency < base:
                 self._base[pixels] = base = max(latency, 1e-6)
-            cur.reads += 1
-            cur.pixels += pixels
-            cur.inflation_sum += latency / base
             if self._slow_start:
                 self._slow_start_step(latency / base)
+            if now - latency >= self._decided_at:
+                cur.reads += 1
+                cur.pixels += pixels
+                cur.inflation_sum += latency / base
         if now - self._since >= self.interval and (cur.reads >= 2 or cur.errors):
             self._adjust(now)
 
@@ -108,7 +115,13 @@ class ConcurrencyController:
     # -- the decision ----------------------------------------------------------------
     def _adjust(self, now: float) -> None:
         cur, seconds = self._now, now - (self._since or now)
-        self.limit = self.next_limit(cur)
+        limit, self.limit = self.limit, self.next_limit(cur)
+        if self.limit < limit:
+            # the reads in flight were issued under the old limit and queued behind it:
+            # judging the next interval by them would cut again (a server of 16 cores
+            # left at 15 after 32 -> 19 -> 15) or take the draining queue for a slower
+            # source and go back up; the next interval counts only reads issued after
+            self._decided_at = now
         self.history.append((now, self.limit, cur.pixels / seconds if seconds > 0 else 0.0))
         del self.history[:-400]
         for size in self._base:             # forget slowly: the source may have changed
@@ -126,7 +139,8 @@ class ConcurrencyController:
         if not cur.reads:
             return limit
         inflation = max(1.0, cur.inflation_sum / cur.reads)
-        if before is not None and inflation >= 0.9 * before[1]:
+        if before is not None and (inflation >= 0.9 * before[1]
+                                   or inflation >= SLOWER_INFLATION * before[2]):
             # fewer reads in flight did not make them faster: the source became slower,
             # it is not a queue; learn its new speed and go back
             for size in self._base:
@@ -136,9 +150,10 @@ class ConcurrencyController:
         alpha, beta = 1.0 + 0.05 * limit, 3.0 + 0.15 * limit
         if queued > beta:
             served = limit / inflation
-            self._decreased_from = (limit, inflation)
+            new = max(self.minimum, min(limit - 1, round(served + alpha)))
+            self._decreased_from = (limit, inflation, max(1.0, new / served))
             self._slow_start = False
-            return max(self.minimum, min(limit - 1, round(served + alpha)))
+            return new
         if queued < alpha and cur.busy:
             return min(self.maximum, limit + 1)     # (slow start grew it read by read)
         self._slow_start = False

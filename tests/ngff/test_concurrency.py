@@ -98,3 +98,12 @@ def test_slow_start_ends_at_the_first_queue():
     ctrl = ConcurrencyController(maximum=32, start=8)
     _, limits = simulate(ctrl, lambda t: 4, lambda t: 0.047, 0.3)
     assert max(limit for _, limit in limits) <= 16
+
+
+def test_a_decrease_is_judged_by_the_reads_issued_after_it():
+    """Slow start overshoots a 16-core server to 32; the reads still queued behind the
+    old limit must not cut the limit again below the cores (it was 32 -> 19 -> 15)."""
+    ctrl = ConcurrencyController(maximum=32, start=8)
+    _, limits = simulate(ctrl, lambda t: 16, lambda t: 0.05, 3.0)
+    peak = min(t for t, limit in limits if limit == 32)
+    assert min(limit for t, limit in limits if t > peak) >= 16
