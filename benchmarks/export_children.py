@@ -217,16 +217,17 @@ class Run:
         return self.cpu / (self.pixels / 1e9) if self.pixels else 0.0
 
 
-def run_child(cmd: List[str], timeout: float, env=None, log=None):
+def run_child(cmd: List[str], timeout: float, env=None, log=None, cpus=None):
     """(rc or None if killed at the time-out, result dict, peak RSS bytes, wall s,
-    CPU s (user + system))."""
+    CPU s (user + system)); the child runs on ``cpus`` when given."""
     import psutil
 
     out = tempfile.NamedTemporaryFile("w+", prefix="bench-export-", suffix=".out", delete=False)
     err = open(log, "ab") if log else subprocess.DEVNULL
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=str(REPO),
-                            start_new_session=True)
+                            start_new_session=True,
+                            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
     ps = psutil.Process(proc.pid)
     peak = 0
     killed = False
