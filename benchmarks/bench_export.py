@@ -312,7 +312,7 @@ def run_case(bench: Bench, case: Case, models, runs, ceilings, zarr_of) -> None:
                 run = median_run([bench.ngff(case, model) for _ in range(bench.conf["repeats"])])
             else:
                 run = bench.ngff(case, model, workers)
-                if workers and (best is None or run.seconds < best.seconds):
+                if best is None or run.seconds < best.seconds:
                     best = run
             runs.append(run)
             print(f"  {model.cores:2d} cores {run.method:20s} {run.seconds:7.1f} s "
