@@ -111,13 +111,21 @@ def test_two_publish_runs_at_once_keep_each_others_entries(world, tmp_path):
     """Two `omero-ngff publish` processes into one bucket at the same time, each with
     images of the same shard: the index lists all of them."""
     repo = Path(__file__).resolve().parents[2]
-    env = dict(os.environ, PYTHONPATH=str(repo), TMPDIR=str(tmp_path))
+
+    def env(k: int) -> dict:
+        # each run with its own OMERO home, as two batch jobs have: omero-py creates its
+        # session and temp folders check-then-create (omero_ext.path.makedirs, no
+        # exist_ok), so two first logins under one fresh home can fail with EEXIST
+        return dict(os.environ, PYTHONPATH=str(repo), TMPDIR=str(tmp_path),
+                    OMERO_SESSIONDIR=str(tmp_path / f"sessions-{k}"),
+                    OMERO_USERDIR=str(tmp_path / f"user-{k}"))
+
     procs = [subprocess.Popen(
         [sys.executable, "-m", "omero_cli_ngff", "publish", images, "--dest", world.dest,
          "--public-url", world.public().rstrip("/"), "--style", "json",
-         *world.server.cli_login_args("alice")], cwd=str(repo), env=env,
+         *world.server.cli_login_args("alice")], cwd=str(repo), env=env(k),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for images in ("Image:1,2,3", "Image:11,12")]
+        for k, images in enumerate(("Image:1,2,3", "Image:11,12"))]
     for proc in procs:
         out, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err[-2000:]
