@@ -23,21 +23,39 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 
 KEYS = {"omero.devserver.server_cores": "cores",
         "omero.devserver.tile_call_ms": "call_ms",
         "omero.devserver.tile_ms_per_mpx": "ms_per_mpx"}
 
 
+@dataclass
+class _Read:
+    cost: float
+    start: float = 0.0
+    end: float = 0.0
+
+
 class DecodeSlots:
-    """``cores`` decode slots; ``hold(pixels)`` sleeps in one for the modelled cost."""
+    """``cores`` decode slots; ``hold(pixels)`` returns when the read's decode is done.
+
+    Reads are scheduled in time, first come first served: a read takes the slot that
+    frees first and starts when it frees (or at once), and its caller sleeps until the
+    read's end. A slot is thus taken again the moment it frees, as by a real server's
+    decoder, whatever the dev server's own Python is doing: waking the next waiting
+    thread instead would count the GIL of one process (dispatch threads sharing a core)
+    as decode time the model does not have. A change of ``cores`` reschedules the reads
+    that have not started."""
 
     def __init__(self, cores: int = 0, call_ms: float = 0.0, ms_per_mpx: float = 0.0):
         self.cores = int(cores)
         self.call_ms = float(call_ms)
         self.ms_per_mpx = float(ms_per_mpx)
-        self.busy = 0
-        self.peak = 0                     # most slots busy at once (tests)
+        self.busy = 0                     # reads in the model (waiting or decoding)
+        self.peak = 0                     # most reads decoding at once (tests)
+        self._reads: list[_Read] = []     # not yet ended, in order of arrival
+        self._free_at: list[float] = []   # when each slot frees (bounded cores only)
         self._cond = threading.Condition()
 
     @property
@@ -48,21 +66,45 @@ class DecodeSlots:
         return (self.call_ms + self.ms_per_mpx * pixels / 1e6) / 1000.0
 
     def hold(self, pixels: int) -> None:
-        """Wait for a free slot, then sleep the read's cost in it."""
+        """Wait for the read's turn in a slot and for its modelled cost."""
         if not self.active:
             return
         with self._cond:
-            while self.cores and self.busy >= self.cores:
-                self._cond.wait()
+            read = _Read(self.cost_seconds(pixels))
+            self._reads.append(read)
             self.busy += 1
-            self.peak = max(self.peak, self.busy)
-            cost = self.cost_seconds(pixels)
-        try:
-            time.sleep(cost)
-        finally:
-            with self._cond:
+            self._schedule(read, time.monotonic())
+            try:
+                while (left := read.end - time.monotonic()) > 0:
+                    self._cond.wait(left)     # a change of cores may move the end
+            finally:
+                self._reads.remove(read)
                 self.busy -= 1
-                self._cond.notify()
+
+    def _schedule(self, read: _Read, now: float) -> None:
+        if self.cores:
+            if len(self._free_at) < self.cores:
+                self._free_at += [now] * (self.cores - len(self._free_at))
+            first = min(range(len(self._free_at)), key=self._free_at.__getitem__)
+            read.start = max(now, self._free_at[first])
+            read.end = self._free_at[first] = read.start + read.cost
+        else:
+            read.start, read.end = now, now + read.cost
+        decoding = sum(1 for r in self._reads if r.start <= read.start < r.end)
+        self.peak = max(self.peak, decoding)
+
+    def _reschedule(self) -> None:
+        """After a change of cores: the decoding reads keep their slots (the latest
+        ending ones when there are more than slots), the others are scheduled again."""
+        now = time.monotonic()
+        decoding = sorted(r.end for r in self._reads if r.start <= now)
+        self._free_at = decoding[-self.cores:] if self.cores else []
+        waiting = [r for r in self._reads if r.start > now]
+        for read in waiting:
+            read.start = read.end = float("inf")
+        for read in waiting:
+            self._schedule(read, now)
+        self._cond.notify_all()
 
     def set(self, key: str, value: str) -> None:
         """Change one knob (a key of ``KEYS``) while the server runs."""
@@ -73,7 +115,8 @@ class DecodeSlots:
                 key, "integer" if name == "cores" else "number"))
         with self._cond:
             setattr(self, name, int(number) if name == "cores" else number)
-            self._cond.notify_all()
+            if name == "cores":
+                self._reschedule()
 
     def values(self) -> dict:
         return {key: str(getattr(self, name)) for key, name in KEYS.items()}
