@@ -19,21 +19,17 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.style import Style
-from rich.table import Table
-from rich.text import Text
-
-from ..model.reporting import flat
-from ..model.urls import is_public_url
-from .progress import AmountColumn, SafeProgress
+from ..model.reporting import SILENT, Progress, flat
 from .sanitise import clean, scrub, scrub_data
 from .styles import DEFAULT_STYLE, FOR_PEOPLE
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 # Columns (by their key) that hold URLs, and columns whose values are short (ids among
 # them): neither is ever folded or cut.
@@ -53,21 +49,6 @@ URL_CELL_LIMIT = 4096
 CSV_KEEPS = "\t\n\r"
 
 
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit} more)"
-
-
-def cell_text(value: Any, url: bool = False) -> Text:
-    """One table cell for people: plain text; a hyperlink when it is a public URL."""
-    text = clean("" if value is None else value)
-    url = url and is_public_url(text)    # only a real URL is shown whole (up to a limit)
-    shown = _cut(text, URL_CELL_LIMIT if url else CELL_LIMIT)
-    cell = Text(shown)
-    if url and shown == text:             # a URL cut short is no link
-        cell.stylize(Style(link=text), 0, len(text))   # the link spans the URL only
-    return cell
-
-
 def header_of(column: str) -> str:
     return HEADERS.get(column, column)
 
@@ -78,19 +59,25 @@ def renderer(out: Output) -> Any:
     return getattr(out, f"_render_{out.style}")
 
 
-def _console(stream: Any) -> Console:
-    return Console(file=stream, soft_wrap=True, highlight=False, markup=False, emoji=False)
-
-
 class Output:
     """Where a command's results and messages go, in the chosen style."""
 
     def __init__(self, style: str = DEFAULT_STYLE, quiet: bool = False):
         self.style = style
         self.quiet = quiet
-        # Results go to stdout (sys.stdout is looked up late: tests capture it).
-        self.out = _console(sys.stdout)
-        self.err = _console(sys.stderr)
+
+    # Rich is loaded when something is drawn for people (cli/people.py): the script
+    # styles never load it (~30 ms of each run's start). sys.stdout is looked up late:
+    # tests capture it.
+    @cached_property
+    def out(self) -> Console:
+        from .people import console
+        return console(sys.stdout)
+
+    @cached_property
+    def err(self) -> Console:
+        from .people import console
+        return console(sys.stderr)
 
     @property
     def for_people(self) -> bool:
@@ -154,61 +141,8 @@ class Output:
 
     def _render_table(self, title: str, columns: list[str], rows: list[list[Any]],
                       footer: str) -> None:
-        """A drawn table that never cuts a URL or an id: off a terminal (a file, a pipe,
-        a CI log) it is as wide as its values; on a terminal too narrow for it, one
-        block per record with each URL on a line of its own."""
-        table = self._rich_table(title, columns, rows)
-        natural = Console(file=io.StringIO(), width=WIDEST).measure(table).maximum
-        if not self.out.is_terminal:     # Console.print cannot widen past its width
-            wide = Console(file=self.out.file, width=max(natural, self.out.width),
-                           soft_wrap=True, highlight=False, markup=False, emoji=False)
-            wide.print(table)
-        elif natural <= self.out.width:
-            self.out.print(table)
-        else:
-            self._records(title, columns, rows)
-        if footer:
-            self.out.print(Text(clean(footer)))
-
-    def _records(self, title: str, columns: list[str], rows: list[list[Any]]) -> None:
-        """One block per record: its values on a first line, each URL on a line of its
-        own, never folded (a terminal may wrap it, but copies it whole)."""
-        if title:
-            self.out.print(Text(clean(title), style="bold"))
-        for row in rows:
-            first, own_lines = Text(), []
-            for column, value in zip(columns, row):
-                if column in URL_COLUMNS:
-                    own_lines.append((column, value))
-                    continue
-                if value in ("", None):
-                    continue
-                first.append(f"{header_of(column)} ", style="dim")
-                first.append_text(cell_text(value))
-                first.append("  ")
-            first.rstrip()
-            self.out.print(first)
-            for column, value in own_lines:
-                if value in ("", None):
-                    continue
-                line = Text(f"  {header_of(column)}: ", style="dim")
-                line.append_text(cell_text(value, column in URL_COLUMNS))
-                self.out.print(line)
-
-    def _rich_table(self, title: str, columns: Sequence[str], rows: list[list[Any]]) -> Table:
-        table = Table(title=Text(clean(title)) if title else None)
-        cells = [[cell_text(v, columns[i] in URL_COLUMNS) for i, v in enumerate(row)]
-                 for row in rows]
-        for i, column in enumerate(columns):
-            header = Text(clean(header_of(column)))
-            if column in URL_COLUMNS or column in NARROW_COLUMNS:   # never cut nor folded
-                table.add_column(header, no_wrap=True, overflow="ignore")
-            else:                       # folded, but never squeezed to a letter a line
-                longest = max([len(r[i]) for r in cells] + [len(header)])
-                table.add_column(header, overflow="fold", min_width=min(longest, 12))
-        for row_cells in cells:
-            table.add_row(*row_cells)
-        return table
+        from .people import render_table
+        render_table(self.out, title, columns, rows, footer)
 
     def _json(self, obj: Any) -> None:
         print(json.dumps(scrub_data(obj), default=str))
@@ -223,42 +157,45 @@ class Output:
 
     def text(self, text: str) -> None:
         """A line of text for people on stdout (a summary, what was fixed)."""
-        self.out.print(Text(clean(text)))
+        from .people import text_line
+        self.out.print(text_line(clean(text)))
 
     def problem(self, image_id: int, severity: str, code: str, message: str) -> None:
         """`Image:N warning code: message`, the severity coloured for people."""
-        colour = "red" if severity == "error" else "yellow"
-        line = Text(f"Image:{clean(image_id)} ")
-        line.append(clean(severity), style=colour)
-        line.append(f" {clean(code)}: {clean(message)}")
-        self.out.print(line)
+        from .people import problem_line
+        self.out.print(problem_line(clean(image_id), clean(severity), clean(code),
+                                    clean(message)))
 
     # -- messages and progress ---------------------------------------------------------
 
     def info(self, text: str) -> None:
         if not self.quiet and self.for_people:
-            self.err.print(Text(clean(text)))
+            from .people import text_line
+            self.err.print(text_line(clean(text)))
 
     def warn(self, text: str) -> None:
         if not self.quiet:
-            self.err.print(Text(f"Warning: {clean(text)}", style="yellow"))
+            from .people import text_line
+            self.err.print(text_line(f"Warning: {clean(text)}", style="yellow"))
 
     def error(self, text: str) -> None:
         """One line on stderr saying why the command failed (printed even with -q)."""
-        self.err.print(Text(f"Error: {clean(text)}", style="red"))
+        from .people import text_line
+        self.err.print(text_line(f"Error: {clean(text)}", style="red"))
 
     @contextmanager
-    def progress(self) -> Iterator[SafeProgress]:
-        """A rich progress display on stderr (silent with --quiet or a script style).
+    def progress(self) -> Iterator[Progress]:
+        """A rich progress display on stderr (none with --quiet or a script style).
 
         Tasks added with `unit="bytes"` show sizes and throughput; others show
         `done/total unit` (`unit="images"` by default). Task descriptions are text."""
-        columns = [TextColumn("{task.description}", markup=False), BarColumn(),
-                   AmountColumn(), TimeRemainingColumn()]
-        disabled = self.quiet or not self.for_people
-        with Progress(*columns, console=self.err, disable=disabled,
-                      transient=False) as progress:
-            yield SafeProgress(progress)
+        if self.quiet or not self.for_people:
+            with SILENT.progress() as none:
+                yield none
+            return
+        from .people import progress
+        with progress(self.err) as shown:
+            yield shown
 
 
-__all__ = ["Output", "cell_text", "scrub"]
+__all__ = ["Output", "scrub"]

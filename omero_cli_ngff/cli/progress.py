@@ -1,14 +1,14 @@
-"""Progress on stderr: rich's Progress, with task descriptions kept as text (they may
-hold an image's name) and an amount column that knows bytes from images."""
+"""Progress on stderr: rich's Progress (cli/people.py), with task descriptions kept as
+text (they may hold an image's name)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from rich import filesize
-from rich.progress import Progress, ProgressColumn
+from typing import TYPE_CHECKING, Any
 
 from .sanitise import clean
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 
 class SafeProgress:
@@ -31,16 +31,3 @@ class SafeProgress:
 
     def remove_task(self, task: Any) -> None:
         self._progress.remove_task(task)
-
-
-class AmountColumn(ProgressColumn):
-    """`3/12 images`, or `1.2 GB at 45.0 MB/s` for a task whose unit is bytes."""
-
-    def render(self, task: Any) -> str:   # type: ignore[override]
-        unit = task.fields.get("unit", "images")
-        if unit == "bytes":
-            speed = task.finished_speed or task.speed
-            rate = f" at {filesize.decimal(int(speed))}/s" if speed else ""
-            return f"{filesize.decimal(int(task.completed))}{rate}"
-        total = "?" if task.total is None else int(task.total)
-        return f"{int(task.completed)}/{total} {clean(unit)}"

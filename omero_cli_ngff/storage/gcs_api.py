@@ -9,9 +9,10 @@ import mimetypes
 import urllib.parse
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
+if TYPE_CHECKING:       # imported with the first request (http.py says why)
+    import requests
 
 from .credentials import GcsCredentials
 from .errors import (
@@ -51,6 +52,8 @@ class GcsApi:
 
     def new_session(self) -> requests.Session:
         """A requests session carrying the credentials; plain for anonymous access."""
+        import requests
+
         creds = self._credentials().credentials
         if creds is None:
             return requests.Session()

@@ -17,10 +17,10 @@ import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
-import urllib3.exceptions
+if TYPE_CHECKING:       # imported with the first request: ~40 ms of every command's start
+    import requests
 
 from ..model.urls import same_host, url_problem
 from .errors import (
@@ -82,6 +82,8 @@ DEFAULT_POLICY = HttpPolicy()
 
 def _is_unreachable(exc: BaseException) -> bool:
     """Connection refused / DNS failure / no route: the host is not there."""
+    import urllib3.exceptions
+
     seen = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
@@ -112,6 +114,8 @@ def request_with_retries(method: str, url: str, *, session: requests.Session | N
     problem = url_problem(url)
     if problem is not None:
         raise FetchRefused(url, f"not fetched: the URL {problem}")
+    import requests
+
     http: Any = session or requests
     kwargs.setdefault("timeout", policy.timeout)
     last_exc: FetchError | None = None
@@ -152,6 +156,8 @@ def request_with_retries(method: str, url: str, *, session: requests.Session | N
 
 def _connection_failure(url: str, exc: requests.exceptions.ConnectionError,
                         policy: HttpPolicy) -> FetchError:
+    import urllib3.exceptions
+
     if exc.args and isinstance(exc.args[0], urllib3.exceptions.ReadTimeoutError):
         return FetchTimeout(url, f"the answer stalled for {policy.read_timeout:g} s")
     if _is_unreachable(exc):

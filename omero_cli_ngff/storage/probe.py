@@ -5,8 +5,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
-import requests
+if TYPE_CHECKING:       # imported with the first request (http.py says why)
+    import requests
 
 from .http import DEFAULT_POLICY, HttpPolicy, MetadataProbe, probe_metadata
 
@@ -37,6 +39,8 @@ class Prober:
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
         if session is None:
+            import requests
+
             session = self._local.session = requests.Session()
             self._sessions.append(session)
         return session

@@ -7,8 +7,6 @@ import contextlib
 import errno
 from collections.abc import Iterator
 
-import requests
-
 from .errors import (
     CredentialsError,
     DestinationError,
@@ -50,6 +48,8 @@ def _http_error(exc: BaseException, what: str) -> DestinationError | None:
             return CredentialsError(f"{what}: credentials rejected (HTTP 401)")
         return StorageWriteError(f"{what}: storage service answered HTTP {code} "
                                  "(gave up after retries)")
+    import requests
+
     if isinstance(exc, requests.exceptions.ProxyError):   # gcsfs' form of HTTP 502
         return StorageWriteError(f"{what}: storage service answered HTTP 502 (gave up "
                                  "after retries)")
