@@ -231,7 +231,7 @@ class ImageWriter:
         self._idle = threading.Condition()
         self._error = None
         try:
-            for task in todo:
+            for order, task in enumerate(todo):
                 while not window.acquire(timeout=0.2):
                     if self._failed():
                         break
@@ -239,7 +239,7 @@ class ImageWriter:
                     break
                 with self._idle:
                     self._pending += 1
-                self._reads.submit(self._read_chunk, task, window)
+                self._reads.submit(self._read_chunk, task, window, order)
             with self._idle:
                 while self._pending:
                     self._idle.wait(0.2)
@@ -254,9 +254,10 @@ class ImageWriter:
                               f"and {shards} shards left incomplete")
 
     # -- work of one chunk -------------------------------------------------------------
-    def _read_chunk(self, task: Task, window: threading.Semaphore) -> None:
+    def _read_chunk(self, task: Task, window: threading.Semaphore, order: int) -> None:
         """Reader thread: the chunk's pixels from the source (or, resuming, from the
-        destination), handed to an encoder thread."""
+        destination), handed to an encoder thread; its reads take their turn at the gate
+        by the chunk's ``order`` in the schedule."""
         handed = False
         try:
             if self._abort.is_set():
@@ -279,7 +280,7 @@ class ImageWriter:
                         ry0, ry1 = max(ty, y0), min(ty + th, y1)
                         rx0, rx1 = max(tx, x0), min(tx + tw, x1)
                         self._read_tile(data, level, t, c, z,
-                                        ry0, rx0, ry1 - ry0, rx1 - rx0, y0, x0)
+                                        ry0, rx0, ry1 - ry0, rx1 - rx0, y0, x0, order)
             self._encoders.submit(self._encode_chunk, k, chunk, data, kind == "source", window)
             handed = True
         except BaseException as exc:
@@ -325,13 +326,13 @@ class ImageWriter:
         return max(1, int(ts[0])), max(1, int(ts[1]))
 
     def _read_tile(self, buf: np.ndarray, level: int, t: int, c: int, z: int, y: int,
-                   x: int, h: int, w: int, y0: int, x0: int) -> None:
+                   x: int, h: int, w: int, y0: int, x0: int, order: int = 0) -> None:
         if self._abort.is_set():
             raise _Aborted()
         if self.gate is None:
             data = np.asarray(self.source.read(level, t, c, z, y, x, h, w))
         else:
-            with self.gate.read(h * w, self.source):
+            with self.gate.read(h * w, self.source, order):
                 data = np.asarray(self.source.read(level, t, c, z, y, x, h, w))
         if data.shape != (h, w):
             raise SourceError(f"{self.spec.name!r}: the source returned a {data.shape} tile for "
