@@ -33,9 +33,9 @@ def test_waiting_reads_are_served_least_order_first_whoever_came_first():
     first.start()
     _wait_for(lambda: served == [0])
     late = [_reader(gate, order, served, hold) for order in (7, 3, 9, 1)]
-    for t in late:                       # they arrive 7, 3, 9, 1
+    for arrived, t in enumerate(late, 1):     # they arrive 7, 3, 9, 1
         t.start()
-        _wait_for(lambda n=late.index(t) + 1: len(gate._waiting) == n)
+        _wait_for(lambda n=arrived: len(gate._waiting) == n)
     hold.set()
     for t in [first, *late]:
         t.join(5)
