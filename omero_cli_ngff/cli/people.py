@@ -25,8 +25,9 @@ from .progress import SafeProgress
 from .sanitise import clean
 
 
-def console(stream: Any) -> Console:
-    return Console(file=stream, soft_wrap=True, highlight=False, markup=False, emoji=False)
+def console(stream: Any, width: int | None = None) -> Console:
+    return Console(file=stream, width=width, soft_wrap=True, highlight=False, markup=False,
+                   emoji=False)
 
 
 def text_line(text: str, style: str = "") -> Text:
@@ -63,9 +64,7 @@ def render_table(out: Console, title: str, columns: list[str], rows: list[list[A
     table = _rich_table(title, columns, rows)
     natural = Console(file=io.StringIO(), width=WIDEST).measure(table).maximum
     if not out.is_terminal:     # Console.print cannot widen past its width
-        wide = Console(file=out.file, width=max(natural, out.width),
-                       soft_wrap=True, highlight=False, markup=False, emoji=False)
-        wide.print(table)
+        console(out.file, width=max(natural, out.width)).print(table)
     elif natural <= out.width:
         out.print(table)
     else:
