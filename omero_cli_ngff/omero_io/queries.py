@@ -169,6 +169,27 @@ CHANNELS = (
     " order by img.id, index(chan)"
 )
 
+# Rendering settings of images (omero-server PixelsImpl.retrieveAllRndSettings, as a
+# projection for many images at once): one row per channel binding of every settings
+# object, newest first per image as the server orders them (its update time), so that
+# the reader picks the caller's, else the image owner's (retrieveRndSettings).
+RENDERING_SETTINGS = (
+    "select img.id, rdef.id, rdef.details.owner.id, rdef.defaultZ, rdef.defaultT, m.value,"
+    " index(cb), cb.active, cb.red, cb.green, cb.blue, cb.inputStart, cb.inputEnd, f.value,"
+    " cb.coefficient from RenderingDef rdef join rdef.pixels p join p.image img"
+    " join rdef.model m join rdef.waveRendering cb join cb.family f where img.id in (:ids)"
+    " order by img.id, rdef.details.updateEvent.time desc, rdef.id desc, index(cb)"
+)
+
+# The channel bindings of those settings that invert intensities: a ReverseIntensityContext
+# among the binding's codomain maps (omero-server's Renderer counts its presence).
+REVERSED_CHANNELS = (
+    "select rdef.id, index(cb) from RenderingDef rdef join rdef.pixels p join p.image img"
+    " join rdef.waveRendering cb join cb.spatialDomainEnhancement ctx"
+    " where img.id in (:ids) and ctx.class = ReverseIntensityContext"
+    " order by rdef.id, index(cb)"
+)
+
 # Publish defaults kept on a group (config.py): the map annotations of ":ns" linked to
 # the group, with their owners (only an admin's or a group owner's count).
 GROUP_DEFAULTS = (

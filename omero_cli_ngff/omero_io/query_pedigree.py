@@ -11,9 +11,9 @@ fails when a query has no entry or uses a construct none of its sources shows.
 
 Sources were read from: ome/omero-py (``src/omero/gateway/__init__.py``,
 ``src/omero/plugins/fs.py``), ome/omero-web (``omeroweb/webclient/tree.py``,
-``omeroweb/api/api_query.py``), ome/omero-server (``src/main/java/ome/logic/AdminImpl.java``),
-ome/omero-mapr (``omero_mapr/tree.py``), ome/omero-blitz (``RoiI.java``, read from a fork's
-copy of it).
+``omeroweb/api/api_query.py``), ome/omero-server (``src/main/java/ome/logic/AdminImpl.java``,
+``PixelsImpl.java``), ome/omero-mapr (``omero_mapr/tree.py``), ome/omero-blitz
+(``RoiI.java``, read from a fork's copy of it).
 """
 
 from __future__ import annotations
@@ -75,6 +75,15 @@ CHANNEL_LABELS = Source(
     "select lc.name, lc.emissionWave.value, index(chan) from Pixels p"
     " join p.image as img join p.channels as chan join chan.logicalChannel as lc"
     " where img.id = :id order by index(chan)")
+RND_SETTINGS = Source(
+    "ome/omero-server", "src/main/java/ome/logic/PixelsImpl.java",
+    "PixelsImpl.retrieveAllRndSettings (RENDERING_DEF_QUERY_PREFIX), the query behind "
+    "retrieveRndSettings and a rendering engine's lookupRenderingDef",
+    "select rdef from RenderingDef as rdef left outer join fetch rdef.details.owner"
+    " left outer join fetch rdef.model left outer join fetch rdef.waveRendering as cb"
+    " left outer join fetch cb.family left outer join fetch cb.spatialDomainEnhancement"
+    " where rdef.pixels.id = :p_id and rdef.details.owner.id = :o_id"
+    " order by rdef.details.updateEvent.time desc")
 FS_FILES = Source(
     "ome/omero-py", "src/omero/plugins/fs.py", "FsControl (sets: checksums of a fileset; "
     "images: sizes of their files)",
@@ -145,6 +154,8 @@ PEDIGREE: dict[str, tuple[Source, ...]] = {
     "PLATES_OF_IMAGES": (LINEAGE, SHARES, CHANNEL_LABELS),
     "PLATE_SCREENS": (SHARES, LINEAGE),
     "CHANNELS": (CHANNEL_LABELS, LINEAGE),
+    "RENDERING_SETTINGS": (RND_SETTINGS, CHANNEL_LABELS, LINEAGE),
+    "REVERSED_CHANNELS": (RND_SETTINGS, CHANNEL_LABELS, LINEAGE, ANNOTATIONS),
     "GROUP_DEFAULTS": (ANNOTATIONS, TAGS, IMAGES),
     "GROUP_MEMBERS": (GROUP_LEADERS, LINEAGE, SHARES),
     "IMAGE_DETAILS": (LINEAGE, SHARES),
@@ -165,6 +176,12 @@ GAPS: dict[str, str] = {
                       "{value, unit, symbol} (read from its source, not run on a server)",
     "CHANNELS": "projects lc.emissionWave.value as omero-py's getChannelLabels does "
                 "(the unit ignored, as there)",
+    "RENDERING_SETTINGS": "index(cb) over RenderingDef.waveRendering: the model's ordered "
+                          "list (omero-server RenderingBean reads getChannelBinding(i)); "
+                          "no client code found projecting its index",
+    "REVERSED_CHANNELS": "ctx.class = ReverseIntensityContext on ChannelBinding's "
+                         "spatialDomainEnhancement: the subclass the server's Renderer "
+                         "tests for (instanceof); no client query found naming it",
 }
 
 

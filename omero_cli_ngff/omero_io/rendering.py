@@ -1,34 +1,34 @@
-"""Rendering settings of an image, for the NGFF `omero` block: read, never written.
+"""Rendering settings of images, for the NGFF `omero` block: read, never written.
 
-From a rendering engine when the server has one to offer: the settings exist (the
-caller's, else the image owner's: omero-server ``PixelsImpl.retrieveRndSettings``) and
-the pixels are readable. Otherwise from the channels alone, without an engine:
+The settings are read by query, for many images at once (three queries per 1,000
+images), not from a rendering engine per image: an engine costs about 30 calls per
+image (create, lookups, load, seven getters per channel, close), and on a real server
+its ``load`` opens the image's pixels a second time. The query returns what the engine
+would: the settings object omero-server's ``PixelsImpl.retrieveRndSettings`` picks (the
+caller's newest, else the image owner's newest), its channel bindings (colour, window,
+active, family, coefficient, a ReverseIntensityContext for inverted intensities),
+default Z and T and model.
 
-- no settings yet: omero-py's ``ImageWrapper._prepareRE`` would create them
-  (``resetDefaultSettings(True)``), a write the plugin never makes (a read-only server
-  refuses it; on any other it would change the user's data as a side effect of export);
-- the pyramid is still being built: ``RenderingEngine.load`` raises
-  ``MissingPyramidException`` (a ``ConcurrencyException``), as ``getChannels`` finds
-  when it returns channels without an engine;
-- any other refusal of the engine.
-
-Without an engine the settings are those OMERO would make (``ColorsFactory`` of its
-rendering engine, ``omeis.providers.re``): a channel's own colour, else the colour of its
-emission wavelength band (400-500 nm blue, 501-600 green, 601-700 red), else by index
-(red, blue, then green); the window is the channel's statistics (else the pixel type's
-range), every channel active, Z in the middle, the first T; greyscale for one channel.
+An image without settings gets the settings OMERO would make, without making them
+(omero-py's ``ImageWrapper._prepareRE`` would call ``resetDefaultSettings(True)``: a
+write a read-only server refuses, and a change to the user's data as a side effect of
+export). They follow OMERO's rendering engine (``ColorsFactory``, ``omeis.providers.re``):
+a channel's own colour, else the colour of its emission wavelength band (400-500 nm
+blue, 501-600 green, 601-700 red), else by index (red, blue, then green); the window is
+the channel's statistics (else the pixel type's range), every channel active, Z in the
+middle, the first T; greyscale for one channel.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 import omero
 
 from ..model.records import ChannelInfo, ImageRecord, RenderingInfo
-from . import queries
+from . import identity, queries
 from .query import QueryRunner
 
 log = logging.getLogger(__name__)
@@ -43,14 +43,37 @@ TYPE_RANGES = {
 RED, GREEN, BLUE = "FF0000", "00FF00", "0000FF"
 
 
-def rendering_info(conn: Any, record: ImageRecord, runner: QueryRunner | None = None,
-                   channels: list[list] | None = None) -> RenderingInfo:
-    """Channel labels, colours, windows and defaults, without writing anything
-    (``channels``: the image's rows of `channel_rows`, when read already in a batch)."""
-    if channels is None:
-        channels = channel_rows(runner or QueryRunner(conn), [record.id]).get(record.id, [])
-    info = _from_engine(conn, record, channels)
-    return info if info is not None else default_rendering(record, channels)
+def rendering_info(conn: Any, record: ImageRecord,
+                   runner: QueryRunner | None = None) -> RenderingInfo:
+    """One image's settings (many images: `read_rendering`)."""
+    return read_rendering(runner or QueryRunner(conn), [record], identity.user_id(conn))[
+        record.id]
+
+
+def read_rendering(runner: QueryRunner, records: list[ImageRecord],
+                   caller_id: int) -> dict[int, RenderingInfo]:
+    """Image id -> its rendering settings, for every record with pixels (see above)."""
+    ids = [r.id for r in records if r.has_pixels]
+    if not ids:
+        return {}
+    channels = channel_rows(runner, ids)
+    try:
+        found = _settings(runner, ids)
+    except omero.ServerError as err:     # the pixels matter more than their display
+        log.warning("rendering settings of %d images unreadable (%s): OMERO's defaults",
+                    len(ids), type(err).__name__)
+        found = {}
+    out = {}
+    for record in records:
+        if not record.has_pixels:
+            continue
+        rows = channels.get(record.id, [])
+        settings = chosen(found.get(record.id, []), caller_id, record.owner_id)
+        if settings is None:
+            log.info("Image:%s has no rendering settings: OMERO's defaults", record.id)
+        out[record.id] = (settings.info(record, rows) if settings is not None
+                          else default_rendering(record, rows))
+    return out
 
 
 def channel_rows(runner: QueryRunner, image_ids: list[int]) -> dict[int, list[list]]:
@@ -106,68 +129,62 @@ def default_rendering(record: ImageRecord, channels: list[list]) -> RenderingInf
                          default_t=0, model="greyscale" if len(out) == 1 else "color")
 
 
-def _from_engine(conn: Any, record: ImageRecord,
-                 channels: list[list]) -> RenderingInfo | None:
-    """The engine's settings, or None when the server has no engine to offer."""
-    ctx = {"omero.group": str(record.group_id)}
-    engine = None
-    try:
-        engine = conn.c.sf.createRenderingEngine(ctx)
-        engine.lookupPixels(record.pixels_id, ctx)
-        if not engine.lookupRenderingDef(record.pixels_id, ctx):
-            log.info("Image:%s has no rendering settings: OMERO's defaults", record.id)
-            return None
-        engine.load(ctx)
-        return _read_engine(engine, ctx, record, channels)
-    except omero.ServerError as err:
-        log.info("Image:%s: no rendering engine (%s): OMERO's defaults", record.id,
-                 type(err).__name__)
-        return None
-    finally:
-        if engine is not None:
-            with contextlib.suppress(Exception):   # a dead service: nothing to free
-                engine.close(ctx)
+@dataclass
+class Settings:
+    """One RenderingDef: its owner, image-level values and channel bindings by index."""
+
+    id: int
+    owner_id: int
+    default_z: int
+    default_t: int
+    model: str
+    bindings: dict[int, list] = field(default_factory=dict)
+    reversed: set[int] = field(default_factory=set)
+
+    def info(self, record: ImageRecord, channels: list[list]) -> RenderingInfo:
+        out = []
+        for c in range(record.size_c or len(channels) or 1):
+            row = channels[c] if c < len(channels) else [c] + [None] * 7
+            low, high = _window(record, row)
+            b = self.bindings.get(c)
+            if b is None:                # no binding for the channel: OMERO's defaults
+                out.append(default_rendering(record, [row]).channels[0])
+                continue
+            active, red, green, blue, start, end, family, coefficient = b
+            out.append(ChannelInfo(
+                label=label_of(row), color="%02X%02X%02X" % (red, green, blue),
+                window_start=float(start), window_end=float(end), window_min=low,
+                window_max=high, active=bool(active), inverted=c in self.reversed,
+                coefficient=float(coefficient if coefficient is not None else 1.0),
+                family=str(family or "linear")))
+        return RenderingInfo(channels=out, default_z=self.default_z,
+                             default_t=self.default_t,
+                             model="greyscale" if self.model == "greyscale" else "color")
 
 
-# What _read_engine asks the engine for each channel and once for the image.
-CHANNEL_CALLS = ("getChannelFamily", "getCodomainMapContext", "getRGBA", "getChannelWindowStart",
-                 "getChannelWindowEnd", "isActive", "getChannelCurveCoefficient")
-IMAGE_CALLS = ("getModel", "getDefaultZ", "getDefaultT")
+def chosen(found: list[Settings], caller_id: int, owner_id: int) -> Settings | None:
+    """The settings the server's rendering engine would load (PixelsImpl
+    .retrieveRndSettings): the caller's newest, else the image owner's newest."""
+    for who in (caller_id, owner_id):
+        for settings in found:            # newest first (the query's order)
+            if settings.owner_id == who:
+                return settings
+    return None
 
 
-def _ask_all(engine, ctx: dict, size_c: int) -> tuple[list[dict], dict]:
-    """Every getter's answer, asked all at once (Ice's asynchronous calls: one round trip
-    instead of 7 per channel + 3, about 30 for an RGB image, which made most of a small
-    image's time), then collected in order."""
-    def begin(name: str, *args):
-        return name, getattr(engine, "begin_" + name)(*args, _ctx=ctx)
-
-    channels = [[begin(name, c) for name in CHANNEL_CALLS] for c in range(size_c)]
-    image = [begin(name) for name in IMAGE_CALLS]
-
-    def end(pending):
-        return {name: getattr(engine, "end_" + name)(r) for name, r in pending}
-    return [end(p) for p in channels], end(image)
-
-
-def _read_engine(engine, ctx: dict, record: ImageRecord,
-                 channels: list[list]) -> RenderingInfo:
-    out = []
-    answers, image = _ask_all(engine, ctx, record.size_c or len(channels))
-    for c, a in enumerate(answers):
-        row = channels[c] if c < len(channels) else [c] + [None] * 7
-        low, high = _window(record, row)
-        family = a["getChannelFamily"]
-        reverse = any(isinstance(m, omero.model.ReverseIntensityContext)
-                      for m in a["getCodomainMapContext"] or [])
-        out.append(ChannelInfo(
-            label=label_of(row), color="%02X%02X%02X" % tuple(a["getRGBA"][:3]),
-            window_start=a["getChannelWindowStart"], window_end=a["getChannelWindowEnd"],
-            window_min=low, window_max=high, active=bool(a["isActive"]), inverted=reverse,
-            coefficient=float(a["getChannelCurveCoefficient"] or 1.0),
-            family=str(family.getValue().getValue()) if family is not None else "linear"))
-    model = image["getModel"]
-    greyscale = model is not None and model.getValue().getValue() == "greyscale"
-    return RenderingInfo(channels=out, default_z=image["getDefaultZ"],
-                         default_t=image["getDefaultT"],
-                         model="greyscale" if greyscale else "color")
+def _settings(runner: QueryRunner, ids: list[int]) -> dict[int, list[Settings]]:
+    """Image id -> its settings objects, newest first."""
+    by_id: dict[int, Settings] = {}
+    out: dict[int, list[Settings]] = {}
+    for row in runner.rows(queries.RENDERING_SETTINGS, ids):
+        image_id, rdef_id, owner_id, z, t, model, index = row[:7]
+        settings = by_id.get(rdef_id)
+        if settings is None:
+            settings = by_id[rdef_id] = Settings(rdef_id, owner_id, int(z or 0), int(t or 0),
+                                                 str(model or ""))
+            out.setdefault(image_id, []).append(settings)
+        settings.bindings[int(index)] = row[7:]
+    for rdef_id, index in (runner.rows(queries.REVERSED_CHANNELS, ids) if by_id else []):
+        if rdef_id in by_id:
+            by_id[rdef_id].reversed.add(int(index))
+    return out

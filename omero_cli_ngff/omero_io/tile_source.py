@@ -2,8 +2,9 @@
 
 Each worker thread borrows its own RawPixelsStore from a small pool (the services are
 stateful: pixels id, resolution level), so tiles are read in parallel over the one
-session. Resolution levels the server offers (pyramidal whole-slide files) are exposed
-full resolution first; OMERO numbers them the other way round (highest = full).
+session; ``max_stores`` caps the pool (each store opens the pixels on the server).
+Resolution levels the server offers (pyramidal whole-slide files) are exposed full
+resolution first; OMERO numbers them the other way round (highest = full).
 
 As OMERO 5.6 serves them (omero-romio ``PixelsService._getPixelBuffer``):
 
@@ -25,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import queue
 import threading
 import time
 
@@ -109,7 +109,7 @@ class OmeroTileSource:
     full resolution's (h, w) tile; ``level_tile_size(level)``: each level's own.
     """
 
-    def __init__(self, conn, record: ImageRecord):
+    def __init__(self, conn, record: ImageRecord, max_stores: int | None = None):
         if not record.has_pixels:
             raise PixelSourceError(f"Image:{record.id} has no pixels")
         if record.pixel_type not in WIRE_DTYPES:
@@ -118,9 +118,15 @@ class OmeroTileSource:
         self.conn = conn
         self.record = record
         self.wire_dtype = np.dtype(WIRE_DTYPES[record.pixel_type])
-        self._pool: queue.SimpleQueue[_Store] = queue.SimpleQueue()
+        self._free: list[_Store] = []
         self._all: list[_Store] = []
+        self._opened = 0               # stores open or being opened
+        # reads beyond max_stores wait for a store: small images converted many at once
+        # read in parallel across images, each through one store (one opening of its
+        # pixels on the server) rather than one store per plane
+        self._max_stores = max_stores or 1 << 30
         self._lock = threading.Lock()
+        self._store_freed = threading.Condition(self._lock)
         self.tiles_read = 0
         self.retries = 0            # transient failures retried (adaptive readers back off)
         first = self._borrow()
@@ -154,22 +160,38 @@ class OmeroTileSource:
         return self.tile_sizes[level]
 
     def _borrow(self) -> _Store:
+        with self._store_freed:
+            while not self._free and self._opened >= self._max_stores:
+                self._store_freed.wait()
+            if self._free:
+                return self._free.pop()
+            self._opened += 1
         try:
-            return self._pool.get_nowait()
-        except queue.Empty:
             store = _Store(self.conn, self.record.pixels_id, self.record.group_id)
-            with self._lock:
-                self._all.append(store)
-            return store
+        except BaseException:
+            self._forget(None)
+            raise
+        with self._lock:
+            self._all.append(store)
+        return store
 
     def _give_back(self, store: _Store):
-        self._pool.put(store)
+        with self._store_freed:
+            self._free.append(store)
+            self._store_freed.notify()
 
     def _discard(self, store: _Store):
         store.close()
-        with self._lock:
+        self._forget(store)
+
+    def _forget(self, store: _Store | None):
+        """A store closed (or never opened): another may be opened in its place."""
+        with self._store_freed:
+            if store is None or store in self._all:
+                self._opened -= 1
             if store in self._all:
                 self._all.remove(store)
+            self._store_freed.notify()
 
     def read(self, level, t, c, z, y, x, h, w) -> np.ndarray:
         omero_level = len(self.levels) - 1 - level
@@ -210,7 +232,8 @@ class OmeroTileSource:
 
     def close(self):
         with self._lock:
-            stores, self._all = self._all, []
+            stores, self._all, self._free = self._all, [], []
+            self._opened -= len(stores)
         for store in stores:
             store.close()
 

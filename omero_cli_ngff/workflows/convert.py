@@ -7,12 +7,13 @@ from __future__ import annotations
 import threading
 
 from ..model.annotations_meta import MetadataChoices
-from ..model.records import ImageRecord
+from ..model.records import ImageRecord, RenderingInfo
 from ..model.rois import LABEL_CHOICES
 from ..ngff.spec import ImageExtras, ImageSpec, WriteOptions
+from ..omero_io import identity
 from ..omero_io.image_metadata import MetadataReader
 from ..omero_io.query import QueryRunner
-from ..omero_io.rendering import channel_rows, rendering_info
+from ..omero_io.rendering import read_rendering, rendering_info
 from ..omero_io.tile_source import OmeroTileSource
 
 
@@ -31,18 +32,26 @@ SERIES_PATH = "0"
 
 
 def convert_image(conn, record: ImageRecord, target, options: WriteOptions, progress=None,
-                  extras: ImageExtras | None = None):
+                  extras: ImageExtras | None = None, rendering: RenderingInfo | None = None,
+                  stores: int | None = None):
     """Write one image to `target` (a zarr store or URL) as a bioformats2raw-layout root
     whose series `0/` is the image, with its ROIs as labels and its metadata in the
-    OME-XML when `extras` has them; returns the image's WriteResult."""
+    OME-XML when `extras` has them; returns the image's WriteResult. `rendering`: the
+    image's settings when read already for many images (`rendering_reader`); `stores`:
+    at most that many RawPixelsStores read it (None: one per reader thread)."""
     from ..ngff.ome_xml import write_bioformats2raw
 
     # The source first: it says clearly when the server is still building a pyramid.
-    with OmeroTileSource(conn, record) as source:
-        spec = image_spec(record, rendering_info(conn, record))
+    with OmeroTileSource(conn, record, max_stores=stores) as source:
+        spec = image_spec(record, rendering or rendering_info(conn, record))
         (result,) = write_bioformats2raw(target, [(spec, source)], options, progress,
                                          image_ids=[record.id], extras=[extras])
     return result
+
+
+def rendering_reader(conn, records: list[ImageRecord]) -> dict[int, RenderingInfo]:
+    """Image id -> rendering settings of many images, read at once (omero_io)."""
+    return read_rendering(QueryRunner(conn), records, identity.user_id(conn))
 
 
 def metadata_reader(conn, records: list[ImageRecord],
@@ -70,9 +79,8 @@ def convert_plate(conn, layout, records: dict, target, options: WriteOptions,
 
     sources = _OneSourceAtATime(conn)
     wells, paths = [], {}
-    # the channels of every field in one query per 1,000 (not one per field)
-    channels = channel_rows(QueryRunner(conn), [r.id for r in records.values()
-                                                if r.has_pixels])
+    # the settings of every field in a few queries per 1,000 fields (not per field)
+    rendering = rendering_reader(conn, list(records.values()))
     for well in layout.wells:
         fields = []
         for image_id, acquisition in well.fields:
@@ -80,8 +88,7 @@ def convert_plate(conn, layout, records: dict, target, options: WriteOptions,
             if record is None or not record.has_pixels:
                 continue
             paths[f"{well.row}/{well.column}/{len(fields)}"] = image_id
-            spec = image_spec(record, rendering_info(conn, record,
-                                                     channels=channels.get(image_id, [])))
+            spec = image_spec(record, rendering[image_id])
             fields.append(FieldSpec(spec=spec, source=sources.lazy(record),
                                     acquisition=acquisition, image_id=image_id))
         wells.append(WellSpec(well.row, well.column, fields))

@@ -29,7 +29,7 @@ from ..model.annotations_meta import MetadataChoices
 from ..model.naming import image_names, plate_names
 from ..model.objects import ObjectRef
 from ..model.plate_layout import PlateLayout
-from ..model.records import ImageRecord
+from ..model.records import ImageRecord, RenderingInfo
 from ..model.reporting import Reporter
 from ..ngff.spec import WriteOptions, WriteResult
 from ..omero_io import identity, targets
@@ -37,7 +37,7 @@ from ..omero_io.image_metadata import MetadataReader
 from ..omero_io.plates import load_layouts, plates_of_screens
 from ..omero_io.query import QueryRunner
 from ..storage import ownership
-from .convert import convert_image, convert_plate, extras_of, metadata_reader
+from .convert import convert_image, convert_plate, extras_of, metadata_reader, rendering_reader
 from .failures import describe, exit_code_of, is_connection_lost, summary_code
 from .spool import finish_local_run, start_local_run
 
@@ -96,7 +96,7 @@ def export(session: Any, options: ExportOptions, dest: Any,
     reader = metadata_reader(session.conn, singles, options.metadata) if singles else None
     # the writer never overwrites: ownership clears a root that --overwrite may replace
     writing = _Writing(replace(options, write=replace(options.write, overwrite=False)),
-                       reader)
+                       reader, rendering_reader(session.conn, singles))
     local = start_local_run(reporter)
     try:
         own = _owning(dest, identity.database_uuid(session.conn), local.run_id, options)
@@ -108,10 +108,12 @@ def export(session: Any, options: ExportOptions, dest: Any,
 
 @dataclass
 class _Writing:
-    """How to write each job: the options and the reader of the images' metadata."""
+    """How to write each job: the options, the reader of the images' metadata and their
+    rendering settings (read for all images at once)."""
 
     options: ExportOptions
     reader: MetadataReader | None
+    rendering: dict[int, RenderingInfo] = field(default_factory=dict)
 
 
 Own = Callable[["Job"], None]
@@ -181,7 +183,7 @@ def _export_all(conn: Any, jobs: list[Job], dest: Any, options: _Writing,
         overall = progress.add_task("images", total=sum(len(j.records) for j in jobs))
         written = progress.add_task("written", total=None, unit="bytes")
 
-        def one(job: Job) -> None:
+        def one(job: Job, stores: int | None = None) -> None:
             started = time.monotonic()
             task = progress.add_task(job.name, total=None, unit="pixels")
             last = {"bytes": 0}
@@ -195,7 +197,7 @@ def _export_all(conn: Any, jobs: list[Job], dest: Any, options: _Writing,
 
             try:
                 own(job)
-                _written(conn, job, dest, options, update, started, result)
+                _written(conn, job, dest, options, update, started, result, stores)
             except Exception as err:
                 _failed(job, dest, err, started, reporter, result)
             finally:
@@ -206,7 +208,8 @@ def _export_all(conn: Any, jobs: list[Job], dest: Any, options: _Writing,
             progress.advance(overall, len(job.records))
 
         small = [job for job in jobs if _is_small(job)] if len(jobs) > 1 else []
-        _in_parallel(one, small)
+        # one RawPixelsStore per small image: they read in parallel across images
+        _in_parallel(lambda job: one(job, stores=1), small)
         for job in jobs:
             if job not in small:
                 one(job)
@@ -232,8 +235,8 @@ def _bytes_reported(result: ExportResult) -> int:
 
 
 def _written(conn: Any, job: Job, dest: Any, options: _Writing, update: Any,
-             started: float, result: ExportResult) -> None:
-    written = _write(conn, job, dest, options, update)
+             started: float, result: ExportResult, stores: int | None) -> None:
+    written = _write(conn, job, dest, options, update, stores)
     seconds = (time.monotonic() - started) / max(1, len(written))
     for record, path, res in written:
         status = _status(res)
@@ -262,9 +265,10 @@ def _failed(job: Job, dest: Any, err: Exception, started: float, reporter: Repor
                                      seconds=time.monotonic() - started))
 
 
-def _write(conn: Any, job: Job, dest: Any, how: _Writing,
-           progress: Any) -> list[tuple[ImageRecord, str, WriteResult]]:
-    """[(record, path of its multiscales group, WriteResult)] for one job."""
+def _write(conn: Any, job: Job, dest: Any, how: _Writing, progress: Any,
+           stores: int | None = None) -> list[tuple[ImageRecord, str, WriteResult]]:
+    """[(record, path of its multiscales group, WriteResult)] for one job; `stores`: at
+    most that many RawPixelsStores for an image (None: one per reader)."""
     store = dest.zarr_store(job.name)
     options = how.options.write
     if job.layout is None:
@@ -274,7 +278,8 @@ def _write(conn: Any, job: Job, dest: Any, how: _Writing,
             raise NotFound(f"Image:{record.id} has no pixels")
         return [(record, f"{job.name}/0",
                  convert_image(conn, record, store, options, progress=progress,
-                               extras=extras))]
+                               extras=extras, rendering=how.rendering.get(record.id),
+                               stores=stores))]
     by_id = {r.id: r for r in job.records}
     written = convert_plate(conn, job.layout, by_id, store, options, progress=progress)
     return [(by_id[image_id], f"{job.name}/{path}", res)

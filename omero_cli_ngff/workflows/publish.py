@@ -21,7 +21,7 @@ from .. import exit_codes
 from ..errors import one_line
 from ..model.annotation import PublishedCopy, annotation_values
 from ..model.objects import ObjectRef
-from ..model.records import ImageRecord
+from ..model.records import ImageRecord, RenderingInfo
 from ..model.reporting import Progress, Reporter
 from ..ngff.spec import WriteResult
 from ..omero_io import annotations, identity, targets
@@ -35,7 +35,7 @@ from ..storage.local_runs import LocalRun
 from ..storage.locate import Locations
 from ..storage.probe import Prober
 from . import publish_plates as plates
-from .convert import convert_image, extras_of, metadata_reader
+from .convert import convert_image, extras_of, metadata_reader, rendering_reader
 from .failures import describe, exit_code_of, is_connection_lost
 from .index import index_after_publish, index_image
 from .old_copies import OldCopies, foreign_copy_evidence
@@ -83,6 +83,7 @@ class Publish(ImageSteps):
         self._above: ownership.Above = {}     # the records above roots, while planning
         self.claims: Claims | None = None
         self.metadata: MetadataReader | None = None      # ROIs, annotations (run)
+        self.rendering: dict[int, RenderingInfo] = {}    # rendering settings (run)
         self.plates: list[plates.PlatePlan] = []         # plate fields are published whole
 
     @property
@@ -161,8 +162,9 @@ class Publish(ImageSteps):
                 self.reporter.warn(warning)
         in_plates = {f.image_id for p in self.plates for f in p.fields}
         busy = [p for p in plans if p.busy and p.image_id not in in_plates]
-        self.metadata = metadata_reader(self.conn, [p.record for p in busy if p.action in WORK],
-                                        self.options.metadata)
+        work = [p.record for p in busy if p.action in WORK]
+        self.metadata = metadata_reader(self.conn, work, self.options.metadata)
+        self.rendering = rendering_reader(self.conn, work)
         self.local = start_local_run(self.reporter)
         try:
             result.rows = self.execute(plans, busy)
@@ -347,7 +349,8 @@ class Publish(ImageSteps):
             with self.dest.translate_errors("writing " + self.dest.join(plan.root)):
                 result = convert_image(self.conn, plan.record,
                                        self.dest.zarr_store(plan.root), self.options.write,
-                                       progress=update, extras=extras)
+                                       progress=update, extras=extras,
+                                       rendering=self.rendering.get(plan.image_id))
         finally:
             progress.remove_task(task)
         tracker.set(plan.image_id, result.total_bytes)

@@ -71,7 +71,6 @@ class DevServer:
         self.query_log = QueryLog(self.state_dir)
         self.db_uuid = str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, str(self.catalogue.path)))
         self.tile_count = 0
-        self.created_rendering_defs = set()   # pixels ids given settings by clients
         self._tile_lock = threading.Lock()
         self.decode = DecodeSlots(options.server_cores, options.tile_call_ms,
                                   options.tile_ms_per_mpx)

@@ -53,6 +53,9 @@ class Store:
     links: Dict[int, LinkRecord] = field(default_factory=dict)
     next_id: int = 1000
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # pixels id -> the user who gave them rendering settings (resetDefaultSettings(True));
+    # in memory only
+    created_rendering_defs: Dict[int, int] = field(default_factory=dict)
 
     @classmethod
     def open(cls, state_dir: Optional[Path], catalogue: Catalogue) -> "Store":

@@ -1,13 +1,22 @@
-"""The NGFF `omero` block is read without writes, and without a rendering engine when
-the server has none to offer (issue #12, point 7)."""
+"""The NGFF `omero` block is read without writes (issue #12, point 7), by query for many
+images at once, never from a rendering engine per image (issue #16: about 30 calls an
+image, and on a real server a second opening of its pixels)."""
 
 import json
 
+import omero
 import pytest
 
 from omero_cli_ngff.model.objects import ObjectRef
-from omero_cli_ngff.omero_io import targets
-from omero_cli_ngff.omero_io.rendering import default_color, rendering_info
+from omero_cli_ngff.omero_io import queries, targets
+from omero_cli_ngff.omero_io.query import QueryRunner
+from omero_cli_ngff.omero_io.rendering import (
+    Settings,
+    chosen,
+    default_color,
+    read_rendering,
+    rendering_info,
+)
 from tests.helpers.export import run_export
 from tests.helpers.servers import devserver_of
 
@@ -15,7 +24,8 @@ pytestmark = pytest.mark.devserver
 
 CATALOGUE = """
 groups: [{id: 3, name: lab, permissions: rwra--}]
-users: [{id: 2, name: alice, password: alice-pw, groups: [lab]}]
+users: [{id: 2, name: alice, password: alice-pw, groups: [lab]},
+        {id: 4, name: bob, password: bob-pw, groups: [lab]}]
 images:
   - {id: 1, name: fresh.tif, owner: alice, sizeX: 64, sizeY: 48, sizeZ: 5, sizeC: 2,
      type: uint16, renderingDef: false, fileset: {files: [alice_3/fresh.tif]},
@@ -24,6 +34,14 @@ images:
      fileset: {files: [alice_3/set.tif]},
      channels: [{name: A, color: FF00FF, window: [10, 200]},
                 {name: B, color: 00FFFF, window: [5, 100], active: false}]}
+  - {id: 3, name: tuned.tif, owner: alice, sizeX: 64, sizeY: 48, sizeZ: 7, sizeC: 2,
+     type: uint16, defaultZ: 5, model: greyscale, fileset: {files: [alice_3/tuned.tif]},
+     channels: [{name: C, color: FFFF00, window: [100, 900], inverted: true,
+                 family: exponential, coefficient: 1.5},
+                {name: D, color: FF8000, window: [0, 4000]}]}
+  - {id: 4, name: bobs.tif, owner: alice, sizeX: 64, sizeY: 48, sizeC: 1, type: uint16,
+     renderingDef: false, fileset: {files: [alice_3/bobs.tif]},
+     channels: [{name: E, color: 00FF00, window: [1, 2]}]}
 """
 
 
@@ -66,7 +84,7 @@ def test_without_settings_nothing_is_written(server):
         conn.close()
 
 
-def test_existing_settings_come_from_the_engine(server):
+def test_existing_settings_come_from_the_query(server):
     conn = server.connect("alice")
     try:
         info = rendering_info(conn, record_of(conn, 2))
@@ -78,8 +96,8 @@ def test_existing_settings_come_from_the_engine(server):
 
 
 def test_pending_pyramid_needs_no_engine(omero_devserver):
-    """Demo image 13's pyramid is pending: RenderingEngine.load raises
-    MissingPyramidException; the block comes from the channels."""
+    """Demo image 13's pyramid is pending: RenderingEngine.load would raise
+    MissingPyramidException; the query reads the settings all the same."""
     conn = omero_devserver.connect("alice")
     try:
         info = rendering_info(conn, record_of(conn, 13))
@@ -117,3 +135,110 @@ def test_export_without_settings_on_any_server(server, tmp_path, capsys):
         assert has_settings(conn, record_of(conn, 1)) is False
     finally:
         conn.close()
+
+
+def test_every_binding_value_comes_through(server):
+    """Inverted (a ReverseIntensityContext), family, coefficient, model and default Z:
+    the values omero-server keeps in RenderingDef and ChannelBinding."""
+    conn = server.connect("alice")
+    try:
+        info = rendering_info(conn, record_of(conn, 3))
+    finally:
+        conn.close()
+    assert (info.default_z, info.default_t, info.model) == (5, 0, "greyscale")
+    assert [(c.label, c.color, c.window_start, c.window_end, c.inverted, c.family,
+             c.coefficient) for c in info.channels] == [
+        ("C", "FFFF00", 100, 900, True, "exponential", 1.5),
+        ("D", "FF8000", 0, 4000, False, "linear", 1.0)]
+    assert [(c.window_min, c.window_max) for c in info.channels] == [(0, 65535)] * 2
+
+
+def test_many_images_cost_three_queries_and_no_engine(server):
+    """Every image's settings in three queries (channels, settings, inverted channels),
+    whatever the number of images; no RenderingEngine is created."""
+    conn = server.connect("alice")
+    try:
+        records = [record_of(conn, i) for i in (1, 2, 3, 4)]
+        runner = QueryRunner(conn)
+        before, engines = server.query_count(), engines_created(server)
+        found = read_rendering(runner, records, caller_id=2)
+        kinds = [q["query"].split(" from ")[1].split()[0] for q in server.queries()[before:]]
+        assert engines_created(server) == engines
+    finally:
+        conn.close()
+    assert runner.calls == 3 and kinds == ["Pixels", "RenderingDef", "RenderingDef"]
+    assert sorted(found) == [1, 2, 3, 4]
+    assert found[2].channels[1].active is False and found[3].channels[0].inverted
+    assert found[1].channels[0].window_end == 65535          # no settings: defaults
+
+
+def engines_created(server) -> int:
+    log = (server.state_dir / "server.log").read_text()
+    return log.count("ServiceFactory.createRenderingEngine")
+
+
+def test_the_callers_settings_else_the_owners(server):
+    """omero-server PixelsImpl.retrieveRndSettings: the caller's settings, else the image
+    owner's; another user's are never used. Bob makes his own settings on Alice's image
+    (a read-annotate group lets him): he reads them, Alice still gets the defaults. A
+    read-only server refuses the write: both get the defaults."""
+    bob = server.connect("bob")
+    try:
+        engine = bob.c.sf.createRenderingEngine()
+        try:
+            pixels_id = record_of(bob, 4).pixels_id
+            engine.lookupPixels(pixels_id, {"omero.group": "3"})
+            if server.read_only:
+                with pytest.raises(omero.ApiUsageException):
+                    engine.resetDefaultSettings(True, {"omero.group": "3"})
+            else:
+                engine.resetDefaultSettings(True, {"omero.group": "3"})
+        finally:
+            engine.close()
+        as_bob = rendering_info(bob, record_of(bob, 4))
+    finally:
+        bob.close()
+    alice = server.connect("alice")
+    try:
+        as_alice = rendering_info(alice, record_of(alice, 4))
+    finally:
+        alice.close()
+    bobs = (1, 2) if not server.read_only else (0, 65535)
+    assert (as_bob.channels[0].window_start, as_bob.channels[0].window_end) == bobs
+    assert (as_alice.channels[0].window_start, as_alice.channels[0].window_end) == (0, 65535)
+
+
+def _settings(rdef_id, owner_id):
+    return Settings(rdef_id, owner_id, 0, 0, "rgb")
+
+
+def test_chosen_settings_follow_retrieve_rnd_settings():
+    """Newest first (the query's order): the caller's newest, else the owner's newest,
+    never a third user's."""
+    found = [_settings(9, 7), _settings(8, 2), _settings(6, 5), _settings(5, 2)]
+    assert chosen(found, caller_id=2, owner_id=5).id == 8
+    assert chosen(found, caller_id=3, owner_id=5).id == 6
+    assert chosen(found, caller_id=3, owner_id=4) is None
+    assert chosen([], caller_id=2, owner_id=2) is None
+
+
+class _OlderServer(QueryRunner):
+    """Sends the settings query in a form the server refuses (a real QueryException
+    from the dev server), as a server whose model lacks a field would."""
+
+    def rows(self, hql, ids=None, page=5000, **strings):
+        if hql == queries.RENDERING_SETTINGS:
+            hql = hql.replace("cb.coefficient", "cb.noSuchField")
+        return super().rows(hql, ids, page, **strings)
+
+
+def test_unreadable_settings_leave_the_defaults(server):
+    """The pixels matter more than their display: settings the server refuses to
+    read give OMERO's defaults, with a warning, not a failed export."""
+    conn = server.connect("alice")
+    try:
+        found = read_rendering(_OlderServer(conn), [record_of(conn, 2)], caller_id=2)
+    finally:
+        conn.close()
+    assert [(c.label, c.color, c.window_start, c.active) for c in found[2].channels] == [
+        ("A", "FF00FF", 0, True), ("B", "00FFFF", 0, True)]

@@ -6,6 +6,7 @@ pixel buffer refuses ``setResolutionLevel`` for every level, as omero-romio's
 """
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -32,9 +33,9 @@ def source(server):
     conn = server.connect("alice")
     opened = []
 
-    def open_source(image_id):
+    def open_source(image_id, max_stores=None):
         (record,) = targets.resolve(conn, [ObjectRef("Image", image_id)]).images
-        opened.append(OmeroTileSource(conn, record))
+        opened.append(OmeroTileSource(conn, record, max_stores=max_stores))
         return opened[-1]
 
     yield open_source
@@ -84,6 +85,34 @@ def test_a_permanent_error_is_not_retried(server, source):
         src.read(0, 0, 0, 0, 0, 0, 10_000, 10)
     assert time.monotonic() - started < 1.0
     assert tiles_served(server) == before
+
+
+def stores_created(server) -> int:
+    return (server.state_dir / "server.log").read_text().count(
+        "ServiceFactory.createRawPixelsStore")
+
+
+def test_reads_beyond_max_stores_wait_for_a_store(server, source):
+    """Three channels read at once through at most one store: one store is opened (on a
+    real server, one opening of the pixels), every tile is right."""
+    before = stores_created(server)
+    src = source(2, max_stores=1)
+    with ThreadPoolExecutor(3) as pool:
+        tiles = list(pool.map(lambda c: src.read(0, 0, c, 0, 0, 0, 64, 64), range(3)))
+    assert stores_created(server) - before == 1
+    for c, tile in enumerate(tiles):
+        np.testing.assert_array_equal(tile, server.expected_tile(2, 0, c, 0, 0, 0, 64, 64))
+
+
+def test_a_discarded_store_makes_room_for_a_new_one(server, source):
+    """A refused read closes its store; with one store allowed, the next read opens
+    another instead of waiting for ever."""
+    src = source(4, max_stores=1)
+    with pytest.raises(PixelSourceError):
+        src.read(0, 0, 0, 0, 0, 0, 10_000, 10)
+    with ThreadPoolExecutor(1) as pool:
+        tile = pool.submit(src.read, 0, 0, 0, 0, 0, 0, 8, 8).result(timeout=10)
+    np.testing.assert_array_equal(tile, server.expected_tile(4, 0, 0, 0, 0, 0, 8, 8))
 
 
 @pytest.mark.parametrize("image_id", [1, 2, 3, 4])

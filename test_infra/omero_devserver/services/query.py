@@ -5,7 +5,7 @@ from __future__ import annotations
 import omero
 
 from .. import hql, hql_annotations, hql_children, hql_rois  # noqa: F401 (register patterns)
-from .. import hql_plugin_extra, hql_urls  # noqa: F401 (register patterns)
+from .. import hql_plugin_extra, hql_rendering, hql_urls  # noqa: F401 (patterns)
 from .. import roi_model
 from ..annotation_specs import CLASS_NAMES, is_a
 from .base import Service

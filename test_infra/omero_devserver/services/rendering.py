@@ -62,7 +62,7 @@ class RenderingEngineService(Service):
 
     def _has_settings(self):
         pix = self._img().pixels
-        return pix.rendering_def or pix.id in self.server.created_rendering_defs
+        return pix.rendering_def or pix.id in self.store.created_rendering_defs
 
     def loadRenderingDef(self, rdid, current):
         self._img()
@@ -72,7 +72,7 @@ class RenderingEngineService(Service):
         settings are created and saved, a write (refused by a read-only server)."""
         if save:
             self.refuse_if_read_only()
-            self.server.created_rendering_defs.add(self._img().pixels.id)
+            self.store.created_rendering_defs[self._img().pixels.id] = self.session.user.id
             return self._img().pixels.id
         self.load(current)
         return self._img().pixels.id
