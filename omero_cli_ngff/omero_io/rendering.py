@@ -115,16 +115,21 @@ def _window(record: ImageRecord, row: list | None) -> tuple[float, float]:
     return float(low), float(high)
 
 
+def _row(channels: list[list], c: int) -> list:
+    """Channel c's row of `channel_rows` (nothing known: its index alone)."""
+    return channels[c] if c < len(channels) else [c] + [None] * 7
+
+
+def _default_channel(record: ImageRecord, row: list, c: int) -> ChannelInfo:
+    low, high = _window(record, row)
+    return ChannelInfo(label=label_of(row), color=default_color(row, c), window_start=low,
+                       window_end=high, window_min=low, window_max=high)
+
+
 def default_rendering(record: ImageRecord, channels: list[list]) -> RenderingInfo:
     """The settings OMERO would make for an image that has none (see above)."""
-    out = []
-    for c in range(record.size_c or len(channels) or 1):
-        row = channels[c] if c < len(channels) else [c, None, None, None, None, None,
-                                                     None, None]
-        low, high = _window(record, row)
-        out.append(ChannelInfo(label=label_of(row), color=default_color(row, c),
-                               window_start=low, window_end=high, window_min=low,
-                               window_max=high))
+    out = [_default_channel(record, _row(channels, c), c)
+           for c in range(record.size_c or len(channels) or 1)]
     return RenderingInfo(channels=out, default_z=max(0, (record.size_z or 1) // 2),
                          default_t=0, model="greyscale" if len(out) == 1 else "color")
 
@@ -144,12 +149,12 @@ class Settings:
     def info(self, record: ImageRecord, channels: list[list]) -> RenderingInfo:
         out = []
         for c in range(record.size_c or len(channels) or 1):
-            row = channels[c] if c < len(channels) else [c] + [None] * 7
-            low, high = _window(record, row)
+            row = _row(channels, c)
             b = self.bindings.get(c)
             if b is None:                # no binding for the channel: OMERO's defaults
-                out.append(default_rendering(record, [row]).channels[0])
+                out.append(_default_channel(record, row, c))
                 continue
+            low, high = _window(record, row)
             active, red, green, blue, start, end, family, coefficient = b
             out.append(ChannelInfo(
                 label=label_of(row), color="%02X%02X%02X" % (red, green, blue),

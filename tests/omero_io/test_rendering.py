@@ -242,3 +242,18 @@ def test_unreadable_settings_leave_the_defaults(server):
         conn.close()
     assert [(c.label, c.color, c.window_start, c.active) for c in found[2].channels] == [
         ("A", "FF00FF", 0, True), ("B", "00FFFF", 0, True)]
+
+
+def test_a_channel_without_binding_gets_omeros_default():
+    """Settings with fewer bindings than channels (settings made before a channel was
+    added): the channel without one gets what OMERO would make for it, its colour by
+    its own index (blue for the second)."""
+    from omero_cli_ngff.model.records import ImageRecord
+    record = ImageRecord(1, "x", 1, size_x=8, size_y=8, size_c=2, pixel_type="uint16")
+    settings = _settings(5, 2)
+    settings.bindings[0] = [True, 255, 255, 0, 10.0, 20.0, "linear", 1.0]
+    rows = [[0, "A", None, None, None, None, None, None],
+            [1, "B", None, None, None, None, None, None]]
+    info = settings.info(record, rows)
+    assert [(c.label, c.color, c.window_start, c.window_end) for c in info.channels] == [
+        ("A", "FFFF00", 10, 20), ("B", "0000FF", 0, 65535)]
